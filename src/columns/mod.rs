@@ -1,0 +1,10 @@
+//! Payload values: the typed, JSON-shaped data attached to points, and their binary encoding.
+//!
+//! Later this module also owns the typed columns and their secondary indexes. It never depends on
+//! `serde_json::Value`: the API converts wire JSON into [`Value`] through serde.
+
+mod value;
+mod value_codec;
+
+pub use value::{Payload, Value};
+pub use value_codec::{DecodeError, decode_payload, encode_payload};

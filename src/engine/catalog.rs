@@ -1,0 +1,332 @@
+//! [`Engine`]: the catalog of a data directory.
+//!
+//! Collections are registered as `Recovering` when the engine opens and switch to `Ready` or
+//! `Failed` as [`Engine::recover_all`] opens them, so the server can answer health probes (and say
+//! which collection is not ready) while recovery runs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use super::collection::{self, Collection};
+use super::config::{CollectionConfig, EngineOptions, MAX_DIMENSION};
+use super::dir_lock::DirLock;
+use super::{EngineError, manifest, name};
+use crate::metrics;
+use crate::storage::{FileSystem, RealFs};
+
+/// The state of one collection in the catalog.
+#[derive(Debug, Clone)]
+pub enum CollectionState {
+    /// Being recovered after start-up.
+    Recovering,
+    /// Open and serving.
+    Ready(Arc<Collection>),
+    /// Could not be opened; the reason is kept for `/readyz` and error messages.
+    Failed(Arc<str>),
+}
+
+/// The catalog of collections in one data directory.
+#[derive(Debug)]
+pub struct Engine {
+    root: PathBuf,
+    fs: Arc<dyn FileSystem>,
+    opts: EngineOptions,
+    collections: RwLock<BTreeMap<String, CollectionState>>,
+    /// Serialises create and delete, which rewrite the manifest.
+    catalog_writes: Mutex<()>,
+    _lock: DirLock,
+}
+
+impl Engine {
+    /// Opens the data directory on the real file system; see [`Engine::open_with_fs`].
+    ///
+    /// # Errors
+    /// As [`Engine::open_with_fs`].
+    pub fn open(opts: EngineOptions) -> Result<Self, EngineError> {
+        Self::open_with_fs(opts, Arc::new(RealFs))
+    }
+
+    /// Opens (creating when missing) the data directory, takes its lock, reads the manifest and
+    /// registers every collection as recovering. Call [`Engine::recover_all`] next.
+    ///
+    /// # Errors
+    /// [`EngineError::DirLocked`] when another process holds the directory; manifest and I/O
+    /// errors.
+    pub fn open_with_fs(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Self, EngineError> {
+        let root = opts.data_dir.clone();
+        fs.create_dir_all(&root.join("collections"))
+            .map_err(|e| EngineError::io("create", &root, e))?;
+        let lock = DirLock::acquire(&root)?;
+        let names = manifest::read_manifest(fs.as_ref(), &root)?;
+        let engine = Self {
+            root,
+            fs,
+            opts,
+            collections: RwLock::new(
+                names
+                    .into_iter()
+                    .map(|n| (n, CollectionState::Recovering))
+                    .collect(),
+            ),
+            catalog_writes: Mutex::new(()),
+            _lock: lock,
+        };
+        engine.remove_orphans()?;
+        engine.publish_state_metrics();
+        Ok(engine)
+    }
+
+    fn collection_dir(&self, name: &str) -> PathBuf {
+        self.root.join("collections").join(name)
+    }
+
+    /// Removes collection directories the manifest does not name (interrupted create or delete).
+    fn remove_orphans(&self) -> Result<(), EngineError> {
+        let dir = self.root.join("collections");
+        let entries = self.fs.list_dir(&dir).map_err(|e| EngineError::io("list", &dir, e))?;
+        let known = self.collections.read();
+        for path in entries {
+            let is_known = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| known.contains_key(n));
+            if !is_known {
+                tracing::warn!(path = %path.display(), "removing a collection directory the manifest does not name (interrupted create or delete)");
+                self.fs
+                    .remove_dir_all(&path)
+                    .map_err(|e| EngineError::io("remove", &path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens every registered collection, one after another. A collection that fails to open is
+    /// marked failed (with the reason) and the others still open.
+    pub fn recover_all(&self) {
+        let names: Vec<String> = self.collections.read().keys().cloned().collect();
+        for name in names {
+            let dir = self.collection_dir(&name);
+            let result = manifest::read_settings(self.fs.as_ref(), &dir).and_then(|config| {
+                collection::open(Arc::clone(&self.fs), &name, &dir, config, &self.opts)
+            });
+            let state = match result {
+                Ok(c) => CollectionState::Ready(Arc::new(c)),
+                Err(e) => {
+                    tracing::error!(collection = %name, error = %e, "collection failed to open");
+                    CollectionState::Failed(e.to_string().into())
+                }
+            };
+            let mut map = self.collections.write();
+            if let Some(slot) = map.get_mut(&name) {
+                *slot = state;
+            }
+        }
+        self.publish_state_metrics();
+    }
+
+    fn publish_state_metrics(&self) {
+        let (mut ready, mut recovering, mut failed) = (0, 0, 0);
+        for state in self.collections.read().values() {
+            match state {
+                CollectionState::Ready(_) => ready += 1,
+                CollectionState::Recovering => recovering += 1,
+                CollectionState::Failed(_) => failed += 1,
+            }
+        }
+        metrics::COLLECTIONS.with_label_values(&["ready"]).set(ready);
+        metrics::COLLECTIONS.with_label_values(&["recovering"]).set(recovering);
+        metrics::COLLECTIONS.with_label_values(&["failed"]).set(failed);
+    }
+
+    /// Every collection and its state, by name.
+    #[must_use]
+    pub fn states(&self) -> Vec<(String, CollectionState)> {
+        self.collections
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Whether every collection is open.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.collections
+            .read()
+            .values()
+            .all(|s| matches!(s, CollectionState::Ready(_)))
+    }
+
+    /// The open collection `name`.
+    ///
+    /// # Errors
+    /// Not found, still recovering, or failed.
+    pub fn collection(&self, name: &str) -> Result<Arc<Collection>, EngineError> {
+        match self.collections.read().get(name) {
+            Some(CollectionState::Ready(c)) => Ok(Arc::clone(c)),
+            Some(CollectionState::Recovering) => Err(EngineError::CollectionRecovering {
+                name: name.to_owned(),
+            }),
+            Some(CollectionState::Failed(reason)) => Err(EngineError::CollectionFailed {
+                name: name.to_owned(),
+                reason: Arc::clone(reason),
+            }),
+            None => Err(EngineError::CollectionNotFound {
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    /// Whether a collection with this name exists (in any state).
+    #[must_use]
+    pub fn exists(&self, name: &str) -> bool {
+        self.collections.read().contains_key(name)
+    }
+
+    fn check_config(config: &CollectionConfig) -> Result<(), EngineError> {
+        if config.dimension == 0 || config.dimension > MAX_DIMENSION {
+            return Err(EngineError::InvalidSetting {
+                setting: "vectors.size",
+                reason: format!("must be between 1 and {MAX_DIMENSION}, got {}", config.dimension),
+            });
+        }
+        let h = config.hnsw;
+        if !(2..=128).contains(&h.m) {
+            return Err(EngineError::InvalidSetting {
+                setting: "hnsw_config.m",
+                reason: format!("must be between 2 and 128, got {}", h.m),
+            });
+        }
+        if !(1..=4096).contains(&h.ef_construction) {
+            return Err(EngineError::InvalidSetting {
+                setting: "hnsw_config.ef_construct",
+                reason: format!("must be between 1 and 4096, got {}", h.ef_construction),
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates a collection.
+    ///
+    /// # Errors
+    /// Invalid name or settings, [`EngineError::CollectionExists`], I/O errors.
+    pub fn create(&self, name: &str, config: CollectionConfig) -> Result<Arc<Collection>, EngineError> {
+        name::validate(name)?;
+        Self::check_config(&config)?;
+        let _guard = self.catalog_writes.lock();
+        if self.exists(name) {
+            return Err(EngineError::CollectionExists {
+                name: name.to_owned(),
+            });
+        }
+        let dir = self.collection_dir(name);
+        if self.fs.exists(&dir) {
+            self.fs
+                .remove_dir_all(&dir)
+                .map_err(|e| EngineError::io("remove", &dir, e))?;
+        }
+        self.fs
+            .create_dir_all(&dir)
+            .map_err(|e| EngineError::io("create", &dir, e))?;
+        manifest::write_settings(self.fs.as_ref(), &dir, &config)?;
+        let collection = Arc::new(collection::open(
+            Arc::clone(&self.fs),
+            name,
+            &dir,
+            config,
+            &self.opts,
+        )?);
+        let mut names: Vec<String> = self.collections.read().keys().cloned().collect();
+        names.push(name.to_owned());
+        if let Err(e) = manifest::write_manifest(self.fs.as_ref(), &self.root, &names) {
+            let _ = collection.shutdown_blocking();
+            let _ = self.fs.remove_dir_all(&dir);
+            return Err(e);
+        }
+        self.collections
+            .write()
+            .insert(name.to_owned(), CollectionState::Ready(Arc::clone(&collection)));
+        self.publish_state_metrics();
+        tracing::info!(collection = name, dimension = config.dimension, "collection created");
+        Ok(collection)
+    }
+
+    /// Deletes a collection and its files. Returns whether it existed.
+    ///
+    /// # Errors
+    /// [`EngineError::CollectionRecovering`] while it is being recovered; I/O errors.
+    pub fn delete(&self, name: &str) -> Result<bool, EngineError> {
+        name::validate(name)?;
+        let _guard = self.catalog_writes.lock();
+        let state = match self.collections.read().get(name) {
+            None => return Ok(false),
+            Some(CollectionState::Recovering) => {
+                return Err(EngineError::CollectionRecovering {
+                    name: name.to_owned(),
+                });
+            }
+            Some(state) => state.clone(),
+        };
+        let names: Vec<String> = self
+            .collections
+            .read()
+            .keys()
+            .filter(|n| n.as_str() != name)
+            .cloned()
+            .collect();
+        manifest::write_manifest(self.fs.as_ref(), &self.root, &names)?;
+        self.collections.write().remove(name);
+        self.publish_state_metrics();
+        if let CollectionState::Ready(c) = state {
+            // The final checkpoint is wasted work here, but stopping cleanly keeps the writer's
+            // files closed before they are removed.
+            let _ = c.shutdown_blocking();
+        }
+        let dir = self.collection_dir(name);
+        self.fs
+            .remove_dir_all(&dir)
+            .map_err(|e| EngineError::io("remove", &dir, e))?;
+        tracing::info!(collection = name, "collection deleted");
+        Ok(true)
+    }
+
+    /// Bytes the collection's files take on disk.
+    #[must_use]
+    pub fn disk_bytes(&self, name: &str) -> u64 {
+        dir_size(&self.collection_dir(name))
+    }
+
+    /// The data directory.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Checkpoints and stops every collection. Called once at graceful shutdown.
+    pub fn shutdown(&self) {
+        for (name, state) in self.states() {
+            if let CollectionState::Ready(c) = state
+                && let Err(e) = c.shutdown_blocking()
+            {
+                tracing::error!(collection = %name, error = %e, "final checkpoint failed; the WAL still holds every acknowledged write");
+            }
+        }
+    }
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}

@@ -1,0 +1,293 @@
+//! One collection: its settings, its in-memory state behind a read/write lock, and the handle to
+//! its writer thread.
+//!
+//! Reads (get, scroll, count, search) take the read lock directly and run on the caller's thread.
+//! Writes are validated and encoded on the caller's thread, then sent to the single writer
+//! ([`writer`]), which orders them through the collection's WAL.
+
+mod open;
+mod point_store;
+pub mod record_codec;
+mod snapshot;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::oneshot;
+
+pub use open::open;
+pub use point_store::PointStore;
+use record_codec::{Mutation, encode_mutation};
+pub use writer::{AckAt, WriteReceipt};
+use writer::Command;
+
+use super::EngineError;
+use super::config::CollectionConfig;
+use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
+use crate::vector::{self, prepare};
+
+/// Most points accepted in one upsert or delete request.
+pub const MAX_BATCH_POINTS: usize = 100_000;
+/// Largest `limit` (plus `offset`) for a search or scroll.
+pub const MAX_LIMIT: usize = 100_000;
+
+/// A search request, with the query vector not yet validated.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query vector.
+    pub vector: Vec<f32>,
+    /// How many hits to return.
+    pub limit: usize,
+    /// How many best hits to skip first.
+    pub offset: usize,
+    /// Only hits at least this good (see [`vector::Metric::passes_threshold`]).
+    pub score_threshold: Option<f32>,
+    /// What to return with each hit.
+    pub projection: Projection,
+}
+
+/// A write waiting for its acknowledgement.
+#[derive(Debug)]
+pub struct WriteTicket {
+    name: String,
+    rx: oneshot::Receiver<Result<WriteReceipt, EngineError>>,
+}
+
+impl WriteTicket {
+    /// Waits for the writer's answer.
+    ///
+    /// # Errors
+    /// The write's error, or [`EngineError::ShuttingDown`] if the writer stopped first.
+    pub async fn wait(self) -> Result<WriteReceipt, EngineError> {
+        self.rx
+            .await
+            .unwrap_or(Err(EngineError::ShuttingDown { name: self.name }))
+    }
+
+    /// Blocks the current (non-async) thread until the writer answers.
+    ///
+    /// # Errors
+    /// As [`WriteTicket::wait`].
+    pub fn wait_blocking(self) -> Result<WriteReceipt, EngineError> {
+        self.rx
+            .blocking_recv()
+            .unwrap_or(Err(EngineError::ShuttingDown { name: self.name }))
+    }
+}
+
+/// An open collection.
+#[derive(Debug)]
+pub struct Collection {
+    name: String,
+    dir: PathBuf,
+    config: CollectionConfig,
+    store: Arc<RwLock<PointStore>>,
+    tx: Sender<Command>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Collection {
+    /// The name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &CollectionConfig {
+        &self.config
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Live points.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.store.read().len()
+    }
+
+    /// Whether the collection has no points.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Approximate memory held by the points.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.store.read().heap_bytes()
+    }
+
+    fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
+        let record = encode_mutation(&mutation);
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Write {
+                mutation,
+                record,
+                ack,
+                reply,
+            })
+            .map_err(|_| EngineError::ShuttingDown {
+                name: self.name.clone(),
+            })?;
+        Ok(WriteTicket {
+            name: self.name.clone(),
+            rx,
+        })
+    }
+
+    /// Validates every point, then queues the upsert. If any vector is invalid nothing is queued.
+    ///
+    /// # Errors
+    /// [`EngineError::InvalidVector`], [`EngineError::LimitExceeded`], or
+    /// [`EngineError::ShuttingDown`].
+    pub fn upsert(&self, points: Vec<NewPoint>, ack: AckAt) -> Result<WriteTicket, EngineError> {
+        if points.len() > MAX_BATCH_POINTS {
+            return Err(EngineError::LimitExceeded {
+                what: "points in one request",
+                limit: MAX_BATCH_POINTS,
+                got: points.len(),
+            });
+        }
+        let CollectionConfig {
+            dimension, metric, ..
+        } = self.config;
+        let mut prepared = Vec::with_capacity(points.len());
+        for p in points {
+            let vector = prepare(&p.vector, dimension, metric).map_err(|source| {
+                EngineError::InvalidVector {
+                    id: p.id.to_string(),
+                    source,
+                }
+            })?;
+            prepared.push((p.id, vector, p.payload));
+        }
+        self.send(Mutation::Upsert(prepared), ack)
+    }
+
+    /// Queues the deletion of points by id (ids that do not exist are ignored).
+    ///
+    /// # Errors
+    /// [`EngineError::LimitExceeded`] or [`EngineError::ShuttingDown`].
+    pub fn delete(&self, ids: Vec<PointId>, ack: AckAt) -> Result<WriteTicket, EngineError> {
+        if ids.len() > MAX_BATCH_POINTS {
+            return Err(EngineError::LimitExceeded {
+                what: "ids in one request",
+                limit: MAX_BATCH_POINTS,
+                got: ids.len(),
+            });
+        }
+        self.send(Mutation::Delete(ids), ack)
+    }
+
+    /// Points by id, in the order asked, skipping ids that do not exist.
+    #[must_use]
+    pub fn get(&self, ids: &[PointId], projection: &Projection) -> Vec<PointRecord> {
+        let store = self.store.read();
+        ids.iter().filter_map(|id| store.get(*id, projection)).collect()
+    }
+
+    /// A page of points in id order from `from` (inclusive), and where the next page starts.
+    ///
+    /// # Errors
+    /// [`EngineError::LimitExceeded`] for a limit over [`MAX_LIMIT`].
+    pub fn scroll(
+        &self,
+        from: Option<PointId>,
+        limit: usize,
+        projection: &Projection,
+    ) -> Result<(Vec<PointRecord>, Option<PointId>), EngineError> {
+        check_limit(limit)?;
+        Ok(self.store.read().scroll(from, limit, projection))
+    }
+
+    /// Exact top-k search.
+    ///
+    /// # Errors
+    /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
+    pub fn search(&self, req: &SearchRequest) -> Result<Vec<ScoredPoint>, EngineError> {
+        check_limit(req.limit.saturating_add(req.offset))?;
+        let query = prepare(&req.vector, self.config.dimension, self.config.metric).map_err(
+            |source| EngineError::InvalidVector {
+                id: "query".into(),
+                source,
+            },
+        )?;
+        let store = self.store.read();
+        let hits = vector::top_k(
+            store.vectors(),
+            store.live_slots(),
+            &query,
+            self.config.metric,
+            req.limit + req.offset,
+            req.score_threshold,
+        );
+        Ok(hits
+            .into_iter()
+            .skip(req.offset)
+            .filter_map(|hit| {
+                let id = store.id_at(hit.slot)?;
+                Some(ScoredPoint {
+                    record: store.record_at(hit.slot, id, &req.projection),
+                    score: hit.score,
+                })
+            })
+            .collect())
+    }
+
+    /// Writes a checkpoint now.
+    ///
+    /// # Errors
+    /// The checkpoint's error, or [`EngineError::ShuttingDown`].
+    pub fn checkpoint_blocking(&self) -> Result<(), EngineError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Checkpoint { reply })
+            .map_err(|_| self.gone())?;
+        rx.blocking_recv().unwrap_or_else(|_| Err(self.gone()))
+    }
+
+    /// Stops the writer after a final checkpoint and waits for its thread. Idempotent.
+    ///
+    /// # Errors
+    /// The final checkpoint's error.
+    pub fn shutdown_blocking(&self) -> Result<(), EngineError> {
+        let (reply, rx) = oneshot::channel();
+        let result = if self.tx.send(Command::Shutdown { reply }).is_ok() {
+            rx.blocking_recv().unwrap_or(Ok(()))
+        } else {
+            Ok(())
+        };
+        if let Some(handle) = self.thread.lock().take() {
+            let _ = handle.join();
+        }
+        result
+    }
+
+    fn gone(&self) -> EngineError {
+        EngineError::ShuttingDown {
+            name: self.name.clone(),
+        }
+    }
+}
+
+fn check_limit(limit: usize) -> Result<(), EngineError> {
+    if limit > MAX_LIMIT {
+        return Err(EngineError::LimitExceeded {
+            what: "limit + offset",
+            limit: MAX_LIMIT,
+            got: limit,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! [`PointStore`]: the in-memory state of a collection: vectors by slot, ids, payloads.
+//!
+//! Only the collection's writer mutates it (under the write lock); readers share the read lock.
+//! Slots of deleted points go on a free list and are reused, so the arena does not grow under
+//! churn.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use crate::columns::Payload;
+use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::vector::DenseVectors;
+
+/// The points of one collection.
+#[derive(Debug, Clone)]
+pub struct PointStore {
+    vectors: DenseVectors,
+    slot_ids: Vec<Option<PointId>>,
+    payloads: Vec<Payload>,
+    by_id: BTreeMap<PointId, u32>,
+    free: Vec<u32>,
+}
+
+impl PointStore {
+    /// An empty store for vectors of `dim` components.
+    #[must_use]
+    pub fn new(dim: usize) -> Self {
+        Self {
+            vectors: DenseVectors::new(dim),
+            slot_ids: Vec::new(),
+            payloads: Vec::new(),
+            by_id: BTreeMap::new(),
+            free: Vec::new(),
+        }
+    }
+
+    /// Live points.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether there are no live points.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The vector arena.
+    #[must_use]
+    pub fn vectors(&self) -> &DenseVectors {
+        &self.vectors
+    }
+
+    /// Slots holding live points, in slot order (sequential memory access for scans).
+    pub fn live_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slot_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| id.is_some())
+            .map(|(slot, _)| u32::try_from(slot).unwrap_or(u32::MAX))
+    }
+
+    /// Inserts or replaces a point. `vector` is already validated and prepared.
+    pub fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) {
+        if let Some(&slot) = self.by_id.get(&id) {
+            self.vectors.set(slot, vector);
+            self.payloads[slot as usize] = payload;
+            return;
+        }
+        let slot = if let Some(slot) = self.free.pop() {
+            self.vectors.set(slot, vector);
+            self.slot_ids[slot as usize] = Some(id);
+            self.payloads[slot as usize] = payload;
+            slot
+        } else {
+            let slot = self.vectors.push(vector);
+            self.slot_ids.push(Some(id));
+            self.payloads.push(payload);
+            slot
+        };
+        self.by_id.insert(id, slot);
+    }
+
+    /// Deletes a point; returns whether it existed.
+    pub fn delete(&mut self, id: PointId) -> bool {
+        let Some(slot) = self.by_id.remove(&id) else {
+            return false;
+        };
+        self.slot_ids[slot as usize] = None;
+        self.payloads[slot as usize] = Payload::new();
+        self.free.push(slot);
+        true
+    }
+
+    /// The point in `slot` as the projection asks.
+    #[must_use]
+    pub fn record_at(&self, slot: u32, id: PointId, projection: &Projection) -> PointRecord {
+        PointRecord {
+            id,
+            payload: projection.payload.select(&self.payloads[slot as usize]),
+            vector: projection
+                .with_vector
+                .then(|| self.vectors.get(slot).to_vec()),
+        }
+    }
+
+    /// The id stored in `slot`, when live.
+    #[must_use]
+    pub fn id_at(&self, slot: u32) -> Option<PointId> {
+        self.slot_ids.get(slot as usize).copied().flatten()
+    }
+
+    /// Looks up a point.
+    #[must_use]
+    pub fn get(&self, id: PointId, projection: &Projection) -> Option<PointRecord> {
+        let &slot = self.by_id.get(&id)?;
+        Some(self.record_at(slot, id, projection))
+    }
+
+    /// Up to `limit` points in id order starting at `from` (inclusive), and the id that starts the
+    /// next page, if any.
+    #[must_use]
+    pub fn scroll(
+        &self,
+        from: Option<PointId>,
+        limit: usize,
+        projection: &Projection,
+    ) -> (Vec<PointRecord>, Option<PointId>) {
+        let start = from.map_or(Bound::Unbounded, Bound::Included);
+        let mut iter = self.by_id.range((start, Bound::Unbounded));
+        let page = iter
+            .by_ref()
+            .take(limit)
+            .map(|(&id, &slot)| self.record_at(slot, id, projection))
+            .collect();
+        (page, iter.next().map(|(&id, _)| id))
+    }
+
+    /// Every live point with its vector and payload, in id order (for checkpoints).
+    pub fn iter_full(&self) -> impl Iterator<Item = (PointId, &[f32], &Payload)> + '_ {
+        self.by_id.iter().map(|(&id, &slot)| {
+            (id, self.vectors.get(slot), &self.payloads[slot as usize])
+        })
+    }
+
+    /// Approximate bytes of memory held.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.vectors.heap_bytes()
+            + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
+            + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
+    }
+}

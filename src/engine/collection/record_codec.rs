@@ -1,0 +1,206 @@
+//! The bytes of WAL records and checkpoint bodies of a collection.
+//!
+//! ```text
+//! record      := tag u8, body
+//!   tag 1 upsert: u32 LE count, count × point
+//!   tag 2 delete: u32 LE count, count × id
+//! checkpoint  := u32 LE dimension, u64 LE count, count × point
+//! point       := id, dimension × f32 LE (already normalised for cosine), payload
+//! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
+//! payload     := see `columns::value_codec`
+//! ```
+
+use crate::columns::{DecodeError, Payload, decode_payload, encode_payload};
+use crate::engine::point::PointId;
+
+const TAG_UPSERT: u8 = 1;
+const TAG_DELETE: u8 = 2;
+
+/// One mutation of a collection: the unit the WAL orders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mutation {
+    /// Insert or replace points (vectors prepared for the metric).
+    Upsert(Vec<(PointId, Vec<f32>, Payload)>),
+    /// Delete points by id.
+    Delete(Vec<PointId>),
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn put_id(out: &mut Vec<u8>, id: PointId) {
+    match id {
+        PointId::Num(n) => {
+            out.push(0);
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        PointId::Uuid(u) => {
+            out.push(1);
+            out.extend_from_slice(u.as_bytes());
+        }
+    }
+}
+
+/// Appends one point's encoding.
+pub fn put_point(out: &mut Vec<u8>, id: PointId, vector: &[f32], payload: &Payload) {
+    put_id(out, id);
+    for x in vector {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    encode_payload(payload, out);
+}
+
+/// Encodes a mutation as a WAL record.
+#[must_use]
+pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
+    let mut out = Vec::new();
+    match m {
+        Mutation::Upsert(points) => {
+            out.push(TAG_UPSERT);
+            put_u32(&mut out, points.len());
+            for (id, v, p) in points {
+                put_point(&mut out, *id, v, p);
+            }
+        }
+        Mutation::Delete(ids) => {
+            out.push(TAG_DELETE);
+            put_u32(&mut out, ids.len());
+            for id in ids {
+                put_id(&mut out, *id);
+            }
+        }
+    }
+    out
+}
+
+/// A bounds-checked cursor over encoded bytes.
+#[derive(Debug)]
+pub struct Cursor<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    /// Starts reading `bytes`.
+    #[must_use]
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if self.bytes.len() < n {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// Reads a u32 LE.
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`].
+    pub fn u32(&mut self) -> Result<u32, DecodeError> {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// Reads a u64 LE.
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`].
+    pub fn u64(&mut self) -> Result<u64, DecodeError> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn id(&mut self) -> Result<PointId, DecodeError> {
+        match self.u8()? {
+            0 => Ok(PointId::Num(self.u64()?)),
+            1 => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(self.take(16)?);
+                Ok(PointId::Uuid(uuid::Uuid::from_bytes(b)))
+            }
+            other => Err(DecodeError::BadTag(other)),
+        }
+    }
+
+    /// Reads one point of dimension `dim`.
+    ///
+    /// # Errors
+    /// [`DecodeError`] on damaged bytes.
+    pub fn point(&mut self, dim: usize) -> Result<(PointId, Vec<f32>, Payload), DecodeError> {
+        let id = self.id()?;
+        let raw = self.take(dim * 4)?;
+        let vector = raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let (payload, rest) = decode_payload(self.bytes)?;
+        self.bytes = rest;
+        Ok((id, vector, payload))
+    }
+
+    /// Whether every byte was consumed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// Decodes a WAL record.
+///
+/// # Errors
+/// [`DecodeError`] on damaged or trailing bytes.
+pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError> {
+    let mut c = Cursor::new(bytes);
+    let tag = c.u8()?;
+    let count = c.u32()? as usize;
+    if count > bytes.len() {
+        return Err(DecodeError::Truncated);
+    }
+    let m = match tag {
+        TAG_UPSERT => Mutation::Upsert(
+            (0..count)
+                .map(|_| c.point(dim))
+                .collect::<Result<_, _>>()?,
+        ),
+        TAG_DELETE => Mutation::Delete((0..count).map(|_| c.id()).collect::<Result<_, _>>()?),
+        other => return Err(DecodeError::BadTag(other)),
+    };
+    if !c.is_empty() {
+        return Err(DecodeError::Truncated);
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::Value;
+
+    #[test]
+    fn mutations_round_trip() {
+        let mut p = Payload::new();
+        p.insert("k".into(), Value::String("v".into()));
+        let up = Mutation::Upsert(vec![
+            (PointId::Num(1), vec![1.0, 2.0], p.clone()),
+            (PointId::Uuid(uuid::Uuid::from_u128(9)), vec![3.0, -4.5], Payload::new()),
+        ]);
+        let del = Mutation::Delete(vec![PointId::Num(5), PointId::Uuid(uuid::Uuid::nil())]);
+        for m in [up, del] {
+            let bytes = encode_mutation(&m);
+            assert_eq!(decode_mutation(&bytes, 2), Ok(m.clone()));
+            for cut in 0..bytes.len() {
+                assert!(decode_mutation(&bytes[..cut], 2).is_err());
+            }
+        }
+    }
+}

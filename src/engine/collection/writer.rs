@@ -1,0 +1,303 @@
+//! The collection writer: one thread per collection that owns the WAL and is the only code that
+//! mutates the [`PointStore`].
+//!
+//! Commands arrive on a channel. The writer takes every command already queued (up to
+//! [`MAX_GROUP`]), appends them to the WAL, makes the group durable with one `write` + `fsync`
+//! (group commit), acknowledges `wait=false` writers, applies the group to the store in short
+//! write-lock slices so readers are never blocked for a whole batch, then acknowledges the rest.
+//! It checkpoints when the WAL has grown past the configured size, on request and at shutdown.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use parking_lot::RwLock;
+use tokio::sync::oneshot;
+
+use super::point_store::PointStore;
+use super::record_codec::Mutation;
+use super::snapshot;
+use crate::engine::EngineError;
+use crate::metrics;
+use crate::storage::FileSystem;
+use crate::storage::wal::{Durability, WalError, WriteAheadLog};
+
+/// Most commands committed in one group.
+const MAX_GROUP: usize = 256;
+/// Points applied per write-lock acquisition.
+const APPLY_SLICE: usize = 256;
+
+/// When a write is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckAt {
+    /// Once its WAL record is durable (Qdrant's `wait=false`, status `acknowledged`).
+    Durable,
+    /// Once it is also visible to reads (`wait=true`, status `completed`).
+    Applied,
+}
+
+/// What an acknowledged write reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteReceipt {
+    /// The WAL sequence number of the write (Qdrant's `operation_id`).
+    pub seq: u64,
+    /// Whether it was already visible to reads when acknowledged.
+    pub applied: bool,
+}
+
+/// A command for the writer.
+#[derive(Debug)]
+pub enum Command {
+    /// Persist and apply a mutation. `record` is its encoding.
+    Write {
+        /// The mutation.
+        mutation: Mutation,
+        /// Its WAL record.
+        record: Vec<u8>,
+        /// When to reply.
+        ack: AckAt,
+        /// Where to reply.
+        reply: oneshot::Sender<Result<WriteReceipt, EngineError>>,
+    },
+    /// Write a checkpoint now.
+    Checkpoint {
+        /// Where to reply.
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+    /// Checkpoint and stop.
+    Shutdown {
+        /// Where to reply.
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+}
+
+/// The writer's state; runs on its own thread via [`Writer::run`].
+#[derive(Debug)]
+pub struct Writer {
+    /// Collection name (for errors and logs).
+    pub name: String,
+    /// Collection directory.
+    pub dir: PathBuf,
+    /// Durability of the WAL.
+    pub durability: Durability,
+    /// The file system.
+    pub fs: Arc<dyn FileSystem>,
+    /// The log.
+    pub wal: Box<dyn WriteAheadLog>,
+    /// The shared state.
+    pub store: Arc<RwLock<PointStore>>,
+    /// Checkpoint once this many WAL bytes accumulate.
+    pub checkpoint_wal_bytes: u64,
+    /// Tick for flushing `flush`/`none` durability.
+    pub flush_interval: Duration,
+    /// The sequence number the last checkpoint covers.
+    pub checkpoint_seq: u64,
+}
+
+struct Pending {
+    seq: u64,
+    mutation: Mutation,
+    ack: AckAt,
+    reply: Option<oneshot::Sender<Result<WriteReceipt, EngineError>>>,
+}
+
+impl Writer {
+    /// Processes commands until shutdown or until every sender is gone.
+    pub fn run(mut self, rx: &Receiver<Command>) {
+        loop {
+            let first = match rx.recv_timeout(self.flush_interval) {
+                Ok(cmd) => cmd,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.on_tick();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let _ = self.shutdown();
+                    return;
+                }
+            };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(cmd) => group.push(cmd),
+                    Err(_) => break,
+                }
+            }
+            let mut writes = Vec::new();
+            let mut checkpoints = Vec::new();
+            let mut shutdown = None;
+            for cmd in group {
+                match cmd {
+                    Command::Write {
+                        mutation,
+                        record,
+                        ack,
+                        reply,
+                    } => writes.push((mutation, record, ack, reply)),
+                    Command::Checkpoint { reply } => checkpoints.push(reply),
+                    Command::Shutdown { reply } => shutdown = Some(reply),
+                }
+            }
+            self.commit(writes);
+            if !checkpoints.is_empty() {
+                let result = self.checkpoint();
+                for reply in checkpoints {
+                    let _ = reply.send(result.as_ref().map(|_| ()).map_err(|e| self.copy_error(e)));
+                }
+            } else if self.wal.bytes_since_truncate() >= self.checkpoint_wal_bytes
+                && let Err(e) = self.checkpoint()
+            {
+                tracing::error!(collection = %self.name, error = %e, "automatic checkpoint failed");
+            }
+            if let Some(reply) = shutdown {
+                let _ = reply.send(self.shutdown());
+                return;
+            }
+        }
+    }
+
+    fn write_failed(&self, e: WalError) -> EngineError {
+        EngineError::WriteFailed {
+            name: self.name.clone(),
+            source: Arc::new(e),
+        }
+    }
+
+    /// Engine errors are not `Clone` (they carry I/O errors); several waiters get an equivalent.
+    fn copy_error(&self, e: &EngineError) -> EngineError {
+        match e {
+            EngineError::WriteFailed { source, .. } => EngineError::WriteFailed {
+                name: self.name.clone(),
+                source: Arc::clone(source),
+            },
+            EngineError::Checkpoint { source, .. } => EngineError::Checkpoint {
+                name: self.name.clone(),
+                source: Arc::clone(source),
+            },
+            other => EngineError::Undecodable {
+                name: self.name.clone(),
+                what: "writer result",
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    fn commit(&mut self, writes: Vec<(Mutation, Vec<u8>, AckAt, oneshot::Sender<Result<WriteReceipt, EngineError>>)>) {
+        if writes.is_empty() {
+            return;
+        }
+        let mut pending = Vec::with_capacity(writes.len());
+        for (mutation, record, ack, reply) in writes {
+            match self.wal.append(&record) {
+                Ok(seq) => pending.push(Pending {
+                    seq,
+                    mutation,
+                    ack,
+                    reply: Some(reply),
+                }),
+                Err(e) => {
+                    let _ = reply.send(Err(self.write_failed(e)));
+                }
+            }
+        }
+        let Some(last) = pending.last().map(|p| p.seq) else {
+            return;
+        };
+        metrics::WAL_GROUP_SIZE.observe(pending.len() as f64);
+        if let Err(e) = self.wal.wait_durable(last) {
+            // Nothing in this group is acknowledged, and none of it is applied: the records may
+            // or may not be on disk, and recovery after restart decides.
+            let shared = Arc::new(e);
+            for p in pending {
+                if let Some(reply) = p.reply {
+                    let _ = reply.send(Err(EngineError::WriteFailed {
+                        name: self.name.clone(),
+                        source: Arc::clone(&shared),
+                    }));
+                }
+            }
+            tracing::error!(collection = %self.name, error = %shared, "WAL write failed; collection now refuses writes");
+            return;
+        }
+        for p in &mut pending {
+            if p.ack == AckAt::Durable
+                && let Some(reply) = p.reply.take()
+            {
+                let _ = reply.send(Ok(WriteReceipt {
+                    seq: p.seq,
+                    applied: false,
+                }));
+            }
+        }
+        for p in pending {
+            apply(&self.store, p.mutation);
+            if let Some(reply) = p.reply {
+                let _ = reply.send(Ok(WriteReceipt {
+                    seq: p.seq,
+                    applied: true,
+                }));
+            }
+        }
+    }
+
+    fn on_tick(&mut self) {
+        if self.durability != Durability::Fsync
+            && let Err(e) = self.wal.sync_all()
+            && !matches!(e, WalError::Poisoned)
+        {
+            tracing::error!(collection = %self.name, error = %e, "periodic WAL sync failed");
+        }
+    }
+
+    /// Writes a checkpoint of the current state and drops the WAL it covers.
+    fn checkpoint(&mut self) -> Result<(), EngineError> {
+        let seq = self.wal.last_seq();
+        if seq == self.checkpoint_seq {
+            return Ok(());
+        }
+        let started = Instant::now();
+        {
+            let store = self.store.read();
+            snapshot::write(self.fs.as_ref(), &self.name, &self.dir, &store, seq)?;
+        }
+        self.checkpoint_seq = seq;
+        self.wal
+            .truncate_through(seq)
+            .map_err(|e| self.write_failed(e))?;
+        metrics::CHECKPOINTS.inc();
+        tracing::info!(collection = %self.name, seq, elapsed_ms = started.elapsed().as_millis() as u64, "checkpoint written");
+        Ok(())
+    }
+
+    fn shutdown(&mut self) -> Result<(), EngineError> {
+        self.checkpoint()?;
+        match self.wal.sync_all() {
+            Ok(()) | Err(WalError::Poisoned) => Ok(()),
+            Err(e) => Err(self.write_failed(e)),
+        }
+    }
+}
+
+/// Applies one mutation, taking the write lock once per [`APPLY_SLICE`] points.
+pub fn apply(store: &RwLock<PointStore>, mutation: Mutation) {
+    match mutation {
+        Mutation::Upsert(points) => {
+            let mut iter = points.into_iter().peekable();
+            while iter.peek().is_some() {
+                let mut guard = store.write();
+                for (id, vector, payload) in iter.by_ref().take(APPLY_SLICE) {
+                    guard.upsert(id, &vector, payload);
+                }
+            }
+        }
+        Mutation::Delete(ids) => {
+            for chunk in ids.chunks(APPLY_SLICE) {
+                let mut guard = store.write();
+                for id in chunk {
+                    guard.delete(*id);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Collection settings and engine-wide options.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::storage::wal::Durability;
+use crate::vector::Metric;
+
+/// HNSW parameters, stored with each collection for the vector index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HnswParams {
+    /// Links per node.
+    pub m: usize,
+    /// Candidate list size while building.
+    pub ef_construction: usize,
+    /// Below this many points, searches are exact.
+    pub full_scan_threshold: usize,
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        Self {
+            m: 16,
+            ef_construction: 100,
+            full_scan_threshold: 10_000,
+        }
+    }
+}
+
+/// Everything fixed when a collection is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectionConfig {
+    /// Vector dimension.
+    pub dimension: usize,
+    /// Distance metric.
+    pub metric: Metric,
+    /// When writes are acknowledged.
+    pub durability: Durability,
+    /// Vector index parameters.
+    pub hnsw: HnswParams,
+}
+
+/// Largest vector dimension accepted.
+pub const MAX_DIMENSION: usize = 65_536;
+
+/// Engine-wide options, from the server configuration.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The database directory.
+    pub data_dir: PathBuf,
+    /// Durability for collections that do not choose one.
+    pub default_durability: Durability,
+    /// WAL segment size.
+    pub wal_segment_bytes: u64,
+    /// A checkpoint is taken once this many WAL bytes accumulate.
+    pub checkpoint_wal_bytes: u64,
+    /// How often `flush`/`none` durability writes and syncs the WAL.
+    pub flush_interval: Duration,
+}
+
+impl EngineOptions {
+    /// Defaults for a data directory.
+    #[must_use]
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            default_durability: Durability::Fsync,
+            wal_segment_bytes: 64 << 20,
+            checkpoint_wal_bytes: 256 << 20,
+            flush_interval: Duration::from_millis(200),
+        }
+    }
+}

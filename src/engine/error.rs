@@ -1,0 +1,164 @@
+//! [`EngineError`]: everything the engine can report. The API maps each variant to a status.
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::name::NameError;
+use super::point::PointId;
+use crate::columns::DecodeError;
+use crate::storage::checkpoint::CheckpointError;
+use crate::storage::wal::WalError;
+use crate::vector::VectorError;
+
+/// An error from the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The collection name is not allowed.
+    #[error(transparent)]
+    InvalidName(#[from] NameError),
+    /// No collection has this name.
+    #[error("collection `{name}` does not exist")]
+    CollectionNotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// A collection with this name already exists.
+    #[error("collection `{name}` already exists")]
+    CollectionExists {
+        /// The name.
+        name: String,
+    },
+    /// The collection is still being recovered after a restart.
+    #[error("collection `{name}` is still recovering; retry shortly")]
+    CollectionRecovering {
+        /// The name.
+        name: String,
+    },
+    /// The collection failed to open (for example a corrupt WAL); see `/readyz`.
+    #[error("collection `{name}` failed to open: {reason}")]
+    CollectionFailed {
+        /// The name.
+        name: String,
+        /// Why it failed.
+        reason: Arc<str>,
+    },
+    /// A collection setting is out of range.
+    #[error("invalid collection setting `{setting}`: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A vector in the request was rejected; nothing of the request was stored.
+    #[error("invalid vector for point {id}: {source}")]
+    InvalidVector {
+        /// The point the vector belongs to (or the query).
+        id: String,
+        /// What is wrong with it.
+        source: VectorError,
+    },
+    /// The point does not exist.
+    #[error("point {id} does not exist")]
+    PointNotFound {
+        /// The id asked for.
+        id: PointId,
+    },
+    /// A request goes past a documented limit.
+    #[error("{what} is {got}; the limit is {limit}")]
+    LimitExceeded {
+        /// The limited quantity.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+        /// What the request asked for.
+        got: usize,
+    },
+    /// The WAL failed to take the write; nothing was acknowledged. After this the collection
+    /// refuses writes until restart.
+    #[error("collection `{name}` could not persist the write: {source}")]
+    WriteFailed {
+        /// The collection.
+        name: String,
+        /// The WAL error.
+        source: Arc<WalError>,
+    },
+    /// The WAL could not be opened or read.
+    #[error("collection `{name}`: {source}")]
+    Wal {
+        /// The collection.
+        name: String,
+        /// The WAL error.
+        source: Arc<WalError>,
+    },
+    /// A checkpoint could not be read or written.
+    #[error("collection `{name}`: {source}")]
+    Checkpoint {
+        /// The collection.
+        name: String,
+        /// The checkpoint error.
+        source: Arc<CheckpointError>,
+    },
+    /// A WAL record or checkpoint passed its checksum but does not decode: a bug or a
+    /// format-version mismatch.
+    #[error("collection `{name}`: undecodable {what}: {detail}")]
+    Undecodable {
+        /// The collection.
+        name: String,
+        /// Which structure.
+        what: &'static str,
+        /// The decoding problem.
+        detail: String,
+    },
+    /// A file-system operation outside the WAL failed.
+    #[error("I/O error during {op} on {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Another process holds the data directory.
+    #[error(
+        "data directory {path} is locked by another Plait process; stop it or choose another --data-dir"
+    )]
+    DirLocked {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The manifest cannot be read.
+    #[error("manifest {path} is unreadable: {reason}")]
+    Manifest {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The collection is shutting down (deleted, or the server is stopping).
+    #[error("collection `{name}` is shutting down")]
+    ShuttingDown {
+        /// The collection.
+        name: String,
+    },
+}
+
+impl EngineError {
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn undecodable(name: &str, what: &'static str, e: &DecodeError) -> Self {
+        Self::Undecodable {
+            name: name.to_owned(),
+            what,
+            detail: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The manifest: the authoritative list of collections in a data directory, and each collection's
+//! settings file. Both are small JSON documents replaced atomically.
+//!
+//! A collection exists exactly when the manifest names it. Creating writes the collection's
+//! directory first and the manifest last; deleting rewrites the manifest first and removes the
+//! directory last. A directory that the manifest does not name is a leftover of an interrupted
+//! create or delete and is removed at start-up.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::EngineError;
+use super::config::{CollectionConfig, HnswParams};
+use crate::storage::wal::Durability;
+use crate::storage::{FileSystem, atomic_write};
+use crate::vector::Metric;
+
+const MANIFEST_FORMAT: &str = "plait-manifest";
+const SETTINGS_FORMAT: &str = "plait-collection";
+/// Version of both JSON documents.
+const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ManifestFile {
+    format: String,
+    version: u32,
+    collections: Vec<String>,
+}
+
+/// Path of the manifest in a data directory.
+#[must_use]
+pub fn manifest_path(root: &Path) -> PathBuf {
+    root.join("manifest.json")
+}
+
+/// Reads the manifest, or an empty list when there is none yet.
+///
+/// # Errors
+/// [`EngineError::Manifest`] when it exists but is not a valid manifest.
+pub fn read_manifest(fs: &dyn FileSystem, root: &Path) -> Result<Vec<String>, EngineError> {
+    let path = manifest_path(root);
+    if !fs.exists(&path) {
+        return Ok(Vec::new());
+    }
+    let bytes = fs.read(&path).map_err(|e| EngineError::io("read", &path, e))?;
+    let bad = |reason: String| EngineError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    let file: ManifestFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    if file.format != MANIFEST_FORMAT || file.version != VERSION {
+        return Err(bad(format!(
+            "format {:?} version {} is not {MANIFEST_FORMAT:?} version {VERSION}",
+            file.format, file.version
+        )));
+    }
+    Ok(file.collections)
+}
+
+/// Replaces the manifest atomically.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_manifest(
+    fs: &dyn FileSystem,
+    root: &Path,
+    collections: &[String],
+) -> Result<(), EngineError> {
+    let path = manifest_path(root);
+    let file = ManifestFile {
+        format: MANIFEST_FORMAT.into(),
+        version: VERSION,
+        collections: collections.to_vec(),
+    };
+    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| EngineError::Manifest {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    atomic_write(fs, &path, &bytes).map_err(|e| EngineError::io("write", &path, e))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SettingsFile {
+    format: String,
+    version: u32,
+    dimension: usize,
+    metric: String,
+    durability: String,
+    hnsw_m: usize,
+    hnsw_ef_construction: usize,
+    hnsw_full_scan_threshold: usize,
+}
+
+/// The name a metric is stored under.
+#[must_use]
+pub fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Cosine => "cosine",
+        Metric::Dot => "dot",
+        Metric::Euclid => "euclid",
+        Metric::Manhattan => "manhattan",
+    }
+}
+
+/// The name a durability mode is stored and configured under.
+#[must_use]
+pub fn durability_name(d: Durability) -> &'static str {
+    match d {
+        Durability::Fsync => "fsync",
+        Durability::Flush => "flush",
+        Durability::None => "none",
+    }
+}
+
+/// Parses a durability name (`fsync`, `flush`, `none`).
+#[must_use]
+pub fn parse_durability(s: &str) -> Option<Durability> {
+    match s {
+        "fsync" => Some(Durability::Fsync),
+        "flush" => Some(Durability::Flush),
+        "none" => Some(Durability::None),
+        _ => None,
+    }
+}
+
+fn parse_metric(s: &str) -> Option<Metric> {
+    match s {
+        "cosine" => Some(Metric::Cosine),
+        "dot" => Some(Metric::Dot),
+        "euclid" => Some(Metric::Euclid),
+        "manhattan" => Some(Metric::Manhattan),
+        _ => None,
+    }
+}
+
+/// Path of a collection's settings file.
+#[must_use]
+pub fn settings_path(collection_dir: &Path) -> PathBuf {
+    collection_dir.join("collection.json")
+}
+
+/// Writes a collection's settings atomically.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_settings(
+    fs: &dyn FileSystem,
+    collection_dir: &Path,
+    config: &CollectionConfig,
+) -> Result<(), EngineError> {
+    let path = settings_path(collection_dir);
+    let file = SettingsFile {
+        format: SETTINGS_FORMAT.into(),
+        version: VERSION,
+        dimension: config.dimension,
+        metric: metric_name(config.metric).into(),
+        durability: durability_name(config.durability).into(),
+        hnsw_m: config.hnsw.m,
+        hnsw_ef_construction: config.hnsw.ef_construction,
+        hnsw_full_scan_threshold: config.hnsw.full_scan_threshold,
+    };
+    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| EngineError::Manifest {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    atomic_write(fs, &path, &bytes).map_err(|e| EngineError::io("write", &path, e))
+}
+
+/// Reads a collection's settings.
+///
+/// # Errors
+/// [`EngineError::Manifest`] when the file is missing or invalid.
+pub fn read_settings(
+    fs: &dyn FileSystem,
+    collection_dir: &Path,
+) -> Result<CollectionConfig, EngineError> {
+    let path = settings_path(collection_dir);
+    let bad = |reason: String| EngineError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    let bytes = fs.read(&path).map_err(|e| bad(e.to_string()))?;
+    let file: SettingsFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    if file.format != SETTINGS_FORMAT || file.version != VERSION {
+        return Err(bad(format!("unsupported format {:?} version {}", file.format, file.version)));
+    }
+    Ok(CollectionConfig {
+        dimension: file.dimension,
+        metric: parse_metric(&file.metric).ok_or_else(|| bad(format!("metric {:?}", file.metric)))?,
+        durability: parse_durability(&file.durability)
+            .ok_or_else(|| bad(format!("durability {:?}", file.durability)))?,
+        hnsw: HnswParams {
+            m: file.hnsw_m,
+            ef_construction: file.hnsw_ef_construction,
+            full_scan_threshold: file.hnsw_full_scan_threshold,
+        },
+    })
+}

@@ -1,0 +1,21 @@
+//! The engine: the catalog of collections in a data directory, and each collection's single writer
+//! and concurrent readers.
+//!
+//! It owns collection life cycles (create, open/recover, delete, shutdown) and the rules that keep
+//! the manifest and the collection directories consistent. It must never import `axum`, `utoipa`
+//! or `serde_json::Value`: the API layer translates wire types into the types here.
+
+mod catalog;
+pub mod collection;
+pub mod config;
+mod dir_lock;
+mod error;
+pub mod manifest;
+pub mod name;
+pub mod point;
+
+pub use catalog::{CollectionState, Engine};
+pub use collection::{AckAt, Collection, SearchRequest, WriteReceipt, WriteTicket};
+pub use config::{CollectionConfig, EngineOptions, HnswParams};
+pub use error::EngineError;
+pub use point::{NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint};

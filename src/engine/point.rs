@@ -1,0 +1,140 @@
+//! Point identity and the point records the engine stores and returns.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::columns::Payload;
+
+/// A point id: an unsigned 64-bit integer or a UUID, like Qdrant's. Integers sort before UUIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PointId {
+    /// A numeric id.
+    Num(u64),
+    /// A UUID id.
+    Uuid(uuid::Uuid),
+}
+
+impl fmt::Display for PointId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Num(n) => write!(f, "{n}"),
+            Self::Uuid(u) => write!(f, "{}", u.hyphenated()),
+        }
+    }
+}
+
+/// A string that is neither an unsigned integer nor a UUID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("point id {0:?} is neither an unsigned 64-bit integer nor a UUID")]
+pub struct BadPointId(pub String);
+
+impl FromStr for PointId {
+    type Err = BadPointId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Ok(n) = s.parse::<u64>() {
+            return Ok(Self::Num(n));
+        }
+        uuid::Uuid::parse_str(s)
+            .map(Self::Uuid)
+            .map_err(|_| BadPointId(s.chars().take(100).collect()))
+    }
+}
+
+/// A point as written by a client: id, vector (not yet validated) and payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPoint {
+    /// The id.
+    pub id: PointId,
+    /// The dense vector.
+    pub vector: Vec<f32>,
+    /// The payload.
+    pub payload: Payload,
+}
+
+/// Which payload keys a read returns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PayloadSelector {
+    /// The whole payload.
+    All,
+    /// No payload.
+    #[default]
+    None,
+    /// Only these top-level keys.
+    Include(Vec<String>),
+    /// Every top-level key except these.
+    Exclude(Vec<String>),
+}
+
+impl PayloadSelector {
+    /// Applies the selector to a stored payload.
+    #[must_use]
+    pub fn select(&self, payload: &Payload) -> Option<Payload> {
+        match self {
+            Self::None => None,
+            Self::All => Some(payload.clone()),
+            Self::Include(keys) => Some(
+                payload
+                    .iter()
+                    .filter(|(k, _)| keys.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            Self::Exclude(keys) => Some(
+                payload
+                    .iter()
+                    .filter(|(k, _)| !keys.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// What a read returns besides the id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Projection {
+    /// Which payload keys.
+    pub payload: PayloadSelector,
+    /// Whether the vector is returned.
+    pub with_vector: bool,
+}
+
+/// A point as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointRecord {
+    /// The id.
+    pub id: PointId,
+    /// The payload, when requested.
+    pub payload: Option<Payload>,
+    /// The vector, when requested.
+    pub vector: Option<Vec<f32>>,
+}
+
+/// A search hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredPoint {
+    /// The point.
+    pub record: PointRecord,
+    /// Its score under the collection's metric (see [`crate::vector::Metric`]).
+    pub score: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_numbers_and_uuids_and_orders_numbers_first() {
+        let n: PointId = "42".parse().unwrap_or(PointId::Num(0));
+        let u: PointId = "550e8400-e29b-41d4-a716-446655440000"
+            .parse()
+            .unwrap_or(PointId::Num(0));
+        assert_eq!(n, PointId::Num(42));
+        assert!(matches!(u, PointId::Uuid(_)));
+        assert_eq!(u.to_string(), "550e8400-e29b-41d4-a716-446655440000");
+        assert!(n < u);
+        assert!("-1".parse::<PointId>().is_err());
+        assert!("../etc".parse::<PointId>().is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! Plait: one database server that braids a vector index, a property graph, a typed columnstore and
+//! BM25 full text behind VelesQL and a REST API.
+//!
+//! The layers, top to bottom (dependencies only ever point down):
+//!
+//! - [`api`]: HTTP wire types, routes, status codes and OpenAPI. No engine logic.
+//! - [`engine`]: the catalog of collections, one writer per collection, concurrent readers.
+//! - [`vector`], [`columns`]: the indexes and value types the engine is made of.
+//! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
+//!
+//! [`config`] and [`metrics`] are shared by every layer; they depend on nothing above them.
+#![deny(clippy::unwrap_used, clippy::dbg_macro)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod columns;
+pub mod config;
+pub mod engine;
+pub mod metrics;
+pub mod storage;
+pub mod vector;

@@ -1,0 +1,191 @@
+//! Every Prometheus metric Plait exports, declared in one place. The help text is the doc comment.
+//!
+//! Labels stay bounded: HTTP routes are labelled by their route template (never the raw path),
+//! collections only by name and only up to [`MAX_COLLECTION_LABELS`] of them, never by point id.
+//! This module must not depend on any other Plait module.
+
+use std::sync::LazyLock;
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+/// Collections beyond this many are not labelled individually in `plait_collection_points`.
+pub const MAX_COLLECTION_LABELS: usize = 1000;
+
+/// The registry `/metrics` renders.
+pub static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
+    // Registering can only fail on a duplicate name, which the unit test below rules out.
+    let _ = REGISTRY.register(Box::new(c.clone()));
+    c
+}
+
+fn counter(name: &str, help: &str) -> IntCounter {
+    register(IntCounter::new(name, help).unwrap_or_else(|e| unreachable!("{name}: {e}")))
+}
+
+/// HTTP requests handled, by method, route template and status code.
+pub static HTTP_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_http_requests_total",
+                "HTTP requests handled, by method, route template and status code.",
+            ),
+            &["method", "route", "status"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// HTTP request latency in seconds, by method and route template.
+pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "plait_http_request_duration_seconds",
+                "HTTP request latency in seconds, by method and route template.",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0,
+            ]),
+            &["method", "route"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Live points per collection.
+pub static COLLECTION_POINTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("plait_collection_points", "Live points per collection."),
+            &["collection"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Collections, by state (ready, recovering, failed).
+pub static COLLECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("plait_collections", "Collections, by state (ready, recovering, failed)."),
+            &["state"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Bytes written to write-ahead logs.
+pub static WAL_BYTES: LazyLock<IntCounter> =
+    LazyLock::new(|| counter("plait_wal_written_bytes_total", "Bytes written to write-ahead logs."));
+
+/// Latency of write-ahead-log fsyncs in seconds.
+pub static WAL_FSYNC_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
+    register(
+        Histogram::with_opts(
+            HistogramOpts::new(
+                "plait_wal_fsync_duration_seconds",
+                "Latency of write-ahead-log fsyncs in seconds.",
+            )
+            .buckets(vec![
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+            ]),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Write-ahead logs that refused further writes after an I/O failure.
+pub static WAL_POISONED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_wal_poisoned_total",
+        "Write-ahead logs that refused further writes after an I/O failure.",
+    )
+});
+
+/// Torn WAL tails cut off during recovery.
+pub static WAL_TORN_TAILS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter("plait_wal_torn_tails_total", "Torn WAL tails cut off during recovery.")
+});
+
+/// Records committed per group commit (one WAL write and, under fsync durability, one fsync).
+pub static WAL_GROUP_SIZE: LazyLock<Histogram> = LazyLock::new(|| {
+    register(
+        Histogram::with_opts(
+            HistogramOpts::new(
+                "plait_wal_group_commit_records",
+                "Records committed per group commit (one WAL write and, under fsync durability, one fsync).",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Checkpoints written.
+pub static CHECKPOINTS: LazyLock<IntCounter> =
+    LazyLock::new(|| counter("plait_checkpoints_total", "Checkpoints written."));
+
+/// Time to recover a collection (load checkpoint, replay WAL) in seconds.
+pub static RECOVERY_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
+    register(
+        Histogram::with_opts(
+            HistogramOpts::new(
+                "plait_recovery_duration_seconds",
+                "Time to recover a collection (load checkpoint, replay WAL) in seconds.",
+            )
+            .buckets(vec![0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// WAL records replayed during recovery.
+pub static RECOVERY_REPLAYED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter("plait_recovery_replayed_records_total", "WAL records replayed during recovery.")
+});
+
+/// Touches every metric so that each appears in `/metrics` from the start, even before first use.
+pub fn init() {
+    LazyLock::force(&HTTP_REQUESTS);
+    LazyLock::force(&HTTP_LATENCY);
+    LazyLock::force(&COLLECTION_POINTS);
+    LazyLock::force(&COLLECTIONS);
+    LazyLock::force(&WAL_BYTES);
+    LazyLock::force(&WAL_FSYNC_SECONDS);
+    LazyLock::force(&WAL_POISONED);
+    LazyLock::force(&WAL_TORN_TAILS);
+    LazyLock::force(&WAL_GROUP_SIZE);
+    LazyLock::force(&CHECKPOINTS);
+    LazyLock::force(&RECOVERY_SECONDS);
+    LazyLock::force(&RECOVERY_REPLAYED);
+}
+
+/// Renders every registered metric in the Prometheus text format.
+#[must_use]
+pub fn render() -> String {
+    let mut out = Vec::new();
+    // Encoding into a Vec cannot fail for well-formed metrics.
+    let _ = TextEncoder::new().encode(&REGISTRY.gather(), &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_metric_registers_once_and_renders_with_the_prefix() {
+        super::init();
+        super::WAL_BYTES.inc();
+        let text = super::render();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.starts_with("plait_"), "unprefixed metric line: {line}");
+        }
+        assert_eq!(super::REGISTRY.gather().len() >= 8, true);
+    }
+}

@@ -1,0 +1,245 @@
+//! Checkpoint files: one durable image of a collection's state as of a WAL sequence number.
+//!
+//! ```text
+//! 0   8  magic "PLAITCKP"
+//! 8   4  format version, u32 LE (1)
+//! 12  4  reserved, zero
+//! 16  8  sequence number of the last WAL record the image includes, u64 LE
+//! 24  4  reserved, zero
+//! 28  4  CRC32C of bytes 0..28, u32 LE
+//! 32  n  body (opaque to this module)
+//! then   body length n, u64 LE; CRC32C of the body, u32 LE; end magic "PKND"
+//! ```
+//!
+//! A checkpoint is written to `<name>.tmp`, `fsync`ed, renamed over `<name>` and the directory is
+//! `fsync`ed, so a crash leaves either the previous checkpoint or the new one, never a mix. The WAL
+//! is truncated only after the rename is durable.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{FileSystem, WritableFile};
+
+/// Magic bytes at the start of a checkpoint.
+pub const MAGIC: &[u8; 8] = b"PLAITCKP";
+/// Magic bytes at the very end of a checkpoint.
+pub const END_MAGIC: &[u8; 4] = b"PKND";
+/// Current checkpoint format version.
+pub const VERSION: u32 = 1;
+const HEADER_LEN: usize = 32;
+const TRAILER_LEN: usize = 16;
+/// Bytes gathered before one `write` call while streaming a checkpoint.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// Why a checkpoint could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// The file could not be read or written.
+    #[error("checkpoint I/O error during {op} on {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The file is damaged or not a checkpoint.
+    #[error("checkpoint {path} is corrupt: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Which check failed.
+        reason: String,
+    },
+}
+
+/// Streams a checkpoint body into a temporary file and publishes it atomically on [`finish`].
+///
+/// [`finish`]: CheckpointWriter::finish
+#[derive(Debug)]
+pub struct CheckpointWriter<'a> {
+    fs: &'a dyn FileSystem,
+    target: PathBuf,
+    tmp: PathBuf,
+    file: Box<dyn WritableFile>,
+    pending: Vec<u8>,
+    body_len: u64,
+    crc: u32,
+}
+
+impl<'a> CheckpointWriter<'a> {
+    /// Starts a checkpoint that will replace `target`, covering the WAL through `seq`.
+    ///
+    /// # Errors
+    /// The I/O error of creating the temporary file.
+    pub fn create(fs: &'a dyn FileSystem, target: &Path, seq: u64) -> Result<Self, CheckpointError> {
+        let mut tmp_name = target.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(".tmp");
+        let tmp = target.with_file_name(tmp_name);
+        let mut file = fs.create(&tmp).map_err(|source| CheckpointError::Io {
+            op: "create",
+            path: tmp.clone(),
+            source,
+        })?;
+        let mut header = [0u8; HEADER_LEN];
+        header[0..8].copy_from_slice(MAGIC);
+        header[8..12].copy_from_slice(&VERSION.to_le_bytes());
+        header[16..24].copy_from_slice(&seq.to_le_bytes());
+        let crc = crc32c::crc32c(&header[0..28]);
+        header[28..32].copy_from_slice(&crc.to_le_bytes());
+        file.write_all(&header).map_err(|source| CheckpointError::Io {
+            op: "write",
+            path: tmp.clone(),
+            source,
+        })?;
+        Ok(Self {
+            fs,
+            target: target.to_path_buf(),
+            tmp,
+            file,
+            pending: Vec::with_capacity(WRITE_CHUNK),
+            body_len: 0,
+            crc: 0,
+        })
+    }
+
+    fn io(&self, op: &'static str, source: io::Error) -> CheckpointError {
+        CheckpointError::Io {
+            op,
+            path: self.tmp.clone(),
+            source,
+        }
+    }
+
+    /// Appends bytes to the body.
+    ///
+    /// # Errors
+    /// The I/O error of writing.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), CheckpointError> {
+        self.crc = crc32c::crc32c_append(self.crc, bytes);
+        self.body_len += bytes.len() as u64;
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= WRITE_CHUNK {
+            self.flush_pending()?;
+        }
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> Result<(), CheckpointError> {
+        if let Err(e) = self.file.write_all(&self.pending) {
+            return Err(self.io("write", e));
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Writes the trailer, makes the file durable and renames it over the target.
+    ///
+    /// # Errors
+    /// Any I/O error; the previous checkpoint then stays in place.
+    pub fn finish(mut self) -> Result<(), CheckpointError> {
+        let mut trailer = [0u8; TRAILER_LEN];
+        trailer[0..8].copy_from_slice(&self.body_len.to_le_bytes());
+        trailer[8..12].copy_from_slice(&self.crc.to_le_bytes());
+        trailer[12..16].copy_from_slice(END_MAGIC);
+        self.pending.extend_from_slice(&trailer);
+        self.flush_pending()?;
+        if let Err(e) = self.file.sync_data() {
+            return Err(self.io("fsync", e));
+        }
+        self.fs
+            .rename(&self.tmp, &self.target)
+            .map_err(|e| self.io("rename", e))?;
+        let dir = self.target.parent().unwrap_or_else(|| Path::new("."));
+        self.fs.sync_dir(dir).map_err(|source| CheckpointError::Io {
+            op: "sync dir",
+            path: dir.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Reads and verifies the checkpoint at `path`: returns the sequence number and the body, or `None`
+/// when there is no checkpoint yet.
+///
+/// # Errors
+/// [`CheckpointError::Corrupt`] when any check fails; I/O errors.
+pub fn read(fs: &dyn FileSystem, path: &Path) -> Result<Option<(u64, Vec<u8>)>, CheckpointError> {
+    if !fs.exists(path) {
+        return Ok(None);
+    }
+    let mut bytes = fs.read(path).map_err(|source| CheckpointError::Io {
+        op: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let corrupt = |reason: &str| CheckpointError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if bytes.len() < HEADER_LEN + TRAILER_LEN {
+        return Err(corrupt("file shorter than header and trailer"));
+    }
+    if &bytes[0..8] != MAGIC {
+        return Err(corrupt("bad magic"));
+    }
+    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let dword = |at: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(b)
+    };
+    if crc32c::crc32c(&bytes[0..28]) != word(28) {
+        return Err(corrupt("header checksum mismatch"));
+    }
+    if word(8) != VERSION {
+        return Err(corrupt(&format!("unsupported version {}", word(8))));
+    }
+    let seq = dword(16);
+    let trailer = bytes.len() - TRAILER_LEN;
+    if &bytes[trailer + 12..] != END_MAGIC {
+        return Err(corrupt("bad end magic (file truncated?)"));
+    }
+    let body_len = dword(trailer);
+    if body_len != (trailer - HEADER_LEN) as u64 {
+        return Err(corrupt("body length does not match the file size"));
+    }
+    if crc32c::crc32c(&bytes[HEADER_LEN..trailer]) != word(trailer + 8) {
+        return Err(corrupt("body checksum mismatch"));
+    }
+    bytes.truncate(trailer);
+    bytes.drain(..HEADER_LEN);
+    Ok(Some((seq, bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::RealFs;
+
+    #[test]
+    fn round_trip_and_every_bit_flip_is_detected() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("checkpoint.plait");
+        let mut w = CheckpointWriter::create(&RealFs, &path, 99)?;
+        w.write(b"abc")?;
+        w.write(&[7u8; 3000])?;
+        w.finish()?;
+        let (seq, body) = read(&RealFs, &path)?.ok_or("missing")?;
+        assert_eq!(seq, 99);
+        assert_eq!(body.len(), 3003);
+        let good = std::fs::read(&path)?;
+        for bit in (0..good.len() * 8).step_by(7) {
+            let mut bad = good.clone();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            std::fs::write(&path, &bad)?;
+            assert!(read(&RealFs, &path).is_err(), "flip of bit {bit} undetected");
+        }
+        for cut in [0, 10, 40, good.len() - 1] {
+            std::fs::write(&path, &good[..cut])?;
+            assert!(read(&RealFs, &path).is_err(), "truncation at {cut} undetected");
+        }
+        Ok(())
+    }
+}

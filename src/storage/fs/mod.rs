@@ -1,0 +1,48 @@
+//! The file-system seam: every byte Plait persists goes through [`FileSystem`].
+//!
+//! Production uses [`RealFs`]; tests use [`FaultyFs`] to inject `ENOSPC`, failing writes and failing
+//! `fsync` at chosen moments, so durability rules can be tested without a broken disk.
+
+mod faulty;
+mod real;
+
+use std::fmt::Debug;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use faulty::{FaultKind, FaultyFs};
+pub use real::RealFs;
+
+/// A file opened for appending or writing from the start.
+pub trait WritableFile: Send + Debug {
+    /// Writes the whole buffer at the current end of the file.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()>;
+    /// Makes the file's data durable (`fdatasync`).
+    fn sync_data(&mut self) -> io::Result<()>;
+}
+
+/// The operations the storage layer needs from a file system.
+pub trait FileSystem: Send + Sync + Debug {
+    /// Creates a directory and its parents.
+    fn create_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Opens a file for appending, creating it when missing.
+    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
+    /// Creates (or truncates) a file for writing from the start.
+    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Atomically renames `from` to `to`, replacing `to`.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file.
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// Removes a directory and everything in it.
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Makes a directory's entries (creations, renames, removals) durable.
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
+    /// Lists the entries of a directory (full paths, unsorted).
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+    /// Cuts a file to `len` bytes and makes the new length durable.
+    fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
+    /// Whether a path exists.
+    fn exists(&self, path: &Path) -> bool;
+}

@@ -1,0 +1,57 @@
+//! Errors of the write-ahead log.
+
+use std::io;
+use std::path::PathBuf;
+
+/// What can go wrong in the write-ahead log.
+#[derive(Debug, thiserror::Error)]
+pub enum WalError {
+    /// An I/O operation failed.
+    #[error("WAL I/O error during {op} on {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A record or header in the middle of the log is damaged; the log cannot be trusted past it.
+    #[error("WAL corrupt in {path} at byte {offset}: {reason}")]
+    Corrupt {
+        /// The segment file.
+        path: PathBuf,
+        /// Byte offset of the damaged frame or header.
+        offset: u64,
+        /// What check failed.
+        reason: String,
+    },
+    /// An earlier write or `fsync` failed; the log refuses writes until the process restarts,
+    /// because the state of the unsynced bytes on disk is unknown.
+    #[error("WAL refuses writes after an earlier I/O failure; restart the server to recover")]
+    Poisoned,
+    /// A record is larger than a frame can carry.
+    #[error("WAL record of {len} bytes exceeds the limit of {max} bytes")]
+    RecordTooLarge {
+        /// The record length.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
+}
+
+impl WalError {
+    /// Whether this is the file system reporting a full disk (`ENOSPC`).
+    #[must_use]
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, Self::Io { source, .. } if source.raw_os_error() == Some(28))
+    }
+
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The write-ahead log: one per collection, it orders every mutation of that collection.
+//!
+//! A log is a directory of segment files. Each record is framed with its length, a sequence number
+//! and CRC32C checksums (see [`frame`]). The interface is deliberately narrow, [`WriteAheadLog`]:
+//! append, wait until durable, read from a sequence number, drop what a checkpoint covers, so that a
+//! replicated log can later stand in for the local one.
+//!
+//! Recovery ([`recovery`]) tolerates exactly one kind of damage: a torn tail, meaning a bad frame
+//! with nothing valid after it in the newest segment. Anything else is corruption and opening fails.
+//! After a failed write or `fsync` the log is poisoned and refuses every later append.
+//!
+//! This module never interprets record payloads.
+
+mod error;
+pub mod frame;
+pub mod recovery;
+pub mod segment;
+mod writer;
+
+pub use error::WalError;
+pub use recovery::{RecoveredLog, TailRepair};
+pub use writer::{LocalWal, WalOptions};
+
+/// How long an acknowledged write may still be lost, chosen per collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Durability {
+    /// A write is acknowledged only after its record is `fsync`ed. Nothing acknowledged is lost on
+    /// a process crash or a power failure. Concurrent writers share `fsync`s (group commit).
+    Fsync,
+    /// A write is acknowledged after its record is handed to the operating system (`write`), and the
+    /// log is `fsync`ed every flush interval. A process crash loses nothing acknowledged; a power
+    /// failure or kernel crash can lose up to one flush interval.
+    Flush,
+    /// A write is acknowledged once it is buffered in the process; the buffer is written and
+    /// `fsync`ed every flush interval. A process crash can lose up to one flush interval.
+    None,
+}
+
+/// The narrow interface the engine writes through.
+pub trait WriteAheadLog: Send + std::fmt::Debug {
+    /// Appends one record and returns its sequence number. The record is not durable yet.
+    ///
+    /// # Errors
+    /// [`WalError::Poisoned`] after an earlier I/O failure, or the I/O error of this append.
+    fn append(&mut self, payload: &[u8]) -> Result<u64, WalError>;
+
+    /// Returns once every record up to `seq` is as durable as the log's [`Durability`] promises.
+    ///
+    /// # Errors
+    /// The I/O error of the write or `fsync`; the log is poisoned afterwards.
+    fn wait_durable(&mut self, seq: u64) -> Result<(), WalError>;
+
+    /// Makes everything appended so far reach the disk (`write` + `fsync`), whatever the durability
+    /// mode. Called on the flush-interval tick and before shutdown.
+    ///
+    /// # Errors
+    /// The I/O error; the log is poisoned afterwards.
+    fn sync_all(&mut self) -> Result<(), WalError>;
+
+    /// Reads every record with a sequence number `>= from`, in order.
+    ///
+    /// # Errors
+    /// I/O errors and corruption found while reading.
+    fn read_from(&self, from: u64) -> Result<Vec<(u64, Vec<u8>)>, WalError>;
+
+    /// Forgets every record with a sequence number `<= seq` (they are in a durable checkpoint).
+    ///
+    /// # Errors
+    /// I/O errors while starting a new segment or removing old ones.
+    fn truncate_through(&mut self, seq: u64) -> Result<(), WalError>;
+
+    /// The sequence number of the last appended record (0 when none ever was).
+    fn last_seq(&self) -> u64;
+
+    /// Bytes appended since the log was opened or last truncated.
+    fn bytes_since_truncate(&self) -> u64;
+}

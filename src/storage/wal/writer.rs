@@ -1,0 +1,262 @@
+//! [`LocalWal`]: the write-ahead log on the local file system.
+//!
+//! Appends are encoded into an in-memory buffer; [`WriteAheadLog::wait_durable`] writes the buffer
+//! and, under [`Durability::Fsync`], `fsync`s it. The collection writer calls it once per group of
+//! commands, which is what makes concurrent writers share one `fsync` (group commit).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::recovery::{self, RecoveredLog};
+use super::{Durability, WalError, WriteAheadLog, frame, segment};
+use crate::metrics;
+use crate::storage::{FileSystem, WritableFile};
+
+/// In [`Durability::None`] mode, the buffer is written once it grows past this many bytes.
+const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
+
+/// Options for opening a [`LocalWal`].
+#[derive(Debug, Clone, Copy)]
+pub struct WalOptions {
+    /// The durability promise.
+    pub durability: Durability,
+    /// A new segment starts once the current one is at least this large.
+    pub segment_bytes: u64,
+}
+
+/// The local write-ahead log of one collection.
+#[derive(Debug)]
+pub struct LocalWal {
+    fs: Arc<dyn FileSystem>,
+    dir: PathBuf,
+    opts: WalOptions,
+    /// First sequence numbers of the segments on disk, ascending; the last one is `current`.
+    segments: Vec<u64>,
+    current: Option<Box<dyn WritableFile>>,
+    current_len: u64,
+    buf: Vec<u8>,
+    next_seq: u64,
+    written_seq: u64,
+    synced_seq: u64,
+    poisoned: bool,
+    bytes_since_truncate: u64,
+}
+
+impl LocalWal {
+    /// Opens (creating when missing) the log in `dir`, repairs a torn tail, and returns it with the
+    /// records whose sequence number is greater than `checkpoint_seq`.
+    ///
+    /// # Errors
+    /// Corruption that is not a torn tail, and I/O errors.
+    pub fn open(
+        fs: Arc<dyn FileSystem>,
+        dir: &Path,
+        opts: WalOptions,
+        checkpoint_seq: u64,
+    ) -> Result<(Self, RecoveredLog), WalError> {
+        fs.create_dir_all(dir)
+            .map_err(|e| WalError::io("create", dir, e))?;
+        let recovered = recovery::scan(fs.as_ref(), dir, checkpoint_seq + 1, true)?;
+        let last_seq = recovered.last_seq.max(checkpoint_seq);
+        // The newest segment is reopened for appending only if it is still small; otherwise the
+        // next append starts a new one.
+        let segments = recovered.segments.clone();
+        let (current, current_len) = match segments.last() {
+            Some(&first) if recovered.last_segment_len < opts.segment_bytes => {
+                let path = segment::path(dir, first);
+                let file = fs
+                    .open_append(&path)
+                    .map_err(|e| WalError::io("open", &path, e))?;
+                (Some(file), recovered.last_segment_len)
+            }
+            // No segment yet, or the newest is full: the next append starts a new one.
+            _ => (None, 0),
+        };
+        let wal = Self {
+            fs,
+            dir: dir.to_path_buf(),
+            opts,
+            segments,
+            current,
+            current_len,
+            buf: Vec::new(),
+            next_seq: last_seq + 1,
+            written_seq: last_seq,
+            synced_seq: last_seq,
+            poisoned: false,
+            bytes_since_truncate: 0,
+        };
+        Ok((wal, recovered))
+    }
+
+    /// The directory of this log.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn poison<T>(&mut self, err: WalError) -> Result<T, WalError> {
+        self.poisoned = true;
+        metrics::WAL_POISONED.inc();
+        Err(err)
+    }
+
+    /// Writes the buffered frames to the current segment.
+    fn write_buffer(&mut self) -> Result<(), WalError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let Some(file) = self.current.as_mut() else {
+            return Ok(());
+        };
+        if let Err(e) = file.write_all(&self.buf) {
+            let path = segment::path(&self.dir, self.segments.last().copied().unwrap_or(0));
+            return self.poison(WalError::io("write", path, e));
+        }
+        metrics::WAL_BYTES.inc_by(self.buf.len() as u64);
+        self.buf.clear();
+        self.written_seq = self.next_seq - 1;
+        Ok(())
+    }
+
+    fn sync_current(&mut self) -> Result<(), WalError> {
+        self.write_buffer()?;
+        if self.synced_seq == self.written_seq {
+            return Ok(());
+        }
+        let Some(file) = self.current.as_mut() else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        if let Err(e) = file.sync_data() {
+            let path = segment::path(&self.dir, self.segments.last().copied().unwrap_or(0));
+            return self.poison(WalError::io("fsync", path, e));
+        }
+        metrics::WAL_FSYNC_SECONDS.observe(started.elapsed().as_secs_f64());
+        self.synced_seq = self.written_seq;
+        Ok(())
+    }
+
+    /// Seals the current segment (everything in it synced) and starts a new one at `next_seq`.
+    fn start_segment(&mut self) -> Result<(), WalError> {
+        self.sync_current()?;
+        let first = self.next_seq;
+        let path = segment::path(&self.dir, first);
+        let result = (|| {
+            let mut file = self.fs.create(&path)?;
+            file.write_all(&segment::encode_header(first))?;
+            file.sync_data()?;
+            self.fs.sync_dir(&self.dir)?;
+            Ok::<_, std::io::Error>(file)
+        })();
+        match result {
+            Ok(file) => {
+                self.current = Some(file);
+                self.current_len = segment::HEADER_LEN as u64;
+                self.segments.push(first);
+                Ok(())
+            }
+            Err(e) => self.poison(WalError::io("create segment", path, e)),
+        }
+    }
+}
+
+impl WriteAheadLog for LocalWal {
+    fn append(&mut self, payload: &[u8]) -> Result<u64, WalError> {
+        if self.poisoned {
+            return Err(WalError::Poisoned);
+        }
+        if payload.len() > frame::MAX_PAYLOAD {
+            return Err(WalError::RecordTooLarge {
+                len: payload.len(),
+                max: frame::MAX_PAYLOAD,
+            });
+        }
+        if self.current.is_none() || self.current_len >= self.opts.segment_bytes {
+            self.start_segment()?;
+        }
+        let seq = self.next_seq;
+        let before = self.buf.len();
+        frame::encode(seq, payload, &mut self.buf);
+        let frame_len = (self.buf.len() - before) as u64;
+        self.current_len += frame_len;
+        self.bytes_since_truncate += frame_len;
+        self.next_seq += 1;
+        if self.opts.durability == Durability::None && self.buf.len() >= NONE_MODE_BUFFER_LIMIT {
+            self.write_buffer()?;
+        }
+        Ok(seq)
+    }
+
+    fn wait_durable(&mut self, seq: u64) -> Result<(), WalError> {
+        if self.poisoned {
+            return Err(WalError::Poisoned);
+        }
+        match self.opts.durability {
+            Durability::Fsync if self.synced_seq < seq => self.sync_current(),
+            Durability::Flush if self.written_seq < seq => self.write_buffer(),
+            Durability::Fsync | Durability::Flush | Durability::None => Ok(()),
+        }
+    }
+
+    fn sync_all(&mut self) -> Result<(), WalError> {
+        if self.poisoned {
+            return Err(WalError::Poisoned);
+        }
+        self.sync_current()
+    }
+
+    fn read_from(&self, from: u64) -> Result<Vec<(u64, Vec<u8>)>, WalError> {
+        Ok(recovery::scan(self.fs.as_ref(), &self.dir, from, false)?.records)
+    }
+
+    fn truncate_through(&mut self, seq: u64) -> Result<(), WalError> {
+        if self.poisoned {
+            return Err(WalError::Poisoned);
+        }
+        let last = self.next_seq - 1;
+        if seq >= last && self.current.is_some() {
+            // Everything is checkpointed: close the current segment so it can go too. The next
+            // append starts a fresh segment at `next_seq`.
+            self.sync_current()?;
+            self.current = None;
+            self.current_len = 0;
+        }
+        // Segment i holds sequence numbers [segments[i], segments[i+1]); the open one is kept.
+        let keep_from = if self.current.is_some() {
+            self.segments.len() - 1
+        } else {
+            self.segments.len()
+        };
+        let mut removed = 0;
+        for i in 0..keep_from {
+            let end = self.segments.get(i + 1).copied().unwrap_or(self.next_seq);
+            if end - 1 > seq {
+                break;
+            }
+            let path = segment::path(&self.dir, self.segments[i]);
+            if let Err(e) = self.fs.remove_file(&path) {
+                return self.poison(WalError::io("remove", path, e));
+            }
+            removed += 1;
+        }
+        self.segments.drain(..removed);
+        if removed > 0
+            && let Err(e) = self.fs.sync_dir(&self.dir)
+        {
+            let dir = self.dir.clone();
+            return self.poison(WalError::io("sync", dir, e));
+        }
+        self.bytes_since_truncate = 0;
+        Ok(())
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    fn bytes_since_truncate(&self) -> u64 {
+        self.bytes_since_truncate
+    }
+}

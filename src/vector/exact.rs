@@ -1,0 +1,102 @@
+//! Exact (brute-force) top-k search: the reference every approximate index is measured against.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::{DenseVectors, Metric};
+
+/// A slot and its score under the collection's metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredSlot {
+    /// The vector slot.
+    pub slot: u32,
+    /// The score (see [`Metric`] for the convention).
+    pub score: f32,
+}
+
+/// Heap entry ordered so that the *worst* kept candidate is on top.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    key: f32,
+    slot: u32,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Lower key is better; among equal keys the lower slot wins, so results are deterministic.
+        self.key
+            .total_cmp(&other.key)
+            .then(self.slot.cmp(&other.slot))
+    }
+}
+
+/// The `k` best slots among `slots` for `query` (already prepared for `metric`), best first.
+/// Slots whose score fails `threshold` are skipped.
+#[must_use]
+pub fn top_k(
+    vectors: &DenseVectors,
+    slots: impl Iterator<Item = u32>,
+    query: &[f32],
+    metric: Metric,
+    k: usize,
+    threshold: Option<f32>,
+) -> Vec<ScoredSlot> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut heap: BinaryHeap<Candidate> = BinaryHeap::with_capacity(k + 1);
+    for slot in slots {
+        let key = metric.rank_key(query, vectors.get(slot));
+        if let Some(t) = threshold
+            && !metric.passes_threshold(metric.score_from_rank_key(key), t)
+        {
+            continue;
+        }
+        let candidate = Candidate { key, slot };
+        if heap.len() < k {
+            heap.push(candidate);
+        } else if heap.peek().is_some_and(|worst| candidate < *worst) {
+            heap.pop();
+            heap.push(candidate);
+        }
+    }
+    heap.into_sorted_vec()
+        .into_iter()
+        .map(|c| ScoredSlot {
+            slot: c.slot,
+            score: metric.score_from_rank_key(c.key),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returns_best_first_for_similarities_and_distances() {
+        let mut v = DenseVectors::new(2);
+        for p in [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [-1.0, 0.0]] {
+            v.push(&p);
+        }
+        let dot = top_k(&v, 0..4, &[1.0, 0.1], Metric::Dot, 2, None);
+        assert_eq!(dot.iter().map(|s| s.slot).collect::<Vec<_>>(), vec![0, 2]);
+        let l2 = top_k(&v, 0..4, &[-0.9, 0.0], Metric::Euclid, 3, None);
+        assert_eq!(l2[0].slot, 3);
+        assert!((l2[0].score - 0.1).abs() < 1e-6);
+        assert!(l2.windows(2).all(|w| w[0].score <= w[1].score));
+        let thresholded = top_k(&v, 0..4, &[1.0, 0.0], Metric::Dot, 4, Some(0.5));
+        assert_eq!(thresholded.len(), 2);
+    }
+}

@@ -1,0 +1,83 @@
+//! [`Metric`]: how two vectors are compared, and which way scores sort.
+
+use super::distance;
+
+/// The distance metric of a collection.
+///
+/// Score convention (the same as Qdrant's, so existing tooling reads scores correctly):
+///
+/// | metric      | score                                   | better |
+/// |-------------|-----------------------------------------|--------|
+/// | `Cosine`    | cosine similarity in [-1, 1]            | higher |
+/// | `Dot`       | dot product                             | higher |
+/// | `Euclid`    | Euclidean (L2) distance                 | lower  |
+/// | `Manhattan` | Manhattan (L1) distance                 | lower  |
+///
+/// Cosine collections store vectors normalised to unit length at upsert time (and return them that
+/// way), so a cosine score is one dot product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Cosine similarity.
+    Cosine,
+    /// Dot product.
+    Dot,
+    /// Euclidean distance.
+    Euclid,
+    /// Manhattan distance.
+    Manhattan,
+}
+
+impl Metric {
+    /// Whether a higher score means a closer vector.
+    #[must_use]
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Self::Cosine | Self::Dot)
+    }
+
+    /// Whether stored and query vectors are normalised to unit length first.
+    #[must_use]
+    pub fn normalizes(self) -> bool {
+        matches!(self, Self::Cosine)
+    }
+
+    /// The score of `stored` for `query` (both already prepared, same length).
+    #[must_use]
+    pub fn score(self, query: &[f32], stored: &[f32]) -> f32 {
+        match self {
+            Self::Cosine | Self::Dot => distance::dot(query, stored),
+            Self::Euclid => distance::l2_squared(query, stored).sqrt(),
+            Self::Manhattan => distance::l1(query, stored),
+        }
+    }
+
+    /// A key that sorts better scores first when compared ascending, cheap enough for hot loops.
+    /// For Euclid it skips the square root, which does not change the order.
+    #[must_use]
+    pub fn rank_key(self, query: &[f32], stored: &[f32]) -> f32 {
+        match self {
+            Self::Cosine | Self::Dot => -distance::dot(query, stored),
+            Self::Euclid => distance::l2_squared(query, stored),
+            Self::Manhattan => distance::l1(query, stored),
+        }
+    }
+
+    /// Turns a [`Metric::rank_key`] back into the score the API reports.
+    #[must_use]
+    pub fn score_from_rank_key(self, key: f32) -> f32 {
+        match self {
+            Self::Cosine | Self::Dot => -key,
+            Self::Euclid => key.sqrt(),
+            Self::Manhattan => key,
+        }
+    }
+
+    /// Whether `score` passes a threshold: at least it for similarities, at most it for distances.
+    #[must_use]
+    pub fn passes_threshold(self, score: f32, threshold: f32) -> bool {
+        if self.higher_is_better() {
+            score >= threshold
+        } else {
+            score <= threshold
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Dense vectors: metrics and their score convention, distance kernels, validation, the vector
+//! arena and exact (brute-force) top-k search.
+//!
+//! This module owns numeric work on `f32` vectors. It knows nothing about point ids, payloads,
+//! collections or persistence: callers address vectors by dense slot numbers.
+
+pub mod distance;
+pub mod exact;
+mod metric;
+mod store;
+mod validate;
+
+pub use exact::{ScoredSlot, top_k};
+pub use metric::Metric;
+pub use store::DenseVectors;
+pub use validate::{VectorError, prepare};

@@ -1,0 +1,76 @@
+//! Validation and preparation of incoming vectors: dimension, finiteness, normalisation.
+
+use super::Metric;
+
+/// Why a vector was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VectorError {
+    /// The vector has the wrong number of components.
+    #[error("vector has {got} dimensions, the collection expects {expected}")]
+    DimensionMismatch {
+        /// The collection's dimension.
+        expected: usize,
+        /// The vector's length.
+        got: usize,
+    },
+    /// A component is NaN or infinite.
+    #[error("vector component {index} is not a finite number")]
+    NotFinite {
+        /// Index of the first bad component.
+        index: usize,
+    },
+    /// A zero vector cannot be compared by cosine.
+    #[error("a zero vector has no direction, so cosine similarity is undefined for it")]
+    ZeroNorm,
+}
+
+/// Checks `v` and prepares it for storage or search under `metric` (normalising for cosine).
+///
+/// # Errors
+/// [`VectorError`] describing the first problem found.
+pub fn prepare(v: &[f32], dim: usize, metric: Metric) -> Result<Vec<f32>, VectorError> {
+    if v.len() != dim {
+        return Err(VectorError::DimensionMismatch {
+            expected: dim,
+            got: v.len(),
+        });
+    }
+    if let Some(index) = v.iter().position(|x| !x.is_finite()) {
+        return Err(VectorError::NotFinite { index });
+    }
+    if !metric.normalizes() {
+        return Ok(v.to_vec());
+    }
+    let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+    if norm == 0.0 || !norm.is_finite() {
+        return Err(VectorError::ZeroNorm);
+    }
+    #[expect(clippy::cast_possible_truncation, reason = "the result is stored as f32 by design")]
+    Ok(v.iter().map(|x| (f64::from(*x) / norm) as f32).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_vectors_and_normalises_cosine() {
+        assert_eq!(
+            prepare(&[1.0], 2, Metric::Dot),
+            Err(VectorError::DimensionMismatch { expected: 2, got: 1 })
+        );
+        assert_eq!(
+            prepare(&[1.0, f32::NAN], 2, Metric::Dot),
+            Err(VectorError::NotFinite { index: 1 })
+        );
+        assert_eq!(
+            prepare(&[f32::INFINITY, 0.0], 2, Metric::Euclid),
+            Err(VectorError::NotFinite { index: 0 })
+        );
+        assert_eq!(prepare(&[0.0, 0.0], 2, Metric::Cosine), Err(VectorError::ZeroNorm));
+        let v = prepare(&[3.0, 4.0], 2, Metric::Cosine).unwrap_or_default();
+        assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
+        // Overflowing squares must not turn a finite vector into a zero or NaN norm.
+        assert!(prepare(&[f32::MAX, f32::MAX], 2, Metric::Cosine).is_ok());
+    }
+}
