@@ -1,1 +1,296 @@
-//! Configuration.
+//! Server configuration: every setting, its default, and the precedence rule
+//! CLI flag > environment variable (`PLAIT_*`) > config file > default.
+//!
+//! `config/plait.toml` in the repository lists every setting with its default and a comment. The
+//! flag definitions live in `main.rs` (clap); they fill a [`Overrides`] that is laid over the file.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::engine::EngineOptions;
+use crate::engine::manifest::parse_durability;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown or mistyped keys.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid setting {key}: {reason}")]
+    Invalid {
+        /// The setting.
+        key: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// `[server]`: the HTTP listener.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind (0 picks a free port; the bound address is logged).
+    pub port: u16,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// A request that takes longer is answered with 408.
+    pub request_timeout_secs: u64,
+    /// How long graceful shutdown waits for in-flight requests before checkpointing anyway.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_body_bytes: 32 << 20,
+            request_timeout_secs: 30,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// `[storage]`: the data directory and durability.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// The data directory (created when missing).
+    pub data_dir: PathBuf,
+    /// Default durability for new collections: `fsync`, `flush` or `none`.
+    pub durability: String,
+    /// WAL segment size in bytes.
+    pub wal_segment_bytes: u64,
+    /// WAL bytes after which a checkpoint is written and the WAL truncated.
+    pub checkpoint_wal_bytes: u64,
+    /// Interval of the background WAL flush for `flush` and `none` durability, in milliseconds.
+    pub flush_interval_ms: u64,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./plait_data"),
+            durability: "fsync".into(),
+            wal_segment_bytes: 64 << 20,
+            checkpoint_wal_bytes: 256 << 20,
+            flush_interval_ms: 200,
+        }
+    }
+}
+
+/// `[log]`: structured logging.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A `tracing` filter: a level (`info`) or directives (`plait=debug,tower_http=info`).
+    pub level: String,
+    /// `plain` or `json`.
+    pub format: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "plain".into(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `[server]`.
+    pub server: ServerSettings,
+    /// `[storage]`.
+    pub storage: StorageSettings,
+    /// `[log]`.
+    pub log: LogSettings,
+}
+
+/// Values from flags or the environment; `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--host` / `PLAIT_HOST`.
+    pub host: Option<String>,
+    /// `--port` / `PLAIT_PORT`.
+    pub port: Option<u16>,
+    /// `--data-dir` / `PLAIT_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--durability` / `PLAIT_DURABILITY`.
+    pub durability: Option<String>,
+    /// `--max-body-bytes` / `PLAIT_MAX_BODY_BYTES`.
+    pub max_body_bytes: Option<usize>,
+    /// `--request-timeout-secs` / `PLAIT_REQUEST_TIMEOUT_SECS`.
+    pub request_timeout_secs: Option<u64>,
+    /// `--shutdown-timeout-secs` / `PLAIT_SHUTDOWN_TIMEOUT_SECS`.
+    pub shutdown_timeout_secs: Option<u64>,
+    /// `--wal-segment-bytes` / `PLAIT_WAL_SEGMENT_BYTES`.
+    pub wal_segment_bytes: Option<u64>,
+    /// `--checkpoint-wal-bytes` / `PLAIT_CHECKPOINT_WAL_BYTES`.
+    pub checkpoint_wal_bytes: Option<u64>,
+    /// `--flush-interval-ms` / `PLAIT_FLUSH_INTERVAL_MS`.
+    pub flush_interval_ms: Option<u64>,
+    /// `--log-level` / `PLAIT_LOG_LEVEL`.
+    pub log_level: Option<String>,
+    /// `--log-format` / `PLAIT_LOG_FORMAT`.
+    pub log_format: Option<String>,
+}
+
+impl Settings {
+    /// Loads `file` (when given) over the defaults, then lays `overrides` on top and validates.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for an unreadable or invalid file or an out-of-range value.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let mut s = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?
+            }
+            None => Self::default(),
+        };
+        let o = overrides;
+        if let Some(v) = o.host {
+            s.server.host = v;
+        }
+        if let Some(v) = o.port {
+            s.server.port = v;
+        }
+        if let Some(v) = o.data_dir {
+            s.storage.data_dir = v;
+        }
+        if let Some(v) = o.durability {
+            s.storage.durability = v;
+        }
+        if let Some(v) = o.max_body_bytes {
+            s.server.max_body_bytes = v;
+        }
+        if let Some(v) = o.request_timeout_secs {
+            s.server.request_timeout_secs = v;
+        }
+        if let Some(v) = o.shutdown_timeout_secs {
+            s.server.shutdown_timeout_secs = v;
+        }
+        if let Some(v) = o.wal_segment_bytes {
+            s.storage.wal_segment_bytes = v;
+        }
+        if let Some(v) = o.checkpoint_wal_bytes {
+            s.storage.checkpoint_wal_bytes = v;
+        }
+        if let Some(v) = o.flush_interval_ms {
+            s.storage.flush_interval_ms = v;
+        }
+        if let Some(v) = o.log_level {
+            s.log.level = v;
+        }
+        if let Some(v) = o.log_format {
+            s.log.format = v;
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        if parse_durability(&self.storage.durability).is_none() {
+            return invalid("storage.durability", "must be fsync, flush or none");
+        }
+        if !matches!(self.log.format.as_str(), "plain" | "json") {
+            return invalid("log.format", "must be plain or json");
+        }
+        if self.server.max_body_bytes < 1024 {
+            return invalid("server.max_body_bytes", "must be at least 1024");
+        }
+        if self.server.request_timeout_secs == 0 {
+            return invalid("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.storage.wal_segment_bytes < 4096 {
+            return invalid("storage.wal_segment_bytes", "must be at least 4096");
+        }
+        if self.storage.flush_interval_ms == 0 {
+            return invalid("storage.flush_interval_ms", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The engine options these settings describe.
+    #[must_use]
+    pub fn engine_options(&self) -> EngineOptions {
+        let mut opts = EngineOptions::new(self.storage.data_dir.clone());
+        if let Some(d) = parse_durability(&self.storage.durability) {
+            opts.default_durability = d;
+        }
+        opts.wal_segment_bytes = self.storage.wal_segment_bytes;
+        opts.checkpoint_wal_bytes = self.storage.checkpoint_wal_bytes;
+        opts.flush_interval = Duration::from_millis(self.storage.flush_interval_ms);
+        opts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_config_file_equals_the_defaults() -> Result<(), ConfigError> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/plait.toml");
+        assert_eq!(Settings::load(Some(&path), Overrides::default())?, Settings::default());
+        Ok(())
+    }
+
+    #[test]
+    fn overrides_win_over_the_file_and_bad_values_are_rejected() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "[server]\nport = 9000\nhost = \"0.0.0.0\"\n")?;
+        let s = Settings::load(
+            Some(&path),
+            Overrides {
+                port: Some(9100),
+                ..Overrides::default()
+            },
+        )?;
+        assert_eq!(s.server.port, 9100);
+        assert_eq!(s.server.host, "0.0.0.0");
+        std::fs::write(&path, "[server]\nprot = 9000\n")?;
+        assert!(matches!(Settings::load(Some(&path), Overrides::default()), Err(ConfigError::Parse { .. })));
+        let bad = Overrides {
+            durability: Some("sometimes".into()),
+            ..Overrides::default()
+        };
+        assert!(matches!(Settings::load(None, bad), Err(ConfigError::Invalid { .. })));
+        Ok(())
+    }
+}

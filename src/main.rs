@@ -1,1 +1,242 @@
-fn main(){}
+//! The `plait` binary: `serve` runs the server; `openapi` prints the API document; `healthcheck`
+//! probes a running server (for container health checks, so images need no curl).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use plait::api::{self, AppState, HttpLimits};
+use plait::config::{Overrides, Settings};
+use plait::engine::Engine;
+use tracing_subscriber::EnvFilter;
+
+/// Plait: vector search, graph and columns in one database server.
+#[derive(Debug, Parser)]
+#[command(name = "plait", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Print the OpenAPI 3.1 document of the HTTP API.
+    Openapi,
+    /// Exit 0 when GET URL answers 2xx within 3 seconds (for container health checks).
+    Healthcheck {
+        /// The URL to probe (plain http only).
+        #[arg(long, default_value = "http://127.0.0.1:8080/livez")]
+        url: String,
+    },
+}
+
+/// Settings for `serve`. Precedence: flag > environment variable > config file > default. Every
+/// setting is documented, with its default, in config/plait.toml.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// TOML config file (see config/plait.toml for every setting and its default).
+    #[arg(long, env = "PLAIT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1].
+    #[arg(long, env = "PLAIT_HOST")]
+    host: Option<String>,
+    /// Port to listen on; 0 picks a free one [default: 8080].
+    #[arg(long, env = "PLAIT_PORT")]
+    port: Option<u16>,
+    /// Data directory [default: ./plait_data].
+    #[arg(long, env = "PLAIT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Default durability of new collections: fsync, flush or none [default: fsync].
+    #[arg(long, env = "PLAIT_DURABILITY")]
+    durability: Option<String>,
+    /// Largest request body in bytes [default: 33554432].
+    #[arg(long, env = "PLAIT_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Request timeout in seconds [default: 30].
+    #[arg(long, env = "PLAIT_REQUEST_TIMEOUT_SECS")]
+    request_timeout_secs: Option<u64>,
+    /// How long shutdown waits for in-flight requests, in seconds [default: 30].
+    #[arg(long, env = "PLAIT_SHUTDOWN_TIMEOUT_SECS")]
+    shutdown_timeout_secs: Option<u64>,
+    /// WAL segment size in bytes [default: 67108864].
+    #[arg(long, env = "PLAIT_WAL_SEGMENT_BYTES")]
+    wal_segment_bytes: Option<u64>,
+    /// WAL bytes that trigger a checkpoint [default: 268435456].
+    #[arg(long, env = "PLAIT_CHECKPOINT_WAL_BYTES")]
+    checkpoint_wal_bytes: Option<u64>,
+    /// WAL flush interval for flush/none durability, in milliseconds [default: 200].
+    #[arg(long, env = "PLAIT_FLUSH_INTERVAL_MS")]
+    flush_interval_ms: Option<u64>,
+    /// Log filter: a level or tracing directives [default: info].
+    #[arg(long, env = "PLAIT_LOG_LEVEL")]
+    log_level: Option<String>,
+    /// Log format: plain or json [default: plain].
+    #[arg(long, env = "PLAIT_LOG_FORMAT")]
+    log_format: Option<String>,
+}
+
+impl ServeArgs {
+    fn overrides(self) -> (Option<PathBuf>, Overrides) {
+        (
+            self.config,
+            Overrides {
+                host: self.host,
+                port: self.port,
+                data_dir: self.data_dir,
+                durability: self.durability,
+                max_body_bytes: self.max_body_bytes,
+                request_timeout_secs: self.request_timeout_secs,
+                shutdown_timeout_secs: self.shutdown_timeout_secs,
+                wal_segment_bytes: self.wal_segment_bytes,
+                checkpoint_wal_bytes: self.checkpoint_wal_bytes,
+                flush_interval_ms: self.flush_interval_ms,
+                log_level: self.log_level,
+                log_format: self.log_format,
+            },
+        )
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args),
+        Command::Openapi => {
+            print!("{}", api::openapi::document_json());
+            Ok(())
+        }
+        Command::Healthcheck { url } => healthcheck(&url),
+    }
+}
+
+fn init_logging(settings: &Settings) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&settings.log.level)
+        .with_context(|| format!("invalid log level {:?}", settings.log.level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if settings.log.format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let (config_file, overrides) = args.overrides();
+    let settings = Settings::load(config_file.as_deref(), overrides)?;
+    init_logging(&settings)?;
+    plait::metrics::init();
+    let engine = Arc::new(Engine::open(settings.engine_options())?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_server(settings, engine))
+}
+
+async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<()> {
+    let addr = format!("{}:{}", settings.server.host, settings.server.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, data_dir = %settings.storage.data_dir.display(), "plait listening");
+
+    // Recovery runs in the background; /readyz answers 503 until it is done.
+    let recovering = Arc::clone(&engine);
+    let recovery = tokio::task::spawn_blocking(move || recovering.recover_all());
+
+    let state = AppState {
+        engine: Arc::clone(&engine),
+        default_durability: settings.engine_options().default_durability,
+    };
+    let limits = HttpLimits {
+        max_body_bytes: settings.server.max_body_bytes,
+        request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
+    };
+    let app = api::router(state, limits);
+    let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+    let grace = Duration::from_secs(settings.server.shutdown_timeout_secs);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+        let _ = drained_tx.send(());
+    });
+    let serving = tokio::spawn(async move { server.await });
+    // Wait for the server to stop, or for the grace period after the signal to run out.
+    let served = tokio::select! {
+        r = serving => Some(r),
+        () = async {
+            let _ = drained_rx.await;
+            tokio::time::sleep(grace).await;
+        } => None,
+    };
+    match served {
+        Some(Ok(Ok(()))) => tracing::info!("HTTP server stopped"),
+        Some(Ok(Err(e))) => tracing::error!(error = %e, "HTTP server failed"),
+        Some(Err(e)) => tracing::error!(error = %e, "HTTP server task failed"),
+        None => tracing::warn!("grace period over; checkpointing with requests still in flight"),
+    }
+    let _ = recovery.await;
+    tokio::task::spawn_blocking(move || engine.shutdown())
+        .await
+        .context("shutdown task failed")?;
+    tracing::info!("collections checkpointed; bye");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+fn healthcheck(url: &str) -> anyhow::Result<()> {
+    let rest = url
+        .strip_prefix("http://")
+        .context("only http:// URLs are supported")?;
+    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let addr: SocketAddr = authority
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve {authority}"))?
+        .next()
+        .with_context(|| format!("no address for {authority}"))?;
+    let timeout = Duration::from_secs(3);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    stream.take(64 * 1024).read_to_string(&mut response)?;
+    let status_line = response.lines().next().unwrap_or_default();
+    let code = status_line.split_whitespace().nth(1).unwrap_or_default();
+    if code.starts_with('2') {
+        println!("{status_line}");
+        Ok(())
+    } else {
+        bail!("unhealthy: {status_line:?}")
+    }
+}

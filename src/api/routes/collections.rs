@@ -1,0 +1,142 @@
+//! `/collections` and `/collections/{name}`: create, list, describe, check, delete.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::on_blocking_pool;
+use crate::api::AppState;
+use crate::api::envelope::ok;
+use crate::api::error::ApiError;
+use crate::api::extract::{Json, Path};
+use crate::api::wire::collections::{
+    CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
+    CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizersConfig,
+    PlaitCollectionInfo, VectorParams,
+};
+
+/// Creates a collection.
+#[utoipa::path(put, path = "/collections/{name}", tag = "collections",
+    params(("name" = String, Path, description = "1-128 of [A-Za-z0-9_-], starting with a letter or digit")),
+    request_body = CreateCollection,
+    responses(
+        (status = 200, description = "Created; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
+        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 409, description = "A collection with this name exists", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Invalid name or settings", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<CreateCollection>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let config = body.to_config(state.default_durability);
+    on_blocking_pool(move || {
+        state.engine.create(&name, config)?;
+        Ok(())
+    })
+    .await?;
+    Ok(ok(true, started))
+}
+
+/// Lists collections.
+#[utoipa::path(get, path = "/collections", tag = "collections",
+    responses((status = 200, body = inline(crate::api::envelope::Envelope<CollectionsList>))))]
+pub async fn list(State(state): State<AppState>) -> Response {
+    let started = Instant::now();
+    let collections = state
+        .engine
+        .states()
+        .into_iter()
+        .map(|(name, _)| CollectionDescription { name })
+        .collect();
+    ok(CollectionsList { collections }, started)
+}
+
+/// Whether a collection exists (in any state).
+#[utoipa::path(get, path = "/collections/{name}/exists", tag = "collections",
+    params(("name" = String, Path)),
+    responses((status = 200, body = inline(crate::api::envelope::Envelope<CollectionExistence>))))]
+pub async fn exists(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    ok(
+        CollectionExistence {
+            exists: state.engine.exists(&name),
+        },
+        started,
+    )
+}
+
+/// Describes a collection: settings, point count, disk and memory use.
+#[utoipa::path(get, path = "/collections/{name}", tag = "collections",
+    params(("name" = String, Path)),
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<CollectionInfo>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "Recovering or failed to open", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let info = on_blocking_pool(move || {
+        let c = state.engine.collection(&name)?;
+        let config = *c.config();
+        Ok(CollectionInfo {
+            status: "green",
+            optimizer_status: "ok",
+            segments_count: 1,
+            points_count: c.len() as u64,
+            indexed_vectors_count: 0,
+            config: CollectionConfigView {
+                params: CollectionParams {
+                    vectors: VectorParams {
+                        size: config.dimension,
+                        distance: config.metric.into(),
+                    },
+                    shard_number: 1,
+                    replication_factor: 1,
+                    write_consistency_factor: 1,
+                    on_disk_payload: false,
+                },
+                hnsw_config: HnswConfig {
+                    m: config.hnsw.m,
+                    ef_construct: config.hnsw.ef_construction,
+                    full_scan_threshold: config.hnsw.full_scan_threshold,
+                },
+                optimizer_config: OptimizersConfig {
+                    default_segment_number: 0,
+                    flush_interval_sec: 0,
+                },
+            },
+            payload_schema: std::collections::BTreeMap::new(),
+            plait: PlaitCollectionInfo {
+                durability: config.durability.into(),
+                disk_bytes: state.engine.disk_bytes(&name),
+                memory_bytes: c.heap_bytes() as u64,
+            },
+        })
+    })
+    .await?;
+    Ok(ok(info, started))
+}
+
+/// Deletes a collection and its files. `result` is false when it did not exist.
+#[utoipa::path(delete, path = "/collections/{name}", tag = "collections",
+    params(("name" = String, Path)),
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<bool>)),
+        (status = 422, description = "Invalid name", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "Still recovering", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let existed = on_blocking_pool(move || Ok(state.engine.delete(&name)?)).await?;
+    Ok(ok(existed, started))
+}

@@ -1,0 +1,204 @@
+//! `/collections/{name}/points...`: upsert, retrieve, get one, delete, count, scroll.
+
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::on_blocking_pool;
+use crate::api::AppState;
+use crate::api::envelope::ok;
+use crate::api::error::ApiError;
+use crate::api::extract::{Json, Path, Query, optional_json};
+use crate::api::wire::WirePointId;
+use crate::api::wire::points::{
+    CountRequest, CountResult, DeletePoints, Record, RetrievePoints, ScrollRequest, ScrollResult,
+    UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection, reject_filter,
+};
+use crate::engine::{AckAt, PayloadSelector, PointId, Projection, WriteReceipt, WriteTicket};
+
+fn ack_at(wait: &WaitParam) -> AckAt {
+    if wait.wait.unwrap_or(true) {
+        AckAt::Applied
+    } else {
+        AckAt::Durable
+    }
+}
+
+async fn finish_write(ticket: WriteTicket, started: Instant) -> Result<Response, ApiError> {
+    let WriteReceipt { seq, applied } = ticket.wait().await?;
+    Ok(ok(
+        UpdateResult {
+            operation_id: seq,
+            status: if applied {
+                UpdateStatus::Completed
+            } else {
+                UpdateStatus::Acknowledged
+            },
+        },
+        started,
+    ))
+}
+
+/// Inserts or replaces points. Either every point is valid and the whole request is stored, or
+/// nothing is. The answer comes after the write is durable (per the collection's durability).
+#[utoipa::path(put, path = "/collections/{name}/points", tag = "points",
+    params(("name" = String, Path), WaitParam),
+    request_body = UpsertPoints,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Wrong dimension, NaN/inf, zero vector with Cosine, bad shape", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full; nothing stored", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn upsert(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(wait): Query<WaitParam>,
+    Json(body): Json<UpsertPoints>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let ack = ack_at(&wait);
+    let ticket = on_blocking_pool(move || {
+        let points = body.into_points()?;
+        Ok(state.engine.collection(&name)?.upsert(points, ack)?)
+    })
+    .await?;
+    finish_write(ticket, started).await
+}
+
+/// Deletes points by id (ids that do not exist are ignored).
+#[utoipa::path(post, path = "/collections/{name}/points/delete", tag = "points",
+    params(("name" = String, Path), WaitParam),
+    request_body = DeletePoints,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(wait): Query<WaitParam>,
+    Json(body): Json<DeletePoints>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    reject_filter(body.filter.as_ref())?;
+    let Some(ids) = body.points else {
+        return Err(ApiError::unprocessable("`points` (a list of ids) is required"));
+    };
+    let ids: Vec<PointId> = ids.into_iter().map(|id| id.0).collect();
+    let ticket = state.engine.collection(&name)?.delete(ids, ack_at(&wait))?;
+    finish_write(ticket, started).await
+}
+
+/// Fetches points by id; ids that do not exist are left out.
+#[utoipa::path(post, path = "/collections/{name}/points", tag = "points",
+    params(("name" = String, Path)),
+    request_body = RetrievePoints,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Record>>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn retrieve(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<RetrievePoints>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let records = on_blocking_pool(move || {
+        let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
+        let ids: Vec<PointId> = body.ids.iter().map(|id| id.0).collect();
+        let c = state.engine.collection(&name)?;
+        Ok(c.get(&ids, &projection)
+            .into_iter()
+            .map(Record::from)
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(ok(records, started))
+}
+
+/// Fetches one point with its payload and vector.
+#[utoipa::path(get, path = "/collections/{name}/points/{id}", tag = "points",
+    params(("name" = String, Path), ("id" = String, Path, description = "An unsigned integer or a UUID")),
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<Record>)),
+        (status = 400, description = "Not a point id", body = crate::api::envelope::ErrorBody),
+        (status = 404, description = "No such collection or point", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn get_point(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let id: PointId = id
+        .parse()
+        .map_err(|e: crate::engine::point::BadPointId| {
+            ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string())
+        })?;
+    let c = state.engine.collection(&name)?;
+    let projection = Projection {
+        payload: PayloadSelector::All,
+        with_vector: true,
+    };
+    let record = c
+        .get(&[id], &projection)
+        .into_iter()
+        .next()
+        .ok_or(crate::engine::EngineError::PointNotFound { id })?;
+    Ok(ok(Record::from(record), started))
+}
+
+/// Counts points (always exact).
+#[utoipa::path(post, path = "/collections/{name}/points/count", tag = "points",
+    params(("name" = String, Path)),
+    request_body = CountRequest,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<CountResult>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn count(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let body: CountRequest = optional_json(&body)?;
+    reject_filter(body.filter.as_ref())?;
+    let count = state.engine.collection(&name)?.len() as u64;
+    Ok(ok(CountResult { count }, started))
+}
+
+/// Pages through points in id order. Pass `next_page_offset` as the next `offset`.
+#[utoipa::path(post, path = "/collections/{name}/points/scroll", tag = "points",
+    params(("name" = String, Path)),
+    request_body = ScrollRequest,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Limit too large, or a filter", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn scroll(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let body: ScrollRequest = optional_json(&body)?;
+    reject_filter(body.filter.as_ref())?;
+    let result = on_blocking_pool(move || {
+        let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
+        let c = state.engine.collection(&name)?;
+        let (page, next) = c.scroll(body.offset.map(|o| o.0), body.limit.unwrap_or(10), &projection)?;
+        Ok(ScrollResult {
+            points: page.into_iter().map(Record::from).collect(),
+            next_page_offset: next.map(WirePointId),
+        })
+    })
+    .await?;
+    Ok(ok(result, started))
+}

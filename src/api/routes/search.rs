@@ -1,0 +1,87 @@
+//! `/collections/{name}/points/query` (and the older `/points/search`): nearest neighbours.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::on_blocking_pool;
+use crate::api::AppState;
+use crate::api::envelope::ok;
+use crate::api::error::ApiError;
+use crate::api::extract::{Json, Path};
+use crate::api::wire::points::{
+    QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint, projection,
+    reject_filter,
+};
+use crate::engine::SearchRequest;
+
+async fn run(
+    state: AppState,
+    name: String,
+    request: SearchRequest,
+) -> Result<Vec<WireScoredPoint>, ApiError> {
+    on_blocking_pool(move || {
+        let hits = state.engine.collection(&name)?.search(&request)?;
+        Ok(hits.into_iter().map(WireScoredPoint::from).collect())
+    })
+    .await
+}
+
+/// Nearest points to a vector, best first (exact search). See the score convention on
+/// `WireScoredPoint.score`.
+#[utoipa::path(post, path = "/collections/{name}/points/query", tag = "search",
+    params(("name" = String, Path)),
+    request_body = QueryRequest,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Bad query vector or limit", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn query(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<QueryRequest>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    reject_filter(body.filter.as_ref())?;
+    let vector = match body.query {
+        QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
+    };
+    let request = SearchRequest {
+        vector,
+        limit: body.limit.unwrap_or(10),
+        offset: body.offset.unwrap_or(0),
+        score_threshold: body.score_threshold,
+        projection: projection(body.with_payload.as_ref(), body.with_vector.as_ref(), false),
+    };
+    let points = run(state, name, request).await?;
+    Ok(ok(QueryResponse { points }, started))
+}
+
+/// Nearest points to a vector (the older search endpoint); the result is a bare list.
+#[utoipa::path(post, path = "/collections/{name}/points/search", tag = "search",
+    params(("name" = String, Path)),
+    request_body = SearchRequestBody,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Bad query vector or limit", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn search(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<SearchRequestBody>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    reject_filter(body.filter.as_ref())?;
+    let request = SearchRequest {
+        vector: body.vector,
+        limit: body.limit,
+        offset: body.offset.unwrap_or(0),
+        score_threshold: body.score_threshold,
+        projection: projection(body.with_payload.as_ref(), body.with_vector.as_ref(), false),
+    };
+    let points = run(state, name, request).await?;
+    Ok(ok(points, started))
+}

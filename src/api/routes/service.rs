@@ -1,0 +1,86 @@
+//! Service routes: version info, metrics, the OpenAPI document and its docs page, and the 404
+//! fallback.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::error::ApiError;
+use crate::api::openapi;
+use crate::api::AppState;
+use crate::engine::CollectionState;
+use crate::metrics;
+
+/// The Qdrant REST API level Plait implements; Qdrant clients compare it with their own version.
+pub const QDRANT_API_VERSION: &str = "1.20.0";
+
+/// Answer of `GET /`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionInfo {
+    /// `plait`.
+    pub title: &'static str,
+    /// The Qdrant REST API level implemented (what Qdrant clients check for compatibility).
+    pub version: &'static str,
+    /// Plait's own version.
+    pub plait_version: &'static str,
+}
+
+/// Server identity and versions.
+#[utoipa::path(get, path = "/", tag = "service", responses((status = 200, body = VersionInfo)))]
+pub async fn root() -> Json<VersionInfo> {
+    Json(VersionInfo {
+        title: "plait",
+        version: QDRANT_API_VERSION,
+        plait_version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "service", responses(
+    (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    metrics::COLLECTION_POINTS.reset();
+    for (name, s) in state
+        .engine
+        .states()
+        .into_iter()
+        .take(metrics::MAX_COLLECTION_LABELS)
+    {
+        if let CollectionState::Ready(c) = s {
+            metrics::COLLECTION_POINTS
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(c.len()).unwrap_or(i64::MAX));
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        metrics::render(),
+    )
+        .into_response()
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(get, path = "/openapi.json", tag = "service", responses(
+    (status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi::document_json(),
+    )
+        .into_response()
+}
+
+/// A browsable page of the API, rendered in the browser from `/openapi.json`.
+#[utoipa::path(get, path = "/docs", tag = "service", responses(
+    (status = 200, description = "HTML page", content_type = "text/html")))]
+pub async fn docs_page() -> Html<&'static str> {
+    Html(include_str!("docs_page.html"))
+}
+
+/// Any route that does not exist.
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such route; see /docs for the API")
+}

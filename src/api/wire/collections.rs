@@ -1,0 +1,227 @@
+//! Collection requests and responses.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::engine::{CollectionConfig, HnswParams};
+use crate::storage::wal::Durability;
+use crate::vector::Metric;
+
+/// A distance metric, spelled as Qdrant spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Distance {
+    /// Cosine similarity (higher is closer); vectors are stored normalised.
+    Cosine,
+    /// Dot product (higher is closer).
+    Dot,
+    /// Euclidean distance (lower is closer).
+    Euclid,
+    /// Manhattan distance (lower is closer).
+    Manhattan,
+}
+
+impl From<Distance> for Metric {
+    fn from(d: Distance) -> Self {
+        match d {
+            Distance::Cosine => Self::Cosine,
+            Distance::Dot => Self::Dot,
+            Distance::Euclid => Self::Euclid,
+            Distance::Manhattan => Self::Manhattan,
+        }
+    }
+}
+
+impl From<Metric> for Distance {
+    fn from(m: Metric) -> Self {
+        match m {
+            Metric::Cosine => Self::Cosine,
+            Metric::Dot => Self::Dot,
+            Metric::Euclid => Self::Euclid,
+            Metric::Manhattan => Self::Manhattan,
+        }
+    }
+}
+
+/// When writes to a collection are acknowledged (a Plait extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WireDurability {
+    /// After the WAL record is fsynced (the default): nothing acknowledged is lost.
+    Fsync,
+    /// After write(2); the WAL is fsynced every flush interval.
+    Flush,
+    /// Once buffered in the process; written and fsynced every flush interval.
+    None,
+}
+
+impl From<WireDurability> for Durability {
+    fn from(d: WireDurability) -> Self {
+        match d {
+            WireDurability::Fsync => Self::Fsync,
+            WireDurability::Flush => Self::Flush,
+            WireDurability::None => Self::None,
+        }
+    }
+}
+
+impl From<Durability> for WireDurability {
+    fn from(d: Durability) -> Self {
+        match d {
+            Durability::Fsync => Self::Fsync,
+            Durability::Flush => Self::Flush,
+            Durability::None => Self::None,
+        }
+    }
+}
+
+/// The vector settings of a collection.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VectorParams {
+    /// Vector dimension (1..=65536).
+    pub size: usize,
+    /// Distance metric.
+    pub distance: Distance,
+}
+
+/// HNSW settings (stored now, used by the vector index).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct HnswConfigDiff {
+    /// Links per node (2..=128, default 16).
+    pub m: Option<usize>,
+    /// Candidate list size while building (1..=4096, default 100).
+    pub ef_construct: Option<usize>,
+    /// Below this many points searches are exact (default 10000).
+    pub full_scan_threshold: Option<usize>,
+}
+
+/// Body of `PUT /collections/{name}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CreateCollection {
+    /// Vector settings.
+    pub vectors: VectorParams,
+    /// HNSW settings.
+    #[serde(default)]
+    pub hnsw_config: Option<HnswConfigDiff>,
+    /// Durability of this collection; the server default when absent (Plait extension).
+    #[serde(default)]
+    pub durability: Option<WireDurability>,
+}
+
+impl CreateCollection {
+    /// The engine configuration this request asks for.
+    #[must_use]
+    pub fn to_config(&self, default_durability: Durability) -> CollectionConfig {
+        let defaults = HnswParams::default();
+        let h = self.hnsw_config.clone().unwrap_or_default();
+        CollectionConfig {
+            dimension: self.vectors.size,
+            metric: self.vectors.distance.into(),
+            durability: self.durability.map_or(default_durability, Into::into),
+            hnsw: HnswParams {
+                m: h.m.unwrap_or(defaults.m),
+                ef_construction: h.ef_construct.unwrap_or(defaults.ef_construction),
+                full_scan_threshold: h.full_scan_threshold.unwrap_or(defaults.full_scan_threshold),
+            },
+        }
+    }
+}
+
+/// One entry of the collection list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionDescription {
+    /// The name.
+    pub name: String,
+}
+
+/// Result of `GET /collections`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionsList {
+    /// Every collection, by name.
+    pub collections: Vec<CollectionDescription>,
+}
+
+/// Result of `GET /collections/{name}/exists`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionExistence {
+    /// Whether it exists.
+    pub exists: bool,
+}
+
+/// Collection parameters, in Qdrant's shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionParams {
+    /// Vector settings.
+    pub vectors: VectorParams,
+    /// Always 1 (Plait does not shard).
+    pub shard_number: u32,
+    /// Always 1 (Plait does not replicate).
+    pub replication_factor: u32,
+    /// Always 1.
+    pub write_consistency_factor: u32,
+    /// Payloads are held in memory and persisted in the WAL and checkpoints.
+    pub on_disk_payload: bool,
+}
+
+/// HNSW settings as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HnswConfig {
+    /// Links per node.
+    pub m: usize,
+    /// Candidate list size while building.
+    pub ef_construct: usize,
+    /// Below this many points searches are exact.
+    pub full_scan_threshold: usize,
+}
+
+/// Optimizer settings, in Qdrant's shape (Plait has no optimizer; fixed values).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptimizersConfig {
+    /// Always 0.
+    pub default_segment_number: u32,
+    /// Always 0: Plait flushes through its WAL and checkpoints instead.
+    pub flush_interval_sec: u64,
+}
+
+/// The configuration of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionConfigView {
+    /// Parameters.
+    pub params: CollectionParams,
+    /// HNSW settings.
+    pub hnsw_config: HnswConfig,
+    /// Optimizer settings.
+    pub optimizer_config: OptimizersConfig,
+}
+
+/// Plait-specific facts about a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaitCollectionInfo {
+    /// Durability of writes.
+    pub durability: WireDurability,
+    /// Bytes of the collection's files on disk.
+    pub disk_bytes: u64,
+    /// Approximate bytes of memory held by its points.
+    pub memory_bytes: u64,
+}
+
+/// Result of `GET /collections/{name}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionInfo {
+    /// Always `green` for an open collection.
+    pub status: &'static str,
+    /// Always `ok`.
+    pub optimizer_status: &'static str,
+    /// Always 1.
+    pub segments_count: u32,
+    /// Live points.
+    pub points_count: u64,
+    /// Vectors in an approximate index (0: searches are exact).
+    pub indexed_vectors_count: u64,
+    /// Configuration.
+    pub config: CollectionConfigView,
+    /// Payload indexes (none yet).
+    #[schema(value_type = Object)]
+    pub payload_schema: std::collections::BTreeMap<String, String>,
+    /// Plait extension.
+    pub plait: PlaitCollectionInfo,
+}

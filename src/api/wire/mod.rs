@@ -1,0 +1,8 @@
+//! Wire types: the JSON shapes of requests and responses, following Qdrant's REST API so that its
+//! clients work unchanged. Conversions into engine types live next to each type.
+
+pub mod collections;
+pub mod point_id;
+pub mod points;
+
+pub use point_id::WirePointId;
