@@ -266,12 +266,16 @@ mod tests {
     #[test]
     fn the_committed_config_file_equals_the_defaults() -> Result<(), ConfigError> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/plait.toml");
-        assert_eq!(Settings::load(Some(&path), Overrides::default())?, Settings::default());
+        assert_eq!(
+            Settings::load(Some(&path), Overrides::default())?,
+            Settings::default()
+        );
         Ok(())
     }
 
     #[test]
-    fn overrides_win_over_the_file_and_bad_values_are_rejected() -> Result<(), Box<dyn std::error::Error>> {
+    fn overrides_win_over_the_file_and_bad_values_are_rejected()
+    -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("p.toml");
         std::fs::write(&path, "[server]\nport = 9000\nhost = \"0.0.0.0\"\n")?;
@@ -285,12 +289,18 @@ mod tests {
         assert_eq!(s.server.port, 9100);
         assert_eq!(s.server.host, "0.0.0.0");
         std::fs::write(&path, "[server]\nprot = 9000\n")?;
-        assert!(matches!(Settings::load(Some(&path), Overrides::default()), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Settings::load(Some(&path), Overrides::default()),
+            Err(ConfigError::Parse { .. })
+        ));
         let bad = Overrides {
             durability: Some("sometimes".into()),
             ..Overrides::default()
         };
-        assert!(matches!(Settings::load(None, bad), Err(ConfigError::Invalid { .. })));
+        assert!(matches!(
+            Settings::load(None, bad),
+            Err(ConfigError::Invalid { .. })
+        ));
         Ok(())
     }
 }

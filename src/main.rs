@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the OpenAPI 3.1 document of the HTTP API.
     Openapi,
     /// Exit 0 when GET URL answers 2xx within 3 seconds (for container health checks).
@@ -105,7 +105,7 @@ impl ServeArgs {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Openapi => {
             print!("{}", api::openapi::document_json());
             Ok(())
@@ -218,7 +218,9 @@ fn healthcheck(url: &str) -> anyhow::Result<()> {
     let rest = url
         .strip_prefix("http://")
         .context("only http:// URLs are supported")?;
-    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
     let addr: SocketAddr = authority
         .to_socket_addrs()
         .with_context(|| format!("cannot resolve {authority}"))?
@@ -228,7 +230,10 @@ fn healthcheck(url: &str) -> anyhow::Result<()> {
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut response = String::new();
     stream.take(64 * 1024).read_to_string(&mut response)?;
     let status_line = response.lines().next().unwrap_or_default();

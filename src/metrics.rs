@@ -7,8 +7,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
-    IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Collections beyond this many are not labelled individually in `plait_collection_points`.
@@ -74,7 +74,10 @@ pub static COLLECTION_POINTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
 pub static COLLECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
-            Opts::new("plait_collections", "Collections, by state (ready, recovering, failed)."),
+            Opts::new(
+                "plait_collections",
+                "Collections, by state (ready, recovering, failed).",
+            ),
             &["state"],
         )
         .unwrap_or_else(|e| unreachable!("{e}")),
@@ -82,8 +85,12 @@ pub static COLLECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
 });
 
 /// Bytes written to write-ahead logs.
-pub static WAL_BYTES: LazyLock<IntCounter> =
-    LazyLock::new(|| counter("plait_wal_written_bytes_total", "Bytes written to write-ahead logs."));
+pub static WAL_BYTES: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_wal_written_bytes_total",
+        "Bytes written to write-ahead logs.",
+    )
+});
 
 /// Latency of write-ahead-log fsyncs in seconds.
 pub static WAL_FSYNC_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
@@ -111,7 +118,10 @@ pub static WAL_POISONED: LazyLock<IntCounter> = LazyLock::new(|| {
 
 /// Torn WAL tails cut off during recovery.
 pub static WAL_TORN_TAILS: LazyLock<IntCounter> = LazyLock::new(|| {
-    counter("plait_wal_torn_tails_total", "Torn WAL tails cut off during recovery.")
+    counter(
+        "plait_wal_torn_tails_total",
+        "Torn WAL tails cut off during recovery.",
+    )
 });
 
 /// Records committed per group commit (one WAL write and, under fsync durability, one fsync).
@@ -140,7 +150,9 @@ pub static RECOVERY_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
                 "plait_recovery_duration_seconds",
                 "Time to recover a collection (load checkpoint, replay WAL) in seconds.",
             )
-            .buckets(vec![0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
+            .buckets(vec![
+                0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+            ]),
         )
         .unwrap_or_else(|e| unreachable!("{e}")),
     )
@@ -148,7 +160,10 @@ pub static RECOVERY_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
 
 /// WAL records replayed during recovery.
 pub static RECOVERY_REPLAYED: LazyLock<IntCounter> = LazyLock::new(|| {
-    counter("plait_recovery_replayed_records_total", "WAL records replayed during recovery.")
+    counter(
+        "plait_recovery_replayed_records_total",
+        "WAL records replayed during recovery.",
+    )
 });
 
 /// Touches every metric so that each appears in `/metrics` from the start, even before first use.
@@ -186,6 +201,6 @@ mod tests {
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             assert!(line.starts_with("plait_"), "unprefixed metric line: {line}");
         }
-        assert_eq!(super::REGISTRY.gather().len() >= 8, true);
+        assert!(super::REGISTRY.gather().len() >= 8);
     }
 }

@@ -2,10 +2,10 @@
 //! JSON body. The mapping is exhaustive; internal errors are logged with the request id and answered
 //! with a generic message so no internals leak.
 
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use super::envelope::{ErrorBody, ErrorStatus};
 use crate::engine::EngineError;

@@ -23,7 +23,9 @@ pub struct Query<T>(pub T);
 ///
 /// # Errors
 /// 400 for malformed JSON, 422 for JSON of the wrong shape.
-pub fn optional_json<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    bytes: &[u8],
+) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }

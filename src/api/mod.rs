@@ -4,6 +4,7 @@
 //! hold no engine logic. CPU-bound engine calls run on the blocking pool so the async workers stay
 //! free. The route table is in [`router`]; every route is listed in [`openapi::ApiDoc`].
 
+mod body_limit;
 mod envelope;
 mod error;
 mod extract;
@@ -61,20 +62,45 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
                 .put(routes::collections::create)
                 .delete(routes::collections::delete),
         )
-        .route("/collections/{name}/exists", get(routes::collections::exists))
+        .route(
+            "/collections/{name}/exists",
+            get(routes::collections::exists),
+        )
         .route(
             "/collections/{name}/points",
             post(routes::points::retrieve).put(routes::points::upsert),
         )
-        .route("/collections/{name}/points/delete", post(routes::points::delete))
-        .route("/collections/{name}/points/count", post(routes::points::count))
-        .route("/collections/{name}/points/scroll", post(routes::points::scroll))
-        .route("/collections/{name}/points/query", post(routes::search::query))
-        .route("/collections/{name}/points/search", post(routes::search::search))
-        .route("/collections/{name}/points/{id}", get(routes::points::get_point))
+        .route(
+            "/collections/{name}/points/delete",
+            post(routes::points::delete),
+        )
+        .route(
+            "/collections/{name}/points/count",
+            post(routes::points::count),
+        )
+        .route(
+            "/collections/{name}/points/scroll",
+            post(routes::points::scroll),
+        )
+        .route(
+            "/collections/{name}/points/query",
+            post(routes::search::query),
+        )
+        .route(
+            "/collections/{name}/points/search",
+            post(routes::search::search),
+        )
+        .route(
+            "/collections/{name}/points/{id}",
+            get(routes::points::get_point),
+        )
         .fallback(routes::service::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            body_limit::reject_declared_oversize,
+        ))
         .layer(axum::middleware::from_fn(observe::observe))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -186,7 +186,10 @@ mod tests {
         p.insert("f".into(), Value::Float(1.5));
         p.insert("s".into(), Value::String("héllo".into()));
         let mut inner = BTreeMap::new();
-        inner.insert("x".into(), Value::Array(vec![Value::Int(1), Value::String("y".into())]));
+        inner.insert(
+            "x".into(),
+            Value::Array(vec![Value::Int(1), Value::String("y".into())]),
+        );
         p.insert("o".into(), Value::Object(inner));
         let mut bytes = Vec::new();
         encode_payload(&p, &mut bytes);

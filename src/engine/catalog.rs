@@ -86,7 +86,10 @@ impl Engine {
     /// Removes collection directories the manifest does not name (interrupted create or delete).
     fn remove_orphans(&self) -> Result<(), EngineError> {
         let dir = self.root.join("collections");
-        let entries = self.fs.list_dir(&dir).map_err(|e| EngineError::io("list", &dir, e))?;
+        let entries = self
+            .fs
+            .list_dir(&dir)
+            .map_err(|e| EngineError::io("list", &dir, e))?;
         let known = self.collections.read();
         for path in entries {
             let is_known = path
@@ -136,9 +139,15 @@ impl Engine {
                 CollectionState::Failed(_) => failed += 1,
             }
         }
-        metrics::COLLECTIONS.with_label_values(&["ready"]).set(ready);
-        metrics::COLLECTIONS.with_label_values(&["recovering"]).set(recovering);
-        metrics::COLLECTIONS.with_label_values(&["failed"]).set(failed);
+        metrics::COLLECTIONS
+            .with_label_values(&["ready"])
+            .set(ready);
+        metrics::COLLECTIONS
+            .with_label_values(&["recovering"])
+            .set(recovering);
+        metrics::COLLECTIONS
+            .with_label_values(&["failed"])
+            .set(failed);
     }
 
     /// Every collection and its state, by name.
@@ -190,7 +199,10 @@ impl Engine {
         if config.dimension == 0 || config.dimension > MAX_DIMENSION {
             return Err(EngineError::InvalidSetting {
                 setting: "vectors.size",
-                reason: format!("must be between 1 and {MAX_DIMENSION}, got {}", config.dimension),
+                reason: format!(
+                    "must be between 1 and {MAX_DIMENSION}, got {}",
+                    config.dimension
+                ),
             });
         }
         let h = config.hnsw;
@@ -213,7 +225,11 @@ impl Engine {
     ///
     /// # Errors
     /// Invalid name or settings, [`EngineError::CollectionExists`], I/O errors.
-    pub fn create(&self, name: &str, config: CollectionConfig) -> Result<Arc<Collection>, EngineError> {
+    pub fn create(
+        &self,
+        name: &str,
+        config: CollectionConfig,
+    ) -> Result<Arc<Collection>, EngineError> {
         name::validate(name)?;
         Self::check_config(&config)?;
         let _guard = self.catalog_writes.lock();
@@ -246,11 +262,16 @@ impl Engine {
             let _ = self.fs.remove_dir_all(&dir);
             return Err(e);
         }
-        self.collections
-            .write()
-            .insert(name.to_owned(), CollectionState::Ready(Arc::clone(&collection)));
+        self.collections.write().insert(
+            name.to_owned(),
+            CollectionState::Ready(Arc::clone(&collection)),
+        );
         self.publish_state_metrics();
-        tracing::info!(collection = name, dimension = config.dimension, "collection created");
+        tracing::info!(
+            collection = name,
+            dimension = config.dimension,
+            "collection created"
+        );
         Ok(collection)
     }
 

@@ -35,7 +35,8 @@ impl DirLock {
             Err(TryLockError::Error(e)) => return Err(EngineError::io("lock", &path, e)),
         }
         // The pid is informational only; the lock is what excludes.
-        file.set_len(0).map_err(|e| EngineError::io("truncate", &path, e))?;
+        file.set_len(0)
+            .map_err(|e| EngineError::io("truncate", &path, e))?;
         writeln!(file, "{}", std::process::id()).map_err(|e| EngineError::io("write", &path, e))?;
         Ok(Self { _file: file })
     }

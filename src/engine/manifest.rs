@@ -43,7 +43,9 @@ pub fn read_manifest(fs: &dyn FileSystem, root: &Path) -> Result<Vec<String>, En
     if !fs.exists(&path) {
         return Ok(Vec::new());
     }
-    let bytes = fs.read(&path).map_err(|e| EngineError::io("read", &path, e))?;
+    let bytes = fs
+        .read(&path)
+        .map_err(|e| EngineError::io("read", &path, e))?;
     let bad = |reason: String| EngineError::Manifest {
         path: path.clone(),
         reason,
@@ -183,11 +185,15 @@ pub fn read_settings(
     let bytes = fs.read(&path).map_err(|e| bad(e.to_string()))?;
     let file: SettingsFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
     if file.format != SETTINGS_FORMAT || file.version != VERSION {
-        return Err(bad(format!("unsupported format {:?} version {}", file.format, file.version)));
+        return Err(bad(format!(
+            "unsupported format {:?} version {}",
+            file.format, file.version
+        )));
     }
     Ok(CollectionConfig {
         dimension: file.dimension,
-        metric: parse_metric(&file.metric).ok_or_else(|| bad(format!("metric {:?}", file.metric)))?,
+        metric: parse_metric(&file.metric)
+            .ok_or_else(|| bad(format!("metric {:?}", file.metric)))?,
         durability: parse_durability(&file.durability)
             .ok_or_else(|| bad(format!("durability {:?}", file.durability)))?,
         hnsw: HnswParams {

@@ -56,7 +56,20 @@ mod tests {
             assert_eq!(validate(good), Ok(()), "{good}");
         }
         let long = "a".repeat(MAX_NAME_LEN + 1);
-        for bad in ["", "..", ".", "a/b", "a\\b", "a\0b", "%2e%2e", "-x", "_x", "аbc", long.as_str(), "a b"] {
+        for bad in [
+            "",
+            "..",
+            ".",
+            "a/b",
+            "a\\b",
+            "a\0b",
+            "%2e%2e",
+            "-x",
+            "_x",
+            "аbc",
+            long.as_str(),
+            "a b",
+        ] {
             assert!(validate(bad).is_err(), "{bad:?}");
         }
     }

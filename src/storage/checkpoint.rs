@@ -73,7 +73,11 @@ impl<'a> CheckpointWriter<'a> {
     ///
     /// # Errors
     /// The I/O error of creating the temporary file.
-    pub fn create(fs: &'a dyn FileSystem, target: &Path, seq: u64) -> Result<Self, CheckpointError> {
+    pub fn create(
+        fs: &'a dyn FileSystem,
+        target: &Path,
+        seq: u64,
+    ) -> Result<Self, CheckpointError> {
         let mut tmp_name = target.file_name().unwrap_or_default().to_os_string();
         tmp_name.push(".tmp");
         let tmp = target.with_file_name(tmp_name);
@@ -88,11 +92,12 @@ impl<'a> CheckpointWriter<'a> {
         header[16..24].copy_from_slice(&seq.to_le_bytes());
         let crc = crc32c::crc32c(&header[0..28]);
         header[28..32].copy_from_slice(&crc.to_le_bytes());
-        file.write_all(&header).map_err(|source| CheckpointError::Io {
-            op: "write",
-            path: tmp.clone(),
-            source,
-        })?;
+        file.write_all(&header)
+            .map_err(|source| CheckpointError::Io {
+                op: "write",
+                path: tmp.clone(),
+                source,
+            })?;
         Ok(Self {
             fs,
             target: target.to_path_buf(),
@@ -184,7 +189,8 @@ pub fn read(fs: &dyn FileSystem, path: &Path) -> Result<Option<(u64, Vec<u8>)>, 
     if &bytes[0..8] != MAGIC {
         return Err(corrupt("bad magic"));
     }
-    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let dword = |at: usize| {
         let mut b = [0u8; 8];
         b.copy_from_slice(&bytes[at..at + 8]);
@@ -234,11 +240,17 @@ mod tests {
             let mut bad = good.clone();
             bad[bit / 8] ^= 1 << (bit % 8);
             std::fs::write(&path, &bad)?;
-            assert!(read(&RealFs, &path).is_err(), "flip of bit {bit} undetected");
+            assert!(
+                read(&RealFs, &path).is_err(),
+                "flip of bit {bit} undetected"
+            );
         }
         for cut in [0, 10, 40, good.len() - 1] {
             std::fs::write(&path, &good[..cut])?;
-            assert!(read(&RealFs, &path).is_err(), "truncation at {cut} undetected");
+            assert!(
+                read(&RealFs, &path).is_err(),
+                "truncation at {cut} undetected"
+            );
         }
         Ok(())
     }

@@ -41,11 +41,18 @@ pub fn prepare(v: &[f32], dim: usize, metric: Metric) -> Result<Vec<f32>, Vector
     if !metric.normalizes() {
         return Ok(v.to_vec());
     }
-    let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+    let norm = v
+        .iter()
+        .map(|x| f64::from(*x) * f64::from(*x))
+        .sum::<f64>()
+        .sqrt();
     if norm == 0.0 || !norm.is_finite() {
         return Err(VectorError::ZeroNorm);
     }
-    #[expect(clippy::cast_possible_truncation, reason = "the result is stored as f32 by design")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the result is stored as f32 by design"
+    )]
     Ok(v.iter().map(|x| (f64::from(*x) / norm) as f32).collect())
 }
 
@@ -57,7 +64,10 @@ mod tests {
     fn rejects_bad_vectors_and_normalises_cosine() {
         assert_eq!(
             prepare(&[1.0], 2, Metric::Dot),
-            Err(VectorError::DimensionMismatch { expected: 2, got: 1 })
+            Err(VectorError::DimensionMismatch {
+                expected: 2,
+                got: 1
+            })
         );
         assert_eq!(
             prepare(&[1.0, f32::NAN], 2, Metric::Dot),
@@ -67,7 +77,10 @@ mod tests {
             prepare(&[f32::INFINITY, 0.0], 2, Metric::Euclid),
             Err(VectorError::NotFinite { index: 0 })
         );
-        assert_eq!(prepare(&[0.0, 0.0], 2, Metric::Cosine), Err(VectorError::ZeroNorm));
+        assert_eq!(
+            prepare(&[0.0, 0.0], 2, Metric::Cosine),
+            Err(VectorError::ZeroNorm)
+        );
         let v = prepare(&[3.0, 4.0], 2, Metric::Cosine).unwrap_or_default();
         assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
         // Overflowing squares must not turn a finite vector into a zero or NaN norm.

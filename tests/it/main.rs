@@ -1,1 +1,13 @@
-fn main(){}
+//! Integration tests: one test binary, modules by topic. Server tests start the real `plait`
+//! binary on an ephemeral loopback port with its own temporary data directory.
+
+mod api_basics;
+mod bad_input;
+mod crash;
+mod engine_faults;
+mod openapi_snapshot;
+mod qdrant_client;
+mod quickstart;
+mod recovery;
+mod server;
+mod wal_damage;

@@ -81,7 +81,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = Readiness {
-        status: if not_ready.is_empty() { "ready" } else { "not_ready" },
+        status: if not_ready.is_empty() {
+            "ready"
+        } else {
+            "not_ready"
+        },
         not_ready,
     };
     (status, Json(body))

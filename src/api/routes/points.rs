@@ -88,7 +88,9 @@ pub async fn delete(
     let started = Instant::now();
     reject_filter(body.filter.as_ref())?;
     let Some(ids) = body.points else {
-        return Err(ApiError::unprocessable("`points` (a list of ids) is required"));
+        return Err(ApiError::unprocessable(
+            "`points` (a list of ids) is required",
+        ));
     };
     let ids: Vec<PointId> = ids.into_iter().map(|id| id.0).collect();
     let ticket = state.engine.collection(&name)?.delete(ids, ack_at(&wait))?;
@@ -135,11 +137,9 @@ pub async fn get_point(
     Path((name, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let id: PointId = id
-        .parse()
-        .map_err(|e: crate::engine::point::BadPointId| {
-            ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string())
-        })?;
+    let id: PointId = id.parse().map_err(|e: crate::engine::point::BadPointId| {
+        ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string())
+    })?;
     let c = state.engine.collection(&name)?;
     let projection = Projection {
         payload: PayloadSelector::All,
@@ -193,7 +193,11 @@ pub async fn scroll(
     let result = on_blocking_pool(move || {
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
-        let (page, next) = c.scroll(body.offset.map(|o| o.0), body.limit.unwrap_or(10), &projection)?;
+        let (page, next) = c.scroll(
+            body.offset.map(|o| o.0),
+            body.limit.unwrap_or(10),
+            &projection,
+        )?;
         Ok(ScrollResult {
             points: page.into_iter().map(Record::from).collect(),
             next_page_offset: next.map(WirePointId),

@@ -8,9 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::openapi;
-use crate::api::AppState;
 use crate::engine::CollectionState;
 use crate::metrics;
 
@@ -56,7 +56,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         }
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         metrics::render(),
     )
         .into_response()
@@ -82,5 +85,8 @@ pub async fn docs_page() -> Html<&'static str> {
 
 /// Any route that does not exist.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no such route; see /docs for the API")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such route; see /docs for the API",
+    )
 }

@@ -120,7 +120,9 @@ impl CreateCollection {
             hnsw: HnswParams {
                 m: h.m.unwrap_or(defaults.m),
                 ef_construction: h.ef_construct.unwrap_or(defaults.ef_construction),
-                full_scan_threshold: h.full_scan_threshold.unwrap_or(defaults.full_scan_threshold),
+                full_scan_threshold: h
+                    .full_scan_threshold
+                    .unwrap_or(defaults.full_scan_threshold),
             },
         }
     }

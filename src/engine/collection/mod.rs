@@ -23,7 +23,7 @@ pub use open::open;
 pub use point_store::PointStore;
 use record_codec::{Mutation, encode_mutation};
 pub use writer::{AckAt, WriteReceipt};
-use writer::Command;
+use writer::{Command, QueuedWrite};
 
 use super::EngineError;
 use super::config::CollectionConfig;
@@ -131,12 +131,12 @@ impl Collection {
         let record = encode_mutation(&mutation);
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Command::Write {
+            .send(Command::Write(QueuedWrite {
                 mutation,
                 record,
                 ack,
                 reply,
-            })
+            }))
             .map_err(|_| EngineError::ShuttingDown {
                 name: self.name.clone(),
             })?;
@@ -194,7 +194,9 @@ impl Collection {
     #[must_use]
     pub fn get(&self, ids: &[PointId], projection: &Projection) -> Vec<PointRecord> {
         let store = self.store.read();
-        ids.iter().filter_map(|id| store.get(*id, projection)).collect()
+        ids.iter()
+            .filter_map(|id| store.get(*id, projection))
+            .collect()
     }
 
     /// A page of points in id order from `from` (inclusive), and where the next page starts.
@@ -217,12 +219,13 @@ impl Collection {
     /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<ScoredPoint>, EngineError> {
         check_limit(req.limit.saturating_add(req.offset))?;
-        let query = prepare(&req.vector, self.config.dimension, self.config.metric).map_err(
-            |source| EngineError::InvalidVector {
-                id: "query".into(),
-                source,
-            },
-        )?;
+        let query =
+            prepare(&req.vector, self.config.dimension, self.config.metric).map_err(|source| {
+                EngineError::InvalidVector {
+                    id: "query".into(),
+                    source,
+                }
+            })?;
         let store = self.store.read();
         let hits = vector::top_k(
             store.vectors(),

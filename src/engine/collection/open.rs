@@ -33,11 +33,13 @@ pub fn open(
         durability: config.durability,
         segment_bytes: opts.wal_segment_bytes,
     };
-    let (wal, recovered) = LocalWal::open(Arc::clone(&fs), &dir.join("wal"), wal_opts, checkpoint_seq)
-        .map_err(|e| EngineError::Wal {
-            name: name.to_owned(),
-            source: Arc::new(e),
-        })?;
+    let (wal, recovered) =
+        LocalWal::open(Arc::clone(&fs), &dir.join("wal"), wal_opts, checkpoint_seq).map_err(
+            |e| EngineError::Wal {
+                name: name.to_owned(),
+                source: Arc::new(e),
+            },
+        )?;
     if let Some(tail) = &recovered.tail {
         metrics::WAL_TORN_TAILS.inc();
         tracing::warn!(
@@ -52,13 +54,12 @@ pub fn open(
     let replayed = recovered.records.len();
     let store_lock = RwLock::new(store);
     for (seq, bytes) in recovered.records {
-        let mutation = decode_mutation(&bytes, config.dimension).map_err(|e| {
-            EngineError::Undecodable {
+        let mutation =
+            decode_mutation(&bytes, config.dimension).map_err(|e| EngineError::Undecodable {
                 name: name.to_owned(),
                 what: "WAL record",
                 detail: format!("sequence {seq}: {e}"),
-            }
-        })?;
+            })?;
         apply(&store_lock, mutation);
     }
     let store = Arc::new(store_lock);

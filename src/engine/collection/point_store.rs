@@ -139,9 +139,9 @@ impl PointStore {
 
     /// Every live point with its vector and payload, in id order (for checkpoints).
     pub fn iter_full(&self) -> impl Iterator<Item = (PointId, &[f32], &Payload)> + '_ {
-        self.by_id.iter().map(|(&id, &slot)| {
-            (id, self.vectors.get(slot), &self.payloads[slot as usize])
-        })
+        self.by_id
+            .iter()
+            .map(|(&id, &slot)| (id, self.vectors.get(slot), &self.payloads[slot as usize]))
     }
 
     /// Approximate bytes of memory held.

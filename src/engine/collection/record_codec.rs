@@ -167,11 +167,7 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
         return Err(DecodeError::Truncated);
     }
     let m = match tag {
-        TAG_UPSERT => Mutation::Upsert(
-            (0..count)
-                .map(|_| c.point(dim))
-                .collect::<Result<_, _>>()?,
-        ),
+        TAG_UPSERT => Mutation::Upsert((0..count).map(|_| c.point(dim)).collect::<Result<_, _>>()?),
         TAG_DELETE => Mutation::Delete((0..count).map(|_| c.id()).collect::<Result<_, _>>()?),
         other => return Err(DecodeError::BadTag(other)),
     };
@@ -192,7 +188,11 @@ mod tests {
         p.insert("k".into(), Value::String("v".into()));
         let up = Mutation::Upsert(vec![
             (PointId::Num(1), vec![1.0, 2.0], p.clone()),
-            (PointId::Uuid(uuid::Uuid::from_u128(9)), vec![3.0, -4.5], Payload::new()),
+            (
+                PointId::Uuid(uuid::Uuid::from_u128(9)),
+                vec![3.0, -4.5],
+                Payload::new(),
+            ),
         ]);
         let del = Mutation::Delete(vec![PointId::Num(5), PointId::Uuid(uuid::Uuid::nil())]);
         for m in [up, del] {

@@ -30,9 +30,14 @@ pub fn write(
         name: name.to_owned(),
         source: Arc::new(e),
     };
-    let mut w = CheckpointWriter::create(fs, &checkpoint_path(collection_dir), seq).map_err(wrap)?;
+    let mut w =
+        CheckpointWriter::create(fs, &checkpoint_path(collection_dir), seq).map_err(wrap)?;
     let mut head = Vec::with_capacity(12);
-    head.extend_from_slice(&u32::try_from(store.vectors().dim()).unwrap_or(u32::MAX).to_le_bytes());
+    head.extend_from_slice(
+        &u32::try_from(store.vectors().dim())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
     head.extend_from_slice(&(store.len() as u64).to_le_bytes());
     w.write(&head).map_err(wrap)?;
     let mut buf = Vec::new();

@@ -49,17 +49,8 @@ pub struct WriteReceipt {
 /// A command for the writer.
 #[derive(Debug)]
 pub enum Command {
-    /// Persist and apply a mutation. `record` is its encoding.
-    Write {
-        /// The mutation.
-        mutation: Mutation,
-        /// Its WAL record.
-        record: Vec<u8>,
-        /// When to reply.
-        ack: AckAt,
-        /// Where to reply.
-        reply: oneshot::Sender<Result<WriteReceipt, EngineError>>,
-    },
+    /// Persist and apply a mutation.
+    Write(QueuedWrite),
     /// Write a checkpoint now.
     Checkpoint {
         /// Where to reply.
@@ -70,6 +61,19 @@ pub enum Command {
         /// Where to reply.
         reply: oneshot::Sender<Result<(), EngineError>>,
     },
+}
+
+/// A mutation waiting for the writer.
+#[derive(Debug)]
+pub struct QueuedWrite {
+    /// The mutation.
+    pub mutation: Mutation,
+    /// Its WAL record (encoded by the caller, off the writer thread).
+    pub record: Vec<u8>,
+    /// When to reply.
+    pub ack: AckAt,
+    /// Where to reply.
+    pub reply: oneshot::Sender<Result<WriteReceipt, EngineError>>,
 }
 
 /// The writer's state; runs on its own thread via [`Writer::run`].
@@ -129,12 +133,7 @@ impl Writer {
             let mut shutdown = None;
             for cmd in group {
                 match cmd {
-                    Command::Write {
-                        mutation,
-                        record,
-                        ack,
-                        reply,
-                    } => writes.push((mutation, record, ack, reply)),
+                    Command::Write(w) => writes.push(w),
                     Command::Checkpoint { reply } => checkpoints.push(reply),
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }
@@ -183,12 +182,18 @@ impl Writer {
         }
     }
 
-    fn commit(&mut self, writes: Vec<(Mutation, Vec<u8>, AckAt, oneshot::Sender<Result<WriteReceipt, EngineError>>)>) {
+    fn commit(&mut self, writes: Vec<QueuedWrite>) {
         if writes.is_empty() {
             return;
         }
         let mut pending = Vec::with_capacity(writes.len());
-        for (mutation, record, ack, reply) in writes {
+        for QueuedWrite {
+            mutation,
+            record,
+            ack,
+            reply,
+        } in writes
+        {
             match self.wal.append(&record) {
                 Ok(seq) => pending.push(Pending {
                     seq,

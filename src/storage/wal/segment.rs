@@ -79,7 +79,9 @@ pub fn check_header(bytes: &[u8], expected_first_seq: u64) -> Result<(), HeaderE
     let mut crc = [0u8; 4];
     crc.copy_from_slice(&h[28..32]);
     if crc32c::crc32c(&h[0..28]) != u32::from_le_bytes(crc) {
-        return Err(HeaderError::Invalid("segment header checksum mismatch".into()));
+        return Err(HeaderError::Invalid(
+            "segment header checksum mismatch".into(),
+        ));
     }
     let mut v = [0u8; 4];
     v.copy_from_slice(&h[8..12]);

@@ -1,0 +1,32 @@
+//! Refuses a request whose declared `Content-Length` is over the body limit before reading any of
+//! it. Bodies without a length (chunked) are cut off by `DefaultBodyLimit` while being read.
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+
+/// Answers 413 at once for a declared body over `max` bytes.
+pub async fn reject_declared_oversize(
+    State(max): State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = declared
+        && len > max as u64
+    {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body of {len} bytes is over the limit of {max} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}

@@ -1,0 +1,227 @@
+//! `TestServer`: the real binary on `127.0.0.1:0`, with helpers to call it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, Response};
+use serde_json::{Value, json};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A running `plait serve`.
+pub struct TestServer {
+    child: Child,
+    pub base: String,
+    pub client: Client,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl TestServer {
+    /// Starts a server on `data_dir` with extra flags, and waits until it listens.
+    pub fn start_in(data_dir: &Path, extra: &[&str]) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_plait"))
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--log-format",
+                "json",
+            ])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .env_remove("PLAIT_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent
+                    && let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["message"] == "plait listening"
+                    && let Some(addr) = v["address"].as_str()
+                {
+                    let _ = tx.send(addr.to_owned());
+                    sent = true;
+                }
+                if let Ok(mut l) = sink.lock() {
+                    l.push(line);
+                }
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a,
+            Err(_) => {
+                let _ = child.kill();
+                let lines = log.lock().map(|l| l.join("\n")).unwrap_or_default();
+                return Err(format!("server did not start; log:\n{lines}").into());
+            }
+        };
+        let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
+        Ok(Self {
+            child,
+            base: format!("http://{addr}"),
+            client,
+            log,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::Result<Response> {
+        self.client.get(self.url(path)).send()
+    }
+
+    pub fn put_json(&self, path: &str, body: &Value) -> reqwest::Result<Response> {
+        self.client.put(self.url(path)).json(body).send()
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> reqwest::Result<Response> {
+        self.client.post(self.url(path)).json(body).send()
+    }
+
+    /// Sends a raw body with a JSON content type.
+    pub fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Result<Response> {
+        self.client
+            .request(method, self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    }
+
+    /// Waits until `/readyz` answers 200.
+    pub fn wait_ready(&self) -> TestResult {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(r) = self.get("/readyz")
+                && r.status() == 200
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err("server never became ready".into())
+    }
+
+    pub fn create_collection(&self, name: &str, size: usize, distance: &str) -> TestResult {
+        let r = self.put_json(
+            &format!("/collections/{name}"),
+            &json!({"vectors": {"size": size, "distance": distance}}),
+        )?;
+        if r.status() != 200 {
+            return Err(format!("create failed: {} {}", r.status(), r.text()?).into());
+        }
+        Ok(())
+    }
+
+    /// Every point of a collection (ids, vectors, payloads), by scrolling.
+    pub fn all_points(&self, name: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+        let mut out = Vec::new();
+        let mut offset = Value::Null;
+        loop {
+            let mut body = json!({"limit": 1000, "with_payload": true, "with_vector": true});
+            if !offset.is_null() {
+                body["offset"] = offset.clone();
+            }
+            let r: Value = self
+                .post_json(&format!("/collections/{name}/points/scroll"), &body)?
+                .json()?;
+            let points = r["result"]["points"].as_array().ok_or("no points")?;
+            out.extend(points.iter().cloned());
+            offset = r["result"]["next_page_offset"].clone();
+            if offset.is_null() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill9(mut self) -> std::io::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit status.
+    pub fn terminate(mut self) -> Result<std::process::ExitStatus, Box<dyn std::error::Error>> {
+        let pid = i32::try_from(self.child.id())?;
+        // SAFETY: `kill` with a valid pid of our own child and a valid signal number has no
+        // memory-safety preconditions.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                return Err("server did not exit after SIGTERM".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends one request over a plain TCP connection, with the path exactly as given (HTTP clients
+    /// normalise `..` and `%2E%2E` away), and returns the status code.
+    pub fn raw_status(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<u16, Box<dyn std::error::Error>> {
+        self.raw_status_declaring(method, path, body.len(), body)
+    }
+
+    /// As [`TestServer::raw_status`], declaring `content_length` whatever `body` holds.
+    pub fn raw_status_declaring(
+        &self,
+        method: &str,
+        path: &str,
+        content_length: usize,
+        body: &[u8],
+    ) -> Result<u16, Box<dyn std::error::Error>> {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            content_length
+        )?;
+        stream.write_all(body)?;
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        let code = response.split_whitespace().nth(1).ok_or("no status line")?;
+        Ok(code.parse()?)
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

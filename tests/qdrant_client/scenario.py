@@ -1,0 +1,108 @@
+"""The qdrant-client scenario: every call Plait promises to support, with assertions.
+
+Run by tests/it/qdrant_client.rs through run.sh with QDRANT_URL set. Exits non-zero on the first
+failed check; prints ALL CHECKS PASSED at the end.
+"""
+import math
+import os
+import sys
+import time
+import uuid
+import warnings
+
+from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import UnexpectedResponse
+
+URL = os.environ["QDRANT_URL"]
+NAME = "scenario"
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if not cond:
+        print(f"FAIL: {what}")
+        sys.exit(1)
+    passed += 1
+    print(f"ok: {what}")
+
+
+def unit(v):
+    n = math.sqrt(sum(x * x for x in v))
+    return [x / n for x in v]
+
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    client = QdrantClient(url=URL, timeout=30)
+    time.sleep(1.0)  # the client checks the server version in a background thread
+for w in caught:
+    print(f"warning: {w.message}", file=sys.stderr)
+check(not any("incompatible" in str(w.message) or "Failed to obtain" in str(w.message) for w in caught),
+      "no version-compatibility warning")
+
+check(client.collection_exists(NAME) is False, "collection_exists is False before create")
+check(client.create_collection(NAME, vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE)) is True,
+      "create_collection")
+try:
+    client.create_collection(NAME, vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE))
+    check(False, "second create_collection raises")
+except UnexpectedResponse as e:
+    check(e.status_code == 409, f"second create_collection -> 409 (got {e.status_code})")
+check(client.collection_exists(NAME) is True, "collection_exists is True after create")
+check(NAME in [c.name for c in client.get_collections().collections], "get_collections lists it")
+info = client.get_collection(NAME)
+check(info.config.params.vectors.size == 4, "get_collection size")
+check(info.config.params.vectors.distance == models.Distance.COSINE, "get_collection distance")
+
+u1 = str(uuid.UUID(int=0x1234))
+vectors = {1: [1.0, 0.0, 0.0, 0.0], 2: [0.0, 1.0, 0.0, 0.0], 3: [0.9, 0.1, 0.0, 0.0], u1: [0.0, 0.0, 1.0, 0.0]}
+r = client.upsert(NAME, wait=True, points=[
+    models.PointStruct(id=k, vector=v, payload={"key": str(k), "n": i, "nested": {"x": [1, 2.5, None, True]}})
+    for i, (k, v) in enumerate(vectors.items())
+])
+check(r.status == models.UpdateStatus.COMPLETED, "upsert points -> completed")
+r = client.upsert(NAME, wait=True, points=models.Batch(ids=[10, 11], vectors=[[0, 0, 0, 1.0], [0.5, 0.5, 0.5, 0.5]],
+                                                        payloads=[{"b": 10}, {"b": 11}]))
+check(r.status == models.UpdateStatus.COMPLETED, "upsert batch -> completed")
+check(client.count(NAME, exact=True).count == 6, "count == 6")
+
+got = client.retrieve(NAME, ids=[1, u1, 999], with_payload=True, with_vectors=True)
+check(len(got) == 2, "retrieve skips missing ids")
+by_id = {str(p.id): p for p in got}
+check(by_id["1"].payload["nested"] == {"x": [1, 2.5, None, True]}, "retrieve payload exact")
+check(all(abs(a - b) < 1e-6 for a, b in zip(by_id[u1].vector, unit(vectors[u1]))), "retrieve vector (normalised for cosine)")
+
+hits = client.query_points(NAME, query=[1.0, 0.05, 0.0, 0.0], limit=3, with_payload=True).points
+check([h.id for h in hits] == [1, 3, 11], f"query_points order {[h.id for h in hits]}")
+check(hits[0].score >= hits[1].score >= hits[2].score, "scores descending for cosine")
+check(hits[0].payload["key"] == "1", "query_points payload")
+hits = client.query_points(NAME, query=[0.0, 0.0, 1.0, 0.0], limit=1, with_vectors=True).points
+check(hits[0].id == u1 and hits[0].vector is not None, "query_points uuid hit with vector")
+
+page, nxt = client.scroll(NAME, limit=4, with_payload=True)
+check([p.id for p in page] == [1, 2, 3, 10] and nxt == 11, f"scroll page 1 {[p.id for p in page]} next {nxt}")
+page, nxt = client.scroll(NAME, limit=4, offset=nxt)
+check([p.id for p in page] == [11, u1] and nxt is None, "scroll page 2")
+
+r = client.delete(NAME, points_selector=models.PointIdsList(points=[2, u1]), wait=True)
+check(r.status == models.UpdateStatus.COMPLETED, "delete points")
+check(client.count(NAME).count == 4, "count after delete == 4")
+check(client.retrieve(NAME, ids=[2, u1]) == [], "deleted points are gone")
+
+try:
+    client.upsert(NAME, points=[models.PointStruct(id=5, vector=[1.0, 2.0], payload={})])
+    check(False, "wrong dimension raises")
+except UnexpectedResponse as e:
+    check(e.status_code == 422, f"wrong dimension -> 422 (got {e.status_code})")
+check(client.count(NAME).count == 4, "nothing stored by the rejected upsert")
+
+check(client.delete_collection(NAME) is True, "delete_collection")
+check(client.collection_exists(NAME) is False, "collection gone")
+try:
+    client.get_collection(NAME)
+    check(False, "get_collection on a deleted collection raises")
+except UnexpectedResponse as e:
+    check(e.status_code == 404, "get_collection after delete -> 404")
+
+print(f"ALL CHECKS PASSED ({passed})")
