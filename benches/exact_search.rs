@@ -12,7 +12,10 @@ mod fvecs;
 
 fn load() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let dir = fvecs::dataset_dir();
-    match (fvecs::read_fvecs(&dir.join("base.fvecs")), fvecs::read_fvecs(&dir.join("queries.fvecs"))) {
+    match (
+        fvecs::read_fvecs(&dir.join("base.fvecs")),
+        fvecs::read_fvecs(&dir.join("queries.fvecs")),
+    ) {
         (Ok(mut base), Ok(mut queries)) => {
             base.truncate(10_000);
             queries.truncate(100);
@@ -24,8 +27,12 @@ fn load() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
                 ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5
             };
-            let base = (0..10_000).map(|_| (0..384).map(|_| next()).collect()).collect();
-            let queries = (0..100).map(|_| (0..384).map(|_| next()).collect()).collect();
+            let base = (0..10_000)
+                .map(|_| (0..384).map(|_| next()).collect())
+                .collect();
+            let queries = (0..100)
+                .map(|_| (0..384).map(|_| next()).collect())
+                .collect();
             (base, queries)
         }
     }
@@ -35,7 +42,15 @@ fn reference_top_k(base: &[Vec<f32>], query: &[f32], k: usize) -> Vec<usize> {
     let mut scored: Vec<(f64, usize)> = base
         .iter()
         .enumerate()
-        .map(|(i, v)| (v.iter().zip(query).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum(), i))
+        .map(|(i, v)| {
+            (
+                v.iter()
+                    .zip(query)
+                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                    .sum(),
+                i,
+            )
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(k).map(|(_, i)| i).collect()

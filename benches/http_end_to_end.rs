@@ -33,7 +33,15 @@ impl Drop for Server {
 
 fn start(data_dir: &std::path::Path) -> BenchResult<Server> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_plait"))
-        .args(["serve", "--port", "0", "--log-format", "json", "--log-level", "plait=info,plait::api=warn"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--log-format",
+            "json",
+            "--log-level",
+            "plait=info,plait::api=warn",
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .stderr(Stdio::piped())
@@ -49,11 +57,16 @@ fn start(data_dir: &std::path::Path) -> BenchResult<Server> {
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    Ok(Server { child, base: format!("http://{addr}") })
+    Ok(Server {
+        child,
+        base: format!("http://{addr}"),
+    })
 }
 
 fn client() -> BenchResult<reqwest::blocking::Client> {
-    Ok(reqwest::blocking::Client::builder().timeout(Duration::from_secs(300)).build()?)
+    Ok(reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()?)
 }
 
 fn create(base: &str, name: &str) -> BenchResult<()> {
@@ -68,7 +81,14 @@ fn create(base: &str, name: &str) -> BenchResult<()> {
 }
 
 /// Uploads `base[..n]` in batches with `clients` concurrent clients; returns points per second.
-fn upload(server: &str, name: &str, base: &[Vec<f32>], n: usize, batch: usize, clients: usize) -> BenchResult<f64> {
+fn upload(
+    server: &str,
+    name: &str,
+    base: &[Vec<f32>],
+    n: usize,
+    batch: usize,
+    clients: usize,
+) -> BenchResult<f64> {
     let bodies: Vec<String> = (0..n)
         .step_by(batch)
         .map(|start| {
@@ -161,7 +181,15 @@ fn in_process_search(base: &[Vec<f32>], queries: &[Vec<f32>]) -> (Latency, Laten
         let mut all: Vec<(f64, usize)> = base
             .iter()
             .enumerate()
-            .map(|(i, v)| (v.iter().zip(q).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum(), i))
+            .map(|(i, v)| {
+                (
+                    v.iter()
+                        .zip(q)
+                        .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                        .sum(),
+                    i,
+                )
+            })
             .collect();
         all.sort_by(|a, b| b.0.total_cmp(&a.0));
         std::hint::black_box(&all[..10]);
@@ -176,8 +204,16 @@ fn main() -> BenchResult<()> {
     }
     let dir = fvecs::dataset_dir();
     let base = fvecs::read_fvecs(&dir.join("base.fvecs"))?;
-    let queries: Vec<Vec<f32>> = fvecs::read_fvecs(&dir.join("queries.fvecs"))?.into_iter().take(300).collect();
-    println!("dataset {} : {} x {}", dir.display(), base.len(), base[0].len());
+    let queries: Vec<Vec<f32>> = fvecs::read_fvecs(&dir.join("queries.fvecs"))?
+        .into_iter()
+        .take(300)
+        .collect();
+    println!(
+        "dataset {} : {} x {}",
+        dir.display(),
+        base.len(),
+        base[0].len()
+    );
     let data = tempfile::tempdir()?;
     let server = start(data.path())?;
 
@@ -190,17 +226,31 @@ fn main() -> BenchResult<()> {
         println!("| batches of {batch} | {clients} | {n} | {rate:.0} |");
     }
 
-    println!("\n| exact search, k=10 | points | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|");
+    println!(
+        "\n| exact search, k=10 | points | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|"
+    );
     for n in [10_000, base.len()] {
         let name = format!("search_{n}");
         create(&server.base, &name)?;
         upload(&server.base, &name, &base, n, 1000, 2)?;
         let http = http_search(&server.base, &name, &queries)?;
         let (ours, naive) = in_process_search(&base[..n], &queries);
-        println!("| HTTP /points/query | {n} | {:.2} | {:.2} | {:.2} |", http.p50_ms, http.p99_ms, http.mean_ms);
-        println!("| in-process top_k | {n} | {:.2} | {:.2} | {:.2} |", ours.p50_ms, ours.p99_ms, ours.mean_ms);
-        println!("| in-process naive f64 full sort | {n} | {:.2} | {:.2} | {:.2} |", naive.p50_ms, naive.p99_ms, naive.mean_ms);
-        println!("| ratio naive / top_k (mean) | {n} | | | {:.2}x |", naive.mean_ms / ours.mean_ms);
+        println!(
+            "| HTTP /points/query | {n} | {:.2} | {:.2} | {:.2} |",
+            http.p50_ms, http.p99_ms, http.mean_ms
+        );
+        println!(
+            "| in-process top_k | {n} | {:.2} | {:.2} | {:.2} |",
+            ours.p50_ms, ours.p99_ms, ours.mean_ms
+        );
+        println!(
+            "| in-process naive f64 full sort | {n} | {:.2} | {:.2} | {:.2} |",
+            naive.p50_ms, naive.p99_ms, naive.mean_ms
+        );
+        println!(
+            "| ratio naive / top_k (mean) | {n} | | | {:.2}x |",
+            naive.mean_ms / ours.mean_ms
+        );
     }
     Ok(())
 }

@@ -8,7 +8,8 @@
 //! - [`vector`], [`columns`]: the indexes and value types the engine is made of.
 //! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
 //!
-//! [`config`] and [`metrics`] are shared by every layer; they depend on nothing above them.
+//! [`config`] turns the config file, environment and flags into engine and server options (used by
+//! `main.rs`); [`metrics`] declares every Prometheus metric and depends on no other module.
 #![deny(clippy::unwrap_used, clippy::dbg_macro)]
 #![warn(missing_docs)]
 

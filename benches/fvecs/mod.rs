@@ -16,11 +16,16 @@ pub fn read_fvecs(path: &Path) -> Result<Vec<Vec<f32>>, Box<dyn std::error::Erro
     let mut rows = Vec::new();
     let mut at = 0;
     while at + 4 <= bytes.len() {
-        let dim = i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
+        let dim =
+            i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
         at += 4;
         let end = at + dim * 4;
         let row = bytes.get(at..end).ok_or("truncated fvecs row")?;
-        rows.push(row.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect());
+        rows.push(
+            row.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        );
         at = end;
     }
     Ok(rows)

@@ -97,10 +97,13 @@ impl Engine {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| known.contains_key(n));
             if !is_known {
-                tracing::warn!(path = %path.display(), "removing a collection directory the manifest does not name (interrupted create or delete)");
-                self.fs
-                    .remove_dir_all(&path)
-                    .map_err(|e| EngineError::io("remove", &path, e))?;
+                tracing::warn!(path = %path.display(), "removing an entry the manifest does not name (interrupted create or delete)");
+                let removed = if path.is_dir() {
+                    self.fs.remove_dir_all(&path)
+                } else {
+                    self.fs.remove_file(&path)
+                };
+                removed.map_err(|e| EngineError::io("remove", &path, e))?;
             }
         }
         Ok(())
@@ -247,6 +250,10 @@ impl Engine {
         self.fs
             .create_dir_all(&dir)
             .map_err(|e| EngineError::io("create", &dir, e))?;
+        let parent = self.root.join("collections");
+        self.fs
+            .sync_dir(&parent)
+            .map_err(|e| EngineError::io("sync", &parent, e))?;
         manifest::write_settings(self.fs.as_ref(), &dir, &config)?;
         let collection = Arc::new(collection::open(
             Arc::clone(&self.fs),

@@ -155,7 +155,7 @@ fn acknowledged_writes_survive_kill_9() -> TestResult {
     let cycles: usize = std::env::var("PLAIT_CRASH_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(50);
     let dir = tempfile::tempdir()?;
     // A small checkpoint threshold so crashes also land around checkpoints and WAL truncation.
     let flags = [

@@ -8,6 +8,7 @@ mod engine_faults;
 mod openapi_snapshot;
 mod qdrant_client;
 mod quickstart;
+mod read_your_writes;
 mod recovery;
 mod server;
 mod wal_damage;

@@ -150,3 +150,38 @@ fn damage_in_a_sealed_segment_or_a_missing_segment_is_corruption() -> TestResult
     ));
     Ok(())
 }
+
+#[test]
+fn a_checkpoint_ahead_of_the_log_starts_a_fresh_segment_without_a_gap() -> TestResult {
+    // A checkpoint can cover records that never reached the log (a failed, unacknowledged write
+    // followed by a clean shutdown, or `none` durability). Appends after it must not leave a gap.
+    let dir = tempfile::tempdir()?;
+    let opts = WalOptions {
+        durability: Durability::Fsync,
+        segment_bytes: 1 << 30,
+    };
+    {
+        let (mut wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 0)?;
+        for i in 1..=3 {
+            let seq = wal.append(&record(i))?;
+            wal.wait_durable(seq)?;
+        }
+    }
+    let checkpoint_seq = 5; // covers 1..=5; 4 and 5 never reached the log
+    {
+        let (mut wal, recovered) =
+            LocalWal::open(Arc::new(RealFs), dir.path(), opts, checkpoint_seq)?;
+        assert!(recovered.records.is_empty());
+        let seq = wal.append(b"six")?;
+        wal.wait_durable(seq)?;
+        assert_eq!(seq, 6);
+    }
+    let (_, recovered) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, checkpoint_seq)?;
+    assert_eq!(recovered.records, vec![(6, b"six".to_vec())]);
+    // Missing records between a checkpoint and the oldest segment are corruption.
+    let err = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 2)
+        .err()
+        .ok_or("gap not detected")?;
+    assert!(matches!(err, WalError::Corrupt { .. }), "{err}");
+    Ok(())
+}

@@ -61,6 +61,13 @@ pub fn read(
     dim: usize,
 ) -> Result<(PointStore, u64), EngineError> {
     let mut store = PointStore::new(dim);
+    // A temporary file is what a crash during a checkpoint leaves; the previous checkpoint (or
+    // none) is still the valid one.
+    let tmp = collection_dir.join("checkpoint.plait.tmp");
+    if fs.exists(&tmp) {
+        fs.remove_file(&tmp)
+            .map_err(|e| EngineError::io("remove", &tmp, e))?;
+    }
     let loaded = checkpoint::read(fs, &checkpoint_path(collection_dir)).map_err(|e| {
         EngineError::Checkpoint {
             name: name.to_owned(),

@@ -109,13 +109,18 @@ struct Pending {
 impl Writer {
     /// Processes commands until shutdown or until every sender is gone.
     pub fn run(mut self, rx: &Receiver<Command>) {
+        let mut last_sync = Instant::now();
         loop {
-            let first = match rx.recv_timeout(self.flush_interval) {
+            // `flush`/`none` durability: the log is synced at least every flush interval, whether
+            // or not commands keep arriving.
+            if self.durability != Durability::Fsync && last_sync.elapsed() >= self.flush_interval {
+                self.sync_on_interval();
+                last_sync = Instant::now();
+            }
+            let wait = self.flush_interval.saturating_sub(last_sync.elapsed());
+            let first = match rx.recv_timeout(wait) {
                 Ok(cmd) => cmd,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.on_tick();
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.shutdown();
                     return;
@@ -201,6 +206,13 @@ impl Writer {
                     ack,
                     reply: Some(reply),
                 }),
+                Err(WalError::RecordTooLarge { len, max }) => {
+                    let _ = reply.send(Err(EngineError::LimitExceeded {
+                        what: "encoded size of one write in bytes",
+                        limit: max,
+                        got: len,
+                    }));
+                }
                 Err(e) => {
                     let _ = reply.send(Err(self.write_failed(e)));
                 }
@@ -246,7 +258,7 @@ impl Writer {
         }
     }
 
-    fn on_tick(&mut self) {
+    fn sync_on_interval(&mut self) {
         if self.durability != Durability::Fsync
             && let Err(e) = self.wal.sync_all()
             && !matches!(e, WalError::Poisoned)

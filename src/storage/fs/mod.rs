@@ -1,4 +1,5 @@
-//! The file-system seam: every byte Plait persists goes through [`FileSystem`].
+//! The file-system seam: every byte of collection data (WAL, checkpoints, manifest, settings) goes
+//! through [`FileSystem`]. Only the advisory `LOCK` file is handled directly with `std::fs`.
 //!
 //! Production uses [`RealFs`]; tests use [`FaultyFs`] to inject `ENOSPC`, failing writes and failing
 //! `fsync` at chosen moments, so durability rules can be tested without a broken disk.

@@ -55,9 +55,41 @@ impl LocalWal {
         opts: WalOptions,
         checkpoint_seq: u64,
     ) -> Result<(Self, RecoveredLog), WalError> {
-        fs.create_dir_all(dir)
-            .map_err(|e| WalError::io("create", dir, e))?;
-        let recovered = recovery::scan(fs.as_ref(), dir, checkpoint_seq + 1, true)?;
+        if !fs.exists(dir) {
+            fs.create_dir_all(dir)
+                .map_err(|e| WalError::io("create", dir, e))?;
+            if let Some(parent) = dir.parent() {
+                fs.sync_dir(parent)
+                    .map_err(|e| WalError::io("sync", parent, e))?;
+            }
+        }
+        let mut recovered = recovery::scan(fs.as_ref(), dir, checkpoint_seq + 1, true)?;
+        if let Some(&first) = recovered.segments.first()
+            && first > checkpoint_seq + 1
+        {
+            // Records between the checkpoint and the oldest segment are missing.
+            return Err(WalError::Corrupt {
+                path: segment::path(dir, first),
+                offset: 0,
+                reason: format!(
+                    "oldest segment starts at sequence {first} but the checkpoint ends at {checkpoint_seq}"
+                ),
+            });
+        }
+        if checkpoint_seq >= recovered.last_seq && !recovered.segments.is_empty() {
+            // The checkpoint covers every record on disk, and possibly records that never reached
+            // the log (not yet written under `none`, or failed and never acknowledged). Appending
+            // to the old segment would leave a gap in the sequence, so the covered segments go and
+            // the next append starts a fresh segment at `checkpoint_seq + 1`.
+            for &first in &recovered.segments {
+                let path = segment::path(dir, first);
+                fs.remove_file(&path)
+                    .map_err(|e| WalError::io("remove", &path, e))?;
+            }
+            fs.sync_dir(dir).map_err(|e| WalError::io("sync", dir, e))?;
+            recovered.segments.clear();
+            recovered.last_segment_len = 0;
+        }
         let last_seq = recovered.last_seq.max(checkpoint_seq);
         // The newest segment is reopened for appending only if it is still small; otherwise the
         // next append starts a new one.
