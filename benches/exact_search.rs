@@ -9,6 +9,8 @@ use plait::vector::{DenseVectors, Metric, top_k};
 
 #[path = "fvecs/mod.rs"]
 mod fvecs;
+#[path = "reference/mod.rs"]
+mod reference;
 
 fn load() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let dir = fvecs::dataset_dir();
@@ -38,24 +40,6 @@ fn load() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     }
 }
 
-fn reference_top_k(base: &[Vec<f32>], query: &[f32], k: usize) -> Vec<usize> {
-    let mut scored: Vec<(f64, usize)> = base
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            (
-                v.iter()
-                    .zip(query)
-                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                    .sum(),
-                i,
-            )
-        })
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(k).map(|(_, i)| i).collect()
-}
-
 fn bench(c: &mut Criterion) {
     let (base, queries) = load();
     let mut vectors = DenseVectors::new(base[0].len());
@@ -74,7 +58,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("reference_full_sort_f64", |b| {
         b.iter(|| {
             q = (q + 1) % queries.len();
-            reference_top_k(&base, &queries[q], 10)
+            reference::top_k_dot(&base, &queries[q], 10)
         });
     });
     group.finish();

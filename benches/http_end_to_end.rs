@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 #[path = "fvecs/mod.rs"]
 mod fvecs;
+#[path = "reference/mod.rs"]
+mod reference;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -178,21 +180,7 @@ fn in_process_search(base: &[Vec<f32>], queries: &[Vec<f32>]) -> (Latency, Laten
         std::hint::black_box(top_k(&vectors, 0..slots, q, Metric::Cosine, 10, None));
         ours.push(started.elapsed().as_secs_f64() * 1000.0);
         let started = Instant::now();
-        let mut all: Vec<(f64, usize)> = base
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                (
-                    v.iter()
-                        .zip(q)
-                        .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                        .sum(),
-                    i,
-                )
-            })
-            .collect();
-        all.sort_by(|a, b| b.0.total_cmp(&a.0));
-        std::hint::black_box(&all[..10]);
+        std::hint::black_box(reference::top_k_dot(base, q, 10));
         naive.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     (latency(ours), latency(naive))

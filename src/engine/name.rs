@@ -28,6 +28,12 @@ pub enum NameError {
 /// Checks a collection name: 1 to [`MAX_NAME_LEN`] bytes of `[A-Za-z0-9_-]`, not starting with
 /// `-` or `_`. This rules out path separators, `..`, NUL, percent-encoding and Unicode look-alikes.
 ///
+/// ```
+/// use plait::engine::name::validate;
+/// assert!(validate("wordnet-384").is_ok());
+/// assert!(validate("../etc").is_err());
+/// ```
+///
 /// # Errors
 /// [`NameError`] naming the problem.
 pub fn validate(name: &str) -> Result<(), NameError> {

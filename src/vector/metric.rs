@@ -13,6 +13,12 @@ use super::distance;
 /// | `Euclid`    | Euclidean (L2) distance                 | lower  |
 /// | `Manhattan` | Manhattan (L1) distance                 | lower  |
 ///
+/// ```
+/// use plait::vector::Metric;
+/// assert!(Metric::Cosine.higher_is_better());
+/// assert_eq!(Metric::Euclid.score(&[0.0, 0.0], &[3.0, 4.0]), 5.0);
+/// ```
+///
 /// Cosine collections store vectors normalised to unit length at upsert time (and return them that
 /// way), so a cosine score is one dot product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -110,3 +110,36 @@ fn torn_tail_is_cut_and_counted() -> TestResult {
     assert_eq!(r.status(), 200);
     Ok(())
 }
+
+#[test]
+fn flush_durability_survives_kill_9_and_is_reported() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    let r = s.put_json(
+        "/collections/fl",
+        &json!({"vectors": {"size": 2, "distance": "Euclid"}, "durability": "flush"}),
+    )?;
+    assert_eq!(r.status(), 200);
+    for i in 0..50u64 {
+        let r = s.put_json(
+            "/collections/fl/points?wait=false",
+            &json!({"points": [{"id": i, "vector": [i as f32, 0.5]}]}),
+        )?;
+        let body: Value = r.json()?;
+        assert_eq!(body["result"]["status"], "acknowledged");
+    }
+    let info: Value = s.get("/collections/fl")?.json()?;
+    assert_eq!(info["result"]["plait"]["durability"], "flush");
+    s.kill9()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    let points = s.all_points("fl")?;
+    assert_eq!(
+        points.len(),
+        50,
+        "flush durability lost writes on a process crash"
+    );
+    let info: Value = s.get("/collections/fl")?.json()?;
+    assert_eq!(info["result"]["plait"]["durability"], "flush");
+    Ok(())
+}
