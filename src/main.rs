@@ -134,6 +134,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::load(config_file.as_deref(), overrides)?;
     init_logging(&settings)?;
     plait::metrics::init();
+    // Chooses (and logs) the distance kernels for this CPU once, before the first request.
+    let _ = plait::vector::distance::selected();
     let engine = Arc::new(Engine::open(settings.engine_options())?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
