@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod bench;
 pub mod columns;
 pub mod config;
 pub mod engine;

@@ -28,12 +28,97 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Print the OpenAPI 3.1 document of the HTTP API.
     Openapi,
+    /// Benchmarks that run components in-process (no HTTP).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Exit 0 when GET URL answers 2xx within 3 seconds (for container health checks).
     Healthcheck {
         /// The URL to probe (plain http only).
         #[arg(long, default_value = "http://127.0.0.1:8080/livez")]
         url: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Build an HNSW index over an fvecs file and measure recall@k, QPS and latency per ef.
+    Ann(AnnArgs),
+}
+
+/// Arguments of `plait bench ann`.
+#[derive(Debug, Args)]
+struct AnnArgs {
+    /// Base vectors (.fvecs).
+    #[arg(long)]
+    base: PathBuf,
+    /// Query vectors (.fvecs).
+    #[arg(long)]
+    queries: PathBuf,
+    /// Ground-truth neighbour ids per query, best first (.ivecs).
+    #[arg(long)]
+    groundtruth: PathBuf,
+    /// cosine, dot, euclid or manhattan.
+    #[arg(long, default_value = "cosine")]
+    metric: String,
+    /// Neighbours per query.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// HNSW links per node.
+    #[arg(long, default_value_t = 16)]
+    m: usize,
+    /// HNSW build candidate list size.
+    #[arg(long, default_value_t = 200)]
+    ef_construction: usize,
+    /// Search candidate list sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "10,20,40,80,160,320")]
+    ef: Vec<usize>,
+    /// Query threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Build threads [default: all cores].
+    #[arg(long)]
+    build_threads: Option<usize>,
+    /// sq8 or pq (not implemented yet: the command fails clearly).
+    #[arg(long)]
+    quantization: Option<String>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
+    if let Some(q) = &args.quantization {
+        bail!("quantization {q:?} is not implemented yet; run without --quantization");
+    }
+    let metric = match args.metric.as_str() {
+        "cosine" => plait::vector::Metric::Cosine,
+        "dot" => plait::vector::Metric::Dot,
+        "euclid" | "euclidean" | "l2" => plait::vector::Metric::Euclid,
+        "manhattan" | "l1" => plait::vector::Metric::Manhattan,
+        other => bail!("unknown metric {other:?}; use cosine, dot, euclid or manhattan"),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let config = plait::bench::ann::AnnBenchConfig {
+        base: args.base,
+        queries: args.queries,
+        groundtruth: args.groundtruth,
+        metric,
+        k: args.k,
+        m: args.m,
+        ef_construction: args.ef_construction,
+        ef: args.ef,
+        threads: args.threads,
+        build_threads: args.build_threads.unwrap_or(cores),
+    };
+    let json = args.json;
+    plait::bench::ann::run(&config, |line| {
+        if json {
+            println!("{}", line.json());
+        } else {
+            println!("{}", line.text());
+        }
+    })?;
+    Ok(())
 }
 
 /// Settings for `serve`. Precedence: flag > environment variable > config file > default. Every
@@ -110,6 +195,7 @@ fn main() -> anyhow::Result<()> {
             print!("{}", api::openapi::document_json());
             Ok(())
         }
+        Command::Bench(BenchCommand::Ann(args)) => bench_ann(args),
         Command::Healthcheck { url } => healthcheck(&url),
     }
 }

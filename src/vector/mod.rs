@@ -6,6 +6,7 @@
 
 pub mod distance;
 pub mod exact;
+pub mod hnsw;
 mod metric;
 mod store;
 mod validate;

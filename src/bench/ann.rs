@@ -1,0 +1,259 @@
+//! `plait bench ann`: build an HNSW index in-process over an fvecs base file, query it at several
+//! `ef` values, and report recall@k against the ground truth, QPS and latency percentiles, then
+//! build time, index bytes and resident memory. One JSON object per line with `--json`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::fvecs::{VecsError, read_fvecs, read_ivecs};
+use crate::vector::hnsw::{Hnsw, HnswConfig};
+use crate::vector::{DenseVectors, Metric, prepare};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct AnnBenchConfig {
+    /// Base vectors (`.fvecs`).
+    pub base: PathBuf,
+    /// Query vectors (`.fvecs`).
+    pub queries: PathBuf,
+    /// Ground-truth neighbour ids per query (`.ivecs`, best first).
+    pub groundtruth: PathBuf,
+    /// Metric.
+    pub metric: Metric,
+    /// Neighbours per query.
+    pub k: usize,
+    /// HNSW links per node.
+    pub m: usize,
+    /// HNSW build candidate list.
+    pub ef_construction: usize,
+    /// Search candidate lists to measure.
+    pub ef: Vec<usize>,
+    /// Query threads.
+    pub threads: usize,
+    /// Build threads.
+    pub build_threads: usize,
+}
+
+/// Why the benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AnnBenchError {
+    /// An input file is unreadable or malformed.
+    #[error(transparent)]
+    Vecs(#[from] VecsError),
+    /// The inputs do not fit together.
+    #[error("{0}")]
+    Inputs(String),
+}
+
+/// One line of results for one `ef`.
+#[derive(Debug, Serialize)]
+pub struct EfResult {
+    /// The search candidate list size.
+    pub ef: usize,
+    /// Mean recall@k against the ground truth.
+    pub recall: f64,
+    /// Queries per second over all query threads.
+    pub qps: f64,
+    /// Median query latency in microseconds.
+    pub p50_us: f64,
+    /// 99th-percentile query latency in microseconds.
+    pub p99_us: f64,
+}
+
+/// The build line.
+#[derive(Debug, Serialize)]
+pub struct BuildResult {
+    /// Wall time to insert every base vector.
+    pub build_seconds: f64,
+    /// Bytes of vectors plus graph.
+    pub index_bytes: u64,
+    /// Resident set size of the process after the run.
+    pub rss_bytes: u64,
+    /// Base vectors.
+    pub points: usize,
+    /// Build threads used.
+    pub build_threads: usize,
+    /// Distance kernels in use.
+    pub kernels: &'static str,
+}
+
+/// Resident set size of this process, from `/proc/self/status` (0 where unavailable).
+#[must_use]
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+/// Runs the benchmark; calls `emit` with each result line as it is measured.
+///
+/// # Errors
+/// [`AnnBenchError`] for unreadable or inconsistent inputs.
+pub fn run(
+    config: &AnnBenchConfig,
+    mut emit: impl FnMut(&dyn erased::Line),
+) -> Result<(), AnnBenchError> {
+    let base = read_fvecs(&config.base)?;
+    let queries = read_fvecs(&config.queries)?;
+    let truth = read_ivecs(&config.groundtruth)?;
+    let dim = base
+        .first()
+        .map(Vec::len)
+        .ok_or_else(|| AnnBenchError::Inputs("empty base file".into()))?;
+    if queries.first().map(Vec::len) != Some(dim) {
+        return Err(AnnBenchError::Inputs(
+            "queries and base differ in dimension".into(),
+        ));
+    }
+    if truth.len() < queries.len() || truth.iter().any(|t| t.len() < config.k) {
+        return Err(AnnBenchError::Inputs(format!(
+            "ground truth needs at least {} ids for each of {} queries",
+            config.k,
+            queries.len()
+        )));
+    }
+    let prepare_all = |rows: &[Vec<f32>]| -> Result<DenseVectors, AnnBenchError> {
+        let mut v = DenseVectors::new(dim);
+        for (i, row) in rows.iter().enumerate() {
+            let p = prepare(row, dim, config.metric)
+                .map_err(|e| AnnBenchError::Inputs(format!("row {i}: {e}")))?;
+            v.push(&p);
+        }
+        Ok(v)
+    };
+    let vectors = prepare_all(&base)?;
+    let query_vectors = prepare_all(&queries)?;
+    drop(base);
+
+    let mut index = Hnsw::new(
+        HnswConfig {
+            m: config.m,
+            ef_construction: config.ef_construction,
+        },
+        config.metric,
+    );
+    let nodes: Vec<u32> = (0..u32::try_from(vectors.slots()).unwrap_or(u32::MAX)).collect();
+    let started = Instant::now();
+    index.insert_many(&vectors, &nodes, config.build_threads);
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    let n_queries = query_vectors.slots();
+    for &ef in &config.ef {
+        let mut latencies = vec![0.0f64; n_queries];
+        let mut found: Vec<Vec<u32>> = vec![Vec::new(); n_queries];
+        let next = AtomicUsize::new(0);
+        let started = Instant::now();
+        let per_thread: Vec<Vec<(usize, f64, Vec<u32>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..config.threads.max(1))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let q = next.fetch_add(1, Ordering::Relaxed);
+                            if q >= n_queries {
+                                return out;
+                            }
+                            let t = Instant::now();
+                            let hits = index.search(
+                                &vectors,
+                                query_vectors.get(q as u32),
+                                config.k,
+                                ef,
+                                &|_| true,
+                            );
+                            let us = t.elapsed().as_secs_f64() * 1e6;
+                            out.push((q, us, hits.into_iter().map(|h| h.slot).collect()));
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        let wall = started.elapsed().as_secs_f64();
+        for (q, us, ids) in per_thread.into_iter().flatten() {
+            latencies[q] = us;
+            found[q] = ids;
+        }
+        let mut hits = 0usize;
+        for (q, ids) in found.iter().enumerate() {
+            let expected = &truth[q][..config.k];
+            hits += ids
+                .iter()
+                .filter(|id| expected.contains(&(**id as i32)))
+                .count();
+        }
+        latencies.sort_by(f64::total_cmp);
+        emit(&EfResult {
+            ef,
+            recall: hits as f64 / (n_queries * config.k) as f64,
+            qps: n_queries as f64 / wall,
+            p50_us: percentile(&latencies, 0.5),
+            p99_us: percentile(&latencies, 0.99),
+        });
+    }
+    emit(&BuildResult {
+        build_seconds,
+        index_bytes: (vectors.heap_bytes() + index.heap_bytes()) as u64,
+        rss_bytes: rss_bytes(),
+        points: vectors.slots(),
+        build_threads: config.build_threads,
+        kernels: crate::vector::distance::selected().name,
+    });
+    Ok(())
+}
+
+/// Result lines as serialisable values and as table rows.
+pub mod erased {
+    /// One result line.
+    pub trait Line {
+        /// The line as a JSON object.
+        fn json(&self) -> String;
+        /// The line as human-readable text.
+        fn text(&self) -> String;
+    }
+
+    impl Line for super::EfResult {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+        fn text(&self) -> String {
+            format!(
+                "ef {:>5}  recall@k {:.4}  qps {:>9.1}  p50 {:>8.1} us  p99 {:>8.1} us",
+                self.ef, self.recall, self.qps, self.p50_us, self.p99_us
+            )
+        }
+    }
+
+    impl Line for super::BuildResult {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+        fn text(&self) -> String {
+            format!(
+                "build {:.2} s ({} points, {} threads, {} kernels)  index {:.1} MiB  rss {:.1} MiB",
+                self.build_seconds,
+                self.points,
+                self.build_threads,
+                self.kernels,
+                self.index_bytes as f64 / 1048576.0,
+                self.rss_bytes as f64 / 1048576.0
+            )
+        }
+    }
+}

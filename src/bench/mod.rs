@@ -1,0 +1,5 @@
+//! Command-line benchmark tools that run the engine's components in-process (no HTTP), for
+//! comparisons with other libraries on the same files. Each writes its results to stdout.
+
+pub mod ann;
+pub mod fvecs;

@@ -1,0 +1,362 @@
+//! HNSW: a hierarchical navigable small-world graph for approximate nearest-neighbour search.
+//!
+//! The index stores only the graph; vectors stay in the caller's [`DenseVectors`] and nodes are
+//! the caller's slot numbers. Inserts may run in parallel (each node's lists are guarded by a
+//! striped lock, see [`graph`]); a search reads without locks. Deleted points are not removed from
+//! the graph: they keep routing searches, and the caller's `allow` predicate keeps them out of
+//! results. A reused slot is re-inserted with its new vector.
+//!
+//! Never owns vectors, ids, payloads or files.
+
+mod graph;
+mod visited;
+
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parking_lot::Mutex;
+
+use self::graph::Graph;
+use self::visited::VisitedPool;
+use super::{DenseVectors, Metric, ScoredSlot};
+
+/// Build parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HnswConfig {
+    /// Links per node on upper levels (twice as many on level 0).
+    pub m: usize,
+    /// Candidate list size while inserting.
+    pub ef_construction: usize,
+}
+
+/// A node and its distance key (lower is closer; see [`Metric::rank_key`]).
+#[derive(Debug, Clone, Copy)]
+struct Near {
+    key: f32,
+    node: u32,
+}
+
+impl PartialEq for Near {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == CmpOrdering::Equal
+    }
+}
+impl Eq for Near {}
+impl PartialOrd for Near {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Near {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        self.key
+            .total_cmp(&other.key)
+            .then(self.node.cmp(&other.node))
+    }
+}
+
+/// An HNSW index over slots of a [`DenseVectors`].
+#[derive(Debug)]
+pub struct Hnsw {
+    graph: Graph,
+    metric: Metric,
+    ef_construction: usize,
+    level_mult: f64,
+    /// The entry point and its level.
+    entry: Mutex<Option<(u32, u8)>>,
+    visited: VisitedPool,
+    inserted: AtomicUsize,
+}
+
+impl Hnsw {
+    /// An empty index.
+    #[must_use]
+    pub fn new(config: HnswConfig, metric: Metric) -> Self {
+        let m = config.m.max(2);
+        Self {
+            graph: Graph::new(m),
+            metric,
+            ef_construction: config.ef_construction.max(1),
+            level_mult: 1.0 / (m as f64).ln(),
+            entry: Mutex::new(None),
+            visited: VisitedPool::default(),
+            inserted: AtomicUsize::new(0),
+        }
+    }
+
+    /// Inserts done so far (re-insertions of a slot count again).
+    #[must_use]
+    pub fn inserts(&self) -> usize {
+        self.inserted.load(Ordering::Relaxed)
+    }
+
+    /// Bytes held by the graph.
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.graph.heap_bytes()
+    }
+
+    /// A deterministic level for `node`: `floor(-ln(u) * mL)` with `u` from a hash of the slot.
+    fn level_for(&self, node: u32) -> u8 {
+        let mut x = u64::from(node).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        let u = ((x >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        let level = (-u.ln() * self.level_mult).floor();
+        level.clamp(0.0, 31.0) as u8
+    }
+
+    #[inline]
+    fn key(&self, vectors: &DenseVectors, query: &[f32], node: u32) -> f32 {
+        self.metric.rank_key(query, vectors.get(node))
+    }
+
+    /// Inserts (or re-inserts) `nodes`, in parallel on `threads` threads. Vectors must be in
+    /// `vectors` already.
+    pub fn insert_many(&mut self, vectors: &DenseVectors, nodes: &[u32], threads: usize) {
+        let Some(&max) = nodes.iter().max() else {
+            return;
+        };
+        self.graph.grow(max as usize + 1);
+        let this = &*self;
+        let next = AtomicUsize::new(0);
+        // The first node goes alone so that the others have an entry point to start from.
+        let threads = threads.clamp(1, nodes.len());
+        if this.entry.lock().is_none() {
+            this.insert_one(vectors, nodes[0]);
+            next.store(1, Ordering::Relaxed);
+        }
+        if threads == 1 {
+            for &node in &nodes[next.load(Ordering::Relaxed)..] {
+                this.insert_one(vectors, node);
+            }
+            return;
+        }
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&node) = nodes.get(i) else { break };
+                        this.insert_one(vectors, node);
+                    }
+                });
+            }
+        });
+    }
+
+    fn insert_one(&self, vectors: &DenseVectors, node: u32) {
+        let query = vectors.get(node);
+        let wanted = self.level_for(node);
+        let mut entry_guard = self.entry.lock();
+        let level = self.graph.init_node(node, wanted);
+        self.inserted.fetch_add(1, Ordering::Relaxed);
+        let Some((entry, top)) = *entry_guard else {
+            *entry_guard = Some((node, level));
+            return;
+        };
+        if entry == node {
+            // Re-inserting the entry point itself: its lists were just cleared; pick it again
+            // only if nothing else exists.
+            drop(entry_guard);
+            return;
+        }
+        // Hold the entry lock through an insert that raises the top level, so that no other
+        // insert starts from a level that is being built.
+        let raises = level > top;
+        let held = if raises {
+            Some(entry_guard)
+        } else {
+            drop(entry_guard);
+            None
+        };
+        let mut cur = Near {
+            key: self.key(vectors, query, entry),
+            node: entry,
+        };
+        let mut level_at = top;
+        while level_at > level {
+            cur = self.greedy(vectors, query, cur, level_at);
+            level_at -= 1;
+        }
+        let mut scratch = Vec::new();
+        let mut eps = vec![cur];
+        for l in (0..=level.min(top)).rev() {
+            let found = self.search_layer(vectors, query, &eps, self.ef_construction, l, &|n| {
+                n != node
+            });
+            let chosen = self.select(vectors, &found, self.graph.m);
+            {
+                let _g = self.graph.lock(node);
+                let ids: Vec<u32> = chosen.iter().map(|c| c.node).collect();
+                self.graph.set_neighbors(node, l, &ids);
+            }
+            for c in &chosen {
+                self.link(vectors, c.node, node, l, &mut scratch);
+            }
+            eps = found;
+        }
+        if let Some(mut guard) = held {
+            *guard = Some((node, level));
+        }
+    }
+
+    /// Adds `new` to the neighbours of `node` at `level`, pruning with the heuristic when full.
+    fn link(&self, vectors: &DenseVectors, node: u32, new: u32, level: u8, scratch: &mut Vec<u32>) {
+        let max = self.graph.max_neighbors(level);
+        let _g = self.graph.lock(node);
+        self.graph.neighbors(node, level, scratch);
+        if scratch.contains(&new) {
+            return;
+        }
+        scratch.push(new);
+        if scratch.len() <= max {
+            self.graph.set_neighbors(node, level, scratch);
+            return;
+        }
+        let base = vectors.get(node);
+        let mut candidates: Vec<Near> = scratch
+            .iter()
+            .map(|&n| Near {
+                key: self.metric.rank_key(base, vectors.get(n)),
+                node: n,
+            })
+            .collect();
+        candidates.sort_unstable();
+        let kept: Vec<u32> = self
+            .select(vectors, &candidates, max)
+            .iter()
+            .map(|c| c.node)
+            .collect();
+        self.graph.set_neighbors(node, level, &kept);
+    }
+
+    /// The neighbour-selection heuristic: take candidates closest first, skipping any that is
+    /// closer to an already chosen neighbour than to the base. `sorted` is ascending by key.
+    fn select(&self, vectors: &DenseVectors, sorted: &[Near], m: usize) -> Vec<Near> {
+        let mut out: Vec<Near> = Vec::with_capacity(m);
+        for c in sorted {
+            if out.len() >= m {
+                break;
+            }
+            let cv = vectors.get(c.node);
+            if out
+                .iter()
+                .all(|s| self.metric.rank_key(cv, vectors.get(s.node)) > c.key)
+            {
+                out.push(*c);
+            }
+        }
+        out
+    }
+
+    fn greedy(&self, vectors: &DenseVectors, query: &[f32], start: Near, level: u8) -> Near {
+        let mut cur = start;
+        let mut neighbors = Vec::new();
+        loop {
+            let mut changed = false;
+            self.graph.neighbors(cur.node, level, &mut neighbors);
+            for &n in &neighbors {
+                let key = self.key(vectors, query, n);
+                if key < cur.key {
+                    cur = Near { key, node: n };
+                    changed = true;
+                }
+            }
+            if !changed {
+                return cur;
+            }
+        }
+    }
+
+    /// Beam search on one level. Returns up to `ef` nodes accepted by `allow`, closest first.
+    fn search_layer(
+        &self,
+        vectors: &DenseVectors,
+        query: &[f32],
+        entry: &[Near],
+        ef: usize,
+        level: u8,
+        allow: &dyn Fn(u32) -> bool,
+    ) -> Vec<Near> {
+        let mut visited = self.visited.take(self.graph.capacity());
+        let mut candidates: BinaryHeap<std::cmp::Reverse<Near>> = BinaryHeap::new();
+        let mut results: BinaryHeap<Near> = BinaryHeap::with_capacity(ef + 1);
+        for e in entry {
+            if visited.insert(e.node) {
+                candidates.push(std::cmp::Reverse(*e));
+                if allow(e.node) {
+                    results.push(*e);
+                }
+            }
+        }
+        while results.len() > ef {
+            results.pop();
+        }
+        let mut neighbors = Vec::new();
+        while let Some(std::cmp::Reverse(c)) = candidates.pop() {
+            if results.len() >= ef && results.peek().is_some_and(|w| c.key > w.key) {
+                break;
+            }
+            self.graph.neighbors(c.node, level, &mut neighbors);
+            for &n in &neighbors {
+                if !visited.insert(n) {
+                    continue;
+                }
+                let key = self.key(vectors, query, n);
+                let worst = results.peek().map_or(f32::INFINITY, |w| w.key);
+                if results.len() < ef || key < worst {
+                    let near = Near { key, node: n };
+                    candidates.push(std::cmp::Reverse(near));
+                    if allow(n) {
+                        results.push(near);
+                        if results.len() > ef {
+                            results.pop();
+                        }
+                    }
+                }
+            }
+        }
+        self.visited.give(visited);
+        results.into_sorted_vec()
+    }
+
+    /// The `k` nearest allowed nodes to `query` (prepared for the metric), best first, searching
+    /// with a candidate list of `ef` (at least `k`).
+    pub fn search(
+        &self,
+        vectors: &DenseVectors,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allow: &dyn Fn(u32) -> bool,
+    ) -> Vec<ScoredSlot> {
+        let Some((entry, top)) = *self.entry.lock() else {
+            return Vec::new();
+        };
+        if k == 0 {
+            return Vec::new();
+        }
+        let mut cur = Near {
+            key: self.key(vectors, query, entry),
+            node: entry,
+        };
+        for level in (1..=top).rev() {
+            cur = self.greedy(vectors, query, cur, level);
+        }
+        let found = self.search_layer(vectors, query, &[cur], ef.max(k), 0, allow);
+        found
+            .into_iter()
+            .take(k)
+            .map(|n| ScoredSlot {
+                slot: n.node,
+                score: self.metric.score_from_rank_key(n.key),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! HNSW against brute force: recall on random data, deletes through `allow`, re-insertion.
+
+use proptest::prelude::*;
+
+use super::{Hnsw, HnswConfig};
+use crate::vector::{DenseVectors, Metric, top_k};
+
+fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
+    let mut state = seed
+        .wrapping_mul(2862933555777941757)
+        .wrapping_add(3037000493);
+    let mut v = DenseVectors::new(dim);
+    let mut row = vec![0.0f32; dim];
+    for _ in 0..n {
+        for x in &mut row {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *x = ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5;
+        }
+        v.push(&row);
+    }
+    v
+}
+
+fn recall(
+    index: &Hnsw,
+    v: &DenseVectors,
+    queries: &DenseVectors,
+    metric: Metric,
+    k: usize,
+    live: &dyn Fn(u32) -> bool,
+) -> f64 {
+    let slots = u32::try_from(v.slots()).unwrap_or(0);
+    let mut hits = 0usize;
+    let mut total = 0usize;
+    for q in 0..u32::try_from(queries.slots()).unwrap_or(0) {
+        let query = queries.get(q);
+        let exact = top_k(v, (0..slots).filter(|s| live(*s)), query, metric, k, None);
+        let approx = index.search(v, query, k, 64, live);
+        for r in &approx {
+            assert!(live(r.slot), "a deleted slot was returned");
+        }
+        let mut seen = std::collections::HashSet::new();
+        assert!(
+            approx.iter().all(|r| seen.insert(r.slot)),
+            "duplicate results"
+        );
+        assert!(
+            approx
+                .windows(2)
+                .all(|w| w[0].score >= w[1].score || !metric.higher_is_better())
+        );
+        hits += exact
+            .iter()
+            .filter(|e| approx.iter().any(|a| a.slot == e.slot))
+            .count();
+        total += exact.len();
+    }
+    if total == 0 {
+        1.0
+    } else {
+        hits as f64 / total as f64
+    }
+}
+
+#[test]
+fn recall_is_high_on_random_data_for_every_metric() {
+    for metric in [Metric::Dot, Metric::Euclid, Metric::Manhattan] {
+        let v = random_vectors(3000, 24, 1);
+        let queries = random_vectors(50, 24, 2);
+        let mut index = Hnsw::new(
+            HnswConfig {
+                m: 16,
+                ef_construction: 100,
+            },
+            metric,
+        );
+        let nodes: Vec<u32> = (0..3000).collect();
+        index.insert_many(&v, &nodes, 2);
+        let r = recall(&index, &v, &queries, metric, 10, &|_| true);
+        assert!(r >= 0.95, "{metric:?} recall {r}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn results_are_valid_sorted_unique_and_never_deleted(
+        n in 1usize..400, dim in 1usize..12, k in 1usize..20, seed in 0u64..1000, delete_every in 2u32..7,
+    ) {
+        let v = random_vectors(n, dim, seed);
+        let queries = random_vectors(8, dim, seed + 1);
+        let mut index = Hnsw::new(HnswConfig { m: 8, ef_construction: 64 }, Metric::Euclid);
+        let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
+        index.insert_many(&v, &nodes, 2);
+        let live = |s: u32| !s.is_multiple_of(delete_every);
+        let r = recall(&index, &v, &queries, Metric::Euclid, k, &live);
+        prop_assert!(r >= 0.9, "recall {}", r);
+    }
+}
