@@ -40,6 +40,17 @@ pub struct CollectionConfig {
     pub hnsw: HnswParams,
 }
 
+impl CollectionConfig {
+    /// The vector index's build parameters.
+    #[must_use]
+    pub fn hnsw_config(&self) -> crate::vector::hnsw::HnswConfig {
+        crate::vector::hnsw::HnswConfig {
+            m: self.hnsw.m,
+            ef_construction: self.hnsw.ef_construction,
+        }
+    }
+}
+
 /// Largest vector dimension accepted.
 pub const MAX_DIMENSION: usize = 65_536;
 

@@ -165,7 +165,12 @@ fn acknowledged_writes_survive_kill_9() -> TestResult {
         "50000",
     ];
     let mut s = TestServer::start_in(dir.path(), &flags)?;
-    s.create_collection("crash", DIM, "Dot")?;
+    // A low full-scan threshold, so that searches go through the HNSW graph.
+    let r = s.put_json(
+        "/collections/crash",
+        &json!({"vectors": {"size": DIM, "distance": "Euclid"}, "hnsw_config": {"full_scan_threshold": 50}}),
+    )?;
+    assert_eq!(r.status(), 200);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let next_id = Arc::new(AtomicU64::new(0));
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);

@@ -11,4 +11,5 @@ mod quickstart;
 mod read_your_writes;
 mod recovery;
 mod server;
+mod vector_index;
 mod wal_damage;

@@ -90,7 +90,7 @@ pub async fn get(
             optimizer_status: "ok",
             segments_count: 1,
             points_count: c.len() as u64,
-            indexed_vectors_count: 0,
+            indexed_vectors_count: c.indexed_len() as u64,
             config: CollectionConfigView {
                 params: CollectionParams {
                     vectors: VectorParams {

@@ -28,7 +28,8 @@ async fn run(
     .await
 }
 
-/// Nearest points to a vector, best first (exact search). See the score convention on
+/// Nearest points to a vector, best first (HNSW above the collection's `full_scan_threshold`,
+/// exact below it or with `params.exact`). See the score convention on
 /// `WireScoredPoint.score`.
 #[utoipa::path(post, path = "/collections/{name}/points/query", tag = "search",
     params(("name" = String, Path)),
@@ -54,6 +55,8 @@ pub async fn query(
         offset: body.offset.unwrap_or(0),
         score_threshold: body.score_threshold,
         projection: projection(body.with_payload.as_ref(), body.with_vector.as_ref(), false),
+        ef: body.params.as_ref().and_then(|p| p.hnsw_ef),
+        exact: body.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
     };
     let points = run(state, name, request).await?;
     Ok(ok(QueryResponse { points }, started))
@@ -81,6 +84,8 @@ pub async fn search(
         offset: body.offset.unwrap_or(0),
         score_threshold: body.score_threshold,
         projection: projection(body.with_payload.as_ref(), body.with_vector.as_ref(), false),
+        ef: body.params.as_ref().and_then(|p| p.hnsw_ef),
+        exact: body.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
     };
     let points = run(state, name, request).await?;
     Ok(ok(points, started))

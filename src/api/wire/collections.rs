@@ -217,7 +217,8 @@ pub struct CollectionInfo {
     pub segments_count: u32,
     /// Live points.
     pub points_count: u64,
-    /// Vectors in an approximate index (0: searches are exact).
+    /// Points searched through the HNSW graph (0 while the collection is at or below
+    /// `full_scan_threshold` and searches are exact).
     pub indexed_vectors_count: u64,
     /// Configuration.
     pub config: CollectionConfigView,

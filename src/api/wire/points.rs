@@ -349,10 +349,11 @@ pub enum QueryInput {
 /// Search parameters.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct SearchParams {
-    /// Accepted for compatibility (searches are exact today).
+    /// HNSW candidate list size (default: the collection's `ef_construct`); larger is more
+    /// accurate and slower.
     #[serde(default)]
     pub hnsw_ef: Option<usize>,
-    /// Force exact search (searches are exact today).
+    /// Force exact (brute-force) search.
     #[serde(default)]
     pub exact: Option<bool>,
 }

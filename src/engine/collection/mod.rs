@@ -48,6 +48,10 @@ pub struct SearchRequest {
     pub score_threshold: Option<f32>,
     /// What to return with each hit.
     pub projection: Projection,
+    /// HNSW candidate list size; the collection's `ef_construction` when absent.
+    pub ef: Option<usize>,
+    /// Force exact (brute-force) search.
+    pub exact: bool,
 }
 
 /// A write waiting for its acknowledgement.
@@ -119,6 +123,17 @@ impl Collection {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Points reachable through the HNSW graph (0 while searches are exact by size).
+    #[must_use]
+    pub fn indexed_len(&self) -> usize {
+        let store = self.store.read();
+        if store.len() > self.config.hnsw.full_scan_threshold {
+            store.len()
+        } else {
+            0
+        }
     }
 
     /// Approximate memory held by the points.
@@ -213,7 +228,8 @@ impl Collection {
         Ok(self.store.read().scroll(from, limit, projection))
     }
 
-    /// Exact top-k search.
+    /// Top-k search: exact below the collection's `full_scan_threshold` or when asked, HNSW
+    /// otherwise.
     ///
     /// # Errors
     /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
@@ -227,14 +243,26 @@ impl Collection {
                 }
             })?;
         let store = self.store.read();
-        let hits = vector::top_k(
-            store.vectors(),
-            store.live_slots(),
-            &query,
-            self.config.metric,
-            req.limit + req.offset,
-            req.score_threshold,
-        );
+        let k = req.limit + req.offset;
+        let exact = req.exact || store.len() <= self.config.hnsw.full_scan_threshold;
+        let hits = if exact {
+            vector::top_k(
+                store.vectors(),
+                store.live_slots(),
+                &query,
+                self.config.metric,
+                k,
+                req.score_threshold,
+            )
+        } else {
+            let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
+            let live = |slot: u32| store.id_at(slot).is_some();
+            let mut hits = store.index().search(store.vectors(), &query, k, ef, &live);
+            if let Some(t) = req.score_threshold {
+                hits.retain(|h| self.config.metric.passes_threshold(h.score, t));
+            }
+            hits
+        };
         Ok(hits
             .into_iter()
             .skip(req.offset)

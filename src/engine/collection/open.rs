@@ -28,7 +28,7 @@ pub fn open(
     opts: &EngineOptions,
 ) -> Result<Collection, EngineError> {
     let started = Instant::now();
-    let (store, checkpoint_seq) = snapshot::read(fs.as_ref(), name, dir, config.dimension)?;
+    let (store, checkpoint_seq) = snapshot::read(fs.as_ref(), name, dir, &config)?;
     let wal_opts = WalOptions {
         durability: config.durability,
         segment_bytes: opts.wal_segment_bytes,

@@ -2,36 +2,61 @@
 //!
 //! Only the collection's writer mutates it (under the write lock); readers share the read lock.
 //! Slots of deleted points go on a free list and are reused, so the arena does not grow under
-//! churn.
+//! churn. Every written slot is (re-)inserted into the HNSW graph in the same write-lock slice, so
+//! the index always agrees with the stored points.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use crate::columns::Payload;
 use crate::engine::point::{PointId, PointRecord, Projection};
-use crate::vector::DenseVectors;
+use crate::vector::hnsw::{Hnsw, HnswConfig};
+use crate::vector::{DenseVectors, Metric};
+
+/// Threads used to insert a batch into the HNSW graph: every core.
+fn index_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
 
 /// The points of one collection.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PointStore {
     vectors: DenseVectors,
     slot_ids: Vec<Option<PointId>>,
     payloads: Vec<Payload>,
     by_id: BTreeMap<PointId, u32>,
     free: Vec<u32>,
+    index: Hnsw,
 }
 
 impl PointStore {
-    /// An empty store for vectors of `dim` components.
+    /// An empty store for vectors of `dim` components, indexed for `metric`.
     #[must_use]
-    pub fn new(dim: usize) -> Self {
+    pub fn new(dim: usize, metric: Metric, hnsw: HnswConfig) -> Self {
         Self {
             vectors: DenseVectors::new(dim),
             slot_ids: Vec::new(),
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
             free: Vec::new(),
+            index: Hnsw::new(hnsw, metric),
         }
+    }
+
+    /// The HNSW graph over the live slots.
+    #[must_use]
+    pub fn index(&self) -> &Hnsw {
+        &self.index
+    }
+
+    /// Inserts or replaces points (vectors already prepared), then indexes every written slot.
+    pub fn upsert_many(&mut self, points: impl IntoIterator<Item = (PointId, Vec<f32>, Payload)>) {
+        let slots: Vec<u32> = points
+            .into_iter()
+            .map(|(id, vector, payload)| self.upsert(id, &vector, payload))
+            .collect();
+        self.index
+            .insert_many(&self.vectors, &slots, index_threads());
     }
 
     /// Live points.
@@ -61,12 +86,13 @@ impl PointStore {
             .map(|(slot, _)| u32::try_from(slot).unwrap_or(u32::MAX))
     }
 
-    /// Inserts or replaces a point. `vector` is already validated and prepared.
-    pub fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) {
+    /// Stores a point without indexing it and returns its slot ([`PointStore::upsert_many`]
+    /// indexes).
+    fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) -> u32 {
         if let Some(&slot) = self.by_id.get(&id) {
             self.vectors.set(slot, vector);
             self.payloads[slot as usize] = payload;
-            return;
+            return slot;
         }
         let slot = if let Some(slot) = self.free.pop() {
             self.vectors.set(slot, vector);
@@ -80,6 +106,7 @@ impl PointStore {
             slot
         };
         self.by_id.insert(id, slot);
+        slot
     }
 
     /// Deletes a point; returns whether it existed.
@@ -148,6 +175,7 @@ impl PointStore {
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         self.vectors.heap_bytes()
+            + self.index.heap_bytes()
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
     }

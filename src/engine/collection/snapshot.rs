@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::point_store::PointStore;
 use super::record_codec::{Cursor, put_point};
 use crate::engine::EngineError;
+use crate::engine::config::CollectionConfig;
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter};
 
@@ -58,9 +59,10 @@ pub fn read(
     fs: &dyn FileSystem,
     name: &str,
     collection_dir: &Path,
-    dim: usize,
+    config: &CollectionConfig,
 ) -> Result<(PointStore, u64), EngineError> {
-    let mut store = PointStore::new(dim);
+    let dim = config.dimension;
+    let mut store = PointStore::new(dim, config.metric, config.hnsw_config());
     // A temporary file is what a crash during a checkpoint leaves; the previous checkpoint (or
     // none) is still the valid one.
     let tmp = collection_dir.join("checkpoint.plait.tmp");
@@ -88,10 +90,12 @@ pub fn read(
         });
     }
     let count = c.u64().map_err(undecodable)?;
-    for _ in 0..count {
-        let (id, vector, payload) = c.point(dim).map_err(undecodable)?;
-        store.upsert(id, &vector, payload);
-    }
+    let points = (0..count)
+        .map(|_| c.point(dim))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(undecodable)?;
+    // One parallel index build over the whole image.
+    store.upsert_many(points);
     if !c.is_empty() {
         return Err(EngineError::Undecodable {
             name: name.to_owned(),

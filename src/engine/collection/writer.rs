@@ -302,10 +302,7 @@ pub fn apply(store: &RwLock<PointStore>, mutation: Mutation) {
         Mutation::Upsert(points) => {
             let mut iter = points.into_iter().peekable();
             while iter.peek().is_some() {
-                let mut guard = store.write();
-                for (id, vector, payload) in iter.by_ref().take(APPLY_SLICE) {
-                    guard.upsert(id, &vector, payload);
-                }
+                store.write().upsert_many(iter.by_ref().take(APPLY_SLICE));
             }
         }
         Mutation::Delete(ids) => {

@@ -1,0 +1,133 @@
+//! HNSW through the real server: recall against exact search on the shared dataset (a fixed
+//! subset) or random vectors, `hnsw_ef` and `exact` honoured, and deletes never returned.
+
+use serde_json::{Value, json};
+
+use crate::server::{TestResult, TestServer};
+
+/// The first `n` base vectors and 50 queries of the shared dataset, or random unit vectors when it
+/// is not beside the repository.
+fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/wordnet-minilm-384");
+    let read = |name: &str, rows: usize| -> Option<Vec<Vec<f32>>> {
+        let bytes = std::fs::read(dir.join(name)).ok()?;
+        let dim = i32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
+        let row = 4 + dim * 4;
+        Some(
+            bytes
+                .chunks_exact(row)
+                .take(rows)
+                .map(|r| {
+                    r[4..]
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                })
+                .collect(),
+        )
+    };
+    if let (Some(base), Some(queries)) = (read("base.fvecs", n), read("queries.fvecs", 50)) {
+        return (base, queries);
+    }
+    let mut state = 99u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5
+    };
+    let mut random_rows = |rows: usize| {
+        (0..rows)
+            .map(|_| (0..64).map(|_| next()).collect())
+            .collect()
+    };
+    (random_rows(n), random_rows(50))
+}
+
+fn ids(r: &Value) -> Vec<u64> {
+    r["result"]["points"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["id"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn hnsw_recall_against_exact_search_and_deletes() -> TestResult {
+    let (base, queries) = data(4000);
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    let r = s.put_json(
+        "/collections/ann",
+        &json!({"vectors": {"size": base[0].len(), "distance": "Cosine"}, "hnsw_config": {"m": 16, "ef_construct": 100, "full_scan_threshold": 1000}}),
+    )?;
+    assert_eq!(r.status(), 200);
+    for (chunk_no, chunk) in base.chunks(1000).enumerate() {
+        let points: Vec<Value> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, v)| json!({"id": chunk_no * 1000 + i, "vector": v}))
+            .collect();
+        assert_eq!(
+            s.put_json("/collections/ann/points", &json!({"points": points}))?
+                .status(),
+            200
+        );
+    }
+    let info: Value = s.get("/collections/ann")?.json()?;
+    assert_eq!(info["result"]["indexed_vectors_count"], 4000);
+    // Delete every tenth point; it must never come back from either search.
+    let deleted: Vec<u64> = (0..4000).step_by(10).collect();
+    assert_eq!(
+        s.post_json(
+            "/collections/ann/points/delete",
+            &json!({"points": deleted})
+        )?
+        .status(),
+        200
+    );
+    let (mut hits, mut total) = (0, 0);
+    for q in &queries {
+        let exact = ids(&s
+            .post_json(
+                "/collections/ann/points/query",
+                &json!({"query": q, "limit": 10, "params": {"exact": true}}),
+            )?
+            .json()?);
+        let approx = ids(&s
+            .post_json(
+                "/collections/ann/points/query",
+                &json!({"query": q, "limit": 10, "params": {"hnsw_ef": 64}}),
+            )?
+            .json()?);
+        assert_eq!(approx.len(), 10);
+        assert!(
+            approx.iter().all(|id| id % 10 != 0),
+            "a deleted point was returned"
+        );
+        assert!(exact.iter().all(|id| id % 10 != 0));
+        hits += approx.iter().filter(|id| exact.contains(id)).count();
+        total += exact.len();
+    }
+    let recall = hits as f64 / total as f64;
+    assert!(recall >= 0.95, "recall@10 {recall}");
+    // After a restart the graph is rebuilt from the stored vectors and agrees with them.
+    s.kill9()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    let mut found = 0;
+    for id in (1..4000u64).step_by(37).filter(|id| id % 10 != 0) {
+        let r: Value = s
+            .post_json(
+                "/collections/ann/points/query",
+                &json!({"query": base[id as usize], "limit": 1}),
+            )?
+            .json()?;
+        found += usize::from(ids(&r) == vec![id]);
+    }
+    assert!(
+        found >= 95,
+        "only {found} points found by their own vector after restart"
+    );
+    Ok(())
+}
