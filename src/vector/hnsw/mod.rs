@@ -134,16 +134,19 @@ impl Hnsw {
             }
             return;
         }
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&node) = nodes.get(i) else { break };
-                        this.insert_one(vectors, node);
-                    }
-                });
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&node) = nodes.get(i) else { break };
+                this.insert_one(vectors, node);
             }
+        };
+        std::thread::scope(|scope| {
+            // Helpers that cannot be started (thread limits) just leave more work to this thread.
+            for _ in 1..threads {
+                let _ = std::thread::Builder::new().spawn_scoped(scope, work);
+            }
+            work();
         });
     }
 

