@@ -67,6 +67,17 @@ impl Metric {
         }
     }
 
+    /// [`Metric::rank_key`] with the kernel resolved once, for hot loops.
+    #[must_use]
+    pub fn key_fn(self) -> distance::KeyFn {
+        let set = distance::selected();
+        match self {
+            Self::Cosine | Self::Dot => distance::KeyFn::new(set.dot, true),
+            Self::Euclid => distance::KeyFn::new(set.l2_squared, false),
+            Self::Manhattan => distance::KeyFn::new(set.l1, false),
+        }
+    }
+
     /// Turns a [`Metric::rank_key`] back into the score the API reports.
     #[must_use]
     pub fn score_from_rank_key(self, key: f32) -> f32 {

@@ -110,6 +110,44 @@ pub fn selected() -> &'static KernelSet {
     &SELECTED
 }
 
+/// A kernel resolved once (for a whole search or build) with the sign that turns it into a
+/// "lower is closer" key, so hot loops make one indirect call per distance and nothing else.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyFn {
+    kernel: Kernel,
+    negate: bool,
+}
+
+impl KeyFn {
+    /// A key from `kernel`, negated when higher kernel values mean closer.
+    #[must_use]
+    pub fn new(kernel: Kernel, negate: bool) -> Self {
+        Self { kernel, negate }
+    }
+
+    /// The key of `b` for `a`; the slices must have equal length.
+    #[inline]
+    #[must_use]
+    pub fn key(&self, a: &[f32], b: &[f32]) -> f32 {
+        let v = run(self.kernel, a, b);
+        if self.negate { -v } else { v }
+    }
+}
+
+/// Hints the CPU to start loading the cache line at `ptr`.
+#[inline]
+pub fn prefetch<T>(ptr: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: prefetching is a hint; it never faults, even for an invalid address, and SSE
+        // is part of the x86-64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}
+
 #[inline]
 fn run(kernel: Kernel, a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());

@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 
 use self::graph::Graph;
 use self::visited::VisitedPool;
+use super::distance::{KeyFn, prefetch};
 use super::{DenseVectors, Metric, ScoredSlot};
 
 /// Build parameters.
@@ -61,6 +62,7 @@ impl Ord for Near {
 pub struct Hnsw {
     graph: Graph,
     metric: Metric,
+    key_fn: KeyFn,
     ef_construction: usize,
     level_mult: f64,
     /// The entry point and its level.
@@ -77,6 +79,7 @@ impl Hnsw {
         Self {
             graph: Graph::new(m),
             metric,
+            key_fn: metric.key_fn(),
             ef_construction: config.ef_construction.max(1),
             level_mult: 1.0 / (m as f64).ln(),
             entry: Mutex::new(None),
@@ -110,7 +113,7 @@ impl Hnsw {
 
     #[inline]
     fn key(&self, vectors: &DenseVectors, query: &[f32], node: u32) -> f32 {
-        self.metric.rank_key(query, vectors.get(node))
+        self.key_fn.key(query, vectors.get(node))
     }
 
     /// Inserts (or re-inserts) `nodes`, in parallel on `threads` threads. Vectors must be in
@@ -247,7 +250,7 @@ impl Hnsw {
             let cv = vectors.get(c.node);
             if out
                 .iter()
-                .all(|s| self.metric.rank_key(cv, vectors.get(s.node)) > c.key)
+                .all(|s| self.key_fn.key(cv, vectors.get(s.node)) > c.key)
             {
                 out.push(*c);
             }
@@ -304,9 +307,16 @@ impl Hnsw {
                 break;
             }
             self.graph.neighbors(c.node, level, &mut neighbors);
+            // Keep only unvisited neighbours and start loading their vectors before scoring the
+            // first one: the graph walk is bound by memory latency, not arithmetic.
+            neighbors.retain(|&n| visited.insert(n));
             for &n in &neighbors {
-                if !visited.insert(n) {
-                    continue;
+                prefetch(vectors.get(n).as_ptr());
+            }
+            for (i, &n) in neighbors.iter().enumerate() {
+                if let Some(&ahead) = neighbors.get(i + 1) {
+                    let v = vectors.get(ahead);
+                    prefetch(v.as_ptr().wrapping_add(v.len() / 2));
                 }
                 let key = self.key(vectors, query, n);
                 let worst = results.peek().map_or(f32::INFINITY, |w| w.key);
