@@ -111,12 +111,11 @@ fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
         build_threads: args.build_threads.unwrap_or(cores),
     };
     let json = args.json;
+    let mut out = std::io::stdout().lock();
     plait::bench::ann::run(&config, |line| {
-        if json {
-            println!("{}", line.json());
-        } else {
-            println!("{}", line.text());
-        }
+        let text = if json { line.json() } else { line.text() };
+        // A closed pipe (`| head`) just ends the output.
+        let _ = writeln!(out, "{text}").and_then(|()| out.flush());
     })?;
     Ok(())
 }

@@ -36,11 +36,18 @@ def load(path: str) -> tuple[list[dict], dict]:
             if "ef" in obj:
                 efs.append(obj)
             elif "build_seconds" in obj:
-                build = obj
+                # Repeated runs (REPEAT in run.sh): keep the fastest build.
+                if not build or obj["build_seconds"] < build["build_seconds"]:
+                    build = obj
     if not efs:
         sys.exit(f"{path}: no per-ef result lines")
-    efs.sort(key=lambda r: r["ef"])
-    return efs, build
+    # Repeated runs measure each ef several times; this shared machine is noisy, so each system
+    # is judged by its best (highest-QPS) measurement per ef.
+    best: dict[int, dict] = {}
+    for r in efs:
+        if r["ef"] not in best or r["qps"] > best[r["ef"]]["qps"]:
+            best[r["ef"]] = r
+    return [best[ef] for ef in sorted(best)], build
 
 
 def qps_at_recall(curve: list[dict], target: float) -> tuple[str, float | None, float | None]:

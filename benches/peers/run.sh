@@ -12,6 +12,7 @@
 #   THREADS [1]      BUILD_THREADS [2]
 #   PYTHON [python3] interpreter used to create <repo>/.venv-peers
 #
+# REPEAT (default 3) rounds; the comparison keeps each system's best per ef.
 # Outputs: target/peers/plait.jsonl, target/peers/hnswlib.jsonl, target/peers/compare.md.
 # The virtual environment <repo>/.venv-peers is created once and reinstalled only when
 # requirements.txt changes (its sha256 is kept in .venv-peers/.requirements.sha256).
@@ -48,8 +49,8 @@ run_to() {
     shift
     printf '+'
     printf ' %q' "$@"
-    printf ' > %q\n' "$file"
-    "$@" | tee "$file"
+    printf ' >> %q\n' "$file"
+    "$@" | tee -a "$file"
 }
 
 for f in base.fvecs queries.fvecs groundtruth.ivecs; do
@@ -93,11 +94,18 @@ args=(
     --json
 )
 
-# One after the other, never together: each would steal the other's cores.
-run_to "$out_dir/plait.jsonl" "$plait_bin" bench ann "${args[@]}"
-run_to "$out_dir/hnswlib.jsonl" "$venv/bin/python" "$here/hnswlib_ann.py" "${args[@]}"
+# One after the other, never together: each would steal the other's cores. The pair is
+# repeated REPEAT times, alternating, and compare.py keeps each system's best run per ef, because
+# this kind of shared machine is noisy (QPS varies by 20-30% between identical runs).
+repeat="${REPEAT:-3}"
+rm -f "$out_dir/plait.jsonl" "$out_dir/hnswlib.jsonl"
+for round in $(seq 1 "$repeat"); do
+    echo "# round $round of $repeat"
+    run_to "$out_dir/plait.jsonl" "$plait_bin" bench ann "${args[@]}"
+    run_to "$out_dir/hnswlib.jsonl" "$venv/bin/python" "$here/hnswlib_ann.py" "${args[@]}"
+done
 
-params="dataset $(basename "$dataset"), metric $metric, k $k, m $m, ef_construction $ef_construction, query threads $threads, build threads $build_threads"
+params="best of $repeat rounds, dataset $(basename "$dataset"), metric $metric, k $k, m $m, ef_construction $ef_construction, query threads $threads, build threads $build_threads"
 echo
 run_to "$out_dir/compare.md" "$venv/bin/python" "$here/compare.py" \
     "$out_dir/plait.jsonl" "$out_dir/hnswlib.jsonl" --params "$params"

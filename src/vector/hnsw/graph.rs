@@ -108,6 +108,14 @@ impl Graph {
         out.extend(ids[..n].iter().map(|a| a.load(Ordering::Relaxed)));
     }
 
+    /// Starts loading the level-0 neighbour list of `node` into the cache.
+    #[inline]
+    pub fn prefetch_layer0(&self, node: u32) {
+        if let Some(first) = self.layer0.get(node as usize * (1 + self.m0)) {
+            super::super::distance::prefetch(first.as_ptr());
+        }
+    }
+
     /// Replaces the neighbours of `node` at `level`. The caller holds the node's lock.
     pub fn set_neighbors(&self, node: u32, level: u8, ids: &[u32]) {
         let block = self.block(node, level);

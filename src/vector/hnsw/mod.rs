@@ -306,6 +306,11 @@ impl Hnsw {
             if results.len() >= ef && results.peek().is_some_and(|w| c.key > w.key) {
                 break;
             }
+            if level == 0
+                && let Some(std::cmp::Reverse(next)) = candidates.peek()
+            {
+                self.graph.prefetch_layer0(next.node);
+            }
             self.graph.neighbors(c.node, level, &mut neighbors);
             // Keep only unvisited neighbours and start loading their vectors before scoring the
             // first one: the graph walk is bound by memory latency, not arithmetic.
@@ -315,8 +320,11 @@ impl Hnsw {
             }
             for (i, &n) in neighbors.iter().enumerate() {
                 if let Some(&ahead) = neighbors.get(i + 1) {
+                    // The whole next vector, one cache line (16 floats) at a time.
                     let v = vectors.get(ahead);
-                    prefetch(v.as_ptr().wrapping_add(v.len() / 2));
+                    for line in (16..v.len()).step_by(16) {
+                        prefetch(v.as_ptr().wrapping_add(line));
+                    }
                 }
                 let key = self.key(vectors, query, n);
                 let worst = results.peek().map_or(f32::INFINITY, |w| w.key);
