@@ -166,6 +166,14 @@ pub static RECOVERY_REPLAYED: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// HNSW graphs rebuilt from vectors at open because the graph image was missing, stale or damaged.
+pub static HNSW_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_hnsw_rebuilds_total",
+        "HNSW graphs rebuilt from vectors at open because the graph image was missing, stale or damaged.",
+    )
+});
+
 /// Touches every metric so that each appears in `/metrics` from the start, even before first use.
 pub fn init() {
     LazyLock::force(&HTTP_REQUESTS);
@@ -180,6 +188,7 @@ pub fn init() {
     LazyLock::force(&CHECKPOINTS);
     LazyLock::force(&RECOVERY_SECONDS);
     LazyLock::force(&RECOVERY_REPLAYED);
+    LazyLock::force(&HNSW_REBUILDS);
 }
 
 /// Renders every registered metric in the Prometheus text format.

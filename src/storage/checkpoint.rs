@@ -1,8 +1,9 @@
-//! Checkpoint files: one durable image of a collection's state as of a WAL sequence number.
+//! Checkpoint files: one durable image of a collection's state (or of one of its indexes) as of a
+//! WAL sequence number. The container is the same for every image; its magic says which it is.
 //!
 //! ```text
-//! 0   8  magic "PLAITCKP"
-//! 8   4  format version, u32 LE (1)
+//! 0   8  magic: "PLAITCKP" (points) or "PLAITHNS" (HNSW graph)
+//! 8   4  format version, u32 LE (2: slot-preserving point images, graph images)
 //! 12  4  reserved, zero
 //! 16  8  sequence number of the last WAL record the image includes, u64 LE
 //! 24  4  reserved, zero
@@ -20,12 +21,14 @@ use std::path::{Path, PathBuf};
 
 use super::{FileSystem, WritableFile};
 
-/// Magic bytes at the start of a checkpoint.
+/// Magic bytes at the start of a collection checkpoint (points).
 pub const MAGIC: &[u8; 8] = b"PLAITCKP";
+/// Magic bytes at the start of a vector-index image (the HNSW graph) in the same container.
+pub const GRAPH_MAGIC: &[u8; 8] = b"PLAITHNS";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;
 const TRAILER_LEN: usize = 16;
 /// Bytes gathered before one `write` call while streaming a checkpoint.
@@ -69,13 +72,14 @@ pub struct CheckpointWriter<'a> {
 }
 
 impl<'a> CheckpointWriter<'a> {
-    /// Starts a checkpoint that will replace `target`, covering the WAL through `seq`.
+    /// Starts an image with `magic` that will replace `target`, covering the WAL through `seq`.
     ///
     /// # Errors
     /// The I/O error of creating the temporary file.
     pub fn create(
         fs: &'a dyn FileSystem,
         target: &Path,
+        magic: &[u8; 8],
         seq: u64,
     ) -> Result<Self, CheckpointError> {
         let mut tmp_name = target.file_name().unwrap_or_default().to_os_string();
@@ -87,7 +91,7 @@ impl<'a> CheckpointWriter<'a> {
             source,
         })?;
         let mut header = [0u8; HEADER_LEN];
-        header[0..8].copy_from_slice(MAGIC);
+        header[0..8].copy_from_slice(magic);
         header[8..12].copy_from_slice(&VERSION.to_le_bytes());
         header[16..24].copy_from_slice(&seq.to_le_bytes());
         let crc = crc32c::crc32c(&header[0..28]);
@@ -165,12 +169,16 @@ impl<'a> CheckpointWriter<'a> {
     }
 }
 
-/// Reads and verifies the checkpoint at `path`: returns the sequence number and the body, or `None`
-/// when there is no checkpoint yet.
+/// Reads and verifies the image with `magic` at `path`: returns the sequence number and the body,
+/// or `None` when there is none yet.
 ///
 /// # Errors
 /// [`CheckpointError::Corrupt`] when any check fails; I/O errors.
-pub fn read(fs: &dyn FileSystem, path: &Path) -> Result<Option<(u64, Vec<u8>)>, CheckpointError> {
+pub fn read(
+    fs: &dyn FileSystem,
+    path: &Path,
+    magic: &[u8; 8],
+) -> Result<Option<(u64, Vec<u8>)>, CheckpointError> {
     if !fs.exists(path) {
         return Ok(None);
     }
@@ -186,7 +194,7 @@ pub fn read(fs: &dyn FileSystem, path: &Path) -> Result<Option<(u64, Vec<u8>)>, 
     if bytes.len() < HEADER_LEN + TRAILER_LEN {
         return Err(corrupt("file shorter than header and trailer"));
     }
-    if &bytes[0..8] != MAGIC {
+    if &bytes[0..8] != magic {
         return Err(corrupt("bad magic"));
     }
     let word =
@@ -228,11 +236,11 @@ mod tests {
     fn round_trip_and_every_bit_flip_is_detected() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("checkpoint.plait");
-        let mut w = CheckpointWriter::create(&RealFs, &path, 99)?;
+        let mut w = CheckpointWriter::create(&RealFs, &path, MAGIC, 99)?;
         w.write(b"abc")?;
         w.write(&[7u8; 3000])?;
         w.finish()?;
-        let (seq, body) = read(&RealFs, &path)?.ok_or("missing")?;
+        let (seq, body) = read(&RealFs, &path, MAGIC)?.ok_or("missing")?;
         assert_eq!(seq, 99);
         assert_eq!(body.len(), 3003);
         let good = std::fs::read(&path)?;
@@ -241,14 +249,14 @@ mod tests {
             bad[bit / 8] ^= 1 << (bit % 8);
             std::fs::write(&path, &bad)?;
             assert!(
-                read(&RealFs, &path).is_err(),
+                read(&RealFs, &path, MAGIC).is_err(),
                 "flip of bit {bit} undetected"
             );
         }
         for cut in [0, 10, 40, good.len() - 1] {
             std::fs::write(&path, &good[..cut])?;
             assert!(
-                read(&RealFs, &path).is_err(),
+                read(&RealFs, &path, MAGIC).is_err(),
                 "truncation at {cut} undetected"
             );
         }

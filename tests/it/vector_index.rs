@@ -131,3 +131,98 @@ fn hnsw_recall_against_exact_search_and_deletes() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn the_graph_is_reopened_from_its_image_and_rebuilt_when_damaged() -> TestResult {
+    let (base, queries) = data(1500);
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    let r = s.put_json(
+        "/collections/g",
+        &json!({"vectors": {"size": base[0].len(), "distance": "Cosine"}, "hnsw_config": {"full_scan_threshold": 100}}),
+    )?;
+    assert_eq!(r.status(), 200);
+    let points: Vec<Value> = base
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"id": i, "vector": v}))
+        .collect();
+    assert_eq!(
+        s.put_json("/collections/g/points", &json!({"points": points}))?
+            .status(),
+        200
+    );
+    // Free some slots so that the image must keep slot numbers and stale vectors.
+    let deleted: Vec<u64> = (0..1500).step_by(7).collect();
+    assert_eq!(
+        s.post_json("/collections/g/points/delete", &json!({"points": deleted}))?
+            .status(),
+        200
+    );
+    let before: Vec<Vec<u64>> = queries
+        .iter()
+        .map(|q| {
+            s.post_json(
+                "/collections/g/points/query",
+                &json!({"query": q, "limit": 10}),
+            )
+            .and_then(|r| r.json::<Value>())
+            .map(|v| ids(&v))
+        })
+        .collect::<Result<_, _>>()?;
+    s.terminate()?; // a clean stop writes points and graph images
+    assert!(dir.path().join("collections/g/graph.plait").exists());
+
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    assert!(
+        s.get("/metrics")?
+            .text()?
+            .contains("plait_hnsw_rebuilds_total 0")
+    );
+    for (q, expected) in queries.iter().zip(&before) {
+        let got = ids(&s
+            .post_json(
+                "/collections/g/points/query",
+                &json!({"query": q, "limit": 10}),
+            )?
+            .json()?);
+        assert_eq!(&got, expected, "the reopened graph answers differently");
+        assert!(got.iter().all(|id| id % 7 != 0));
+    }
+    s.kill9()?;
+
+    // Damage the graph image: the collection still opens, rebuilds the graph and says so.
+    let path = dir.path().join("collections/g/graph.plait");
+    let mut bytes = std::fs::read(&path)?;
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes)?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    assert!(
+        s.get("/metrics")?
+            .text()?
+            .contains("plait_hnsw_rebuilds_total 1")
+    );
+    assert!(s.log_text().contains("HNSW graph rebuilt"));
+    let (mut hits, mut total) = (0, 0);
+    for q in &queries {
+        let exact = ids(&s
+            .post_json(
+                "/collections/g/points/query",
+                &json!({"query": q, "limit": 10, "params": {"exact": true}}),
+            )?
+            .json()?);
+        let approx = ids(&s
+            .post_json(
+                "/collections/g/points/query",
+                &json!({"query": q, "limit": 10}),
+            )?
+            .json()?);
+        hits += approx.iter().filter(|id| exact.contains(id)).count();
+        total += exact.len();
+    }
+    assert!(hits as f64 / total as f64 >= 0.95);
+    Ok(())
+}

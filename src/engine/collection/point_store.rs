@@ -49,6 +49,59 @@ impl PointStore {
         &self.index
     }
 
+    /// A store laid out exactly as `slots` describe (slot `i` is entry `i`: `Some(id)` for a live
+    /// point, `None` for a free slot whose stale vector still routes graph searches), with an
+    /// empty index. Install one with [`PointStore::set_index`] or [`PointStore::rebuild_index`].
+    #[must_use]
+    pub fn restore(
+        dim: usize,
+        metric: Metric,
+        hnsw: HnswConfig,
+        slots: Vec<(Option<PointId>, Vec<f32>, Payload)>,
+    ) -> Self {
+        let mut store = Self::new(dim, metric, hnsw);
+        for (id, vector, payload) in slots {
+            let slot = store.vectors.push(&vector);
+            store.slot_ids.push(id);
+            store.payloads.push(payload);
+            match id {
+                Some(id) => {
+                    store.by_id.insert(id, slot);
+                }
+                None => store.free.push(slot),
+            }
+        }
+        store
+    }
+
+    /// Installs a graph decoded from a checkpoint.
+    pub fn set_index(&mut self, index: Hnsw) {
+        self.index = index;
+    }
+
+    /// Rebuilds the graph over every slot (free slots too: their vectors keep routing) in parallel.
+    pub fn rebuild_index(&mut self, hnsw: HnswConfig, metric: Metric) {
+        self.index = Hnsw::new(hnsw, metric);
+        let slots: Vec<u32> =
+            (0..u32::try_from(self.vectors.slots()).unwrap_or(u32::MAX)).collect();
+        self.index
+            .insert_many(&self.vectors, &slots, index_threads());
+    }
+
+    /// Number of slots, live or free.
+    #[must_use]
+    pub fn slot_count(&self) -> usize {
+        self.slot_ids.len()
+    }
+
+    /// Every slot in order: its id (`None` when free), vector and payload (for checkpoints).
+    pub fn iter_slots(&self) -> impl Iterator<Item = (Option<PointId>, &[f32], &Payload)> + '_ {
+        self.slot_ids.iter().enumerate().map(|(slot, id)| {
+            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            (*id, self.vectors.get(slot), &self.payloads[slot as usize])
+        })
+    }
+
     /// Inserts or replaces points (vectors already prepared), then indexes every written slot.
     pub fn upsert_many(&mut self, points: impl IntoIterator<Item = (PointId, Vec<f32>, Payload)>) {
         let slots: Vec<u32> = points
@@ -162,13 +215,6 @@ impl PointStore {
             .map(|(&id, &slot)| self.record_at(slot, id, projection))
             .collect();
         (page, iter.next().map(|(&id, _)| id))
-    }
-
-    /// Every live point with its vector and payload, in id order (for checkpoints).
-    pub fn iter_full(&self) -> impl Iterator<Item = (PointId, &[f32], &Payload)> + '_ {
-        self.by_id
-            .iter()
-            .map(|(&id, &slot)| (id, self.vectors.get(slot), &self.payloads[slot as usize]))
     }
 
     /// Approximate bytes of memory held.

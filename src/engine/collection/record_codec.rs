@@ -100,6 +100,30 @@ impl<'a> Cursor<'a> {
         Ok(self.take(1)?[0])
     }
 
+    /// Reads a 0/1 flag byte.
+    ///
+    /// # Errors
+    /// [`DecodeError`] on truncation or another value.
+    pub fn flag(&mut self) -> Result<bool, DecodeError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(DecodeError::BadTag(other)),
+        }
+    }
+
+    /// Reads `dim` f32 LE values.
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`].
+    pub fn vector(&mut self, dim: usize) -> Result<Vec<f32>, DecodeError> {
+        let raw = self.take(dim * 4)?;
+        Ok(raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    }
+
     /// Reads a u32 LE.
     ///
     /// # Errors
@@ -138,11 +162,7 @@ impl<'a> Cursor<'a> {
     /// [`DecodeError`] on damaged bytes.
     pub fn point(&mut self, dim: usize) -> Result<(PointId, Vec<f32>, Payload), DecodeError> {
         let id = self.id()?;
-        let raw = self.take(dim * 4)?;
-        let vector = raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let vector = self.vector(dim)?;
         let (payload, rest) = decode_payload(self.bytes)?;
         self.bytes = rest;
         Ok((id, vector, payload))

@@ -1,14 +1,31 @@
-//! Writing a [`PointStore`] into a checkpoint and reading it back (layout in `record_codec`).
+//! Writing a [`PointStore`] into a checkpoint and reading it back.
+//!
+//! Two images per checkpoint, both in the checkpoint container and both for the same WAL sequence
+//! number: `checkpoint.plait` (every slot: live points with id, vector and payload; free slots with
+//! their stale vector, because the graph still routes through them) and `graph.plait` (the HNSW
+//! graph, see `vector::hnsw::persist`). Slots keep their numbers across a restart, so the graph's
+//! node ids stay valid. A missing, damaged or mismatched graph image is not fatal: the graph is
+//! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`.
+//!
+//! ```text
+//! checkpoint body := u32 LE dimension, u64 LE slot count, per slot:
+//!     1 u8, point (see record_codec)          a live point
+//!     0 u8, dimension × f32 LE                a free slot's stale vector
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::point_store::PointStore;
 use super::record_codec::{Cursor, put_point};
+use crate::columns::Payload;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
+use crate::metrics;
 use crate::storage::FileSystem;
-use crate::storage::checkpoint::{self, CheckpointWriter};
+use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
+use crate::vector::hnsw::Hnsw;
 
 /// Path of a collection's checkpoint.
 #[must_use]
@@ -16,7 +33,13 @@ pub fn checkpoint_path(collection_dir: &Path) -> PathBuf {
     collection_dir.join("checkpoint.plait")
 }
 
-/// Writes `store` as the checkpoint for WAL sequence `seq`, atomically.
+/// Path of a collection's graph image.
+#[must_use]
+pub fn graph_path(collection_dir: &Path) -> PathBuf {
+    collection_dir.join("graph.plait")
+}
+
+/// Writes `store` (points, then graph) as the checkpoint for WAL sequence `seq`, atomically.
 ///
 /// # Errors
 /// [`EngineError::Checkpoint`] on I/O failure; the previous checkpoint stays in place.
@@ -32,26 +55,43 @@ pub fn write(
         source: Arc::new(e),
     };
     let mut w =
-        CheckpointWriter::create(fs, &checkpoint_path(collection_dir), seq).map_err(wrap)?;
+        CheckpointWriter::create(fs, &checkpoint_path(collection_dir), MAGIC, seq).map_err(wrap)?;
     let mut head = Vec::with_capacity(12);
     head.extend_from_slice(
         &u32::try_from(store.vectors().dim())
             .unwrap_or(u32::MAX)
             .to_le_bytes(),
     );
-    head.extend_from_slice(&(store.len() as u64).to_le_bytes());
+    head.extend_from_slice(&(store.slot_count() as u64).to_le_bytes());
     w.write(&head).map_err(wrap)?;
     let mut buf = Vec::new();
-    for (id, vector, payload) in store.iter_full() {
+    for (id, vector, payload) in store.iter_slots() {
         buf.clear();
-        put_point(&mut buf, id, vector, payload);
+        match id {
+            Some(id) => {
+                buf.push(1);
+                put_point(&mut buf, id, vector, payload);
+            }
+            None => {
+                buf.push(0);
+                for x in vector {
+                    buf.extend_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
         w.write(&buf).map_err(wrap)?;
     }
-    w.finish().map_err(wrap)
+    w.finish().map_err(wrap)?;
+    // The graph image goes second; if a crash comes between the two, the graph image's sequence
+    // number does not match the points' and the graph is rebuilt on open.
+    let mut g = CheckpointWriter::create(fs, &graph_path(collection_dir), GRAPH_MAGIC, seq)
+        .map_err(wrap)?;
+    g.write(&store.index().encode()).map_err(wrap)?;
+    g.finish().map_err(wrap)
 }
 
-/// Loads the checkpoint of a collection: the store and the WAL sequence it covers, or an empty store
-/// at sequence 0 when none exists.
+/// Loads the checkpoint of a collection: the store (with its graph) and the WAL sequence it covers,
+/// or an empty store at sequence 0 when none exists.
 ///
 /// # Errors
 /// [`EngineError::Checkpoint`] when damaged, [`EngineError::Undecodable`] when its body is invalid.
@@ -62,22 +102,25 @@ pub fn read(
     config: &CollectionConfig,
 ) -> Result<(PointStore, u64), EngineError> {
     let dim = config.dimension;
-    let mut store = PointStore::new(dim, config.metric, config.hnsw_config());
-    // A temporary file is what a crash during a checkpoint leaves; the previous checkpoint (or
-    // none) is still the valid one.
-    let tmp = collection_dir.join("checkpoint.plait.tmp");
-    if fs.exists(&tmp) {
-        fs.remove_file(&tmp)
-            .map_err(|e| EngineError::io("remove", &tmp, e))?;
+    // Temporary files are what a crash during a checkpoint leaves; the previous images (or none)
+    // are still the valid ones.
+    for path in [checkpoint_path(collection_dir), graph_path(collection_dir)] {
+        let mut tmp = path.into_os_string();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        if fs.exists(&tmp) {
+            fs.remove_file(&tmp)
+                .map_err(|e| EngineError::io("remove", &tmp, e))?;
+        }
     }
-    let loaded = checkpoint::read(fs, &checkpoint_path(collection_dir)).map_err(|e| {
+    let loaded = checkpoint::read(fs, &checkpoint_path(collection_dir), MAGIC).map_err(|e| {
         EngineError::Checkpoint {
             name: name.to_owned(),
             source: Arc::new(e),
         }
     })?;
     let Some((seq, body)) = loaded else {
-        return Ok((store, 0));
+        return Ok((PointStore::new(dim, config.metric, config.hnsw_config()), 0));
     };
     let undecodable = |e| EngineError::undecodable(name, "checkpoint", &e);
     let mut c = Cursor::new(&body);
@@ -90,18 +133,63 @@ pub fn read(
         });
     }
     let count = c.u64().map_err(undecodable)?;
-    let points = (0..count)
-        .map(|_| c.point(dim))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(undecodable)?;
-    // One parallel index build over the whole image.
-    store.upsert_many(points);
+    if count > body.len() as u64 {
+        return Err(EngineError::Undecodable {
+            name: name.to_owned(),
+            what: "checkpoint",
+            detail: format!("slot count {count} exceeds the body"),
+        });
+    }
+    let mut slots = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    for _ in 0..count {
+        if c.flag().map_err(undecodable)? {
+            let (id, vector, payload) = c.point(dim).map_err(undecodable)?;
+            slots.push((Some(id), vector, payload));
+        } else {
+            slots.push((None, c.vector(dim).map_err(undecodable)?, Payload::new()));
+        }
+    }
     if !c.is_empty() {
         return Err(EngineError::Undecodable {
             name: name.to_owned(),
             what: "checkpoint",
-            detail: "trailing bytes after the last point".into(),
+            detail: "trailing bytes after the last slot".into(),
         });
     }
+    let mut store = PointStore::restore(dim, config.metric, config.hnsw_config(), slots);
+    match load_graph(fs, collection_dir, config, seq, store.slot_count()) {
+        Ok(index) => store.set_index(index),
+        Err(reason) => {
+            let started = Instant::now();
+            store.rebuild_index(config.hnsw_config(), config.metric);
+            metrics::HNSW_REBUILDS.inc();
+            tracing::warn!(
+                collection = name,
+                reason = %reason,
+                slots = store.slot_count(),
+                elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "HNSW graph rebuilt from the stored vectors"
+            );
+        }
+    }
     Ok((store, seq))
+}
+
+/// The graph image for checkpoint `seq`, or why it cannot be used.
+fn load_graph(
+    fs: &dyn FileSystem,
+    collection_dir: &Path,
+    config: &CollectionConfig,
+    seq: u64,
+    slots: usize,
+) -> Result<Hnsw, String> {
+    let (graph_seq, body) = checkpoint::read(fs, &graph_path(collection_dir), GRAPH_MAGIC)
+        .map_err(|e| e.to_string())?
+        .ok_or("no graph image")?;
+    if graph_seq != seq {
+        return Err(format!(
+            "graph image is for sequence {graph_seq}, the points for {seq}"
+        ));
+    }
+    Hnsw::decode(&body, config.hnsw_config(), config.metric, slots).map_err(|e| e.to_string())
 }

@@ -58,6 +58,14 @@ impl Graph {
         self.upper.resize_with(n, OnceLock::new);
     }
 
+    /// The top level of `node`.
+    #[must_use]
+    pub fn level(&self, node: u32) -> u8 {
+        self.levels
+            .get(node as usize)
+            .map_or(0, |l| l.load(Ordering::Acquire))
+    }
+
     /// Locks `node` for changing its lists.
     pub fn lock(&self, node: u32) -> MutexGuard<'_, ()> {
         self.stripes[node as usize % STRIPES].lock()

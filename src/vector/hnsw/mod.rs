@@ -9,6 +9,7 @@
 //! Never owns vectors, ids, payloads or files.
 
 mod graph;
+mod persist;
 mod visited;
 
 use std::cmp::Ordering as CmpOrdering;
@@ -16,6 +17,8 @@ use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
+
+pub use self::persist::GraphDecodeError;
 
 use self::graph::Graph;
 use self::visited::VisitedPool;

@@ -127,3 +127,37 @@ fn mean_recall_at_10_over_256_small_random_cases_with_deletes() {
     let mean = sum / cases as f64;
     assert!(mean >= 0.95, "mean recall@10 {mean}");
 }
+
+#[test]
+fn a_graph_image_round_trips_and_damage_is_rejected() {
+    let v = random_vectors(800, 16, 5);
+    let queries = random_vectors(20, 16, 6);
+    let config = HnswConfig {
+        m: 8,
+        ef_construction: 64,
+    };
+    let mut index = Hnsw::new(config, Metric::Euclid);
+    let nodes: Vec<u32> = (0..800).collect();
+    index.insert_many(&v, &nodes, 2);
+    let bytes = index.encode();
+    let back = Hnsw::decode(&bytes, config, Metric::Euclid, 800).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back.encode(), bytes);
+    for q in 0..20 {
+        let a = index.search(&v, queries.get(q), 10, 40, &|_| true);
+        let b = back.search(&v, queries.get(q), 10, 40, &|_| true);
+        assert_eq!(a, b);
+    }
+    assert!(Hnsw::decode(&bytes, config, Metric::Euclid, 801).is_err());
+    assert!(Hnsw::decode(&bytes, HnswConfig { m: 16, ..config }, Metric::Euclid, 800).is_err());
+    for cut in [0, 4, 17, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            Hnsw::decode(&bytes[..cut], config, Metric::Euclid, 800).is_err(),
+            "cut {cut}"
+        );
+    }
+    // An out-of-range neighbour id is rejected, never followed.
+    let mut bad = bytes.clone();
+    let first_neighbour = 17 + 1 + 4;
+    bad[first_neighbour..first_neighbour + 4].copy_from_slice(&5000u32.to_le_bytes());
+    assert!(Hnsw::decode(&bad, config, Metric::Euclid, 800).is_err());
+}
