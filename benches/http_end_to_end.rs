@@ -3,7 +3,11 @@
 //!
 //! - upsert throughput in points/s, batches of 100 and 1,000, durability `fsync`, 1 and 4 clients;
 //! - exact-search latency (p50/p99 over 300 queries, one client, k = 10) at 10,000 and 65,000
-//!   points, next to the same search in-process (no HTTP) and a naive full-sort reference.
+//!   points (`params.exact`), next to the same search in-process (no HTTP) and a naive full-sort
+//!   reference;
+//! - a restart: process start to `/readyz` 200 with every collection reopened from its checkpoint
+//!   and graph image, next to the time it took to load the largest one;
+//! - HNSW search latency over HTTP on the full dataset after the restart.
 //!
 //! `cargo bench --bench http_end_to_end` (set `PLAIT_DATASET` to use another fvecs directory).
 
@@ -31,6 +35,29 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn wait_ready(base: &str) -> BenchResult<()> {
+    let http = client()?;
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send()
+            && r.status() == 200
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Stops the server with SIGTERM (it checkpoints) and waits for it to exit.
+fn stop(mut server: Server) -> BenchResult<()> {
+    let pid = i32::try_from(server.child.id())?;
+    // SAFETY: `kill` on our own child's pid with a valid signal has no memory-safety preconditions.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    server.child.wait()?;
+    Ok(())
 }
 
 fn start(data_dir: &std::path::Path) -> BenchResult<Server> {
@@ -150,11 +177,24 @@ fn latency(mut samples: Vec<f64>) -> Latency {
     }
 }
 
+fn http_search_exact(server: &str, name: &str, queries: &[Vec<f32>]) -> BenchResult<Latency> {
+    http_search_with(server, name, queries, &json!({"exact": true}))
+}
+
 fn http_search(server: &str, name: &str, queries: &[Vec<f32>]) -> BenchResult<Latency> {
+    http_search_with(server, name, queries, &json!({}))
+}
+
+fn http_search_with(
+    server: &str,
+    name: &str,
+    queries: &[Vec<f32>],
+    params: &Value,
+) -> BenchResult<Latency> {
     let http = client()?;
     let mut samples = Vec::with_capacity(queries.len());
     for q in queries {
-        let body = json!({"query": q, "limit": 10}).to_string();
+        let body = json!({"query": q, "limit": 10, "params": params}).to_string();
         let started = Instant::now();
         let r = http
             .post(format!("{server}/collections/{name}/points/query"))
@@ -217,11 +257,14 @@ fn main() -> BenchResult<()> {
     println!(
         "\n| exact search, k=10 | points | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|"
     );
+    let mut load_seconds = 0.0;
     for n in [10_000, base.len()] {
         let name = format!("search_{n}");
         create(&server.base, &name)?;
+        let started = Instant::now();
         upload(&server.base, &name, &base, n, 1000, 2)?;
-        let http = http_search(&server.base, &name, &queries)?;
+        load_seconds = started.elapsed().as_secs_f64();
+        let http = http_search_exact(&server.base, &name, &queries)?;
         let (ours, naive) = in_process_search(&base[..n], &queries);
         println!(
             "| HTTP /points/query | {n} | {:.2} | {:.2} | {:.2} |",
@@ -240,5 +283,41 @@ fn main() -> BenchResult<()> {
             naive.mean_ms / ours.mean_ms
         );
     }
+    // Restart: the last collection (the whole dataset, HNSW-indexed) is reopened from its
+    // checkpoint and graph image, with no rebuild.
+    stop(server)?;
+    let started = Instant::now();
+    let server = start(data.path())?;
+    wait_ready(&server.base)?;
+    let reopen = started.elapsed().as_secs_f64();
+    let metrics = client()?
+        .get(format!("{}/metrics", server.base))
+        .send()?
+        .text()?;
+    let rebuilds = metrics
+        .lines()
+        .find(|l| l.starts_with("plait_hnsw_rebuilds_total"))
+        .unwrap_or("?");
+    println!(
+        "\n| restart (6 collections, {} points in all) | seconds |\n|---|---|",
+        base.len() + 10_000 + 4 * 20_000
+    );
+    println!(
+        "| loading {} points over HTTP (fsync, HNSW built as they arrive) | {load_seconds:.2} |",
+        base.len()
+    );
+    println!("| process start to /readyz 200 (checkpoint + graph image) | {reopen:.2} |");
+    println!("| {rebuilds} |  |");
+    let hnsw = http_search(&server.base, &format!("search_{}", base.len()), &queries)?;
+    println!(
+        "\n| HNSW search (ef = ef_construct 100), k=10 | points | p50 ms | p99 ms | mean ms |\n|---|---|---|---|---|"
+    );
+    println!(
+        "| HTTP /points/query | {} | {:.2} | {:.2} | {:.2} |",
+        base.len(),
+        hnsw.p50_ms,
+        hnsw.p99_ms,
+        hnsw.mean_ms
+    );
     Ok(())
 }
