@@ -160,17 +160,32 @@ impl Hnsw {
         let query = vectors.get(node);
         let wanted = self.level_for(node);
         let mut entry_guard = self.entry.lock();
+        // Re-inserting the entry point (its slot was reused or its vector replaced) clears its
+        // lists; the walk then starts from one of its former neighbours instead.
+        let former_neighbor = match *entry_guard {
+            Some((e, _)) if e == node => {
+                let mut v = Vec::new();
+                self.graph.neighbors(node, 0, &mut v);
+                v.first().copied()
+            }
+            _ => None,
+        };
         let level = self.graph.init_node(node, wanted);
         self.inserted.fetch_add(1, Ordering::Relaxed);
-        let Some((entry, top)) = *entry_guard else {
+        let Some((mut entry, mut top)) = *entry_guard else {
             *entry_guard = Some((node, level));
             return;
         };
         if entry == node {
-            // Re-inserting the entry point itself: its lists were just cleared; pick it again
-            // only if nothing else exists.
-            drop(entry_guard);
-            return;
+            let Some(start) = former_neighbor else {
+                // The only node in the graph.
+                *entry_guard = Some((node, level));
+                return;
+            };
+            entry = start;
+            top = top.min(self.graph.level(start));
+            // The node stays the entry point, at its new level.
+            *entry_guard = Some((node, level));
         }
         // Hold the entry lock through an insert that raises the top level, so that no other
         // insert starts from a level that is being built.

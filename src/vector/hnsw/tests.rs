@@ -161,3 +161,26 @@ fn a_graph_image_round_trips_and_damage_is_rejected() {
     bad[first_neighbour..first_neighbour + 4].copy_from_slice(&5000u32.to_le_bytes());
     assert!(Hnsw::decode(&bad, config, Metric::Euclid, 800).is_err());
 }
+
+#[test]
+fn re_inserting_every_node_with_new_vectors_keeps_recall() {
+    // Slots reused or vectors replaced, the entry point included.
+    let mut v = random_vectors(2000, 16, 11);
+    let queries = random_vectors(30, 16, 12);
+    let mut index = Hnsw::new(
+        HnswConfig {
+            m: 12,
+            ef_construction: 80,
+        },
+        Metric::Euclid,
+    );
+    let nodes: Vec<u32> = (0..2000).collect();
+    index.insert_many(&v, &nodes, 2);
+    let replacement = random_vectors(2000, 16, 13);
+    for slot in 0..2000u32 {
+        v.set(slot, replacement.get(slot));
+    }
+    index.insert_many(&v, &nodes, 2);
+    let r = recall(&index, &v, &queries, Metric::Euclid, 10, &|_| true);
+    assert!(r >= 0.9, "recall after re-inserting everything {r}");
+}
