@@ -184,3 +184,24 @@ fn re_inserting_every_node_with_new_vectors_keeps_recall() {
     let r = recall(&index, &v, &queries, Metric::Euclid, 10, &|_| true);
     assert!(r >= 0.9, "recall after re-inserting everything {r}");
 }
+
+#[test]
+fn replacing_the_entry_points_vector_keeps_the_graph_searchable() {
+    let mut v = random_vectors(2000, 16, 21);
+    let queries = random_vectors(30, 16, 22);
+    let mut index = Hnsw::new(
+        HnswConfig {
+            m: 12,
+            ef_construction: 80,
+        },
+        Metric::Euclid,
+    );
+    let nodes: Vec<u32> = (0..2000).collect();
+    index.insert_many(&v, &nodes, 2);
+    let entry = index.entry.lock().map(|(node, _)| node).unwrap_or(0);
+    let fresh = random_vectors(1, 16, 23);
+    v.set(entry, fresh.get(0));
+    index.insert_many(&v, &[entry], 1);
+    let r = recall(&index, &v, &queries, Metric::Euclid, 10, &|_| true);
+    assert!(r >= 0.9, "recall after replacing the entry point {r}");
+}
