@@ -1,8 +1,8 @@
 //! Exact (brute-force) top-k search: the reference every approximate index is measured against.
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::ranked::Ranked;
 use super::{DenseVectors, Metric};
 
 /// A slot and its score under the collection's metric.
@@ -12,33 +12,6 @@ pub struct ScoredSlot {
     pub slot: u32,
     /// The score (see [`Metric`] for the convention).
     pub score: f32,
-}
-
-/// Heap entry ordered so that the *worst* kept candidate is on top.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    key: f32,
-    slot: u32,
-}
-
-impl PartialEq for Candidate {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Candidate {}
-impl PartialOrd for Candidate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Candidate {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Lower key is better; among equal keys the lower slot wins, so results are deterministic.
-        self.key
-            .total_cmp(&other.key)
-            .then(self.slot.cmp(&other.slot))
-    }
 }
 
 /// The `k` best slots among `slots` for `query` (already prepared for `metric`), best first.
@@ -55,7 +28,8 @@ pub fn top_k(
     if k == 0 {
         return Vec::new();
     }
-    let mut heap: BinaryHeap<Candidate> = BinaryHeap::with_capacity(k + 1);
+    // A max-heap: the worst kept candidate is on top.
+    let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
     for slot in slots {
         let key = metric.rank_key(query, vectors.get(slot));
         if let Some(t) = threshold
@@ -63,7 +37,7 @@ pub fn top_k(
         {
             continue;
         }
-        let candidate = Candidate { key, slot };
+        let candidate = Ranked { key, slot };
         if heap.len() < k {
             heap.push(candidate);
         } else if heap.peek().is_some_and(|worst| candidate < *worst) {

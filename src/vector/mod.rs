@@ -8,6 +8,7 @@ pub mod distance;
 pub mod exact;
 pub mod hnsw;
 mod metric;
+mod ranked;
 mod store;
 mod validate;
 

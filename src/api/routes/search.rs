@@ -11,8 +11,7 @@ use crate::api::envelope::ok;
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path};
 use crate::api::wire::points::{
-    QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint, projection,
-    reject_filter,
+    QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint,
 };
 use crate::engine::SearchRequest;
 
@@ -45,19 +44,12 @@ pub async fn query(
     Json(body): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    reject_filter(body.filter.as_ref())?;
     let vector = match body.query {
         QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
     };
-    let request = SearchRequest {
-        vector,
-        limit: body.limit.unwrap_or(10),
-        offset: body.offset.unwrap_or(0),
-        score_threshold: body.score_threshold,
-        projection: projection(body.with_payload.as_ref(), body.with_vector.as_ref(), false),
-        ef: body.params.as_ref().and_then(|p| p.hnsw_ef),
-        exact: body.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
-    };
+    let request = body
+        .options
+        .into_request(vector, body.limit.unwrap_or(10))?;
     let points = run(state, name, request).await?;
     Ok(ok(QueryResponse { points }, started))
 }
@@ -77,16 +69,7 @@ pub async fn search(
     Json(body): Json<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    reject_filter(body.filter.as_ref())?;
-    let request = SearchRequest {
-        vector: body.vector,
-        limit: body.limit,
-        offset: body.offset.unwrap_or(0),
-        score_threshold: body.score_threshold,
-        projection: projection(body.with_payload.as_ref(), body.with_vector.as_ref(), false),
-        ef: body.params.as_ref().and_then(|p| p.hnsw_ef),
-        exact: body.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
-    };
+    let request = body.options.into_request(body.vector, body.limit)?;
     let points = run(state, name, request).await?;
     Ok(ok(points, started))
 }

@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 use super::WirePointId;
 use crate::api::error::ApiError;
 use crate::columns::Payload;
-use crate::engine::{NewPoint, PayloadSelector, PointRecord, Projection, ScoredPoint};
+use crate::engine::{
+    NewPoint, PayloadSelector, PointRecord, Projection, ScoredPoint, SearchRequest,
+};
 
 /// A point to write.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -358,14 +360,9 @@ pub struct SearchParams {
     pub exact: Option<bool>,
 }
 
-/// Body of `POST /collections/{name}/points/query`.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct QueryRequest {
-    /// The query vector.
-    pub query: QueryInput,
-    /// Hits to return, default 10.
-    #[serde(default)]
-    pub limit: Option<usize>,
+/// Options shared by both search bodies.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SearchOptions {
     /// Best hits to skip, default 0.
     #[serde(default)]
     pub offset: Option<usize>,
@@ -387,6 +384,38 @@ pub struct QueryRequest {
     pub filter: Option<serde::de::IgnoredAny>,
 }
 
+impl SearchOptions {
+    /// The engine request for `vector` and `limit` with these options.
+    ///
+    /// # Errors
+    /// 422 when a filter is present.
+    pub fn into_request(self, vector: Vec<f32>, limit: usize) -> Result<SearchRequest, ApiError> {
+        reject_filter(self.filter.as_ref())?;
+        Ok(SearchRequest {
+            vector,
+            limit,
+            offset: self.offset.unwrap_or(0),
+            score_threshold: self.score_threshold,
+            projection: projection(self.with_payload.as_ref(), self.with_vector.as_ref(), false),
+            ef: self.params.as_ref().and_then(|p| p.hnsw_ef),
+            exact: self.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
+        })
+    }
+}
+
+/// Body of `POST /collections/{name}/points/query`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct QueryRequest {
+    /// The query vector.
+    pub query: QueryInput,
+    /// Hits to return, default 10.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Offset, thresholds, projection and parameters.
+    #[serde(flatten)]
+    pub options: SearchOptions,
+}
+
 /// Result of a query.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueryResponse {
@@ -401,23 +430,7 @@ pub struct SearchRequestBody {
     pub vector: Vec<f32>,
     /// Hits to return.
     pub limit: usize,
-    /// Best hits to skip, default 0.
-    #[serde(default)]
-    pub offset: Option<usize>,
-    /// As in a query.
-    #[serde(default)]
-    pub score_threshold: Option<f32>,
-    /// Default `false`.
-    #[serde(default)]
-    pub with_payload: Option<WithPayload>,
-    /// Default `false`.
-    #[serde(default)]
-    pub with_vector: Option<WithVector>,
-    /// Search parameters.
-    #[serde(default)]
-    pub params: Option<SearchParams>,
-    /// Not supported yet (422 when present).
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    /// Offset, thresholds, projection and parameters.
+    #[serde(flatten)]
+    pub options: SearchOptions,
 }

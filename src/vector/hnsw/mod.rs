@@ -12,7 +12,6 @@ mod graph;
 mod persist;
 mod visited;
 
-use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -23,6 +22,7 @@ pub use self::persist::GraphDecodeError;
 use self::graph::Graph;
 use self::visited::VisitedPool;
 use super::distance::{KeyFn, prefetch};
+use super::ranked::Ranked as Near;
 use super::{DenseVectors, Metric, ScoredSlot};
 
 /// Build parameters.
@@ -32,32 +32,6 @@ pub struct HnswConfig {
     pub m: usize,
     /// Candidate list size while inserting.
     pub ef_construction: usize,
-}
-
-/// A node and its distance key (lower is closer; see [`Metric::rank_key`]).
-#[derive(Debug, Clone, Copy)]
-struct Near {
-    key: f32,
-    node: u32,
-}
-
-impl PartialEq for Near {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == CmpOrdering::Equal
-    }
-}
-impl Eq for Near {}
-impl PartialOrd for Near {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Near {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.key
-            .total_cmp(&other.key)
-            .then(self.node.cmp(&other.node))
-    }
 }
 
 /// An HNSW index over slots of a [`DenseVectors`].
@@ -198,7 +172,7 @@ impl Hnsw {
         };
         let mut cur = Near {
             key: self.key(vectors, query, entry),
-            node: entry,
+            slot: entry,
         };
         let mut level_at = top;
         while level_at > level {
@@ -214,11 +188,11 @@ impl Hnsw {
             let chosen = self.select(vectors, &found, self.graph.m);
             {
                 let _g = self.graph.lock(node);
-                let ids: Vec<u32> = chosen.iter().map(|c| c.node).collect();
+                let ids: Vec<u32> = chosen.iter().map(|c| c.slot).collect();
                 self.graph.set_neighbors(node, l, &ids);
             }
             for c in &chosen {
-                self.link(vectors, c.node, node, l, &mut scratch);
+                self.link(vectors, c.slot, node, l, &mut scratch);
             }
             eps = found;
         }
@@ -245,14 +219,14 @@ impl Hnsw {
             .iter()
             .map(|&n| Near {
                 key: self.metric.rank_key(base, vectors.get(n)),
-                node: n,
+                slot: n,
             })
             .collect();
         candidates.sort_unstable();
         let kept: Vec<u32> = self
             .select(vectors, &candidates, max)
             .iter()
-            .map(|c| c.node)
+            .map(|c| c.slot)
             .collect();
         self.graph.set_neighbors(node, level, &kept);
     }
@@ -265,10 +239,10 @@ impl Hnsw {
             if out.len() >= m {
                 break;
             }
-            let cv = vectors.get(c.node);
+            let cv = vectors.get(c.slot);
             if out
                 .iter()
-                .all(|s| self.key_fn.key(cv, vectors.get(s.node)) > c.key)
+                .all(|s| self.key_fn.key(cv, vectors.get(s.slot)) > c.key)
             {
                 out.push(*c);
             }
@@ -281,11 +255,11 @@ impl Hnsw {
         let mut neighbors = Vec::new();
         loop {
             let mut changed = false;
-            self.graph.neighbors(cur.node, level, &mut neighbors);
+            self.graph.neighbors(cur.slot, level, &mut neighbors);
             for &n in &neighbors {
                 let key = self.key(vectors, query, n);
                 if key < cur.key {
-                    cur = Near { key, node: n };
+                    cur = Near { key, slot: n };
                     changed = true;
                 }
             }
@@ -309,9 +283,9 @@ impl Hnsw {
         let mut candidates: BinaryHeap<std::cmp::Reverse<Near>> = BinaryHeap::new();
         let mut results: BinaryHeap<Near> = BinaryHeap::with_capacity(ef + 1);
         for e in entry {
-            if visited.insert(e.node) {
+            if visited.insert(e.slot) {
                 candidates.push(std::cmp::Reverse(*e));
-                if allow(e.node) {
+                if allow(e.slot) {
                     results.push(*e);
                 }
             }
@@ -327,9 +301,9 @@ impl Hnsw {
             if level == 0
                 && let Some(std::cmp::Reverse(next)) = candidates.peek()
             {
-                self.graph.prefetch_layer0(next.node);
+                self.graph.prefetch_layer0(next.slot);
             }
-            self.graph.neighbors(c.node, level, &mut neighbors);
+            self.graph.neighbors(c.slot, level, &mut neighbors);
             // Keep only unvisited neighbours and start loading their vectors before scoring the
             // first one: the graph walk is bound by memory latency, not arithmetic.
             neighbors.retain(|&n| visited.insert(n));
@@ -347,7 +321,7 @@ impl Hnsw {
                 let key = self.key(vectors, query, n);
                 let worst = results.peek().map_or(f32::INFINITY, |w| w.key);
                 if results.len() < ef || key < worst {
-                    let near = Near { key, node: n };
+                    let near = Near { key, slot: n };
                     candidates.push(std::cmp::Reverse(near));
                     if allow(n) {
                         results.push(near);
@@ -380,7 +354,7 @@ impl Hnsw {
         }
         let mut cur = Near {
             key: self.key(vectors, query, entry),
-            node: entry,
+            slot: entry,
         };
         for level in (1..=top).rev() {
             cur = self.greedy(vectors, query, cur, level);
@@ -390,7 +364,7 @@ impl Hnsw {
             .into_iter()
             .take(k)
             .map(|n| ScoredSlot {
-                slot: n.node,
+                slot: n.slot,
                 score: self.metric.score_from_rank_key(n.key),
             })
             .collect()
