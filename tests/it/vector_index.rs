@@ -39,7 +39,7 @@ fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     };
     let mut random_rows = |rows: usize| {
         (0..rows)
-            .map(|_| (0..64).map(|_| next()).collect())
+            .map(|_| (0..24).map(|_| next()).collect())
             .collect()
     };
     (random_rows(n), random_rows(50))
@@ -110,6 +110,7 @@ fn hnsw_recall_against_exact_search_and_deletes() -> TestResult {
         total += exact.len();
     }
     let recall = hits as f64 / total as f64;
+    eprintln!("HNSW recall@10 through the server: {recall}");
     assert!(recall >= 0.95, "recall@10 {recall}");
     // After a restart the graph is rebuilt from the stored vectors and agrees with them.
     s.kill9()?;
