@@ -57,7 +57,7 @@ struct AnnArgs {
     /// Ground-truth neighbour ids per query, best first (.ivecs).
     #[arg(long)]
     groundtruth: PathBuf,
-    /// cosine, dot, euclid or manhattan.
+    /// cosine, dot, euclid, manhattan, chebyshev, canberra or bray_curtis.
     #[arg(long, default_value = "cosine")]
     metric: String,
     /// Neighbours per query.
@@ -95,7 +95,12 @@ fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
         "dot" => plait::vector::Metric::Dot,
         "euclid" | "euclidean" | "l2" => plait::vector::Metric::Euclid,
         "manhattan" | "l1" => plait::vector::Metric::Manhattan,
-        other => bail!("unknown metric {other:?}; use cosine, dot, euclid or manhattan"),
+        "chebyshev" => plait::vector::Metric::Chebyshev,
+        "canberra" => plait::vector::Metric::Canberra,
+        "bray_curtis" => plait::vector::Metric::BrayCurtis,
+        other => bail!(
+            "unknown metric {other:?}; use cosine, dot, euclid, manhattan, chebyshev, canberra or bray_curtis"
+        ),
     };
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let config = plait::bench::ann::AnnBenchConfig {

@@ -102,6 +102,9 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::Dot => "dot",
         Metric::Euclid => "euclid",
         Metric::Manhattan => "manhattan",
+        Metric::Chebyshev => "chebyshev",
+        Metric::Canberra => "canberra",
+        Metric::BrayCurtis => "bray_curtis",
     }
 }
 
@@ -132,6 +135,9 @@ fn parse_metric(s: &str) -> Option<Metric> {
         "dot" => Some(Metric::Dot),
         "euclid" => Some(Metric::Euclid),
         "manhattan" => Some(Metric::Manhattan),
+        "chebyshev" => Some(Metric::Chebyshev),
+        "canberra" => Some(Metric::Canberra),
+        "bray_curtis" => Some(Metric::BrayCurtis),
         _ => None,
     }
 }

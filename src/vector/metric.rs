@@ -12,6 +12,9 @@ use super::distance;
 /// | `Dot`       | dot product                             | higher |
 /// | `Euclid`    | Euclidean (L2) distance                 | lower  |
 /// | `Manhattan` | Manhattan (L1) distance                 | lower  |
+/// | `Chebyshev` | Chebyshev (L-infinity) distance         | lower  |
+/// | `Canberra`  | Canberra distance                       | lower  |
+/// | `BrayCurtis`| Bray-Curtis dissimilarity in [0, 1]     | lower  |
 ///
 /// ```
 /// use plait::vector::Metric;
@@ -31,6 +34,12 @@ pub enum Metric {
     Euclid,
     /// Manhattan distance.
     Manhattan,
+    /// Chebyshev (L-infinity) distance.
+    Chebyshev,
+    /// Canberra distance.
+    Canberra,
+    /// Bray-Curtis dissimilarity.
+    BrayCurtis,
 }
 
 impl Metric {
@@ -53,6 +62,9 @@ impl Metric {
             Self::Cosine | Self::Dot => distance::dot(query, stored),
             Self::Euclid => distance::l2_squared(query, stored).sqrt(),
             Self::Manhattan => distance::l1(query, stored),
+            Self::Chebyshev => distance::scalar::chebyshev(query, stored),
+            Self::Canberra => distance::scalar::canberra(query, stored),
+            Self::BrayCurtis => distance::scalar::bray_curtis(query, stored),
         }
     }
 
@@ -64,6 +76,9 @@ impl Metric {
             Self::Cosine | Self::Dot => -distance::dot(query, stored),
             Self::Euclid => distance::l2_squared(query, stored),
             Self::Manhattan => distance::l1(query, stored),
+            Self::Chebyshev => distance::scalar::chebyshev(query, stored),
+            Self::Canberra => distance::scalar::canberra(query, stored),
+            Self::BrayCurtis => distance::scalar::bray_curtis(query, stored),
         }
     }
 
@@ -75,6 +90,9 @@ impl Metric {
             Self::Cosine | Self::Dot => distance::KeyFn::new(set.dot, true),
             Self::Euclid => distance::KeyFn::new(set.l2_squared, false),
             Self::Manhattan => distance::KeyFn::new(set.l1, false),
+            Self::Chebyshev => distance::KeyFn::new(distance::SCALAR_ONLY_CHEBYSHEV, false),
+            Self::Canberra => distance::KeyFn::new(distance::SCALAR_ONLY_CANBERRA, false),
+            Self::BrayCurtis => distance::KeyFn::new(distance::SCALAR_ONLY_BRAY_CURTIS, false),
         }
     }
 
@@ -84,7 +102,7 @@ impl Metric {
         match self {
             Self::Cosine | Self::Dot => -key,
             Self::Euclid => key.sqrt(),
-            Self::Manhattan => key,
+            Self::Manhattan | Self::Chebyshev | Self::Canberra | Self::BrayCurtis => key,
         }
     }
 

@@ -227,3 +227,82 @@ fn the_graph_is_reopened_from_its_image_and_rebuilt_when_damaged() -> TestResult
     assert!(hits as f64 / total as f64 >= 0.95);
     Ok(())
 }
+
+#[test]
+fn extra_distances_are_selectable_and_ranked_like_a_reference() -> TestResult {
+    type Reference = fn(&[f32], &[f32]) -> f32;
+    let cases: [(&str, Reference); 3] = [
+        ("Chebyshev", |a, b| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max)
+        }),
+        ("Canberra", |a, b| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| {
+                    if x.abs() + y.abs() > 0.0 {
+                        (x - y).abs() / (x.abs() + y.abs())
+                    } else {
+                        0.0
+                    }
+                })
+                .sum()
+        }),
+        ("BrayCurtis", |a, b| {
+            let num: f32 = a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum();
+            let den: f32 = a.iter().zip(b).map(|(x, y)| (x + y).abs()).sum();
+            if den > 0.0 { num / den } else { 0.0 }
+        }),
+    ];
+    let (base, queries) = data(300);
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    for (distance, reference) in cases {
+        let name = distance.to_lowercase();
+        s.create_collection(&name, base[0].len(), distance)?;
+        let points: Vec<Value> = base
+            .iter()
+            .enumerate()
+            .map(|(i, v)| json!({"id": i, "vector": v}))
+            .collect();
+        assert_eq!(
+            s.put_json(
+                &format!("/collections/{name}/points"),
+                &json!({"points": points})
+            )?
+            .status(),
+            200
+        );
+        let info: Value = s.get(&format!("/collections/{name}"))?.json()?;
+        assert_eq!(
+            info["result"]["config"]["params"]["vectors"]["distance"],
+            distance
+        );
+        for q in queries.iter().take(10) {
+            let mut expected: Vec<(f32, u64)> = base
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (reference(q, v), i as u64))
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let r: Value = s
+                .post_json(
+                    &format!("/collections/{name}/points/query"),
+                    &json!({"query": q, "limit": 5}),
+                )?
+                .json()?;
+            let got = r["result"]["points"].as_array().ok_or("points")?;
+            for (hit, (score, _)) in got.iter().zip(&expected) {
+                let s = hit["score"].as_f64().ok_or("score")? as f32;
+                assert!(
+                    (s - score).abs() <= 1e-4 * score.abs().max(1.0),
+                    "{distance}: score {s} vs {score}"
+                );
+            }
+            assert_eq!(got.len(), 5);
+        }
+    }
+    Ok(())
+}

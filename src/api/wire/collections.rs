@@ -18,6 +18,12 @@ pub enum Distance {
     Euclid,
     /// Manhattan distance (lower is closer).
     Manhattan,
+    /// Chebyshev (L-infinity) distance (lower is closer; Plait extension).
+    Chebyshev,
+    /// Canberra distance (lower is closer; Plait extension).
+    Canberra,
+    /// Bray-Curtis dissimilarity (lower is closer; Plait extension).
+    BrayCurtis,
 }
 
 impl From<Distance> for Metric {
@@ -27,6 +33,9 @@ impl From<Distance> for Metric {
             Distance::Dot => Self::Dot,
             Distance::Euclid => Self::Euclid,
             Distance::Manhattan => Self::Manhattan,
+            Distance::Chebyshev => Self::Chebyshev,
+            Distance::Canberra => Self::Canberra,
+            Distance::BrayCurtis => Self::BrayCurtis,
         }
     }
 }
@@ -38,6 +47,9 @@ impl From<Metric> for Distance {
             Metric::Dot => Self::Dot,
             Metric::Euclid => Self::Euclid,
             Metric::Manhattan => Self::Manhattan,
+            Metric::Chebyshev => Self::Chebyshev,
+            Metric::Canberra => Self::Canberra,
+            Metric::BrayCurtis => Self::BrayCurtis,
         }
     }
 }

@@ -55,6 +55,26 @@ unsafe fn scalar_cosine(a: &[f32], b: &[f32]) -> f32 {
     scalar::cosine(a, b)
 }
 
+/// See [`scalar_dot`].
+unsafe fn scalar_chebyshev(a: &[f32], b: &[f32]) -> f32 {
+    scalar::chebyshev(a, b)
+}
+/// See [`scalar_dot`].
+unsafe fn scalar_canberra(a: &[f32], b: &[f32]) -> f32 {
+    scalar::canberra(a, b)
+}
+/// See [`scalar_dot`].
+unsafe fn scalar_bray_curtis(a: &[f32], b: &[f32]) -> f32 {
+    scalar::bray_curtis(a, b)
+}
+
+/// Kernels that exist only in scalar form so far (every CPU uses these).
+pub(crate) const SCALAR_ONLY_CHEBYSHEV: Kernel = scalar_chebyshev;
+/// See [`SCALAR_ONLY_CHEBYSHEV`].
+pub(crate) const SCALAR_ONLY_CANBERRA: Kernel = scalar_canberra;
+/// See [`SCALAR_ONLY_CHEBYSHEV`].
+pub(crate) const SCALAR_ONLY_BRAY_CURTIS: Kernel = scalar_bray_curtis;
+
 const SCALAR: KernelSet = KernelSet {
     name: "scalar",
     dot: scalar_dot,
