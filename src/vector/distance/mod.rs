@@ -215,7 +215,13 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig {
+            cases: 300,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct("tests/proptest-regressions/distance.txt"),
+            )),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn every_kernel_set_agrees_with_scalar(

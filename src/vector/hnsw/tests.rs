@@ -105,7 +105,13 @@ fn recall_is_high_on_random_data_for_every_metric() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct("tests/proptest-regressions/hnsw.txt"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn results_are_valid_sorted_unique_and_never_deleted(
