@@ -327,12 +327,6 @@ impl Engine {
         dir_size(&self.collection_dir(name))
     }
 
-    /// The data directory.
-    #[must_use]
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Checkpoints and stops every collection. Called once at graceful shutdown.
     pub fn shutdown(&self) {
         for (name, state) in self.states() {

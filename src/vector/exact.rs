@@ -30,8 +30,9 @@ pub fn top_k(
     }
     // A max-heap: the worst kept candidate is on top.
     let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+    let key_fn = metric.key_fn();
     for slot in slots {
-        let key = metric.rank_key(query, vectors.get(slot));
+        let key = key_fn.key(query, vectors.get(slot));
         if let Some(t) = threshold
             && !metric.passes_threshold(metric.score_from_rank_key(key), t)
         {

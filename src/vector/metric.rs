@@ -116,3 +116,34 @@ impl Metric {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Metric;
+
+    #[test]
+    fn key_fn_agrees_with_rank_key_and_scores_round_trip() {
+        let a = [0.3f32, -1.2, 2.5, 0.0, 4.0, -0.5, 1.0, 2.0, 3.0];
+        let b = [1.1f32, 0.2, -2.0, 0.7, 3.5, 0.5, -1.0, 2.0, 0.1];
+        for m in [
+            Metric::Cosine,
+            Metric::Dot,
+            Metric::Euclid,
+            Metric::Manhattan,
+            Metric::Chebyshev,
+            Metric::Canberra,
+            Metric::BrayCurtis,
+        ] {
+            let (reference, fast) = (m.rank_key(&a, &b), m.key_fn().key(&a, &b));
+            assert!(
+                (reference - fast).abs() <= 1e-5 * reference.abs().max(1.0),
+                "{m:?}"
+            );
+            let score = m.score_from_rank_key(reference);
+            assert!(
+                (score - m.score(&a, &b)).abs() <= 1e-4 * score.abs().max(1.0),
+                "{m:?}"
+            );
+        }
+    }
+}

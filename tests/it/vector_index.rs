@@ -45,6 +45,22 @@ fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     (random_rows(n), random_rows(50))
 }
 
+/// The ids of the 10 nearest points to `q` in `collection`, with search `params`.
+fn top10(
+    s: &TestServer,
+    collection: &str,
+    q: &[f32],
+    params: &Value,
+) -> Result<Vec<u64>, Box<dyn std::error::Error>> {
+    let r: Value = s
+        .post_json(
+            &format!("/collections/{collection}/points/query"),
+            &json!({"query": q, "limit": 10, "params": params}),
+        )?
+        .json()?;
+    Ok(ids(&r))
+}
+
 fn ids(r: &Value) -> Vec<u64> {
     r["result"]["points"]
         .as_array()
@@ -88,18 +104,8 @@ fn hnsw_recall_against_exact_search_and_deletes() -> TestResult {
     );
     let (mut hits, mut total) = (0, 0);
     for q in &queries {
-        let exact = ids(&s
-            .post_json(
-                "/collections/ann/points/query",
-                &json!({"query": q, "limit": 10, "params": {"exact": true}}),
-            )?
-            .json()?);
-        let approx = ids(&s
-            .post_json(
-                "/collections/ann/points/query",
-                &json!({"query": q, "limit": 10, "params": {"hnsw_ef": 64}}),
-            )?
-            .json()?);
+        let exact = top10(&s, "ann", q, &json!({"exact": true}))?;
+        let approx = top10(&s, "ann", q, &json!({"hnsw_ef": 64}))?;
         assert_eq!(approx.len(), 10);
         assert!(
             approx.iter().all(|id| id % 10 != 0),
@@ -182,12 +188,7 @@ fn the_graph_is_reopened_from_its_image_and_rebuilt_when_damaged() -> TestResult
             .contains("plait_hnsw_rebuilds_total 0")
     );
     for (q, expected) in queries.iter().zip(&before) {
-        let got = ids(&s
-            .post_json(
-                "/collections/g/points/query",
-                &json!({"query": q, "limit": 10}),
-            )?
-            .json()?);
+        let got = top10(&s, "g", q, &json!({}))?;
         assert_eq!(&got, expected, "the reopened graph answers differently");
         assert!(got.iter().all(|id| id % 7 != 0));
     }
@@ -209,18 +210,8 @@ fn the_graph_is_reopened_from_its_image_and_rebuilt_when_damaged() -> TestResult
     assert!(s.log_text().contains("HNSW graph rebuilt"));
     let (mut hits, mut total) = (0, 0);
     for q in &queries {
-        let exact = ids(&s
-            .post_json(
-                "/collections/g/points/query",
-                &json!({"query": q, "limit": 10, "params": {"exact": true}}),
-            )?
-            .json()?);
-        let approx = ids(&s
-            .post_json(
-                "/collections/g/points/query",
-                &json!({"query": q, "limit": 10}),
-            )?
-            .json()?);
+        let exact = top10(&s, "g", q, &json!({"exact": true}))?;
+        let approx = top10(&s, "g", q, &json!({}))?;
         hits += approx.iter().filter(|id| exact.contains(id)).count();
         total += exact.len();
     }

@@ -185,3 +185,25 @@ fn a_checkpoint_ahead_of_the_log_starts_a_fresh_segment_without_a_gap() -> TestR
     assert!(matches!(err, WalError::Corrupt { .. }), "{err}");
     Ok(())
 }
+
+#[test]
+fn read_from_returns_the_records_from_a_sequence_number_on() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (_, ends) = write_log(dir.path(), 12)?;
+    assert_eq!(ends.len(), 12);
+    let opts = WalOptions {
+        durability: Durability::Fsync,
+        segment_bytes: 1 << 30,
+    };
+    let (wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 0)?;
+    let records = wal.read_from(5)?;
+    assert_eq!(
+        records.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        (5..=12).collect::<Vec<u64>>()
+    );
+    for (seq, payload) in &records {
+        assert_eq!(payload, &record(*seq));
+    }
+    assert!(wal.read_from(13)?.is_empty());
+    Ok(())
+}

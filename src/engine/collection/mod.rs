@@ -11,7 +11,6 @@ pub mod record_codec;
 mod snapshot;
 pub mod writer;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -87,7 +86,6 @@ impl WriteTicket {
 #[derive(Debug)]
 pub struct Collection {
     name: String,
-    dir: PathBuf,
     config: CollectionConfig,
     store: Arc<RwLock<PointStore>>,
     tx: Sender<Command>,
@@ -105,12 +103,6 @@ impl Collection {
     #[must_use]
     pub fn config(&self) -> &CollectionConfig {
         &self.config
-    }
-
-    /// The directory.
-    #[must_use]
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Live points.
@@ -276,18 +268,6 @@ impl Collection {
             .collect())
     }
 
-    /// Writes a checkpoint now.
-    ///
-    /// # Errors
-    /// The checkpoint's error, or [`EngineError::ShuttingDown`].
-    pub fn checkpoint_blocking(&self) -> Result<(), EngineError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Command::Checkpoint { reply })
-            .map_err(|_| self.gone())?;
-        rx.blocking_recv().unwrap_or_else(|_| Err(self.gone()))
-    }
-
     /// Stops the writer after a final checkpoint and waits for its thread. Idempotent.
     ///
     /// # Errors
@@ -303,12 +283,6 @@ impl Collection {
             let _ = handle.join();
         }
         result
-    }
-
-    fn gone(&self) -> EngineError {
-        EngineError::ShuttingDown {
-            name: self.name.clone(),
-        }
     }
 }
 

@@ -90,7 +90,6 @@ pub fn open(
         .map_err(|e| EngineError::io("spawn writer thread", dir, e))?;
     Ok(Collection {
         name: name.to_owned(),
-        dir: dir.to_path_buf(),
         config,
         store,
         tx,

@@ -5,7 +5,7 @@
 //! [`MAX_GROUP`]), appends them to the WAL, makes the group durable with one `write` + `fsync`
 //! (group commit), acknowledges `wait=false` writers, applies the group to the store in short
 //! write-lock slices so readers are never blocked for a whole batch, then acknowledges the rest.
-//! It checkpoints when the WAL has grown past the configured size, on request and at shutdown.
+//! It checkpoints when the WAL has grown past the configured size, and at shutdown.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,11 +51,6 @@ pub struct WriteReceipt {
 pub enum Command {
     /// Persist and apply a mutation.
     Write(QueuedWrite),
-    /// Write a checkpoint now.
-    Checkpoint {
-        /// Where to reply.
-        reply: oneshot::Sender<Result<(), EngineError>>,
-    },
     /// Checkpoint and stop.
     Shutdown {
         /// Where to reply.
@@ -134,22 +129,15 @@ impl Writer {
                 }
             }
             let mut writes = Vec::new();
-            let mut checkpoints = Vec::new();
             let mut shutdown = None;
             for cmd in group {
                 match cmd {
                     Command::Write(w) => writes.push(w),
-                    Command::Checkpoint { reply } => checkpoints.push(reply),
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }
             }
             self.commit(writes);
-            if !checkpoints.is_empty() {
-                let result = self.checkpoint();
-                for reply in checkpoints {
-                    let _ = reply.send(result.as_ref().map(|_| ()).map_err(|e| self.copy_error(e)));
-                }
-            } else if self.wal.bytes_since_truncate() >= self.checkpoint_wal_bytes
+            if self.wal.bytes_since_truncate() >= self.checkpoint_wal_bytes
                 && let Err(e) = self.checkpoint()
             {
                 tracing::error!(collection = %self.name, error = %e, "automatic checkpoint failed");
@@ -165,25 +153,6 @@ impl Writer {
         EngineError::WriteFailed {
             name: self.name.clone(),
             source: Arc::new(e),
-        }
-    }
-
-    /// Engine errors are not `Clone` (they carry I/O errors); several waiters get an equivalent.
-    fn copy_error(&self, e: &EngineError) -> EngineError {
-        match e {
-            EngineError::WriteFailed { source, .. } => EngineError::WriteFailed {
-                name: self.name.clone(),
-                source: Arc::clone(source),
-            },
-            EngineError::Checkpoint { source, .. } => EngineError::Checkpoint {
-                name: self.name.clone(),
-                source: Arc::clone(source),
-            },
-            other => EngineError::Undecodable {
-                name: self.name.clone(),
-                what: "writer result",
-                detail: other.to_string(),
-            },
         }
     }
 

@@ -122,12 +122,6 @@ impl LocalWal {
         Ok((wal, recovered))
     }
 
-    /// The directory of this log.
-    #[must_use]
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn poison<T>(&mut self, err: WalError) -> Result<T, WalError> {
         self.poisoned = true;
         metrics::WAL_POISONED.inc();

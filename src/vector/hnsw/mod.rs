@@ -45,7 +45,6 @@ pub struct Hnsw {
     /// The entry point and its level.
     entry: Mutex<Option<(u32, u8)>>,
     visited: VisitedPool,
-    inserted: AtomicUsize,
 }
 
 impl Hnsw {
@@ -61,14 +60,7 @@ impl Hnsw {
             level_mult: 1.0 / (m as f64).ln(),
             entry: Mutex::new(None),
             visited: VisitedPool::default(),
-            inserted: AtomicUsize::new(0),
         }
-    }
-
-    /// Inserts done so far (re-insertions of a slot count again).
-    #[must_use]
-    pub fn inserts(&self) -> usize {
-        self.inserted.load(Ordering::Relaxed)
     }
 
     /// Bytes held by the graph.
@@ -145,7 +137,6 @@ impl Hnsw {
             _ => None,
         };
         let level = self.graph.init_node(node, wanted);
-        self.inserted.fetch_add(1, Ordering::Relaxed);
         let Some((mut entry, mut top)) = *entry_guard else {
             *entry_guard = Some((node, level));
             return;
@@ -218,7 +209,7 @@ impl Hnsw {
         let mut candidates: Vec<Near> = scratch
             .iter()
             .map(|&n| Near {
-                key: self.metric.rank_key(base, vectors.get(n)),
+                key: self.key_fn.key(base, vectors.get(n)),
                 slot: n,
             })
             .collect();

@@ -145,9 +145,6 @@ impl Hnsw {
                 "no entry point in a non-empty graph",
             ));
         }
-        index
-            .inserted
-            .store(n, std::sync::atomic::Ordering::Relaxed);
         Ok(index)
     }
 }
