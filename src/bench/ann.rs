@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::fvecs::{VecsError, read_fvecs, read_ivecs};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
-use crate::vector::{DenseVectors, Metric, prepare};
+use crate::vector::{DenseVectors, FullPrecision, Metric, Space, prepare};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -141,16 +141,14 @@ pub fn run(
     let query_vectors = prepare_all(&queries)?;
     drop(base);
 
-    let mut index = Hnsw::new(
-        HnswConfig {
-            m: config.m,
-            ef_construction: config.ef_construction,
-        },
-        config.metric,
-    );
+    let mut index = Hnsw::new(HnswConfig {
+        m: config.m,
+        ef_construction: config.ef_construction,
+    });
+    let space = FullPrecision::new(&vectors, config.metric);
     let nodes: Vec<u32> = (0..u32::try_from(vectors.slots()).unwrap_or(u32::MAX)).collect();
     let started = Instant::now();
-    index.insert_many(&vectors, &nodes, config.build_threads);
+    index.insert_many(&space, &nodes, config.build_threads);
     let build_seconds = started.elapsed().as_secs_f64();
 
     let n_queries = query_vectors.slots();
@@ -170,13 +168,8 @@ pub fn run(
                                 return out;
                             }
                             let t = Instant::now();
-                            let hits = index.search(
-                                &vectors,
-                                query_vectors.get(q as u32),
-                                config.k,
-                                ef,
-                                &|_| true,
-                            );
+                            let query = space.query(query_vectors.get(q as u32));
+                            let hits = index.search(&space, &query, config.k, ef, &|_| true);
                             let us = t.elapsed().as_secs_f64() * 1e6;
                             out.push((q, us, hits.into_iter().map(|h| h.slot).collect()));
                         }

@@ -9,10 +9,13 @@ pub mod exact;
 pub mod hnsw;
 mod metric;
 mod ranked;
+mod space;
 mod store;
 mod validate;
 
 pub use exact::{ScoredSlot, top_k};
 pub use metric::Metric;
+pub use ranked::Ranked;
+pub use space::{FullPrecision, Space};
 pub use store::DenseVectors;
 pub use validate::{VectorError, prepare};

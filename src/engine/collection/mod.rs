@@ -249,7 +249,7 @@ impl Collection {
         } else {
             let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
             let live = |slot: u32| store.id_at(slot).is_some();
-            let mut hits = store.index().search(store.vectors(), &query, k, ef, &live);
+            let mut hits = store.search_index(&query, k, ef, &live);
             if let Some(t) = req.score_threshold {
                 hits.retain(|h| self.config.metric.passes_threshold(h.score, t));
             }

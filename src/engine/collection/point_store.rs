@@ -11,7 +11,7 @@ use std::ops::Bound;
 use crate::columns::Payload;
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
-use crate::vector::{DenseVectors, Metric};
+use crate::vector::{DenseVectors, FullPrecision, Metric, ScoredSlot};
 
 /// Threads used to insert a batch into the HNSW graph: every core.
 fn index_threads() -> usize {
@@ -26,6 +26,7 @@ pub struct PointStore {
     payloads: Vec<Payload>,
     by_id: BTreeMap<PointId, u32>,
     free: Vec<u32>,
+    metric: Metric,
     index: Hnsw,
 }
 
@@ -39,7 +40,8 @@ impl PointStore {
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
             free: Vec::new(),
-            index: Hnsw::new(hnsw, metric),
+            metric,
+            index: Hnsw::new(hnsw),
         }
     }
 
@@ -80,12 +82,33 @@ impl PointStore {
     }
 
     /// Rebuilds the graph over every slot (free slots too: their vectors keep routing) in parallel.
-    pub fn rebuild_index(&mut self, hnsw: HnswConfig, metric: Metric) {
-        self.index = Hnsw::new(hnsw, metric);
+    pub fn rebuild_index(&mut self, hnsw: HnswConfig) {
+        self.index = Hnsw::new(hnsw);
         let slots: Vec<u32> =
             (0..u32::try_from(self.vectors.slots()).unwrap_or(u32::MAX)).collect();
+        let space = FullPrecision::new(&self.vectors, self.metric);
+        self.index.insert_many(&space, &slots, index_threads());
+    }
+
+    /// The `k` nearest slots accepted by `allow` through the graph, best first, with their scores
+    /// (`query` prepared for the metric).
+    #[must_use]
+    pub fn search_index(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allow: &dyn Fn(u32) -> bool,
+    ) -> Vec<ScoredSlot> {
+        let space = FullPrecision::new(&self.vectors, self.metric);
         self.index
-            .insert_many(&self.vectors, &slots, index_threads());
+            .search(&space, &query.to_vec(), k, ef, allow)
+            .into_iter()
+            .map(|n| ScoredSlot {
+                slot: n.slot,
+                score: self.metric.score_from_rank_key(n.key),
+            })
+            .collect()
     }
 
     /// Number of slots, live or free.
@@ -108,8 +131,8 @@ impl PointStore {
             .into_iter()
             .map(|(id, vector, payload)| self.upsert(id, &vector, payload))
             .collect();
-        self.index
-            .insert_many(&self.vectors, &slots, index_threads());
+        let space = FullPrecision::new(&self.vectors, self.metric);
+        self.index.insert_many(&space, &slots, index_threads());
     }
 
     /// Live points.

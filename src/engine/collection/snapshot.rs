@@ -161,7 +161,7 @@ pub fn read(
         Ok(index) => store.set_index(index),
         Err(reason) => {
             let started = Instant::now();
-            store.rebuild_index(config.hnsw_config(), config.metric);
+            store.rebuild_index(config.hnsw_config());
             metrics::HNSW_REBUILDS.inc();
             tracing::warn!(
                 collection = name,
@@ -191,5 +191,5 @@ fn load_graph(
             "graph image is for sequence {graph_seq}, the points for {seq}"
         ));
     }
-    Hnsw::decode(&body, config.hnsw_config(), config.metric, slots).map_err(|e| e.to_string())
+    Hnsw::decode(&body, config.hnsw_config(), slots).map_err(|e| e.to_string())
 }

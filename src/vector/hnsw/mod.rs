@@ -1,10 +1,11 @@
 //! HNSW: a hierarchical navigable small-world graph for approximate nearest-neighbour search.
 //!
-//! The index stores only the graph; vectors stay in the caller's [`DenseVectors`] and nodes are
-//! the caller's slot numbers. Inserts may run in parallel (each node's lists are guarded by a
-//! striped lock, see [`graph`]); a search reads without locks. Deleted points are not removed from
-//! the graph: they keep routing searches, and the caller's `allow` predicate keeps them out of
-//! results. A reused slot is re-inserted with its new vector.
+//! The index stores only the graph; nodes are the caller's slot numbers and every distance comes
+//! from a [`Space`] passed to each call (full-precision vectors, compressed codes or bit-packed
+//! binary vectors), so one graph can be built on one representation and searched on another.
+//! Inserts may run in parallel (each node's lists are guarded by a striped lock, see [`graph`]); a
+//! search reads without locks. Deleted points are not removed from the graph: they keep routing
+//! searches, and the caller's `allow` predicate keeps them out of results. A reused slot is re-inserted with its new vector.
 //!
 //! Never owns vectors, ids, payloads or files.
 
@@ -21,9 +22,8 @@ pub use self::persist::GraphDecodeError;
 
 use self::graph::Graph;
 use self::visited::VisitedPool;
-use super::distance::{KeyFn, prefetch};
+use super::Space;
 use super::ranked::Ranked as Near;
-use super::{DenseVectors, Metric, ScoredSlot};
 
 /// Build parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +34,10 @@ pub struct HnswConfig {
     pub ef_construction: usize,
 }
 
-/// An HNSW index over slots of a [`DenseVectors`].
+/// An HNSW index over slot numbers.
 #[derive(Debug)]
 pub struct Hnsw {
     graph: Graph,
-    metric: Metric,
-    key_fn: KeyFn,
     ef_construction: usize,
     level_mult: f64,
     /// The entry point and its level.
@@ -50,12 +48,10 @@ pub struct Hnsw {
 impl Hnsw {
     /// An empty index.
     #[must_use]
-    pub fn new(config: HnswConfig, metric: Metric) -> Self {
+    pub fn new(config: HnswConfig) -> Self {
         let m = config.m.max(2);
         Self {
             graph: Graph::new(m),
-            metric,
-            key_fn: metric.key_fn(),
             ef_construction: config.ef_construction.max(1),
             level_mult: 1.0 / (m as f64).ln(),
             entry: Mutex::new(None),
@@ -80,14 +76,9 @@ impl Hnsw {
         level.clamp(0.0, 31.0) as u8
     }
 
-    #[inline]
-    fn key(&self, vectors: &DenseVectors, query: &[f32], node: u32) -> f32 {
-        self.key_fn.key(query, vectors.get(node))
-    }
-
-    /// Inserts (or re-inserts) `nodes`, in parallel on `threads` threads. Vectors must be in
-    /// `vectors` already.
-    pub fn insert_many(&mut self, vectors: &DenseVectors, nodes: &[u32], threads: usize) {
+    /// Inserts (or re-inserts) `nodes`, in parallel on `threads` threads. Their vectors must be in
+    /// `space` already.
+    pub fn insert_many<S: Space>(&mut self, space: &S, nodes: &[u32], threads: usize) {
         let Some(&max) = nodes.iter().max() else {
             return;
         };
@@ -97,12 +88,12 @@ impl Hnsw {
         // The first node goes alone so that the others have an entry point to start from.
         let threads = threads.clamp(1, nodes.len());
         if this.entry.lock().is_none() {
-            this.insert_one(vectors, nodes[0]);
+            this.insert_one(space, nodes[0]);
             next.store(1, Ordering::Relaxed);
         }
         if threads == 1 {
             for &node in &nodes[next.load(Ordering::Relaxed)..] {
-                this.insert_one(vectors, node);
+                this.insert_one(space, node);
             }
             return;
         }
@@ -110,7 +101,7 @@ impl Hnsw {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&node) = nodes.get(i) else { break };
-                this.insert_one(vectors, node);
+                this.insert_one(space, node);
             }
         };
         std::thread::scope(|scope| {
@@ -122,8 +113,8 @@ impl Hnsw {
         });
     }
 
-    fn insert_one(&self, vectors: &DenseVectors, node: u32) {
-        let query = vectors.get(node);
+    fn insert_one<S: Space>(&self, space: &S, node: u32) {
+        let query = space.node_query(node);
         let wanted = self.level_for(node);
         let mut entry_guard = self.entry.lock();
         // Re-inserting the entry point (its slot was reused or its vector replaced) clears its
@@ -162,28 +153,27 @@ impl Hnsw {
             None
         };
         let mut cur = Near {
-            key: self.key(vectors, query, entry),
+            key: space.key(&query, entry),
             slot: entry,
         };
         let mut level_at = top;
         while level_at > level {
-            cur = self.greedy(vectors, query, cur, level_at);
+            cur = self.greedy(space, &query, cur, level_at);
             level_at -= 1;
         }
         let mut scratch = Vec::new();
         let mut eps = vec![cur];
         for l in (0..=level.min(top)).rev() {
-            let found = self.search_layer(vectors, query, &eps, self.ef_construction, l, &|n| {
-                n != node
-            });
-            let chosen = self.select(vectors, &found, self.graph.m);
+            let found =
+                self.search_layer(space, &query, &eps, self.ef_construction, l, &|n| n != node);
+            let chosen = self.select(space, &found, self.graph.m);
             {
                 let _g = self.graph.lock(node);
                 let ids: Vec<u32> = chosen.iter().map(|c| c.slot).collect();
                 self.graph.set_neighbors(node, l, &ids);
             }
             for c in &chosen {
-                self.link(vectors, c.slot, node, l, &mut scratch);
+                self.link(space, c.slot, node, l, &mut scratch);
             }
             eps = found;
         }
@@ -193,7 +183,7 @@ impl Hnsw {
     }
 
     /// Adds `new` to the neighbours of `node` at `level`, pruning with the heuristic when full.
-    fn link(&self, vectors: &DenseVectors, node: u32, new: u32, level: u8, scratch: &mut Vec<u32>) {
+    fn link<S: Space>(&self, space: &S, node: u32, new: u32, level: u8, scratch: &mut Vec<u32>) {
         let max = self.graph.max_neighbors(level);
         let _g = self.graph.lock(node);
         self.graph.neighbors(node, level, scratch);
@@ -205,17 +195,16 @@ impl Hnsw {
             self.graph.set_neighbors(node, level, scratch);
             return;
         }
-        let base = vectors.get(node);
         let mut candidates: Vec<Near> = scratch
             .iter()
             .map(|&n| Near {
-                key: self.key_fn.key(base, vectors.get(n)),
+                key: space.key_between(node, n),
                 slot: n,
             })
             .collect();
         candidates.sort_unstable();
         let kept: Vec<u32> = self
-            .select(vectors, &candidates, max)
+            .select(space, &candidates, max)
             .iter()
             .map(|c| c.slot)
             .collect();
@@ -224,16 +213,15 @@ impl Hnsw {
 
     /// The neighbour-selection heuristic: take candidates closest first, skipping any that is
     /// closer to an already chosen neighbour than to the base. `sorted` is ascending by key.
-    fn select(&self, vectors: &DenseVectors, sorted: &[Near], m: usize) -> Vec<Near> {
+    fn select<S: Space>(&self, space: &S, sorted: &[Near], m: usize) -> Vec<Near> {
         let mut out: Vec<Near> = Vec::with_capacity(m);
         for c in sorted {
             if out.len() >= m {
                 break;
             }
-            let cv = vectors.get(c.slot);
             if out
                 .iter()
-                .all(|s| self.key_fn.key(cv, vectors.get(s.slot)) > c.key)
+                .all(|s| space.key_between(c.slot, s.slot) > c.key)
             {
                 out.push(*c);
             }
@@ -241,14 +229,14 @@ impl Hnsw {
         out
     }
 
-    fn greedy(&self, vectors: &DenseVectors, query: &[f32], start: Near, level: u8) -> Near {
+    fn greedy<S: Space>(&self, space: &S, query: &S::Query, start: Near, level: u8) -> Near {
         let mut cur = start;
         let mut neighbors = Vec::new();
         loop {
             let mut changed = false;
             self.graph.neighbors(cur.slot, level, &mut neighbors);
             for &n in &neighbors {
-                let key = self.key(vectors, query, n);
+                let key = space.key(query, n);
                 if key < cur.key {
                     cur = Near { key, slot: n };
                     changed = true;
@@ -261,10 +249,10 @@ impl Hnsw {
     }
 
     /// Beam search on one level. Returns up to `ef` nodes accepted by `allow`, closest first.
-    fn search_layer(
+    fn search_layer<S: Space>(
         &self,
-        vectors: &DenseVectors,
-        query: &[f32],
+        space: &S,
+        query: &S::Query,
         entry: &[Near],
         ef: usize,
         level: u8,
@@ -299,17 +287,13 @@ impl Hnsw {
             // first one: the graph walk is bound by memory latency, not arithmetic.
             neighbors.retain(|&n| visited.insert(n));
             for &n in &neighbors {
-                prefetch(vectors.get(n).as_ptr());
+                space.prefetch_start(n);
             }
             for (i, &n) in neighbors.iter().enumerate() {
                 if let Some(&ahead) = neighbors.get(i + 1) {
-                    // The whole next vector, one cache line (16 floats) at a time.
-                    let v = vectors.get(ahead);
-                    for line in (16..v.len()).step_by(16) {
-                        prefetch(v.as_ptr().wrapping_add(line));
-                    }
+                    space.prefetch_rest(ahead);
                 }
-                let key = self.key(vectors, query, n);
+                let key = space.key(query, n);
                 let worst = results.peek().map_or(f32::INFINITY, |w| w.key);
                 if results.len() < ef || key < worst {
                     let near = Near { key, slot: n };
@@ -327,16 +311,16 @@ impl Hnsw {
         results.into_sorted_vec()
     }
 
-    /// The `k` nearest allowed nodes to `query` (prepared for the metric), best first, searching
-    /// with a candidate list of `ef` (at least `k`).
-    pub fn search(
+    /// The `k` nearest allowed nodes to `query` (prepared by `space`) with their keys, closest
+    /// first, searching with a candidate list of `ef` (at least `k`).
+    pub fn search<S: Space>(
         &self,
-        vectors: &DenseVectors,
-        query: &[f32],
+        space: &S,
+        query: &S::Query,
         k: usize,
         ef: usize,
         allow: &dyn Fn(u32) -> bool,
-    ) -> Vec<ScoredSlot> {
+    ) -> Vec<Near> {
         let Some((entry, top)) = *self.entry.lock() else {
             return Vec::new();
         };
@@ -344,21 +328,15 @@ impl Hnsw {
             return Vec::new();
         }
         let mut cur = Near {
-            key: self.key(vectors, query, entry),
+            key: space.key(query, entry),
             slot: entry,
         };
         for level in (1..=top).rev() {
-            cur = self.greedy(vectors, query, cur, level);
+            cur = self.greedy(space, query, cur, level);
         }
-        let found = self.search_layer(vectors, query, &[cur], ef.max(k), 0, allow);
+        let mut found = self.search_layer(space, query, &[cur], ef.max(k), 0, allow);
+        found.truncate(k);
         found
-            .into_iter()
-            .take(k)
-            .map(|n| ScoredSlot {
-                slot: n.slot,
-                score: self.metric.score_from_rank_key(n.key),
-            })
-            .collect()
     }
 }
 

@@ -9,7 +9,6 @@
 //! (one that passed the container checksum by a bug) is rejected, never trusted.
 
 use super::{Hnsw, HnswConfig};
-use crate::vector::Metric;
 
 /// Why a graph image was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,7 +70,6 @@ impl Hnsw {
     pub fn decode(
         bytes: &[u8],
         config: HnswConfig,
-        metric: Metric,
         nodes: usize,
     ) -> Result<Self, GraphDecodeError> {
         let mut at = 0usize;
@@ -93,7 +91,7 @@ impl Hnsw {
             ));
         }
         let entry = u32_at(bytes)?;
-        let mut index = Hnsw::new(config, metric);
+        let mut index = Hnsw::new(config);
         index.graph.grow(n);
         let mut rest = bytes.get(at..).ok_or(GraphDecodeError::Length)?;
         let take_u8 = |rest: &mut &[u8]| -> Result<u8, GraphDecodeError> {

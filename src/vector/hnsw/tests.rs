@@ -3,7 +3,46 @@
 use proptest::prelude::*;
 
 use super::{Hnsw, HnswConfig};
-use crate::vector::{DenseVectors, Metric, top_k};
+use crate::vector::{DenseVectors, FullPrecision, Metric, ScoredSlot, top_k};
+
+/// An index with the metric its full-precision space uses, so tests read like callers.
+struct Indexed {
+    index: Hnsw,
+    metric: Metric,
+}
+
+impl Indexed {
+    fn new(config: HnswConfig, metric: Metric) -> Self {
+        Self {
+            index: Hnsw::new(config),
+            metric,
+        }
+    }
+
+    fn insert_many(&mut self, v: &DenseVectors, nodes: &[u32], threads: usize) {
+        let space = FullPrecision::new(v, self.metric);
+        self.index.insert_many(&space, nodes, threads);
+    }
+
+    fn search(
+        &self,
+        v: &DenseVectors,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allow: &dyn Fn(u32) -> bool,
+    ) -> Vec<ScoredSlot> {
+        let space = FullPrecision::new(v, self.metric);
+        self.index
+            .search(&space, &query.to_vec(), k, ef, allow)
+            .into_iter()
+            .map(|n| ScoredSlot {
+                slot: n.slot,
+                score: self.metric.score_from_rank_key(n.key),
+            })
+            .collect()
+    }
+}
 
 fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
     let mut state = seed
@@ -24,7 +63,7 @@ fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
 }
 
 fn recall(
-    index: &Hnsw,
+    index: &Indexed,
     v: &DenseVectors,
     queries: &DenseVectors,
     metric: Metric,
@@ -35,7 +74,7 @@ fn recall(
 }
 
 fn recall_with_ef(
-    index: &Hnsw,
+    index: &Indexed,
     v: &DenseVectors,
     queries: &DenseVectors,
     metric: Metric,
@@ -88,7 +127,7 @@ fn recall_is_high_on_random_data_for_every_metric() {
     ] {
         let v = random_vectors(3000, 24, 1);
         let queries = random_vectors(50, 24, 2);
-        let mut index = Hnsw::new(
+        let mut index = Indexed::new(
             HnswConfig {
                 m: 16,
                 ef_construction: 100,
@@ -119,7 +158,7 @@ proptest! {
     ) {
         let v = random_vectors(n, dim, seed);
         let queries = random_vectors(8, dim, seed + 1);
-        let mut index = Hnsw::new(HnswConfig { m: 8, ef_construction: 64 }, Metric::Euclid);
+        let mut index = Indexed::new(HnswConfig { m: 8, ef_construction: 64 }, Metric::Euclid);
         let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
         index.insert_many(&v, &nodes, 2);
         let live = |s: u32| !s.is_multiple_of(delete_every);
@@ -138,7 +177,7 @@ fn mean_recall_at_10_over_256_small_random_cases_with_deletes() {
         let dim = 2 + (case as usize * 7) % 30;
         let v = random_vectors(n, dim, case);
         let queries = random_vectors(10, dim, case + 10_000);
-        let mut index = Hnsw::new(
+        let mut index = Indexed::new(
             HnswConfig {
                 m: 12,
                 ef_construction: 100,
@@ -163,22 +202,25 @@ fn a_graph_image_round_trips_and_damage_is_rejected() {
         m: 8,
         ef_construction: 64,
     };
-    let mut index = Hnsw::new(config, Metric::Euclid);
+    let mut index = Indexed::new(config, Metric::Euclid);
     let nodes: Vec<u32> = (0..800).collect();
     index.insert_many(&v, &nodes, 2);
-    let bytes = index.encode();
-    let back = Hnsw::decode(&bytes, config, Metric::Euclid, 800).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(back.encode(), bytes);
+    let bytes = index.index.encode();
+    let back = Indexed {
+        index: Hnsw::decode(&bytes, config, 800).unwrap_or_else(|e| panic!("{e}")),
+        metric: Metric::Euclid,
+    };
+    assert_eq!(back.index.encode(), bytes);
     for q in 0..20 {
         let a = index.search(&v, queries.get(q), 10, 40, &|_| true);
         let b = back.search(&v, queries.get(q), 10, 40, &|_| true);
         assert_eq!(a, b);
     }
-    assert!(Hnsw::decode(&bytes, config, Metric::Euclid, 801).is_err());
-    assert!(Hnsw::decode(&bytes, HnswConfig { m: 16, ..config }, Metric::Euclid, 800).is_err());
+    assert!(Hnsw::decode(&bytes, config, 801).is_err());
+    assert!(Hnsw::decode(&bytes, HnswConfig { m: 16, ..config }, 800).is_err());
     for cut in [0, 4, 17, bytes.len() / 2, bytes.len() - 1] {
         assert!(
-            Hnsw::decode(&bytes[..cut], config, Metric::Euclid, 800).is_err(),
+            Hnsw::decode(&bytes[..cut], config, 800).is_err(),
             "cut {cut}"
         );
     }
@@ -186,7 +228,7 @@ fn a_graph_image_round_trips_and_damage_is_rejected() {
     let mut bad = bytes.clone();
     let first_neighbour = 17 + 1 + 4;
     bad[first_neighbour..first_neighbour + 4].copy_from_slice(&5000u32.to_le_bytes());
-    assert!(Hnsw::decode(&bad, config, Metric::Euclid, 800).is_err());
+    assert!(Hnsw::decode(&bad, config, 800).is_err());
 }
 
 #[test]
@@ -194,7 +236,7 @@ fn re_inserting_every_node_with_new_vectors_keeps_recall() {
     // Slots reused or vectors replaced, the entry point included.
     let mut v = random_vectors(2000, 16, 11);
     let queries = random_vectors(30, 16, 12);
-    let mut index = Hnsw::new(
+    let mut index = Indexed::new(
         HnswConfig {
             m: 12,
             ef_construction: 80,
@@ -216,7 +258,7 @@ fn re_inserting_every_node_with_new_vectors_keeps_recall() {
 fn replacing_the_entry_points_vector_keeps_the_graph_searchable() {
     let mut v = random_vectors(2000, 16, 21);
     let queries = random_vectors(30, 16, 22);
-    let mut index = Hnsw::new(
+    let mut index = Indexed::new(
         HnswConfig {
             m: 12,
             ef_construction: 80,
@@ -225,7 +267,7 @@ fn replacing_the_entry_points_vector_keeps_the_graph_searchable() {
     );
     let nodes: Vec<u32> = (0..2000).collect();
     index.insert_many(&v, &nodes, 2);
-    let entry = index.entry.lock().map(|(node, _)| node).unwrap_or(0);
+    let entry = index.index.entry.lock().map(|(node, _)| node).unwrap_or(0);
     let fresh = random_vectors(1, 16, 23);
     v.set(entry, fresh.get(0));
     index.insert_many(&v, &[entry], 1);
