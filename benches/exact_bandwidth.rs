@@ -32,7 +32,7 @@ fn main() {
     let mut row = vec![0.0f32; DIM];
     for _ in 0..N {
         row.iter_mut().for_each(|x| *x = next());
-        vectors.push(&row);
+        vectors.push(&row).expect("memory for the vectors");
     }
     let query: Vec<f32> = (0..DIM).map(|_| next()).collect();
     let bytes = (N * DIM * 4) as f64;

@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
     let (base, queries) = load();
     let mut vectors = DenseVectors::new(base[0].len());
     for v in &base {
-        vectors.push(v);
+        vectors.push(v).expect("memory for the vectors");
     }
     let slots = u32::try_from(base.len()).unwrap_or(u32::MAX);
     let mut group = c.benchmark_group("exact_top10_10k_x_384");

@@ -210,7 +210,7 @@ fn http_search_with(
 fn in_process_search(base: &[Vec<f32>], queries: &[Vec<f32>]) -> (Latency, Latency) {
     let mut vectors = DenseVectors::new(base[0].len());
     for v in base {
-        vectors.push(v);
+        vectors.push(v).expect("memory for the vectors");
     }
     let slots = u32::try_from(base.len()).unwrap_or(u32::MAX);
     let mut ours = Vec::new();

@@ -70,6 +70,34 @@ pub static COLLECTION_POINTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+/// Bytes of vectors memory-mapped per collection.
+pub static VECTOR_MAPPED_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_vector_mapped_bytes",
+                "Bytes of vectors memory-mapped from each collection's vector file.",
+            ),
+            &["collection"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Bytes of mapped vectors resident in memory per collection.
+pub static VECTOR_RESIDENT_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_vector_resident_bytes",
+                "Bytes of each collection's mapped vectors resident in memory at scrape time.",
+            ),
+            &["collection"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
 /// Collections, by state (ready, recovering, failed).
 pub static COLLECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -180,6 +208,8 @@ pub fn init() {
     LazyLock::force(&HTTP_LATENCY);
     LazyLock::force(&COLLECTION_POINTS);
     LazyLock::force(&COLLECTIONS);
+    LazyLock::force(&VECTOR_MAPPED_BYTES);
+    LazyLock::force(&VECTOR_RESIDENT_BYTES);
     LazyLock::force(&WAL_BYTES);
     LazyLock::force(&WAL_FSYNC_SECONDS);
     LazyLock::force(&WAL_POISONED);

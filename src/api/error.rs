@@ -69,6 +69,14 @@ impl From<EngineError> for ApiError {
             EngineError::CollectionFailed { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
+            EngineError::VectorStorage { source, .. } => {
+                tracing::error!(error = %e, "write refused");
+                if source.raw_os_error() == Some(libc::ENOSPC) {
+                    Self::new(StatusCode::INSUFFICIENT_STORAGE, e.to_string())
+                } else {
+                    Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                }
+            }
             EngineError::WriteFailed { source, .. } => {
                 tracing::error!(error = %e, "write refused");
                 if source.is_disk_full() {

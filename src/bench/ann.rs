@@ -46,6 +46,9 @@ pub enum AnnBenchError {
     /// The inputs do not fit together.
     #[error("{0}")]
     Inputs(String),
+    /// Memory for the vectors could not be mapped.
+    #[error("mapping memory for the vectors: {0}")]
+    Memory(#[from] std::io::Error),
 }
 
 /// One line of results for one `ef`.
@@ -133,7 +136,7 @@ pub fn run(
         for (i, row) in rows.iter().enumerate() {
             let p = prepare(row, dim, config.metric)
                 .map_err(|e| AnnBenchError::Inputs(format!("row {i}: {e}")))?;
-            v.push(&p);
+            v.push(&p)?;
         }
         Ok(v)
     };
@@ -202,7 +205,7 @@ pub fn run(
     }
     emit(&BuildResult {
         build_seconds,
-        index_bytes: (vectors.heap_bytes() + index.heap_bytes()) as u64,
+        index_bytes: (vectors.bytes() + index.heap_bytes()) as u64,
         rss_bytes: rss_bytes(),
         points: vectors.slots(),
         build_threads: config.build_threads,

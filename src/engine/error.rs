@@ -75,6 +75,15 @@ pub enum EngineError {
         /// What the request asked for.
         got: usize,
     },
+    /// The memory-mapped vector file could not grow (the disk is full, or mapping failed); the
+    /// write was refused before it was logged, so nothing changed.
+    #[error("collection `{name}` has no room for more vectors: {source}")]
+    VectorStorage {
+        /// The collection.
+        name: String,
+        /// The I/O error.
+        source: Arc<io::Error>,
+    },
     /// The WAL failed to take the write; nothing was acknowledged. After this the collection
     /// refuses writes until restart.
     #[error("collection `{name}` could not persist the write: {source}")]

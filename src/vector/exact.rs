@@ -63,7 +63,7 @@ mod tests {
     fn returns_best_first_for_similarities_and_distances() {
         let mut v = DenseVectors::new(2);
         for p in [[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [-1.0, 0.0]] {
-            v.push(&p);
+            v.push(&p).unwrap_or_else(|e| panic!("{e}"));
         }
         let dot = top_k(&v, 0..4, &[1.0, 0.1], Metric::Dot, 2, None);
         assert_eq!(dot.iter().map(|s| s.slot).collect::<Vec<_>>(), vec![0, 2]);

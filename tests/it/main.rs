@@ -12,4 +12,5 @@ mod read_your_writes;
 mod recovery;
 mod server;
 mod vector_index;
+mod vector_memory;
 mod wal_damage;

@@ -85,6 +85,7 @@ pub async fn get(
     let info = on_blocking_pool(move || {
         let c = state.engine.collection(&name)?;
         let config = *c.config();
+        let memory = c.vector_memory();
         Ok(CollectionInfo {
             status: "green",
             optimizer_status: "ok",
@@ -117,6 +118,8 @@ pub async fn get(
                 durability: config.durability.into(),
                 disk_bytes: state.engine.disk_bytes(&name),
                 memory_bytes: c.heap_bytes() as u64,
+                vector_mapped_bytes: memory.mapped_bytes as u64,
+                vector_resident_bytes: memory.resident_bytes as u64,
             },
         })
     })

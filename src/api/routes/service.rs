@@ -43,6 +43,8 @@ pub async fn root() -> Json<VersionInfo> {
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::COLLECTION_POINTS.reset();
+    metrics::VECTOR_MAPPED_BYTES.reset();
+    metrics::VECTOR_RESIDENT_BYTES.reset();
     for (name, s) in state
         .engine
         .states()
@@ -53,6 +55,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             metrics::COLLECTION_POINTS
                 .with_label_values(&[name.as_str()])
                 .set(i64::try_from(c.len()).unwrap_or(i64::MAX));
+            let memory = c.vector_memory();
+            metrics::VECTOR_MAPPED_BYTES
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(memory.mapped_bytes).unwrap_or(i64::MAX));
+            metrics::VECTOR_RESIDENT_BYTES
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(memory.resident_bytes).unwrap_or(i64::MAX));
         }
     }
     (

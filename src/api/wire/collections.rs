@@ -214,8 +214,13 @@ pub struct PlaitCollectionInfo {
     pub durability: WireDurability,
     /// Bytes of the collection's files on disk.
     pub disk_bytes: u64,
-    /// Approximate bytes of memory held by its points.
+    /// Approximate bytes of heap memory held by its graph, ids and payloads.
     pub memory_bytes: u64,
+    /// Bytes of vectors memory-mapped from the collection's vector file.
+    pub vector_mapped_bytes: u64,
+    /// Bytes of those mapped vectors resident in memory now (the rest is on disk or only in the
+    /// page cache).
+    pub vector_resident_bytes: u64,
 }
 
 /// Result of `GET /collections/{name}`.

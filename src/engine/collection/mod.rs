@@ -53,6 +53,15 @@ pub struct SearchRequest {
     pub exact: bool,
 }
 
+/// Memory of a collection's memory-mapped vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VectorMemory {
+    /// Bytes mapped.
+    pub mapped_bytes: usize,
+    /// Bytes resident in memory now.
+    pub resident_bytes: usize,
+}
+
 /// A write waiting for its acknowledgement.
 #[derive(Debug)]
 pub struct WriteTicket {
@@ -128,10 +137,20 @@ impl Collection {
         }
     }
 
-    /// Approximate memory held by the points.
+    /// Approximate heap memory held by the points (graph, ids, payload slots).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         self.store.read().heap_bytes()
+    }
+
+    /// Memory of the vectors: mapped, and resident now.
+    #[must_use]
+    pub fn vector_memory(&self) -> VectorMemory {
+        let store = self.store.read();
+        VectorMemory {
+            mapped_bytes: store.vectors().mapped_bytes(),
+            resident_bytes: store.vectors().resident_bytes(),
+        }
     }
 
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {

@@ -60,7 +60,10 @@ pub fn open(
                 what: "WAL record",
                 detail: format!("sequence {seq}: {e}"),
             })?;
-        apply(&store_lock, mutation);
+        apply(&store_lock, mutation).map_err(|e| EngineError::VectorStorage {
+            name: name.to_owned(),
+            source: Arc::new(e),
+        })?;
     }
     let store = Arc::new(store_lock);
     metrics::RECOVERY_REPLAYED.inc_by(replayed as u64);

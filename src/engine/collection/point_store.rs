@@ -6,6 +6,7 @@
 //! the index always agrees with the stored points.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::ops::Bound;
 
 use crate::columns::Payload;
@@ -31,11 +32,11 @@ pub struct PointStore {
 }
 
 impl PointStore {
-    /// An empty store for vectors of `dim` components, indexed for `metric`.
+    /// An empty store over the (empty) vector arena `vectors`, indexed for `metric`.
     #[must_use]
-    pub fn new(dim: usize, metric: Metric, hnsw: HnswConfig) -> Self {
+    pub fn new(vectors: DenseVectors, metric: Metric, hnsw: HnswConfig) -> Self {
         Self {
-            vectors: DenseVectors::new(dim),
+            vectors,
             slot_ids: Vec::new(),
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
@@ -53,17 +54,21 @@ impl PointStore {
 
     /// A store laid out exactly as `slots` describe (slot `i` is entry `i`: `Some(id)` for a live
     /// point, `None` for a free slot whose stale vector still routes graph searches), with an
-    /// empty index. Install one with [`PointStore::set_index`] or [`PointStore::rebuild_index`].
-    #[must_use]
+    /// empty index, its vectors written into the (empty) arena `vectors`. Install an index with
+    /// [`PointStore::set_index`] or [`PointStore::rebuild_index`].
+    ///
+    /// # Errors
+    /// The I/O error from growing the vector arena.
     pub fn restore(
-        dim: usize,
+        vectors: DenseVectors,
         metric: Metric,
         hnsw: HnswConfig,
         slots: Vec<(Option<PointId>, Vec<f32>, Payload)>,
-    ) -> Self {
-        let mut store = Self::new(dim, metric, hnsw);
+    ) -> io::Result<Self> {
+        let mut store = Self::new(vectors, metric, hnsw);
+        store.vectors.reserve(slots.len())?;
         for (id, vector, payload) in slots {
-            let slot = store.vectors.push(&vector);
+            let slot = store.vectors.push(&vector)?;
             store.slot_ids.push(id);
             store.payloads.push(payload);
             match id {
@@ -73,7 +78,7 @@ impl PointStore {
                 None => store.free.push(slot),
             }
         }
-        store
+        Ok(store)
     }
 
     /// Installs a graph decoded from a checkpoint.
@@ -125,14 +130,38 @@ impl PointStore {
         })
     }
 
+    /// Makes room for `points` more points, so that upserting them cannot fail. The writer calls
+    /// this before logging a write, so a full disk refuses the write instead of losing it.
+    ///
+    /// # Errors
+    /// The I/O error from growing the vector arena.
+    pub fn reserve(&mut self, points: usize) -> io::Result<()> {
+        self.vectors.reserve(points.saturating_sub(self.free.len()))
+    }
+
     /// Inserts or replaces points (vectors already prepared), then indexes every written slot.
-    pub fn upsert_many(&mut self, points: impl IntoIterator<Item = (PointId, Vec<f32>, Payload)>) {
-        let slots: Vec<u32> = points
-            .into_iter()
-            .map(|(id, vector, payload)| self.upsert(id, &vector, payload))
-            .collect();
+    ///
+    /// # Errors
+    /// The I/O error from growing the vector arena (never after a [`PointStore::reserve`] for
+    /// these points); the points before the failure are stored and indexed.
+    pub fn upsert_many(
+        &mut self,
+        points: impl IntoIterator<Item = (PointId, Vec<f32>, Payload)>,
+    ) -> io::Result<()> {
+        let mut slots = Vec::new();
+        let mut failed = None;
+        for (id, vector, payload) in points {
+            match self.upsert(id, &vector, payload) {
+                Ok(slot) => slots.push(slot),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
         let space = FullPrecision::new(&self.vectors, self.metric);
         self.index.insert_many(&space, &slots, index_threads());
+        failed.map_or(Ok(()), Err)
     }
 
     /// Live points.
@@ -164,11 +193,11 @@ impl PointStore {
 
     /// Stores a point without indexing it and returns its slot ([`PointStore::upsert_many`]
     /// indexes).
-    fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) -> u32 {
+    fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) -> io::Result<u32> {
         if let Some(&slot) = self.by_id.get(&id) {
             self.vectors.set(slot, vector);
             self.payloads[slot as usize] = payload;
-            return slot;
+            return Ok(slot);
         }
         let slot = if let Some(slot) = self.free.pop() {
             self.vectors.set(slot, vector);
@@ -176,13 +205,13 @@ impl PointStore {
             self.payloads[slot as usize] = payload;
             slot
         } else {
-            let slot = self.vectors.push(vector);
+            let slot = self.vectors.push(vector)?;
             self.slot_ids.push(Some(id));
             self.payloads.push(payload);
             slot
         };
         self.by_id.insert(id, slot);
-        slot
+        Ok(slot)
     }
 
     /// Deletes a point; returns whether it existed.
@@ -240,11 +269,11 @@ impl PointStore {
         (page, iter.next().map(|(&id, _)| id))
     }
 
-    /// Approximate bytes of memory held.
+    /// Approximate bytes of heap memory held (the graph, ids and payload slots; vectors are
+    /// mapped, see [`DenseVectors::mapped_bytes`] and [`DenseVectors::resident_bytes`]).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        self.vectors.heap_bytes()
-            + self.index.heap_bytes()
+        self.index.heap_bytes()
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
     }

@@ -7,6 +7,10 @@
 //! node ids stay valid. A missing, damaged or mismatched graph image is not fatal: the graph is
 //! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`.
 //!
+//! Loading writes every slot's vector into the collection's memory-mapped working file
+//! `vectors.f32`, which is recreated on every open: the checkpoint and the WAL are the truth, the
+//! working file is only where the live vectors sit (in the page cache).
+//!
 //! ```text
 //! checkpoint body := u32 LE dimension, u64 LE slot count, per slot:
 //!     1 u8, point (see record_codec)          a live point
@@ -25,12 +29,19 @@ use crate::engine::config::CollectionConfig;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
+use crate::vector::DenseVectors;
 use crate::vector::hnsw::Hnsw;
 
 /// Path of a collection's checkpoint.
 #[must_use]
 pub fn checkpoint_path(collection_dir: &Path) -> PathBuf {
     collection_dir.join("checkpoint.plait")
+}
+
+/// Path of a collection's memory-mapped vector working file.
+#[must_use]
+pub fn vectors_path(collection_dir: &Path) -> PathBuf {
+    collection_dir.join("vectors.f32")
 }
 
 /// Path of a collection's graph image.
@@ -119,8 +130,14 @@ pub fn read(
             source: Arc::new(e),
         }
     })?;
+    let vectors_file = vectors_path(collection_dir);
+    let vectors = DenseVectors::in_file(&vectors_file, dim)
+        .map_err(|e| EngineError::io("create", &vectors_file, e))?;
     let Some((seq, body)) = loaded else {
-        return Ok((PointStore::new(dim, config.metric, config.hnsw_config()), 0));
+        return Ok((
+            PointStore::new(vectors, config.metric, config.hnsw_config()),
+            0,
+        ));
     };
     let undecodable = |e| EngineError::undecodable(name, "checkpoint", &e);
     let mut c = Cursor::new(&body);
@@ -156,7 +173,8 @@ pub fn read(
             detail: "trailing bytes after the last slot".into(),
         });
     }
-    let mut store = PointStore::restore(dim, config.metric, config.hnsw_config(), slots);
+    let mut store = PointStore::restore(vectors, config.metric, config.hnsw_config(), slots)
+        .map_err(|e| EngineError::io("grow", &vectors_file, e))?;
     match load_graph(fs, collection_dir, config, seq, store.slot_count()) {
         Ok(index) => store.set_index(index),
         Err(reason) => {

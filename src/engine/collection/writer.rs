@@ -168,6 +168,16 @@ impl Writer {
             reply,
         } in writes
         {
+            // Room for the vectors first: a write that could not be applied is never logged.
+            if let Mutation::Upsert(points) = &mutation
+                && let Err(e) = self.store.write().reserve(points.len())
+            {
+                let _ = reply.send(Err(EngineError::VectorStorage {
+                    name: self.name.clone(),
+                    source: Arc::new(e),
+                }));
+                continue;
+            }
             match self.wal.append(&record) {
                 Ok(seq) => pending.push(Pending {
                     seq,
@@ -217,7 +227,11 @@ impl Writer {
             }
         }
         for p in pending {
-            apply(&self.store, p.mutation);
+            if let Err(e) = apply(&self.store, p.mutation) {
+                // Unreachable after the reservation above; if it ever happens the record is in
+                // the log and a restart applies it.
+                tracing::error!(collection = %self.name, error = %e, "a logged write could not be applied");
+            }
             if let Some(reply) = p.reply {
                 let _ = reply.send(Ok(WriteReceipt {
                     seq: p.seq,
@@ -266,12 +280,15 @@ impl Writer {
 }
 
 /// Applies one mutation, taking the write lock once per [`APPLY_SLICE`] points.
-pub fn apply(store: &RwLock<PointStore>, mutation: Mutation) {
+///
+/// # Errors
+/// The I/O error from growing the vector arena (only without a [`PointStore::reserve`] first).
+pub fn apply(store: &RwLock<PointStore>, mutation: Mutation) -> std::io::Result<()> {
     match mutation {
         Mutation::Upsert(points) => {
             let mut iter = points.into_iter().peekable();
             while iter.peek().is_some() {
-                store.write().upsert_many(iter.by_ref().take(APPLY_SLICE));
+                store.write().upsert_many(iter.by_ref().take(APPLY_SLICE))?;
             }
         }
         Mutation::Delete(ids) => {
@@ -283,4 +300,5 @@ pub fn apply(store: &RwLock<PointStore>, mutation: Mutation) {
             }
         }
     }
+    Ok(())
 }

@@ -57,7 +57,7 @@ fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
                 .wrapping_add(1442695040888963407);
             *x = ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5;
         }
-        v.push(&row);
+        v.push(&row).unwrap_or_else(|e| panic!("{e}"));
     }
     v
 }
