@@ -9,6 +9,7 @@
 //!
 //! Never owns vectors, ids, payloads or files.
 
+mod allow_list;
 mod graph;
 mod persist;
 mod visited;

@@ -1,0 +1,142 @@
+//! Search restricted to an allow-list: a roaring bitmap of slots (what a payload filter selects).
+//!
+//! The result holds `k` allowed points whenever `k` allowed live points exist. A small allow-list
+//! is scanned exactly (cheaper than walking the graph past all the points it rejects); a large one
+//! is searched through the graph with the bitmap as the acceptance test, and if the beam still
+//! comes back short (a selective filter in a poorly connected region), the allowed slots are
+//! scanned exactly instead. The choice uses the expected number of distance evaluations: about
+//! `ef · m0 / s` for a graph search at selectivity `s = allowed / nodes`, against `allowed` for
+//! the scan.
+
+use std::collections::BinaryHeap;
+
+use roaring::RoaringBitmap;
+
+use super::Hnsw;
+use crate::vector::Space;
+use crate::vector::ranked::Ranked;
+
+impl Hnsw {
+    /// The `k` nearest slots in `allowed` that `live` accepts, closest first, with their keys.
+    pub fn search_allowed<S: Space>(
+        &self,
+        space: &S,
+        query: &S::Query,
+        k: usize,
+        ef: usize,
+        allowed: &RoaringBitmap,
+        live: &dyn Fn(u32) -> bool,
+    ) -> Vec<Ranked> {
+        if k == 0 || allowed.is_empty() {
+            return Vec::new();
+        }
+        let ef = ef.max(k);
+        let nodes = self.graph.capacity().max(1) as f64;
+        let count = allowed.len() as f64;
+        // Scan when count <= ef · m0 · nodes / count, i.e. count² <= ef · m0 · nodes.
+        let scan = count * count <= ef as f64 * self.graph.m0 as f64 * nodes;
+        if !scan {
+            let accept = |slot: u32| allowed.contains(slot) && live(slot);
+            let found = self.search(space, query, k, ef, &accept);
+            if found.len() >= k {
+                return found;
+            }
+        }
+        let in_graph = u32::try_from(self.graph.capacity()).unwrap_or(u32::MAX);
+        scan_allowed(space, query, k, allowed, &|slot| {
+            slot < in_graph && live(slot)
+        })
+    }
+}
+
+/// Exact top-`k` over the allowed live slots.
+fn scan_allowed<S: Space>(
+    space: &S,
+    query: &S::Query,
+    k: usize,
+    allowed: &RoaringBitmap,
+    live: &dyn Fn(u32) -> bool,
+) -> Vec<Ranked> {
+    let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+    for slot in allowed.iter().filter(|s| live(*s)) {
+        let candidate = Ranked {
+            key: space.key(query, slot),
+            slot,
+        };
+        if heap.len() < k {
+            heap.push(candidate);
+        } else if heap.peek().is_some_and(|worst| candidate < *worst) {
+            heap.pop();
+            heap.push(candidate);
+        }
+    }
+    heap.into_sorted_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use roaring::RoaringBitmap;
+
+    use crate::vector::hnsw::{Hnsw, HnswConfig};
+    use crate::vector::{DenseVectors, FullPrecision, Metric, Space, top_k};
+
+    fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut v = DenseVectors::new(dim);
+        let mut row = vec![0.0f32; dim];
+        for _ in 0..n {
+            for x in &mut row {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *x = (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            }
+            v.push(&row).unwrap_or_else(|e| panic!("{e}"));
+        }
+        v
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct("tests/proptest-regressions/allow_list.txt"),
+            )),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn returns_k_allowed_live_points_whenever_they_exist(
+            n in 50usize..1500, k in 1usize..30, seed in 0u64..10_000,
+            keep_per_mille in 1u32..1000, delete_every in 3u32..9, ef in 10usize..80,
+        ) {
+            let dim = 8;
+            let v = random_vectors(n, dim, seed);
+            let mut index = Hnsw::new(HnswConfig { m: 8, ef_construction: 48 });
+            let space = FullPrecision::new(&v, Metric::Euclid);
+            let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
+            index.insert_many(&space, &nodes, 2);
+            // A pseudo-random allow-list of the chosen selectivity, plus slots past the end.
+            let mut allowed: RoaringBitmap = nodes
+                .iter()
+                .copied()
+                .filter(|s| (s.wrapping_mul(2_654_435_761) ^ seed as u32) % 1000 < keep_per_mille)
+                .collect();
+            allowed.insert_range(10_000..10_010);
+            let live = |s: u32| !s.is_multiple_of(delete_every);
+            let eligible: Vec<u32> = allowed.iter().filter(|&s| (s as usize) < n && live(s)).collect();
+            let queries = random_vectors(4, dim, seed + 1);
+            for q in 0..4 {
+                let query = space.query(queries.get(q));
+                let found = index.search_allowed(&space, &query, k, ef, &allowed, &live);
+                prop_assert_eq!(found.len(), k.min(eligible.len()));
+                prop_assert!(found.iter().all(|r| eligible.contains(&r.slot)));
+                prop_assert!(found.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+                let exact = top_k(&v, eligible.iter().copied(), queries.get(q), Metric::Euclid, k, None);
+                let hits = exact.iter().filter(|e| found.iter().any(|f| f.slot == e.slot)).count();
+                prop_assert!(hits * 10 >= exact.len() * 7, "recall {} of {}", hits, exact.len());
+            }
+        }
+    }
+}
