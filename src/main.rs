@@ -98,8 +98,10 @@ fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
         "chebyshev" => plait::vector::Metric::Chebyshev,
         "canberra" => plait::vector::Metric::Canberra,
         "bray_curtis" => plait::vector::Metric::BrayCurtis,
+        "hamming" => plait::vector::Metric::Hamming,
+        "jaccard" => plait::vector::Metric::Jaccard,
         other => bail!(
-            "unknown metric {other:?}; use cosine, dot, euclid, manhattan, chebyshev, canberra or bray_curtis"
+            "unknown metric {other:?}; use cosine, dot, euclid, manhattan, chebyshev, canberra, bray_curtis, hamming or jaccard"
         ),
     };
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);

@@ -105,6 +105,8 @@ pub fn metric_name(m: Metric) -> &'static str {
         Metric::Chebyshev => "chebyshev",
         Metric::Canberra => "canberra",
         Metric::BrayCurtis => "bray_curtis",
+        Metric::Hamming => "hamming",
+        Metric::Jaccard => "jaccard",
     }
 }
 
@@ -138,6 +140,8 @@ fn parse_metric(s: &str) -> Option<Metric> {
         "chebyshev" => Some(Metric::Chebyshev),
         "canberra" => Some(Metric::Canberra),
         "bray_curtis" => Some(Metric::BrayCurtis),
+        "hamming" => Some(Metric::Hamming),
+        "jaccard" => Some(Metric::Jaccard),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BinaryHeap;
 
 use super::ranked::Ranked;
-use super::{DenseVectors, Metric};
+use super::{DenseVectors, FullPrecision, Metric, Space};
 
 /// A slot and its score under the collection's metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,14 +25,28 @@ pub fn top_k(
     k: usize,
     threshold: Option<f32>,
 ) -> Vec<ScoredSlot> {
+    let space = FullPrecision::new(vectors, metric);
+    top_k_in(&space, slots, &query.to_vec(), metric, k, threshold)
+}
+
+/// [`top_k`] in any [`Space`] whose keys follow `metric`'s [`Metric::rank_key`] (full-precision
+/// or bit-packed binary vectors).
+#[must_use]
+pub fn top_k_in<S: Space>(
+    space: &S,
+    slots: impl Iterator<Item = u32>,
+    query: &S::Query,
+    metric: Metric,
+    k: usize,
+    threshold: Option<f32>,
+) -> Vec<ScoredSlot> {
     if k == 0 {
         return Vec::new();
     }
     // A max-heap: the worst kept candidate is on top.
     let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
-    let key_fn = metric.key_fn();
     for slot in slots {
-        let key = key_fn.key(query, vectors.get(slot));
+        let key = space.key(query, slot);
         if let Some(t) = threshold
             && !metric.passes_threshold(metric.score_from_rank_key(key), t)
         {

@@ -15,6 +15,12 @@ use super::distance;
 /// | `Chebyshev` | Chebyshev (L-infinity) distance         | lower  |
 /// | `Canberra`  | Canberra distance                       | lower  |
 /// | `BrayCurtis`| Bray-Curtis dissimilarity in [0, 1]     | lower  |
+/// | `Hamming`   | differing components (binary vectors)   | lower  |
+/// | `Jaccard`   | `1 - |a∧b| / |a∨b|` (binary vectors)    | lower  |
+///
+/// Hamming and Jaccard collections take vectors of 0/1 components; they are bit-packed for search
+/// (see [`super::BinaryVectors`]). On the `f32` form the same distances are Σ|a−b| and
+/// `1 − Σmin / Σmax`, which is what [`Metric::score`] computes.
 ///
 /// ```
 /// use plait::vector::Metric;
@@ -40,6 +46,10 @@ pub enum Metric {
     Canberra,
     /// Bray-Curtis dissimilarity.
     BrayCurtis,
+    /// Hamming distance between binary vectors.
+    Hamming,
+    /// Jaccard distance between binary vectors.
+    Jaccard,
 }
 
 impl Metric {
@@ -47,6 +57,23 @@ impl Metric {
     #[must_use]
     pub fn higher_is_better(self) -> bool {
         matches!(self, Self::Cosine | Self::Dot)
+    }
+
+    /// Whether vectors must be binary (every component 0 or 1), bit-packed for search.
+    #[must_use]
+    pub fn is_binary(self) -> bool {
+        matches!(self, Self::Hamming | Self::Jaccard)
+    }
+
+    /// The bit-packed kernel of a binary metric.
+    #[must_use]
+    pub fn binary_key_fn(self) -> Option<distance::BinaryKeyFn> {
+        let set = distance::selected();
+        match self {
+            Self::Hamming => Some(distance::BinaryKeyFn::new(set.hamming)),
+            Self::Jaccard => Some(distance::BinaryKeyFn::new(set.jaccard)),
+            _ => None,
+        }
     }
 
     /// Whether stored and query vectors are normalised to unit length first.
@@ -61,7 +88,8 @@ impl Metric {
         match self {
             Self::Cosine | Self::Dot => distance::dot(query, stored),
             Self::Euclid => distance::l2_squared(query, stored).sqrt(),
-            Self::Manhattan => distance::l1(query, stored),
+            Self::Manhattan | Self::Hamming => distance::l1(query, stored),
+            Self::Jaccard => distance::scalar::jaccard_dense(query, stored),
             Self::Chebyshev => distance::scalar::chebyshev(query, stored),
             Self::Canberra => distance::scalar::canberra(query, stored),
             Self::BrayCurtis => distance::scalar::bray_curtis(query, stored),
@@ -75,7 +103,8 @@ impl Metric {
         match self {
             Self::Cosine | Self::Dot => -distance::dot(query, stored),
             Self::Euclid => distance::l2_squared(query, stored),
-            Self::Manhattan => distance::l1(query, stored),
+            Self::Manhattan | Self::Hamming => distance::l1(query, stored),
+            Self::Jaccard => distance::scalar::jaccard_dense(query, stored),
             Self::Chebyshev => distance::scalar::chebyshev(query, stored),
             Self::Canberra => distance::scalar::canberra(query, stored),
             Self::BrayCurtis => distance::scalar::bray_curtis(query, stored),
@@ -89,7 +118,8 @@ impl Metric {
         match self {
             Self::Cosine | Self::Dot => distance::KeyFn::new(set.dot, true),
             Self::Euclid => distance::KeyFn::new(set.l2_squared, false),
-            Self::Manhattan => distance::KeyFn::new(set.l1, false),
+            Self::Manhattan | Self::Hamming => distance::KeyFn::new(set.l1, false),
+            Self::Jaccard => distance::KeyFn::new(distance::SCALAR_ONLY_JACCARD_DENSE, false),
             Self::Chebyshev => distance::KeyFn::new(distance::SCALAR_ONLY_CHEBYSHEV, false),
             Self::Canberra => distance::KeyFn::new(distance::SCALAR_ONLY_CANBERRA, false),
             Self::BrayCurtis => distance::KeyFn::new(distance::SCALAR_ONLY_BRAY_CURTIS, false),
@@ -102,7 +132,12 @@ impl Metric {
         match self {
             Self::Cosine | Self::Dot => -key,
             Self::Euclid => key.sqrt(),
-            Self::Manhattan | Self::Chebyshev | Self::Canberra | Self::BrayCurtis => key,
+            Self::Manhattan
+            | Self::Chebyshev
+            | Self::Canberra
+            | Self::BrayCurtis
+            | Self::Hamming
+            | Self::Jaccard => key,
         }
     }
 
@@ -133,6 +168,8 @@ mod tests {
             Metric::Chebyshev,
             Metric::Canberra,
             Metric::BrayCurtis,
+            Metric::Hamming,
+            Metric::Jaccard,
         ] {
             let (reference, fast) = (m.rank_key(&a, &b), m.key_fn().key(&a, &b));
             assert!(

@@ -4,6 +4,7 @@
 //! This module owns numeric work on `f32` vectors. It knows nothing about point ids, payloads,
 //! collections or persistence: callers address vectors by dense slot numbers.
 
+pub mod binary;
 pub mod distance;
 pub mod exact;
 pub mod hnsw;
@@ -13,7 +14,8 @@ mod space;
 mod store;
 mod validate;
 
-pub use exact::{ScoredSlot, top_k};
+pub use binary::{BinarySpace, BinaryVectors};
+pub use exact::{ScoredSlot, top_k, top_k_in};
 pub use metric::Metric;
 pub use ranked::Ranked;
 pub use space::{FullPrecision, Space};

@@ -19,6 +19,16 @@ pub enum VectorError {
         /// Index of the first bad component.
         index: usize,
     },
+    /// A binary metric needs every component to be 0 or 1.
+    #[error(
+        "vector component {index} is {value}; this collection's metric takes binary vectors (every component 0 or 1)"
+    )]
+    NotBinary {
+        /// Index of the first bad component.
+        index: usize,
+        /// Its value.
+        value: f32,
+    },
     /// A zero vector cannot be compared by cosine.
     #[error("a zero vector has no direction, so cosine similarity is undefined for it")]
     ZeroNorm,
@@ -37,6 +47,21 @@ pub fn prepare(v: &[f32], dim: usize, metric: Metric) -> Result<Vec<f32>, Vector
     }
     if let Some(index) = v.iter().position(|x| !x.is_finite()) {
         return Err(VectorError::NotFinite { index });
+    }
+    if metric.is_binary()
+        && let Some(index) = v.iter().position(|x| *x != 0.0 && *x != 1.0)
+    {
+        return Err(VectorError::NotBinary {
+            index,
+            value: v[index],
+        });
+    }
+    if metric.is_binary() {
+        // -0.0 is stored as 0.0, so the packed and the f32 forms agree bit for bit.
+        return Ok(v
+            .iter()
+            .map(|x| if *x == 0.0 { 0.0 } else { 1.0 })
+            .collect());
     }
     if !metric.normalizes() {
         return Ok(v.to_vec());
@@ -83,6 +108,14 @@ mod tests {
         );
         let v = prepare(&[3.0, 4.0], 2, Metric::Cosine).unwrap_or_default();
         assert!((v[0] - 0.6).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6);
+        assert_eq!(
+            prepare(&[1.0, 0.5], 2, Metric::Hamming),
+            Err(VectorError::NotBinary {
+                index: 1,
+                value: 0.5
+            })
+        );
+        assert!(prepare(&[1.0, 0.0, -0.0], 3, Metric::Jaccard).is_ok());
         // Overflowing squares must not turn a finite vector into a zero or NaN norm.
         assert!(prepare(&[f32::MAX, f32::MAX], 2, Metric::Cosine).is_ok());
     }

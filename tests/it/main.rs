@@ -3,6 +3,7 @@
 
 mod api_basics;
 mod bad_input;
+mod binary_vectors;
 mod crash;
 mod engine_faults;
 mod openapi_snapshot;

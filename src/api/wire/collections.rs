@@ -24,6 +24,12 @@ pub enum Distance {
     Canberra,
     /// Bray-Curtis dissimilarity (lower is closer; Plait extension).
     BrayCurtis,
+    /// Hamming distance between binary vectors: every component must be 0 or 1; stored
+    /// bit-packed (lower is closer; Plait extension).
+    Hamming,
+    /// Jaccard distance `1 - |a∧b| / |a∨b|` between binary vectors: every component must be 0 or
+    /// 1; stored bit-packed (lower is closer; Plait extension).
+    Jaccard,
 }
 
 impl From<Distance> for Metric {
@@ -36,6 +42,8 @@ impl From<Distance> for Metric {
             Distance::Chebyshev => Self::Chebyshev,
             Distance::Canberra => Self::Canberra,
             Distance::BrayCurtis => Self::BrayCurtis,
+            Distance::Hamming => Self::Hamming,
+            Distance::Jaccard => Self::Jaccard,
         }
     }
 }
@@ -50,6 +58,8 @@ impl From<Metric> for Distance {
             Metric::Chebyshev => Self::Chebyshev,
             Metric::Canberra => Self::Canberra,
             Metric::BrayCurtis => Self::BrayCurtis,
+            Metric::Hamming => Self::Hamming,
+            Metric::Jaccard => Self::Jaccard,
         }
     }
 }

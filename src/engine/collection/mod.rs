@@ -27,7 +27,7 @@ use writer::{Command, QueuedWrite};
 use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
-use crate::vector::{self, prepare};
+use crate::vector::prepare;
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
@@ -43,7 +43,7 @@ pub struct SearchRequest {
     pub limit: usize,
     /// How many best hits to skip first.
     pub offset: usize,
-    /// Only hits at least this good (see [`vector::Metric::passes_threshold`]).
+    /// Only hits at least this good (see [`crate::vector::Metric::passes_threshold`]).
     pub score_threshold: Option<f32>,
     /// What to return with each hit.
     pub projection: Projection,
@@ -257,14 +257,7 @@ impl Collection {
         let k = req.limit + req.offset;
         let exact = req.exact || store.len() <= self.config.hnsw.full_scan_threshold;
         let hits = if exact {
-            vector::top_k(
-                store.vectors(),
-                store.live_slots(),
-                &query,
-                self.config.metric,
-                k,
-                req.score_threshold,
-            )
+            store.search_exact(&query, k, req.score_threshold)
         } else {
             let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
             let live = |slot: u32| store.id_at(slot).is_some();

@@ -12,7 +12,9 @@ use std::ops::Bound;
 use crate::columns::Payload;
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
-use crate::vector::{DenseVectors, FullPrecision, Metric, ScoredSlot};
+use crate::vector::{
+    BinarySpace, BinaryVectors, DenseVectors, FullPrecision, Metric, ScoredSlot, Space, top_k_in,
+};
 
 /// Threads used to insert a batch into the HNSW graph: every core.
 fn index_threads() -> usize {
@@ -28,6 +30,8 @@ pub struct PointStore {
     by_id: BTreeMap<PointId, u32>,
     free: Vec<u32>,
     metric: Metric,
+    /// The bit-packed form of every slot's vector, for binary metrics (what searches read).
+    binary: Option<BinaryVectors>,
     index: Hnsw,
 }
 
@@ -35,12 +39,16 @@ impl PointStore {
     /// An empty store over the (empty) vector arena `vectors`, indexed for `metric`.
     #[must_use]
     pub fn new(vectors: DenseVectors, metric: Metric, hnsw: HnswConfig) -> Self {
+        let binary = metric
+            .is_binary()
+            .then(|| BinaryVectors::new(vectors.dim()));
         Self {
             vectors,
             slot_ids: Vec::new(),
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
             free: Vec::new(),
+            binary,
             metric,
             index: Hnsw::new(hnsw),
         }
@@ -69,6 +77,9 @@ impl PointStore {
         store.vectors.reserve(slots.len())?;
         for (id, vector, payload) in slots {
             let slot = store.vectors.push(&vector)?;
+            if let Some(binary) = &mut store.binary {
+                binary.set(slot, &vector);
+            }
             store.slot_ids.push(id);
             store.payloads.push(payload);
             match id {
@@ -91,8 +102,54 @@ impl PointStore {
         self.index = Hnsw::new(hnsw);
         let slots: Vec<u32> =
             (0..u32::try_from(self.vectors.slots()).unwrap_or(u32::MAX)).collect();
-        let space = FullPrecision::new(&self.vectors, self.metric);
-        self.index.insert_many(&space, &slots, index_threads());
+        self.insert_into_index(&slots);
+    }
+
+    /// Inserts `slots` into the graph, measuring in the space searches use.
+    fn insert_into_index(&mut self, slots: &[u32]) {
+        let threads = index_threads();
+        match self
+            .binary
+            .as_ref()
+            .and_then(|b| BinarySpace::new(b, self.metric))
+        {
+            Some(space) => self.index.insert_many(&space, slots, threads),
+            None => {
+                let space = FullPrecision::new(&self.vectors, self.metric);
+                self.index.insert_many(&space, slots, threads);
+            }
+        }
+    }
+
+    /// The `k` best live slots by brute force, best first; slots whose score fails `threshold`
+    /// are skipped (`query` prepared for the metric).
+    #[must_use]
+    pub fn search_exact(&self, query: &[f32], k: usize, threshold: Option<f32>) -> Vec<ScoredSlot> {
+        match self
+            .binary
+            .as_ref()
+            .and_then(|b| BinarySpace::new(b, self.metric))
+        {
+            Some(space) => top_k_in(
+                &space,
+                self.live_slots(),
+                &space.query(query),
+                self.metric,
+                k,
+                threshold,
+            ),
+            None => {
+                let space = FullPrecision::new(&self.vectors, self.metric);
+                top_k_in(
+                    &space,
+                    self.live_slots(),
+                    &space.query(query),
+                    self.metric,
+                    k,
+                    threshold,
+                )
+            }
+        }
     }
 
     /// The `k` nearest slots accepted by `allow` through the graph, best first, with their scores
@@ -105,9 +162,18 @@ impl PointStore {
         ef: usize,
         allow: &dyn Fn(u32) -> bool,
     ) -> Vec<ScoredSlot> {
-        let space = FullPrecision::new(&self.vectors, self.metric);
-        self.index
-            .search(&space, &query.to_vec(), k, ef, allow)
+        let found = match self
+            .binary
+            .as_ref()
+            .and_then(|b| BinarySpace::new(b, self.metric))
+        {
+            Some(space) => self.index.search(&space, &space.query(query), k, ef, allow),
+            None => {
+                let space = FullPrecision::new(&self.vectors, self.metric);
+                self.index.search(&space, &space.query(query), k, ef, allow)
+            }
+        };
+        found
             .into_iter()
             .map(|n| ScoredSlot {
                 slot: n.slot,
@@ -159,8 +225,7 @@ impl PointStore {
                 }
             }
         }
-        let space = FullPrecision::new(&self.vectors, self.metric);
-        self.index.insert_many(&space, &slots, index_threads());
+        self.insert_into_index(&slots);
         failed.map_or(Ok(()), Err)
     }
 
@@ -194,6 +259,15 @@ impl PointStore {
     /// Stores a point without indexing it and returns its slot ([`PointStore::upsert_many`]
     /// indexes).
     fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) -> io::Result<u32> {
+        let slot = self.store_vector(id, vector, payload)?;
+        if let Some(binary) = &mut self.binary {
+            binary.set(slot, vector);
+        }
+        Ok(slot)
+    }
+
+    /// Puts the point in its slot (its own, a free one, or a new one) and returns the slot.
+    fn store_vector(&mut self, id: PointId, vector: &[f32], payload: Payload) -> io::Result<u32> {
         if let Some(&slot) = self.by_id.get(&id) {
             self.vectors.set(slot, vector);
             self.payloads[slot as usize] = payload;
@@ -274,6 +348,7 @@ impl PointStore {
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         self.index.heap_bytes()
+            + self.binary.as_ref().map_or(0, BinaryVectors::heap_bytes)
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
     }

@@ -1,7 +1,7 @@
 //! Distance kernels over `f32` slices (and bit-packed binary vectors).
 //!
 //! One file per instruction set: [`scalar`] (always compiled; the reference), `x86_avx2`
-//! (AVX2 + FMA) and `x86_avx512` (AVX-512F). The fastest set this CPU supports is chosen once, on
+//! (AVX2 + FMA), `x86_avx512` (AVX-512F) and `x86_popcnt` (POPCNT, for bit-packed binary vectors). The fastest set this CPU supports is chosen once, on
 //! first use, and can be pinned with `PLAIT_KERNELS=scalar|avx2|avx512` (for comparisons). The safe
 //! functions here cut both inputs to the shorter length once, so a kernel never reads out of
 //! bounds; callers validate dimensions before that matters.
@@ -14,11 +14,16 @@ pub mod scalar;
 mod x86_avx2;
 #[cfg(target_arch = "x86_64")]
 mod x86_avx512;
+#[cfg(target_arch = "x86_64")]
+mod x86_popcnt;
 
 use std::sync::LazyLock;
 
 /// A kernel: two slices of equal length to a number.
 pub type Kernel = unsafe fn(&[f32], &[f32]) -> f32;
+
+/// A kernel over bit-packed binary vectors (64 components per word).
+pub type BinaryKernel = unsafe fn(&[u64], &[u64]) -> f32;
 
 /// One instruction set's kernels.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +38,10 @@ pub struct KernelSet {
     pub l1: Kernel,
     /// Cosine similarity of unnormalised vectors (0 when either is zero).
     pub cosine: Kernel,
+    /// Hamming distance of bit-packed vectors.
+    pub hamming: BinaryKernel,
+    /// Jaccard distance of bit-packed vectors.
+    pub jaccard: BinaryKernel,
 }
 
 /// The scalar set, wrapped to the kernel signature.
@@ -56,6 +65,19 @@ unsafe fn scalar_cosine(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// See [`scalar_dot`].
+unsafe fn scalar_hamming(a: &[u64], b: &[u64]) -> f32 {
+    scalar::hamming(a, b) as f32
+}
+/// See [`scalar_dot`].
+unsafe fn scalar_jaccard(a: &[u64], b: &[u64]) -> f32 {
+    scalar::jaccard(a, b)
+}
+/// See [`scalar_dot`].
+unsafe fn scalar_jaccard_dense(a: &[f32], b: &[f32]) -> f32 {
+    scalar::jaccard_dense(a, b)
+}
+
+/// See [`scalar_dot`].
 unsafe fn scalar_chebyshev(a: &[f32], b: &[f32]) -> f32 {
     scalar::chebyshev(a, b)
 }
@@ -74,6 +96,8 @@ pub(crate) const SCALAR_ONLY_CHEBYSHEV: Kernel = scalar_chebyshev;
 pub(crate) const SCALAR_ONLY_CANBERRA: Kernel = scalar_canberra;
 /// See [`SCALAR_ONLY_CHEBYSHEV`].
 pub(crate) const SCALAR_ONLY_BRAY_CURTIS: Kernel = scalar_bray_curtis;
+/// See [`SCALAR_ONLY_CHEBYSHEV`] (Jaccard on 0/1 vectors stored as `f32`).
+pub(crate) const SCALAR_ONLY_JACCARD_DENSE: Kernel = scalar_jaccard_dense;
 
 const SCALAR: KernelSet = KernelSet {
     name: "scalar",
@@ -81,6 +105,8 @@ const SCALAR: KernelSet = KernelSet {
     l2_squared: scalar_l2,
     l1: scalar_l1,
     cosine: scalar_cosine,
+    hamming: scalar_hamming,
+    jaccard: scalar_jaccard,
 };
 
 /// Every kernel set this CPU can run, scalar first.
@@ -89,6 +115,13 @@ pub fn available() -> Vec<KernelSet> {
     let mut sets = vec![SCALAR];
     #[cfg(target_arch = "x86_64")]
     {
+        // Every AVX2 CPU has POPCNT, but it is detected on its own all the same.
+        let (hamming, jaccard): (BinaryKernel, BinaryKernel) = if is_x86_feature_detected!("popcnt")
+        {
+            (x86_popcnt::hamming, x86_popcnt::jaccard)
+        } else {
+            (scalar_hamming, scalar_jaccard)
+        };
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
             sets.push(KernelSet {
                 name: "avx2",
@@ -96,6 +129,8 @@ pub fn available() -> Vec<KernelSet> {
                 l2_squared: x86_avx2::l2_squared,
                 l1: x86_avx2::l1,
                 cosine: x86_avx2::cosine,
+                hamming,
+                jaccard,
             });
         }
         if is_x86_feature_detected!("avx512f") {
@@ -105,6 +140,8 @@ pub fn available() -> Vec<KernelSet> {
                 l2_squared: x86_avx512::l2_squared,
                 l1: x86_avx512::l1,
                 cosine: x86_avx512::cosine,
+                hamming,
+                jaccard,
             });
         }
     }
@@ -151,6 +188,30 @@ impl KeyFn {
     pub fn key(&self, a: &[f32], b: &[f32]) -> f32 {
         let v = run(self.kernel, a, b);
         if self.negate { -v } else { v }
+    }
+}
+
+/// [`KeyFn`] for bit-packed binary vectors (both distances: lower is closer).
+#[derive(Debug, Clone, Copy)]
+pub struct BinaryKeyFn {
+    kernel: BinaryKernel,
+}
+
+impl BinaryKeyFn {
+    /// A key from `kernel`.
+    #[must_use]
+    pub fn new(kernel: BinaryKernel) -> Self {
+        Self { kernel }
+    }
+
+    /// The key of `b` for `a`.
+    #[inline]
+    #[must_use]
+    pub fn key(&self, a: &[u64], b: &[u64]) -> f32 {
+        let n = a.len().min(b.len());
+        // SAFETY: `available` only offers kernels whose CPU features were detected, and both
+        // slices are cut to the same length here.
+        unsafe { (self.kernel)(&a[..n], &b[..n]) }
     }
 }
 
@@ -242,6 +303,46 @@ mod tests {
                 prop_assert!(close(d, rd, abs_dot), "{} dot {} vs {}", set.name, d, rd);
                 prop_assert!(close(l2, rl2, rl2), "{} l2 {} vs {}", set.name, l2, rl2);
                 prop_assert!(close(l1, rl1, rl1), "{} l1 {} vs {}", set.name, l1, rl1);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::Direct("tests/proptest-regressions/distance_binary.txt"),
+            )),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn every_binary_kernel_agrees_with_scalar_and_the_dense_formulas(
+            (a, b) in (1usize..=1100).prop_flat_map(|bits| (
+                proptest::collection::vec(proptest::bool::ANY, bits),
+                proptest::collection::vec(proptest::bool::ANY, bits),
+            ))
+        ) {
+            let pack = |v: &[bool]| {
+                let mut words = vec![0u64; v.len().div_ceil(64)];
+                for (i, bit) in v.iter().enumerate() {
+                    if *bit {
+                        words[i / 64] |= 1 << (i % 64);
+                    }
+                }
+                words
+            };
+            let dense = |v: &[bool]| v.iter().map(|b| f32::from(u8::from(*b))).collect::<Vec<f32>>();
+            let (pa, pb) = (pack(&a), pack(&b));
+            let (da, db) = (dense(&a), dense(&b));
+            let hamming = scalar::hamming(&pa, &pb) as f32;
+            prop_assert_eq!(hamming, scalar::l1(&da, &db));
+            prop_assert!((scalar::jaccard(&pa, &pb) - scalar::jaccard_dense(&da, &db)).abs() <= 1e-6);
+            for set in available() {
+                // SAFETY: `available` returned the set, so the CPU supports it; lengths are equal.
+                let (h, j) = unsafe { ((set.hamming)(&pa, &pb), (set.jaccard)(&pa, &pb)) };
+                prop_assert_eq!(h, hamming, "{} hamming", set.name);
+                prop_assert_eq!(j, scalar::jaccard(&pa, &pb), "{} jaccard", set.name);
             }
         }
     }

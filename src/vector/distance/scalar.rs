@@ -74,6 +74,22 @@ pub fn hamming(a: &[u64], b: &[u64]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
+/// Jaccard distance of two vectors of 0/1 components stored as `f32` (`1 - Σmin / Σmax`, which is
+/// the set formula for 0/1 values; 0 when both are empty).
+#[inline]
+pub fn jaccard_dense(a: &[f32], b: &[f32]) -> f32 {
+    let (mut inter, mut union) = (0.0f32, 0.0f32);
+    for (x, y) in a.iter().zip(b) {
+        inter += x.min(*y);
+        union += x.max(*y);
+    }
+    if union == 0.0 {
+        0.0
+    } else {
+        1.0 - inter / union
+    }
+}
+
 /// Jaccard distance between bit-packed binary vectors: `1 - |a & b| / |a | b|` (0 for two empty
 /// sets).
 #[inline]
