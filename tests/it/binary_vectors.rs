@@ -13,7 +13,7 @@ fn bits(seed: u64, dim: usize) -> Vec<f32> {
             x ^= x >> 7;
             x ^= x << 17;
             // About one component in three is set.
-            f32::from(u8::from(x % 3 == 0))
+            f32::from(u8::from(x.is_multiple_of(3)))
         })
         .collect()
 }
