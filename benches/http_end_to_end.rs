@@ -7,7 +7,10 @@
 //!   reference;
 //! - a restart: process start to `/readyz` 200 with every collection reopened from its checkpoint
 //!   and graph image, next to the time it took to load the largest one;
-//! - HNSW search latency over HTTP on the full dataset after the restart.
+//! - HNSW search latency over HTTP on the full dataset after the restart;
+//! - a 100,000-point collection (the dataset plus 35,000 perturbed copies of its rows) in a data
+//!   directory of its own: load time (HNSW built as points arrive), reopen time to `/readyz` 200,
+//!   and reopen time when the graph image is removed and must be rebuilt.
 //!
 //! `cargo bench --bench http_end_to_end` (set `PLAIT_DATASET` to use another fvecs directory).
 
@@ -318,6 +321,64 @@ fn main() -> BenchResult<()> {
         hnsw.p50_ms,
         hnsw.p99_ms,
         hnsw.mean_ms
+    );
+    stop(server)?;
+    reopen_100k(&base)
+}
+
+/// Loads 100,000 points into one collection, then times three reopenings: from the checkpoint
+/// and graph image, and with the graph image deleted (a full rebuild from the vectors).
+fn reopen_100k(base: &[Vec<f32>]) -> BenchResult<()> {
+    let n = 100_000;
+    let mut rows: Vec<Vec<f32>> = base.iter().take(n).cloned().collect();
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    while rows.len() < n {
+        let src = &base[rows.len() % base.len()];
+        let row = src
+            .iter()
+            .map(|x| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                x + ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.05
+            })
+            .collect();
+        rows.push(row);
+    }
+    let data = tempfile::tempdir()?;
+    let server = start(data.path())?;
+    create(&server.base, "big")?;
+    let started = Instant::now();
+    upload(&server.base, "big", &rows, n, 1000, 2)?;
+    let load = started.elapsed().as_secs_f64();
+    stop(server)?;
+    let mut reopen = Vec::new();
+    for rebuild in [false, false, true] {
+        if rebuild {
+            std::fs::remove_file(data.path().join("collections/big/graph.plait"))?;
+        }
+        let started = Instant::now();
+        let server = start(data.path())?;
+        wait_ready(&server.base)?;
+        reopen.push(started.elapsed().as_secs_f64());
+        stop(server)?;
+    }
+    println!(
+        "\n| one collection, {n} x {} points | seconds |\n|---|---|",
+        rows[0].len()
+    );
+    println!("| loading over HTTP (fsync, HNSW built as points arrive) | {load:.2} |");
+    println!(
+        "| reopen to /readyz 200 (checkpoint + graph image), run 1 | {:.2} |",
+        reopen[0]
+    );
+    println!(
+        "| reopen to /readyz 200 (checkpoint + graph image), run 2 | {:.2} |",
+        reopen[1]
+    );
+    println!(
+        "| reopen to /readyz 200 with graph.plait deleted (rebuild) | {:.2} |",
+        reopen[2]
     );
     Ok(())
 }
