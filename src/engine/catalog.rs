@@ -221,6 +221,12 @@ impl Engine {
                 reason: format!("must be between 1 and 4096, got {}", h.ef_construction),
             });
         }
+        if let Some(q) = &config.quantization {
+            q.validate().map_err(|reason| EngineError::InvalidSetting {
+                setting: "quantization_config",
+                reason,
+            })?;
+        }
         Ok(())
     }
 

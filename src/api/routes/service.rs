@@ -43,6 +43,7 @@ pub async fn root() -> Json<VersionInfo> {
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::COLLECTION_POINTS.reset();
+    metrics::COLLECTION_VECTOR_BYTES.reset();
     for (name, s) in state
         .engine
         .states()
@@ -53,6 +54,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             metrics::COLLECTION_POINTS
                 .with_label_values(&[name.as_str()])
                 .set(i64::try_from(c.len()).unwrap_or(i64::MAX));
+            let (f32_bytes, code_bytes) = c.vector_bytes();
+            for (form, bytes) in [("f32", f32_bytes), ("codes", code_bytes)] {
+                metrics::COLLECTION_VECTOR_BYTES
+                    .with_label_values(&[name.as_str(), form])
+                    .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+            }
         }
     }
     (

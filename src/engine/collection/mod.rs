@@ -7,6 +7,8 @@
 
 mod open;
 mod point_store;
+mod quant_image;
+mod quant_trigger;
 pub mod record_codec;
 mod snapshot;
 pub mod writer;
@@ -27,6 +29,7 @@ use writer::{Command, QueuedWrite};
 use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
+use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{self, prepare};
 
 /// Most points accepted in one upsert or delete request.
@@ -51,6 +54,8 @@ pub struct SearchRequest {
     pub ef: Option<usize>,
     /// Force exact (brute-force) search.
     pub exact: bool,
+    /// How to use quantized codes, when the collection has them.
+    pub quantization: QuantizedSearch,
 }
 
 /// A write waiting for its acknowledgement.
@@ -126,6 +131,13 @@ impl Collection {
         } else {
             0
         }
+    }
+
+    /// Bytes of vectors held: full precision, and quantized codes (0 before training).
+    #[must_use]
+    pub fn vector_bytes(&self) -> (usize, usize) {
+        let store = self.store.read();
+        (store.vectors().heap_bytes(), store.code_bytes())
     }
 
     /// Approximate memory held by the points.
@@ -221,7 +233,8 @@ impl Collection {
     }
 
     /// Top-k search: exact below the collection's `full_scan_threshold` or when asked, HNSW
-    /// otherwise.
+    /// otherwise; on a quantized collection the graph is walked on the codes (unless the request
+    /// says `ignore`) and the candidates re-scored on `f32` vectors (unless `rescore` is off).
     ///
     /// # Errors
     /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
@@ -249,7 +262,12 @@ impl Collection {
         } else {
             let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
             let live = |slot: u32| store.id_at(slot).is_some();
-            let mut hits = store.search_index(&query, k, ef, &live);
+            let quantized = if req.quantization.ignore {
+                None
+            } else {
+                store.search_quantized(&query, k, ef, &live, req.quantization)
+            };
+            let mut hits = quantized.unwrap_or_else(|| store.search_index(&query, k, ef, &live));
             if let Some(t) = req.score_threshold {
                 hits.retain(|h| self.config.metric.passes_threshold(h.score, t));
             }

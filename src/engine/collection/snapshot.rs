@@ -5,7 +5,8 @@
 //! their stale vector, because the graph still routes through them) and `graph.plait` (the HNSW
 //! graph, see `vector::hnsw::persist`). Slots keep their numbers across a restart, so the graph's
 //! node ids stay valid. A missing, damaged or mismatched graph image is not fatal: the graph is
-//! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`.
+//! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`. A quantized
+//! collection writes a third image, `quant.plait` (see `quant_image`), under the same rules.
 //!
 //! ```text
 //! checkpoint body := u32 LE dimension, u64 LE slot count, per slot:
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::PointStore;
+use super::quant_image;
 use super::record_codec::{Cursor, put_point};
 use crate::columns::Payload;
 use crate::engine::EngineError;
@@ -87,7 +89,8 @@ pub fn write(
     let mut g = CheckpointWriter::create(fs, &graph_path(collection_dir), GRAPH_MAGIC, seq)
         .map_err(wrap)?;
     g.write(&store.index().encode()).map_err(wrap)?;
-    g.finish().map_err(wrap)
+    g.finish().map_err(wrap)?;
+    quant_image::write(fs, name, collection_dir, store, seq)
 }
 
 /// Loads the checkpoint of a collection: the store (with its graph) and the WAL sequence it covers,
@@ -104,7 +107,11 @@ pub fn read(
     let dim = config.dimension;
     // Temporary files are what a crash during a checkpoint leaves; the previous images (or none)
     // are still the valid ones.
-    for path in [checkpoint_path(collection_dir), graph_path(collection_dir)] {
+    for path in [
+        checkpoint_path(collection_dir),
+        graph_path(collection_dir),
+        quant_image::quant_path(collection_dir),
+    ] {
         let mut tmp = path.into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -172,6 +179,7 @@ pub fn read(
             );
         }
     }
+    quant_image::install(fs, name, collection_dir, config, seq, &mut store);
     Ok((store, seq))
 }
 
