@@ -42,7 +42,7 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
     /// Build an HNSW index over an fvecs file and measure recall@k, QPS and latency per ef.
-    Ann(AnnArgs),
+    Ann(Box<AnnArgs>),
 }
 
 /// Arguments of `plait bench ann`.
@@ -243,7 +243,7 @@ fn main() -> anyhow::Result<()> {
             print!("{}", api::openapi::document_json());
             Ok(())
         }
-        Command::Bench(BenchCommand::Ann(args)) => bench_ann(args),
+        Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
     }
 }
