@@ -273,3 +273,55 @@ pub fn read_settings(
             .map_err(bad)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::fs::RealFs;
+
+    fn config(quantization: Option<QuantizationConfig>) -> CollectionConfig {
+        CollectionConfig {
+            dimension: 8,
+            metric: Metric::Dot,
+            durability: Durability::Fsync,
+            hnsw: HnswParams::default(),
+            quantization,
+        }
+    }
+
+    #[test]
+    fn quantization_settings_round_trip_and_are_optional() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let fs = RealFs;
+        for q in [
+            None,
+            Some(QuantizationConfig {
+                method: QuantizationMethod::Scalar { quantile: 0.95 },
+                always_ram: true,
+            }),
+            Some(QuantizationConfig {
+                method: QuantizationMethod::Product {
+                    compression: Compression::X32,
+                },
+                always_ram: false,
+            }),
+        ] {
+            write_settings(&fs, dir.path(), &config(q))?;
+            assert_eq!(read_settings(&fs, dir.path())?, config(q));
+        }
+        // A file written before quantization existed has no `quantization` field.
+        let old = r#"{"format": "plait-collection", "version": 1, "dimension": 8, "metric": "dot",
+            "durability": "fsync", "hnsw_m": 16, "hnsw_ef_construction": 100,
+            "hnsw_full_scan_threshold": 10000}"#;
+        std::fs::write(settings_path(dir.path()), old)?;
+        assert_eq!(read_settings(&fs, dir.path())?, config(None));
+        let bad = old.replace(
+            "10000}",
+            r#"10000, "quantization": {"method": "scalar", "quantile": 7.0}}"#,
+        );
+        std::fs::write(settings_path(dir.path()), bad)?;
+        assert!(read_settings(&fs, dir.path()).is_err());
+        Ok(())
+    }
+}
