@@ -2,13 +2,16 @@
 //! codes, in one pass over the codes.
 //!
 //! Same contract as the `f32` kernels in [`crate::vector::distance`]: [`scalar`] is the reference
-//! and always compiled, `x86_avx2` (AVX2 + FMA) is used when the CPU has it, the choice is made
-//! once and honours `PLAIT_KERNELS=scalar` (any other value picks the fastest set here), and a
-//! property test compares every set with scalar. The safe wrappers cut all inputs to one length.
+//! and always compiled, `x86_avx2` (AVX2 + FMA) and `x86_avx512` (AVX-512F) are used when the CPU
+//! has them, the choice is made once and honours `PLAIT_KERNELS` (`scalar`, `avx2` or `avx512`
+//! pin a set when available; otherwise the fastest), and a property test compares every set with
+//! scalar. The safe wrappers cut all inputs to one length.
 
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86_avx2;
+#[cfg(target_arch = "x86_64")]
+mod x86_avx512;
 
 use std::sync::LazyLock;
 
@@ -20,7 +23,7 @@ pub type L2Kernel = unsafe fn(&[f32], &[f32], &[u8]) -> f32;
 /// One instruction set's SQ8 kernels.
 #[derive(Debug, Clone, Copy)]
 pub struct U8KernelSet {
-    /// `scalar` or `avx2`.
+    /// `scalar`, `avx2` or `avx512`.
     pub name: &'static str,
     /// Weighted sum of codes.
     pub dot: DotKernel,
@@ -56,17 +59,26 @@ pub fn available() -> Vec<U8KernelSet> {
             l2: x86_avx2::l2_u8,
         });
     }
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f") {
+        sets.push(U8KernelSet {
+            name: "avx512",
+            dot: x86_avx512::dot_u8,
+            l2: x86_avx512::l2_u8,
+        });
+    }
     sets
 }
 
 static SELECTED: LazyLock<U8KernelSet> = LazyLock::new(|| {
     let sets = available();
-    let scalar_only = std::env::var("PLAIT_KERNELS").is_ok_and(|v| v == "scalar");
-    let chosen = if scalar_only {
-        SCALAR
-    } else {
-        sets.last().copied().unwrap_or(SCALAR)
-    };
+    let wanted = std::env::var("PLAIT_KERNELS").ok();
+    let chosen = wanted
+        .as_deref()
+        .and_then(|w| sets.iter().find(|s| s.name == w))
+        .or_else(|| sets.last())
+        .copied()
+        .unwrap_or(SCALAR);
     tracing::info!(kernels = chosen.name, "SQ8 kernels selected");
     chosen
 });
