@@ -2,6 +2,12 @@
 //! the shared-dataset subset (or the random fallback), code memory in `/metrics`, reopening
 //! without retraining (and retraining when the image is damaged), WAL replay encoding replayed
 //! upserts, and bad settings rejected.
+//!
+//! Recall bounds, from the runs of this test when it was written (4000 points, 50 queries,
+//! `hnsw_ef` 64, printed with `--nocapture`): on the shared dataset SQ8 at oversampling 2 gave
+//! 1.000 (0.970 at oversampling 1) and PQ x16 at oversampling 4 gave 0.998 (0.886 at 1); on the
+//! random 24-dimensional fallback 0.994 and 0.958 (PQ 0.652 at oversampling 1). The asserted
+//! bounds are 0.95 (SQ8, the requirement) and 0.85 (PQ x16 at oversampling 4).
 
 use serde_json::{Value, json};
 
