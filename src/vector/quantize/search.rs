@@ -96,7 +96,90 @@ pub fn search(
 
 #[cfg(test)]
 mod tests {
-    use super::QuantizedSearch;
+    use super::{QuantizedSearch, search};
+    use crate::vector::hnsw::{Hnsw, HnswConfig};
+    use crate::vector::quantize::{Compression, QuantizationConfig, QuantizationMethod, train};
+    use crate::vector::{DenseVectors, FullPrecision, Metric, top_k};
+
+    /// Recall@10 of searches on codes (re-scored) against exact search, per metric and quantizer:
+    /// the conformance check of the whole path below the engine.
+    #[test]
+    fn rescored_code_search_agrees_with_exact_search() {
+        let (dim, n) = (32, 1500);
+        let mut state = 77u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5
+        };
+        let rows: Vec<Vec<f32>> = (0..n + 20)
+            .map(|_| (0..dim).map(|_| next()).collect())
+            .collect();
+        for metric in [Metric::Dot, Metric::Euclid, Metric::Manhattan] {
+            let mut vectors = DenseVectors::new(dim);
+            for r in &rows[..n] {
+                vectors.push(r);
+            }
+            let slots: Vec<u32> = (0..n as u32).collect();
+            let mut index = Hnsw::new(HnswConfig {
+                m: 16,
+                ef_construction: 100,
+            });
+            index.insert_many(&FullPrecision::new(&vectors, metric), &slots, 2);
+            for (method, oversampling, bound) in [
+                (QuantizationMethod::Scalar { quantile: 0.99 }, 2.0, 0.95),
+                (
+                    QuantizationMethod::Product {
+                        compression: Compression::X8,
+                    },
+                    4.0,
+                    0.8,
+                ),
+            ] {
+                let config = QuantizationConfig {
+                    method,
+                    always_ram: true,
+                };
+                let q = train(&config, metric, &vectors, &slots, 2);
+                let params = QuantizedSearch {
+                    oversampling,
+                    ..QuantizedSearch::default()
+                };
+                let (mut hits, mut total) = (0, 0);
+                for query in &rows[n..] {
+                    let exact: Vec<u32> =
+                        top_k(&vectors, slots.iter().copied(), query, metric, 10, None)
+                            .into_iter()
+                            .map(|h| h.slot)
+                            .collect();
+                    let found = search(
+                        &q,
+                        &index,
+                        &vectors,
+                        metric,
+                        query,
+                        10,
+                        64,
+                        &|_| true,
+                        params,
+                    );
+                    for (a, b) in found.iter().zip(found.iter().skip(1)) {
+                        let ordered = if metric.higher_is_better() {
+                            a.score >= b.score
+                        } else {
+                            a.score <= b.score
+                        };
+                        assert!(ordered, "{metric:?}: results out of order");
+                    }
+                    hits += found.iter().filter(|h| exact.contains(&h.slot)).count();
+                    total += exact.len();
+                }
+                let recall = hits as f64 / total as f64;
+                assert!(recall >= bound, "{metric:?} {method:?}: recall@10 {recall}");
+            }
+        }
+    }
 
     #[test]
     fn candidates_round_up_and_stay_bounded() {
