@@ -42,7 +42,7 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
     /// Build an HNSW index over an fvecs file and measure recall@k, QPS and latency per ef.
-    Ann(AnnArgs),
+    Ann(Box<AnnArgs>),
 }
 
 /// Arguments of `plait bench ann`.
@@ -78,17 +78,55 @@ struct AnnArgs {
     /// Build threads [default: all cores].
     #[arg(long)]
     build_threads: Option<usize>,
-    /// sq8 or pq (not implemented yet: the command fails clearly).
+    /// Search on quantized codes: sq8, or pq (with --pq-compression).
     #[arg(long)]
     quantization: Option<String>,
+    /// SQ8 quantile (0.5..=1).
+    #[arg(long, default_value_t = 0.99)]
+    quantile: f32,
+    /// PQ compression: x4, x8, x16, x32 or x64.
+    #[arg(long, default_value = "x16")]
+    pq_compression: String,
+    /// Candidates per requested hit before re-scoring (at least 1).
+    #[arg(long, default_value_t = 1.0)]
+    oversampling: f32,
+    /// Return the best candidates by their quantized keys, without re-scoring on f32 vectors.
+    #[arg(long)]
+    no_rescore: bool,
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
 }
 
 fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
-    if let Some(q) = &args.quantization {
-        bail!("quantization {q:?} is not implemented yet; run without --quantization");
+    use plait::vector::quantize::{Compression, QuantizationConfig, QuantizationMethod};
+    let method = match args.quantization.as_deref() {
+        None => None,
+        Some("sq8") => Some(QuantizationMethod::Scalar {
+            quantile: args.quantile,
+        }),
+        Some("pq") => Some(QuantizationMethod::Product {
+            compression: Compression::parse(&args.pq_compression).with_context(|| {
+                format!(
+                    "unknown --pq-compression {:?}; use x4, x8, x16, x32 or x64",
+                    args.pq_compression
+                )
+            })?,
+        }),
+        Some(other) => bail!("unknown --quantization {other:?}; use sq8 or pq"),
+    };
+    let quantization = method.map(|method| QuantizationConfig {
+        method,
+        always_ram: true,
+    });
+    if let Some(q) = &quantization {
+        q.validate().map_err(anyhow::Error::msg)?;
+    }
+    if !(args.oversampling.is_finite() && args.oversampling >= 1.0) {
+        bail!(
+            "--oversampling must be a number of at least 1, got {}",
+            args.oversampling
+        );
     }
     let metric = match args.metric.as_str() {
         "cosine" => plait::vector::Metric::Cosine,
@@ -116,6 +154,12 @@ fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
         ef: args.ef,
         threads: args.threads,
         build_threads: args.build_threads.unwrap_or(cores),
+        quantization,
+        quantized_search: plait::vector::quantize::QuantizedSearch {
+            ignore: false,
+            rescore: !args.no_rescore,
+            oversampling: args.oversampling,
+        },
     };
     let json = args.json;
     let mut out = std::io::stdout().lock();
@@ -201,7 +245,7 @@ fn main() -> anyhow::Result<()> {
             print!("{}", api::openapi::document_json());
             Ok(())
         }
-        Command::Bench(BenchCommand::Ann(args)) => bench_ann(args),
+        Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
     }
 }

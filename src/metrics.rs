@@ -98,6 +98,28 @@ pub static VECTOR_RESIDENT_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+/// Bytes of vectors held per collection, by form: `f32` (full precision) and `codes` (quantized).
+pub static COLLECTION_VECTOR_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_collection_vector_bytes",
+                "Bytes of vectors held per collection, by form: f32 (full precision, in the mapped vector file) and codes (quantized, in memory).",
+            ),
+            &["collection", "form"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Quantizers trained (each encodes every slot of its collection).
+pub static QUANTIZER_TRAININGS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_quantizer_trainings_total",
+        "Quantizers trained (each encodes every slot of its collection).",
+    )
+});
+
 /// Collections, by state (ready, recovering, failed).
 pub static COLLECTIONS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -210,6 +232,8 @@ pub fn init() {
     LazyLock::force(&COLLECTIONS);
     LazyLock::force(&VECTOR_MAPPED_BYTES);
     LazyLock::force(&VECTOR_RESIDENT_BYTES);
+    LazyLock::force(&COLLECTION_VECTOR_BYTES);
+    LazyLock::force(&QUANTIZER_TRAININGS);
     LazyLock::force(&WAL_BYTES);
     LazyLock::force(&WAL_FSYNC_SECONDS);
     LazyLock::force(&WAL_POISONED);

@@ -1,6 +1,11 @@
 //! `plait bench ann`: build an HNSW index in-process over an fvecs base file, query it at several
 //! `ef` values, and report recall@k against the ground truth, QPS and latency percentiles, then
 //! build time, index bytes and resident memory. One JSON object per line with `--json`.
+//!
+//! With a quantization, the graph is still built on `f32` vectors (as a collection builds it);
+//! then the quantizer is trained on a sample and every vector encoded, and each query walks the
+//! graph on the codes, collecting `ceil(k · oversampling)` candidates that are re-scored on the
+//! `f32` vectors (unless re-scoring is off) — the same search a quantized collection runs.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,6 +15,7 @@ use serde::Serialize;
 
 use super::fvecs::{VecsError, read_fvecs, read_ivecs};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
+use crate::vector::quantize::{self, QuantizationConfig, Quantized, QuantizedSearch};
 use crate::vector::{DenseVectors, FullPrecision, Metric, Space, prepare};
 
 /// What to run.
@@ -35,6 +41,10 @@ pub struct AnnBenchConfig {
     pub threads: usize,
     /// Build threads.
     pub build_threads: usize,
+    /// Search on codes of this quantizer (`None`: `f32` only).
+    pub quantization: Option<QuantizationConfig>,
+    /// Oversampling and re-scoring of quantized searches.
+    pub quantized_search: QuantizedSearch,
 }
 
 /// Why the benchmark could not run.
@@ -81,6 +91,18 @@ pub struct BuildResult {
     pub build_threads: usize,
     /// Distance kernels in use.
     pub kernels: &'static str,
+    /// `none`, `sq8` or `pq-x4` .. `pq-x64`.
+    pub quantization: String,
+    /// Oversampling of quantized searches (1 without quantization).
+    pub oversampling: f32,
+    /// Whether quantized candidates are re-scored on `f32` vectors.
+    pub rescore: bool,
+    /// Seconds to train the quantizer and encode every vector (0 without quantization).
+    pub train_seconds: f64,
+    /// Bytes of the vectors the search walks the graph on: the codes when quantized, else `f32`.
+    pub vector_bytes: u64,
+    /// Bytes of the full-precision vectors.
+    pub f32_vector_bytes: u64,
 }
 
 /// Resident set size of this process, from `/proc/self/status` (0 where unavailable).
@@ -153,6 +175,12 @@ pub fn run(
     let started = Instant::now();
     index.insert_many(&space, &nodes, config.build_threads);
     let build_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let quantized: Option<Quantized> = config
+        .quantization
+        .as_ref()
+        .map(|q| quantize::train(q, config.metric, &vectors, &nodes, config.build_threads));
+    let train_seconds = started.elapsed().as_secs_f64();
 
     let n_queries = query_vectors.slots();
     for &ef in &config.ef {
@@ -171,10 +199,30 @@ pub fn run(
                                 return out;
                             }
                             let t = Instant::now();
-                            let query = space.query(query_vectors.get(q as u32));
-                            let hits = index.search(&space, &query, config.k, ef, &|_| true);
+                            let raw = query_vectors.get(q as u32);
+                            let slots: Vec<u32> = match &quantized {
+                                Some(qz) => quantize::search(
+                                    qz,
+                                    &index,
+                                    &vectors,
+                                    config.metric,
+                                    raw,
+                                    config.k,
+                                    ef,
+                                    &|_| true,
+                                    config.quantized_search,
+                                )
+                                .into_iter()
+                                .map(|h| h.slot)
+                                .collect(),
+                                None => index
+                                    .search(&space, &space.query(raw), config.k, ef, &|_| true)
+                                    .into_iter()
+                                    .map(|h| h.slot)
+                                    .collect(),
+                            };
                             let us = t.elapsed().as_secs_f64() * 1e6;
-                            out.push((q, us, hits.into_iter().map(|h| h.slot).collect()));
+                            out.push((q, us, slots));
                         }
                     })
                 })
@@ -203,6 +251,10 @@ pub fn run(
             p99_us: percentile(&latencies, 0.99),
         });
     }
+    let f32_vector_bytes = vectors.bytes() as u64;
+    let vector_bytes = quantized
+        .as_ref()
+        .map_or(f32_vector_bytes, |q| q.code_bytes() as u64);
     emit(&BuildResult {
         build_seconds,
         index_bytes: (vectors.bytes() + index.heap_bytes()) as u64,
@@ -210,8 +262,31 @@ pub fn run(
         points: vectors.slots(),
         build_threads: config.build_threads,
         kernels: crate::vector::distance::selected().name,
+        quantization: config
+            .quantization
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), quantization_name),
+        oversampling: if quantized.is_some() {
+            config.quantized_search.oversampling
+        } else {
+            1.0
+        },
+        rescore: quantized.is_some() && config.quantized_search.rescore,
+        train_seconds,
+        vector_bytes,
+        f32_vector_bytes,
     });
     Ok(())
+}
+
+/// `sq8` or `pq-x16` etc.
+fn quantization_name(q: &QuantizationConfig) -> String {
+    match q.method {
+        quantize::QuantizationMethod::Scalar { .. } => "sq8".into(),
+        quantize::QuantizationMethod::Product { compression } => {
+            format!("pq-{}", compression.name())
+        }
+    }
 }
 
 /// Result lines as serialisable values and as table rows.
@@ -242,13 +317,20 @@ pub mod erased {
         }
         fn text(&self) -> String {
             format!(
-                "build {:.2} s ({} points, {} threads, {} kernels)  index {:.1} MiB  rss {:.1} MiB",
+                "build {:.2} s ({} points, {} threads, {} kernels)  index {:.1} MiB  rss {:.1} MiB  \
+                 quantization {} (train {:.2} s, oversampling {}, rescore {})  vectors searched {:.1} MiB of f32 {:.1} MiB",
                 self.build_seconds,
                 self.points,
                 self.build_threads,
                 self.kernels,
                 self.index_bytes as f64 / 1048576.0,
-                self.rss_bytes as f64 / 1048576.0
+                self.rss_bytes as f64 / 1048576.0,
+                self.quantization,
+                self.train_seconds,
+                self.oversampling,
+                self.rescore,
+                self.vector_bytes as f64 / 1048576.0,
+                self.f32_vector_bytes as f64 / 1048576.0
             )
         }
     }

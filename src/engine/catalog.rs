@@ -221,6 +221,20 @@ impl Engine {
                 reason: format!("must be between 1 and 4096, got {}", h.ef_construction),
             });
         }
+        if let Some(q) = &config.quantization {
+            if config.metric.is_binary() {
+                return Err(EngineError::InvalidSetting {
+                    setting: "quantization_config",
+                    reason: "binary vectors (Hamming, Jaccard) are already bit-packed; \
+                             quantization applies to float metrics only"
+                        .into(),
+                });
+            }
+            q.validate().map_err(|reason| EngineError::InvalidSetting {
+                setting: "quantization_config",
+                reason,
+            })?;
+        }
         Ok(())
     }
 

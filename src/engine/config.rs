@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::storage::wal::Durability;
 use crate::vector::Metric;
+use crate::vector::quantize::QuantizationConfig;
 
 /// HNSW parameters, stored with each collection for the vector index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub struct CollectionConfig {
     pub durability: Durability,
     /// Vector index parameters.
     pub hnsw: HnswParams,
+    /// Compressed codes the graph is searched on (`None`: full precision only).
+    pub quantization: Option<QuantizationConfig>,
 }
 
 impl CollectionConfig {

@@ -15,6 +15,7 @@ use super::config::{CollectionConfig, HnswParams};
 use crate::storage::wal::Durability;
 use crate::storage::{FileSystem, atomic_write};
 use crate::vector::Metric;
+use crate::vector::quantize::{Compression, QuantizationConfig, QuantizationMethod};
 
 const MANIFEST_FORMAT: &str = "plait-manifest";
 const SETTINGS_FORMAT: &str = "plait-collection";
@@ -92,6 +93,59 @@ struct SettingsFile {
     hnsw_m: usize,
     hnsw_ef_construction: usize,
     hnsw_full_scan_threshold: usize,
+    /// Absent in files written before quantization existed, and for collections without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quantization: Option<QuantizationSettings>,
+}
+
+/// A collection's quantization setting as stored: `{"method": "scalar", "quantile": 0.99}` or
+/// `{"method": "product", "compression": "x16"}`, with `always_ram`.
+#[derive(Debug, Serialize, Deserialize)]
+struct QuantizationSettings {
+    method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quantile: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    compression: Option<String>,
+    #[serde(default)]
+    always_ram: bool,
+}
+
+impl QuantizationSettings {
+    fn from_config(q: &QuantizationConfig) -> Self {
+        let (method, quantile, compression) = match q.method {
+            QuantizationMethod::Scalar { quantile } => ("scalar", Some(quantile), None),
+            QuantizationMethod::Product { compression } => {
+                ("product", None, Some(compression.name().to_owned()))
+            }
+        };
+        Self {
+            method: method.into(),
+            quantile,
+            compression,
+            always_ram: q.always_ram,
+        }
+    }
+
+    fn to_config(&self) -> Result<QuantizationConfig, String> {
+        let method = match (
+            self.method.as_str(),
+            self.quantile,
+            self.compression.as_deref(),
+        ) {
+            ("scalar", Some(quantile), None) => QuantizationMethod::Scalar { quantile },
+            ("product", None, Some(c)) => QuantizationMethod::Product {
+                compression: Compression::parse(c).ok_or_else(|| format!("compression {c:?}"))?,
+            },
+            _ => return Err(format!("quantization {self:?}")),
+        };
+        let config = QuantizationConfig {
+            method,
+            always_ram: self.always_ram,
+        };
+        config.validate()?;
+        Ok(config)
+    }
 }
 
 /// The name a metric is stored under.
@@ -171,6 +225,10 @@ pub fn write_settings(
         hnsw_m: config.hnsw.m,
         hnsw_ef_construction: config.hnsw.ef_construction,
         hnsw_full_scan_threshold: config.hnsw.full_scan_threshold,
+        quantization: config
+            .quantization
+            .as_ref()
+            .map(QuantizationSettings::from_config),
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| EngineError::Manifest {
         path: path.clone(),
@@ -211,5 +269,63 @@ pub fn read_settings(
             ef_construction: file.hnsw_ef_construction,
             full_scan_threshold: file.hnsw_full_scan_threshold,
         },
+        quantization: file
+            .quantization
+            .as_ref()
+            .map(QuantizationSettings::to_config)
+            .transpose()
+            .map_err(bad)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::fs::RealFs;
+
+    fn config(quantization: Option<QuantizationConfig>) -> CollectionConfig {
+        CollectionConfig {
+            dimension: 8,
+            metric: Metric::Dot,
+            durability: Durability::Fsync,
+            hnsw: HnswParams::default(),
+            quantization,
+        }
+    }
+
+    #[test]
+    fn quantization_settings_round_trip_and_are_optional() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let fs = RealFs;
+        for q in [
+            None,
+            Some(QuantizationConfig {
+                method: QuantizationMethod::Scalar { quantile: 0.95 },
+                always_ram: true,
+            }),
+            Some(QuantizationConfig {
+                method: QuantizationMethod::Product {
+                    compression: Compression::X32,
+                },
+                always_ram: false,
+            }),
+        ] {
+            write_settings(&fs, dir.path(), &config(q))?;
+            assert_eq!(read_settings(&fs, dir.path())?, config(q));
+        }
+        // A file written before quantization existed has no `quantization` field.
+        let old = r#"{"format": "plait-collection", "version": 1, "dimension": 8, "metric": "dot",
+            "durability": "fsync", "hnsw_m": 16, "hnsw_ef_construction": 100,
+            "hnsw_full_scan_threshold": 10000}"#;
+        std::fs::write(settings_path(dir.path()), old)?;
+        assert_eq!(read_settings(&fs, dir.path())?, config(None));
+        let bad = old.replace(
+            "10000}",
+            r#"10000, "quantization": {"method": "scalar", "quantile": 7.0}}"#,
+        );
+        std::fs::write(settings_path(dir.path()), bad)?;
+        assert!(read_settings(&fs, dir.path()).is_err());
+        Ok(())
+    }
 }

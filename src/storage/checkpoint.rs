@@ -2,7 +2,7 @@
 //! WAL sequence number. The container is the same for every image; its magic says which it is.
 //!
 //! ```text
-//! 0   8  magic: "PLAITCKP" (points) or "PLAITHNS" (HNSW graph)
+//! 0   8  magic: "PLAITCKP" (points), "PLAITHNS" (HNSW graph) or "PLAITQNT" (quantizer + codes)
 //! 8   4  format version, u32 LE (2: slot-preserving point images, graph images)
 //! 12  4  reserved, zero
 //! 16  8  sequence number of the last WAL record the image includes, u64 LE
@@ -25,6 +25,8 @@ use super::{FileSystem, WritableFile};
 pub const MAGIC: &[u8; 8] = b"PLAITCKP";
 /// Magic bytes at the start of a vector-index image (the HNSW graph) in the same container.
 pub const GRAPH_MAGIC: &[u8; 8] = b"PLAITHNS";
+/// Magic bytes at the start of a quantizer image (trained parameters and codes).
+pub const QUANT_MAGIC: &[u8; 8] = b"PLAITQNT";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.

@@ -9,6 +9,7 @@ pub mod distance;
 pub mod exact;
 pub mod hnsw;
 mod metric;
+pub mod quantize;
 mod ranked;
 mod space;
 mod store;

@@ -172,7 +172,9 @@ fn malformed_json_unknown_collections_and_bad_settings() -> TestResult {
     for body in [
         json!({"vectors": {"size": 0, "distance": "Cosine"}}),
         json!({"vectors": {"size": 1_000_000, "distance": "Cosine"}}),
-        json!({"vectors": {"size": 4, "distance": "Hamming"}}),
+        json!({"vectors": {"size": 4, "distance": "Levenshtein"}}),
+        json!({"vectors": {"size": 4, "distance": "Hamming"},
+               "quantization_config": {"scalar": {"type": "int8"}}}),
         json!({"vectors": {"size": 4, "distance": "Cosine"}, "hnsw_config": {"m": 100000}}),
         json!({"vectors": {"size": -4, "distance": "Cosine"}}),
         json!({}),

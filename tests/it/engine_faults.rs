@@ -21,6 +21,7 @@ fn config() -> CollectionConfig {
         metric: Metric::Dot,
         durability: Durability::Fsync,
         hnsw: HnswParams::default(),
+        quantization: None,
     }
 }
 

@@ -8,6 +8,7 @@ mod crash;
 mod engine_faults;
 mod openapi_snapshot;
 mod qdrant_client;
+mod quantization;
 mod quickstart;
 mod read_your_writes;
 mod recovery;

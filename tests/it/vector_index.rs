@@ -7,7 +7,7 @@ use crate::server::{TestResult, TestServer};
 
 /// The first `n` base vectors and 50 queries of the shared dataset, or random unit vectors when it
 /// is not beside the repository.
-fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+pub fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/wordnet-minilm-384");
     let read = |name: &str, rows: usize| -> Option<Vec<Vec<f32>>> {
@@ -46,7 +46,7 @@ fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
 }
 
 /// The ids of the 10 nearest points to `q` in `collection`, with search `params`.
-fn top10(
+pub fn top10(
     s: &TestServer,
     collection: &str,
     q: &[f32],
@@ -61,7 +61,7 @@ fn top10(
     Ok(ids(&r))
 }
 
-fn ids(r: &Value) -> Vec<u64> {
+pub fn ids(r: &Value) -> Vec<u64> {
     r["result"]["points"]
         .as_array()
         .map(|a| a.iter().filter_map(|p| p["id"].as_u64()).collect())

@@ -112,6 +112,7 @@ pub async fn get(
                     default_segment_number: 0,
                     flush_interval_sec: 0,
                 },
+                quantization_config: config.quantization.as_ref().map(Into::into),
             },
             payload_schema: std::collections::BTreeMap::new(),
             plait: PlaitCollectionInfo {

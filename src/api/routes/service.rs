@@ -45,6 +45,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::COLLECTION_POINTS.reset();
     metrics::VECTOR_MAPPED_BYTES.reset();
     metrics::VECTOR_RESIDENT_BYTES.reset();
+    metrics::COLLECTION_VECTOR_BYTES.reset();
     for (name, s) in state
         .engine
         .states()
@@ -62,6 +63,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             metrics::VECTOR_RESIDENT_BYTES
                 .with_label_values(&[name.as_str()])
                 .set(i64::try_from(memory.resident_bytes).unwrap_or(i64::MAX));
+            let (f32_bytes, code_bytes) = c.vector_bytes();
+            for (form, bytes) in [("f32", f32_bytes), ("codes", code_bytes)] {
+                metrics::COLLECTION_VECTOR_BYTES
+                    .with_label_values(&[name.as_str(), form])
+                    .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+            }
         }
     }
     (

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::quantization::QuantizationConfigWire;
 use crate::engine::{CollectionConfig, HnswParams};
 use crate::storage::wal::Durability;
 use crate::vector::Metric;
@@ -127,6 +128,9 @@ pub struct CreateCollection {
     /// Durability of this collection; the server default when absent (Plait extension).
     #[serde(default)]
     pub durability: Option<WireDurability>,
+    /// Compressed codes to search on (none when absent).
+    #[serde(default)]
+    pub quantization_config: Option<QuantizationConfigWire>,
 }
 
 impl CreateCollection {
@@ -146,6 +150,7 @@ impl CreateCollection {
                     .full_scan_threshold
                     .unwrap_or(defaults.full_scan_threshold),
             },
+            quantization: self.quantization_config.as_ref().map(Into::into),
         }
     }
 }
@@ -215,6 +220,8 @@ pub struct CollectionConfigView {
     pub hnsw_config: HnswConfig,
     /// Optimizer settings.
     pub optimizer_config: OptimizersConfig,
+    /// Quantization, `null` when the collection has none.
+    pub quantization_config: Option<QuantizationConfigWire>,
 }
 
 /// Plait-specific facts about a collection.

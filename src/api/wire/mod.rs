@@ -4,5 +4,6 @@
 pub mod collections;
 pub mod point_id;
 pub mod points;
+pub mod quantization;
 
 pub use point_id::WirePointId;

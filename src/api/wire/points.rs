@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::WirePointId;
+use super::quantization::QuantizationSearchParams;
 use crate::api::error::ApiError;
 use crate::columns::Payload;
 use crate::engine::{
@@ -358,6 +359,9 @@ pub struct SearchParams {
     /// Force exact (brute-force) search.
     #[serde(default)]
     pub exact: Option<bool>,
+    /// How to use the collection's quantized codes.
+    #[serde(default)]
+    pub quantization: Option<QuantizationSearchParams>,
 }
 
 /// Options shared by both search bodies.
@@ -388,9 +392,16 @@ impl SearchOptions {
     /// The engine request for `vector` and `limit` with these options.
     ///
     /// # Errors
-    /// 422 when a filter is present.
+    /// 422 when a filter is present or the quantization options are invalid.
     pub fn into_request(self, vector: Vec<f32>, limit: usize) -> Result<SearchRequest, ApiError> {
         reject_filter(self.filter.as_ref())?;
+        let quantization = self
+            .params
+            .as_ref()
+            .and_then(|p| p.quantization.as_ref())
+            .map(QuantizationSearchParams::to_engine)
+            .transpose()?
+            .unwrap_or_default();
         Ok(SearchRequest {
             vector,
             limit,
@@ -399,6 +410,7 @@ impl SearchOptions {
             projection: projection(self.with_payload.as_ref(), self.with_vector.as_ref(), false),
             ef: self.params.as_ref().and_then(|p| p.hnsw_ef),
             exact: self.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
+            quantization,
         })
     }
 }

@@ -7,6 +7,8 @@
 
 mod open;
 mod point_store;
+mod quant_image;
+mod quant_trigger;
 pub mod record_codec;
 mod snapshot;
 pub mod writer;
@@ -28,6 +30,7 @@ use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
 use crate::vector::prepare;
+use crate::vector::quantize::QuantizedSearch;
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
@@ -51,6 +54,8 @@ pub struct SearchRequest {
     pub ef: Option<usize>,
     /// Force exact (brute-force) search.
     pub exact: bool,
+    /// How to use quantized codes, when the collection has them.
+    pub quantization: QuantizedSearch,
 }
 
 /// Memory of a collection's memory-mapped vectors.
@@ -137,7 +142,15 @@ impl Collection {
         }
     }
 
-    /// Approximate heap memory held by the points (graph, ids, payload slots).
+    /// Bytes of vectors held: full precision (in the mapped file), and quantized codes (in
+    /// memory; 0 before training).
+    #[must_use]
+    pub fn vector_bytes(&self) -> (usize, usize) {
+        let store = self.store.read();
+        (store.vectors().bytes(), store.code_bytes())
+    }
+
+    /// Approximate heap memory held by the points (graph, ids, payload slots, codes).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         self.store.read().heap_bytes()
@@ -240,7 +253,8 @@ impl Collection {
     }
 
     /// Top-k search: exact below the collection's `full_scan_threshold` or when asked, HNSW
-    /// otherwise.
+    /// otherwise; on a quantized collection the graph is walked on the codes (unless the request
+    /// says `ignore`) and the candidates re-scored on `f32` vectors (unless `rescore` is off).
     ///
     /// # Errors
     /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
@@ -261,7 +275,12 @@ impl Collection {
         } else {
             let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
             let live = |slot: u32| store.id_at(slot).is_some();
-            let mut hits = store.search_index(&query, k, ef, &live);
+            let quantized = if req.quantization.ignore {
+                None
+            } else {
+                store.search_quantized(&query, k, ef, &live, req.quantization)
+            };
+            let mut hits = quantized.unwrap_or_else(|| store.search_index(&query, k, ef, &live));
             if let Some(t) = req.score_threshold {
                 hits.retain(|h| self.config.metric.passes_threshold(h.score, t));
             }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::quant_trigger::QuantTrigger;
 use super::record_codec::decode_mutation;
 use super::writer::{Writer, apply};
 use super::{Collection, snapshot};
@@ -65,6 +66,8 @@ pub fn open(
             source: Arc::new(e),
         })?;
     }
+    let quant = QuantTrigger::new(&config);
+    quant.train_if_due(name, &store_lock);
     let store = Arc::new(store_lock);
     metrics::RECOVERY_REPLAYED.inc_by(replayed as u64);
     metrics::RECOVERY_SECONDS.observe(started.elapsed().as_secs_f64());
@@ -85,6 +88,7 @@ pub fn open(
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
         flush_interval: opts.flush_interval,
         checkpoint_seq,
+        quant,
     };
     let (tx, rx) = crossbeam_channel::unbounded();
     let thread = std::thread::Builder::new()

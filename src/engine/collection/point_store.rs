@@ -3,7 +3,8 @@
 //! Only the collection's writer mutates it (under the write lock); readers share the read lock.
 //! Slots of deleted points go on a free list and are reused, so the arena does not grow under
 //! churn. Every written slot is (re-)inserted into the HNSW graph in the same write-lock slice, so
-//! the index always agrees with the stored points.
+//! the index always agrees with the stored points. Once the collection's quantizer is trained
+//! (see `quant_trigger`), every written slot is also encoded in that same slice.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -12,6 +13,7 @@ use std::ops::Bound;
 use crate::columns::Payload;
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
+use crate::vector::quantize::{self, Quantized, QuantizedSearch};
 use crate::vector::{
     BinarySpace, BinaryVectors, DenseVectors, FullPrecision, Metric, ScoredSlot, Space, top_k_in,
 };
@@ -33,6 +35,7 @@ pub struct PointStore {
     /// The bit-packed form of every slot's vector, for binary metrics (what searches read).
     binary: Option<BinaryVectors>,
     index: Hnsw,
+    quantized: Option<Quantized>,
 }
 
 impl PointStore {
@@ -51,6 +54,7 @@ impl PointStore {
             binary,
             metric,
             index: Hnsw::new(hnsw),
+            quantized: None,
         }
     }
 
@@ -182,6 +186,48 @@ impl PointStore {
             .collect()
     }
 
+    /// The trained quantizer and codes, if any.
+    #[must_use]
+    pub fn quantized(&self) -> Option<&Quantized> {
+        self.quantized.as_ref()
+    }
+
+    /// Installs a trained quantizer whose codes cover every slot.
+    pub fn set_quantized(&mut self, quantized: Quantized) {
+        self.quantized = Some(quantized);
+    }
+
+    /// Like [`PointStore::search_index`], but walking the graph on the quantized codes and
+    /// re-scoring as `params` ask; `None` while no quantizer is trained.
+    #[must_use]
+    pub fn search_quantized(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allow: &dyn Fn(u32) -> bool,
+        params: QuantizedSearch,
+    ) -> Option<Vec<ScoredSlot>> {
+        let quantized = self.quantized.as_ref()?;
+        Some(quantize::search(
+            quantized,
+            &self.index,
+            &self.vectors,
+            self.metric,
+            query,
+            k,
+            ef,
+            allow,
+            params,
+        ))
+    }
+
+    /// The metric.
+    #[must_use]
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
     /// Number of slots, live or free.
     #[must_use]
     pub fn slot_count(&self) -> usize {
@@ -223,6 +269,11 @@ impl PointStore {
                     failed = Some(e);
                     break;
                 }
+            }
+        }
+        if let Some(q) = &mut self.quantized {
+            for &slot in &slots {
+                q.encode_slot(slot, self.vectors.get(slot));
             }
         }
         self.insert_into_index(&slots);
@@ -343,11 +394,19 @@ impl PointStore {
         (page, iter.next().map(|(&id, _)| id))
     }
 
-    /// Approximate bytes of heap memory held (the graph, ids and payload slots; vectors are
-    /// mapped, see [`DenseVectors::mapped_bytes`] and [`DenseVectors::resident_bytes`]).
+    /// Bytes of quantized codes held (0 before training or without quantization).
+    #[must_use]
+    pub fn code_bytes(&self) -> usize {
+        self.quantized.as_ref().map_or(0, Quantized::code_bytes)
+    }
+
+    /// Approximate bytes of heap memory held (the graph, ids, payload slots, codes and packed
+    /// binary vectors; `f32` vectors are mapped, see [`DenseVectors::mapped_bytes`] and
+    /// [`DenseVectors::resident_bytes`]).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         self.index.heap_bytes()
+            + self.code_bytes()
             + self.binary.as_ref().map_or(0, BinaryVectors::heap_bytes)
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2

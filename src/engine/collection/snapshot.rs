@@ -5,7 +5,8 @@
 //! their stale vector, because the graph still routes through them) and `graph.plait` (the HNSW
 //! graph, see `vector::hnsw::persist`). Slots keep their numbers across a restart, so the graph's
 //! node ids stay valid. A missing, damaged or mismatched graph image is not fatal: the graph is
-//! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`.
+//! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`. A quantized
+//! collection writes a third image, `quant.plait` (see `quant_image`), under the same rules.
 //!
 //! Loading writes every slot's vector into the collection's memory-mapped working file
 //! `vectors.f32`, which is recreated on every open: the checkpoint and the WAL are the truth, the
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::PointStore;
+use super::quant_image;
 use super::record_codec::{Cursor, put_point};
 use crate::columns::Payload;
 use crate::engine::EngineError;
@@ -98,7 +100,8 @@ pub fn write(
     let mut g = CheckpointWriter::create(fs, &graph_path(collection_dir), GRAPH_MAGIC, seq)
         .map_err(wrap)?;
     g.write(&store.index().encode()).map_err(wrap)?;
-    g.finish().map_err(wrap)
+    g.finish().map_err(wrap)?;
+    quant_image::write(fs, name, collection_dir, store, seq)
 }
 
 /// Loads the checkpoint of a collection: the store (with its graph) and the WAL sequence it covers,
@@ -115,7 +118,11 @@ pub fn read(
     let dim = config.dimension;
     // Temporary files are what a crash during a checkpoint leaves; the previous images (or none)
     // are still the valid ones.
-    for path in [checkpoint_path(collection_dir), graph_path(collection_dir)] {
+    for path in [
+        checkpoint_path(collection_dir),
+        graph_path(collection_dir),
+        quant_image::quant_path(collection_dir),
+    ] {
         let mut tmp = path.into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -190,6 +197,7 @@ pub fn read(
             );
         }
     }
+    quant_image::install(fs, name, collection_dir, config, seq, &mut store);
     Ok((store, seq))
 }
 

@@ -16,6 +16,7 @@ use parking_lot::RwLock;
 use tokio::sync::oneshot;
 
 use super::point_store::PointStore;
+use super::quant_trigger::QuantTrigger;
 use super::record_codec::Mutation;
 use super::snapshot;
 use crate::engine::EngineError;
@@ -92,6 +93,8 @@ pub struct Writer {
     pub flush_interval: Duration,
     /// The sequence number the last checkpoint covers.
     pub checkpoint_seq: u64,
+    /// When to train the quantizer.
+    pub quant: QuantTrigger,
 }
 
 struct Pending {
@@ -239,6 +242,7 @@ impl Writer {
                 }));
             }
         }
+        self.quant.train_if_due(&self.name, &self.store);
     }
 
     fn sync_on_interval(&mut self) {
