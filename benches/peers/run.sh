@@ -11,9 +11,12 @@
 #   METRIC [cosine]  K [10]  M [16]  EF_CONSTRUCTION [200]  EF [10,20,40,80,160,320]
 #   THREADS [1]      BUILD_THREADS [2]
 #   PYTHON [python3] interpreter used to create <repo>/.venv-peers
+#   SQ8_ARGS ["--quantization sq8 --oversampling 2"]  a second Plait configuration run in the
+#                    same rounds (graph searched on SQ8 codes, re-scored on f32); empty to skip
 #
 # REPEAT (default 3) rounds; the comparison keeps each system's best per ef.
-# Outputs: target/peers/plait.jsonl, target/peers/hnswlib.jsonl, target/peers/compare.md.
+# Outputs: target/peers/plait.jsonl, target/peers/plait-sq8.jsonl, target/peers/hnswlib.jsonl,
+# target/peers/compare.md (Plait f32 against hnswlib, then Plait SQ8 against hnswlib).
 # The virtual environment <repo>/.venv-peers is created once and reinstalled only when
 # requirements.txt changes (its sha256 is kept in .venv-peers/.requirements.sha256).
 set -euo pipefail
@@ -34,6 +37,7 @@ ef_construction="${EF_CONSTRUCTION:-200}"
 ef="${EF:-10,20,40,80,160,320}"
 threads="${THREADS:-1}"
 build_threads="${BUILD_THREADS:-2}"
+read -r -a sq8_args <<<"${SQ8_ARGS---quantization sq8 --oversampling 2}"
 
 # Prints a command (shell-quoted) and runs it.
 run() {
@@ -98,14 +102,21 @@ args=(
 # repeated REPEAT times, alternating, and compare.py keeps each system's best run per ef, because
 # this kind of shared machine is noisy (QPS varies by 20-30% between identical runs).
 repeat="${REPEAT:-3}"
-rm -f "$out_dir/plait.jsonl" "$out_dir/hnswlib.jsonl"
+rm -f "$out_dir/plait.jsonl" "$out_dir/plait-sq8.jsonl" "$out_dir/hnswlib.jsonl" "$out_dir/compare.md"
 for round in $(seq 1 "$repeat"); do
     echo "# round $round of $repeat"
     run_to "$out_dir/plait.jsonl" "$plait_bin" bench ann "${args[@]}"
+    if ((${#sq8_args[@]})); then
+        run_to "$out_dir/plait-sq8.jsonl" "$plait_bin" bench ann "${args[@]}" "${sq8_args[@]}"
+    fi
     run_to "$out_dir/hnswlib.jsonl" "$venv/bin/python" "$here/hnswlib_ann.py" "${args[@]}"
 done
 
 params="best of $repeat rounds, dataset $(basename "$dataset"), metric $metric, k $k, m $m, ef_construction $ef_construction, query threads $threads, build threads $build_threads"
 echo
 run_to "$out_dir/compare.md" "$venv/bin/python" "$here/compare.py" \
-    "$out_dir/plait.jsonl" "$out_dir/hnswlib.jsonl" --params "$params"
+    "$out_dir/plait.jsonl" "$out_dir/hnswlib.jsonl" --params "Plait f32, $params"
+if ((${#sq8_args[@]})); then
+    run_to "$out_dir/compare.md" "$venv/bin/python" "$here/compare.py" \
+        "$out_dir/plait-sq8.jsonl" "$out_dir/hnswlib.jsonl" --params "Plait ${sq8_args[*]}, $params"
+fi

@@ -81,7 +81,7 @@ pub struct EfResult {
 pub struct BuildResult {
     /// Wall time to insert every base vector.
     pub build_seconds: f64,
-    /// Bytes of vectors plus graph.
+    /// Bytes of the graph plus the vectors searches walk it on (the codes when quantized).
     pub index_bytes: u64,
     /// Resident set size of the process after the run.
     pub rss_bytes: u64,
@@ -103,16 +103,29 @@ pub struct BuildResult {
     pub vector_bytes: u64,
     /// Bytes of the full-precision vectors.
     pub f32_vector_bytes: u64,
+    /// Resident file-backed memory of the process after the searches (`RssFile`). When quantized,
+    /// the f32 vectors sit in a file-backed map (as in a collection) whose pages are released
+    /// from the process after training, so this counts what re-scoring read back (plus the
+    /// binary's own pages).
+    pub rss_file_bytes: u64,
+    /// Resident anonymous memory of the process after the searches (`RssAnon`): the graph, the
+    /// codes, and the f32 vectors when not quantized.
+    pub rss_anon_bytes: u64,
 }
 
 /// Resident set size of this process, from `/proc/self/status` (0 where unavailable).
 #[must_use]
 pub fn rss_bytes() -> u64 {
+    status_kb("VmRSS:")
+}
+
+/// A `kB` line of `/proc/self/status` in bytes (0 where unavailable).
+fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
@@ -153,18 +166,38 @@ pub fn run(
             queries.len()
         )));
     }
-    let prepare_all = |rows: &[Vec<f32>]| -> Result<DenseVectors, AnnBenchError> {
-        let mut v = DenseVectors::new(dim);
+    // Quantized runs keep the f32 vectors in a file-backed map, as a collection does, so that
+    // what stays resident after training is measurable.
+    let vector_file = config
+        .quantization
+        .as_ref()
+        .map(|_| std::env::temp_dir().join(format!("plait-bench-ann-{}.f32", std::process::id())));
+    let prepare_all = |rows: &[Vec<f32>], file: Option<&std::path::Path>| {
+        let mut v = match file {
+            Some(path) => DenseVectors::in_file(path, dim)?,
+            None => DenseVectors::new(dim),
+        };
         for (i, row) in rows.iter().enumerate() {
             let p = prepare(row, dim, config.metric)
                 .map_err(|e| AnnBenchError::Inputs(format!("row {i}: {e}")))?;
             v.push(&p)?;
         }
-        Ok(v)
+        Ok::<_, AnnBenchError>(v)
     };
-    let vectors = prepare_all(&base)?;
-    let query_vectors = prepare_all(&queries)?;
+    let vectors = prepare_all(&base, vector_file.as_deref())?;
+    if let Some(path) = &vector_file {
+        // The map stays valid after the name is gone; nothing is left behind on any exit.
+        let _ = std::fs::remove_file(path);
+    }
+    let query_vectors = prepare_all(&queries, None)?;
     drop(base);
+    // The rows were small allocations; hand their memory back so the RSS figures below show
+    // the index, not the allocator's free lists.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap memory; no live allocation is touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 
     let mut index = Hnsw::new(HnswConfig {
         m: config.m,
@@ -181,6 +214,9 @@ pub fn run(
         .as_ref()
         .map(|q| quantize::train(q, config.metric, &vectors, &nodes, config.build_threads));
     let train_seconds = started.elapsed().as_secs_f64();
+    if quantized.is_some() {
+        vectors.release_resident();
+    }
 
     let n_queries = query_vectors.slots();
     for &ef in &config.ef {
@@ -257,7 +293,7 @@ pub fn run(
         .map_or(f32_vector_bytes, |q| q.code_bytes() as u64);
     emit(&BuildResult {
         build_seconds,
-        index_bytes: (vectors.bytes() + index.heap_bytes()) as u64,
+        index_bytes: vector_bytes + index.heap_bytes() as u64,
         rss_bytes: rss_bytes(),
         points: vectors.slots(),
         build_threads: config.build_threads,
@@ -275,6 +311,8 @@ pub fn run(
         train_seconds,
         vector_bytes,
         f32_vector_bytes,
+        rss_file_bytes: status_kb("RssFile:"),
+        rss_anon_bytes: status_kb("RssAnon:"),
     });
     Ok(())
 }
