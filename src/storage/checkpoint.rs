@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! 0   8  magic: "PLAITCKP" (points) or "PLAITHNS" (HNSW graph)
-//! 8   4  format version, u32 LE (2: slot-preserving point images, graph images)
+//! 8   4  format version, u32 LE (2: slot-preserving point images, graph images; 3: point images
+//!        may hold released slots, flag 2; version 2 files are still read)
 //! 12  4  reserved, zero
 //! 16  8  sequence number of the last WAL record the image includes, u64 LE
 //! 24  4  reserved, zero
@@ -28,7 +29,9 @@ pub const GRAPH_MAGIC: &[u8; 8] = b"PLAITHNS";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
+/// Oldest version still read: a version 2 body is a version 3 body without released slots.
+pub const OLDEST_READ_VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;
 const TRAILER_LEN: usize = 16;
 /// Bytes gathered before one `write` call while streaming a checkpoint.
@@ -207,7 +210,7 @@ pub fn read(
     if crc32c::crc32c(&bytes[0..28]) != word(28) {
         return Err(corrupt("header checksum mismatch"));
     }
-    if word(8) != VERSION {
+    if !(OLDEST_READ_VERSION..=VERSION).contains(&word(8)) {
         return Err(corrupt(&format!("unsupported version {}", word(8))));
     }
     let seq = dword(16);

@@ -43,6 +43,8 @@ pub async fn root() -> Json<VersionInfo> {
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::COLLECTION_POINTS.reset();
+    metrics::HNSW_TOMBSTONES.reset();
+    metrics::COLLECTION_SLOTS.reset();
     for (name, s) in state
         .engine
         .states()
@@ -53,6 +55,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             metrics::COLLECTION_POINTS
                 .with_label_values(&[name.as_str()])
                 .set(i64::try_from(c.len()).unwrap_or(i64::MAX));
+            metrics::HNSW_TOMBSTONES
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(c.tombstones()).unwrap_or(i64::MAX));
+            metrics::COLLECTION_SLOTS
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(c.slot_count()).unwrap_or(i64::MAX));
         }
     }
     (

@@ -82,6 +82,7 @@ pub fn open(
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
         flush_interval: opts.flush_interval,
         checkpoint_seq,
+        consolidation: None,
     };
     let (tx, rx) = crossbeam_channel::unbounded();
     let thread = std::thread::Builder::new()

@@ -5,16 +5,19 @@
 //! [`MAX_GROUP`]), appends them to the WAL, makes the group durable with one `write` + `fsync`
 //! (group commit), acknowledges `wait=false` writers, applies the group to the store in short
 //! write-lock slices so readers are never blocked for a whole batch, then acknowledges the rest.
-//! It checkpoints when the WAL has grown past the configured size, and at shutdown.
+//! It checkpoints when the WAL has grown past the configured size, and at shutdown. When its queue
+//! is empty and the collection has enough tombstones, it repairs the graph around them one slice at
+//! a time ([`consolidation`]), checking the queue between slices.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 use parking_lot::RwLock;
 use tokio::sync::oneshot;
 
+use super::consolidation::{self, Consolidation};
 use super::point_store::PointStore;
 use super::record_codec::Mutation;
 use super::snapshot;
@@ -92,6 +95,8 @@ pub struct Writer {
     pub flush_interval: Duration,
     /// The sequence number the last checkpoint covers.
     pub checkpoint_seq: u64,
+    /// The consolidation round in progress, if any.
+    pub consolidation: Option<Consolidation>,
 }
 
 struct Pending {
@@ -112,13 +117,29 @@ impl Writer {
                 self.sync_on_interval();
                 last_sync = Instant::now();
             }
-            let wait = self.flush_interval.saturating_sub(last_sync.elapsed());
-            let first = match rx.recv_timeout(wait) {
-                Ok(cmd) => cmd,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.shutdown();
-                    return;
+            let background = self.consolidation.is_some() || consolidation::due(&self.store.read());
+            let first = if background {
+                // Background work runs only while no command waits.
+                match rx.try_recv() {
+                    Ok(cmd) => cmd,
+                    Err(TryRecvError::Empty) => {
+                        self.consolidate_slice();
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => {
+                        let _ = self.shutdown();
+                        return;
+                    }
+                }
+            } else {
+                let wait = self.flush_interval.saturating_sub(last_sync.elapsed());
+                match rx.recv_timeout(wait) {
+                    Ok(cmd) => cmd,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        let _ = self.shutdown();
+                        return;
+                    }
                 }
             };
             let mut group = vec![first];
@@ -146,6 +167,16 @@ impl Writer {
                 let _ = reply.send(self.shutdown());
                 return;
             }
+        }
+    }
+
+    /// Starts a consolidation round when none runs, or advances the current one by a slice.
+    fn consolidate_slice(&mut self) {
+        let round = self
+            .consolidation
+            .get_or_insert_with(|| Consolidation::start(&self.store.read()));
+        if round.step(&self.store, &self.name) {
+            self.consolidation = None;
         }
     }
 
