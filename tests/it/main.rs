@@ -5,6 +5,7 @@ mod api_basics;
 mod bad_input;
 mod crash;
 mod engine_faults;
+mod graph_repair;
 mod openapi_snapshot;
 mod qdrant_client;
 mod quickstart;
