@@ -4,9 +4,10 @@
 //! [`Hnsw::repair`] rebuilds, for every other node in a range, each list that names a dead node:
 //! the candidates are the node's own neighbours that are not dead plus the not-dead neighbours of
 //! its dead neighbours (the paths a search used to take through them), pruned with the insert
-//! heuristic ([`Hnsw::select`]) to the level's maximum. It takes `&self`, runs in parallel and
-//! writes each list under the node's stripe lock, so searches keep running throughout; the caller
-//! runs it in bounded slices. [`Hnsw::release`] then (with `&mut self`, so no search is walking a
+//! heuristic ([`Hnsw::select`]) to the level's maximum; each neighbour gained that way is offered
+//! the reverse link, as an insert would (it may have lost its way back through the dead node). It
+//! takes `&self`, runs in parallel and rewrites each list under the node's stripe lock, so searches
+//! keep running throughout; the caller runs it in bounded slices. [`Hnsw::release`] then (with `&mut self`, so no search is walking a
 //! dead node) moves the entry point off the dead nodes and clears their lists.
 //!
 //! Never decides which nodes are dead or when to repair: that is the caller's (the collection's
@@ -82,6 +83,9 @@ impl Hnsw {
     ) -> bool {
         let mut changed = false;
         for level in 0..=self.graph.level(node) {
+            // Read, rebuild and write under the node's lock, so that a reverse link added by
+            // another thread meanwhile is neither lost nor written back over the repaired list.
+            let guard = self.graph.lock(node);
             self.graph.neighbors(node, level, &mut s.list);
             if !s.list.iter().any(|&n| dead.contains(n)) {
                 continue;
@@ -105,13 +109,22 @@ impl Hnsw {
                 slot: n,
             }));
             s.near.sort_unstable();
-            let kept: Vec<u32> = self
-                .select(space, &s.near, self.graph.max_neighbors(level))
-                .iter()
-                .map(|c| c.slot)
-                .collect();
-            let _g = self.graph.lock(node);
-            self.graph.set_neighbors(node, level, &kept);
+            s.kept.clear();
+            s.kept.extend(
+                self.select(space, &s.near, self.graph.max_neighbors(level))
+                    .iter()
+                    .map(|c| c.slot),
+            );
+            self.graph.set_neighbors(node, level, &s.kept);
+            drop(guard);
+            // A neighbour reached through a dead node may have lost its way back too: offer it
+            // the reverse link, as an insert does (pruned by the same heuristic when full).
+            for i in 0..s.kept.len() {
+                let new = s.kept[i];
+                if !s.list.contains(&new) {
+                    self.link(space, new, node, level, &mut s.via);
+                }
+            }
         }
         changed
     }
@@ -168,4 +181,5 @@ struct Scratch {
     via: Vec<u32>,
     ids: Vec<u32>,
     near: Vec<Near>,
+    kept: Vec<u32>,
 }
