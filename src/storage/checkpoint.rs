@@ -265,4 +265,28 @@ mod tests {
         }
         Ok(())
     }
+
+    #[test]
+    fn version_2_is_still_read_and_unknown_versions_are_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("checkpoint.plait");
+        let mut w = CheckpointWriter::create(&RealFs, &path, MAGIC, 5)?;
+        w.write(b"body")?;
+        w.finish()?;
+        let good = std::fs::read(&path)?;
+        for (version, readable) in [(1u32, false), (2, true), (3, true), (4, false)] {
+            let mut file = good.clone();
+            file[8..12].copy_from_slice(&version.to_le_bytes());
+            let crc = crc32c::crc32c(&file[0..28]);
+            file[28..32].copy_from_slice(&crc.to_le_bytes());
+            std::fs::write(&path, &file)?;
+            let got = read(&RealFs, &path, MAGIC);
+            assert_eq!(got.is_ok(), readable, "version {version}");
+            if readable {
+                assert_eq!(got?.ok_or("missing")?.1, b"body".to_vec());
+            }
+        }
+        Ok(())
+    }
 }

@@ -6,7 +6,8 @@
 //! at a time whenever its command queue is empty: each slice repairs the graph lists of
 //! [`REPAIR_SLICE`] slots under the store's *read* lock (searches go on), and the last step frees
 //! the tombstones under the write lock (a few microseconds per slot). A write that arrives waits
-//! for at most one slice. Deletes made meanwhile wait for the next round.
+//! for at most one slice; when writes never stop, the writer still runs one slice per
+//! [`MAX_DELAY`]. Deletes made meanwhile wait for the next round.
 //!
 //! Why these numbers: one round reads every slot and rebuilds the lists of most of them (at 5 %
 //! deleted, about 80 % of nodes have a deleted neighbour among 32), so its cost is the graph size;
@@ -17,7 +18,7 @@
 //! Never writes the WAL or files: a checkpoint taken mid-round stores the tombstones with their
 //! vectors and the partly repaired graph, which is a valid graph; recovery repairs them again.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 use roaring::RoaringBitmap;
@@ -31,6 +32,11 @@ pub const MIN_TOMBSTONES: u64 = 64;
 pub const TOMBSTONE_PERCENT: u64 = 5;
 /// Slots whose lists one slice repairs (one read-lock hold).
 pub const REPAIR_SLICE: u32 = 512;
+
+/// Longest a due round waits for an empty queue before the writer runs a slice anyway, so that a
+/// steady stream of writes cannot starve the repair: at most one slice per this interval (a slice
+/// is a few tens of milliseconds of repair, so writes keep most of the writer's time).
+pub const MAX_DELAY: Duration = Duration::from_millis(250);
 
 /// Whether `store` has enough tombstones to start a round.
 #[must_use]
@@ -84,5 +90,89 @@ impl Consolidation {
             "graph repaired around deleted points; their slots are free"
         );
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use parking_lot::RwLock;
+
+    use super::{Consolidation, due};
+    use crate::columns::Payload;
+    use crate::engine::collection::point_store::{PointStore, SlotImage};
+    use crate::engine::point::PointId;
+    use crate::vector::Metric;
+    use crate::vector::hnsw::HnswConfig;
+
+    fn vector(i: u64) -> Vec<f32> {
+        let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..16)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    fn points(ids: std::ops::Range<u64>) -> Vec<(PointId, Vec<f32>, Payload)> {
+        ids.map(|i| (PointId::Num(i), vector(i), Payload::new()))
+            .collect()
+    }
+
+    #[test]
+    fn a_round_frees_the_tombstones_and_inserts_reuse_their_slots() {
+        let config = HnswConfig {
+            m: 8,
+            ef_construction: 64,
+        };
+        let mut store = PointStore::new(16, Metric::Euclid, config);
+        store.upsert_many(points(0..1000));
+        for i in (0..1000).step_by(3) {
+            assert!(store.delete(PointId::Num(i)));
+        }
+        assert!(due(&store));
+        let dead = store.tombstones().clone();
+        assert_eq!(dead.len(), 334);
+        assert!(store.index().links_to_any(&dead));
+        let lock = RwLock::new(store);
+        let mut round = Consolidation::start(&lock.read());
+        // New points arrive in the middle of the round; they must not link to its tombstones.
+        assert!(!round.step(&lock, "t"));
+        lock.write().upsert_many(points(1000..1100));
+        let mut steps = 1;
+        while !round.step(&lock, "t") {
+            steps += 1;
+        }
+        assert!(steps >= 2, "1000 slots take two slices of 512");
+        let mut store = lock.into_inner();
+        assert!(store.tombstones().is_empty());
+        assert!(!store.index().links_to_any(&dead));
+        assert!(!due(&store));
+        let free = store
+            .iter_slots()
+            .filter(|s| matches!(s, SlotImage::Free))
+            .count();
+        assert_eq!(free, 334);
+        store.upsert_many(points(2000..2334));
+        assert_eq!(
+            store.slot_count(),
+            1100,
+            "inserts did not reuse the freed slots"
+        );
+        assert_eq!(store.len(), 1100);
+        // Every live point is found by its own vector.
+        let live: Vec<u32> = store.live_slots().collect();
+        let found = live
+            .iter()
+            .filter(|&&slot| {
+                let hits = store.search_index(store.vectors().get(slot), 1, 32, &|s| {
+                    store.id_at(s).is_some()
+                });
+                hits.first().is_some_and(|h| h.slot == slot)
+            })
+            .count();
+        assert!(found * 100 >= live.len() * 99, "{found} of {}", live.len());
     }
 }

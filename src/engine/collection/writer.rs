@@ -7,7 +7,8 @@
 //! write-lock slices so readers are never blocked for a whole batch, then acknowledges the rest.
 //! It checkpoints when the WAL has grown past the configured size, and at shutdown. When its queue
 //! is empty and the collection has enough tombstones, it repairs the graph around them one slice at
-//! a time ([`consolidation`]), checking the queue between slices.
+//! a time ([`consolidation`]), checking the queue between slices; under a steady stream of writes it
+//! still runs one slice per [`consolidation::MAX_DELAY`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -110,6 +111,7 @@ impl Writer {
     /// Processes commands until shutdown or until every sender is gone.
     pub fn run(mut self, rx: &Receiver<Command>) {
         let mut last_sync = Instant::now();
+        let mut last_slice = Instant::now();
         loop {
             // `flush`/`none` durability: the log is synced at least every flush interval, whether
             // or not commands keep arriving.
@@ -118,12 +120,19 @@ impl Writer {
                 last_sync = Instant::now();
             }
             let background = self.consolidation.is_some() || consolidation::due(&self.store.read());
+            if background && last_slice.elapsed() >= consolidation::MAX_DELAY {
+                // Under a steady stream of writes the queue is never empty: a slice now and then
+                // keeps the round moving (and the arena from growing) at a bounded cost.
+                self.consolidate_slice();
+                last_slice = Instant::now();
+            }
             let first = if background {
                 // Background work runs only while no command waits.
                 match rx.try_recv() {
                     Ok(cmd) => cmd,
                     Err(TryRecvError::Empty) => {
                         self.consolidate_slice();
+                        last_slice = Instant::now();
                         continue;
                     }
                     Err(TryRecvError::Disconnected) => {
