@@ -7,8 +7,8 @@
 //! write-lock slices so readers are never blocked for a whole batch, then acknowledges the rest.
 //! It checkpoints when the WAL has grown past the configured size, and at shutdown. When its queue
 //! is empty and the collection has enough tombstones, it repairs the graph around them one slice at
-//! a time ([`consolidation`]), checking the queue between slices; under a steady stream of writes it
-//! still runs one slice per [`consolidation::MAX_DELAY`].
+//! a time (`consolidation`), checking the queue between slices; under a steady stream of writes it
+//! still runs one slice per `consolidation::MAX_DELAY`.
 
 use std::path::PathBuf;
 use std::sync::Arc;

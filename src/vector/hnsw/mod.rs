@@ -9,7 +9,7 @@
 //! Deletes are two-phase. A deleted node first stays in the graph as a tombstone: it keeps routing
 //! searches, the caller's `allow` predicate keeps it out of results, and inserts never choose it
 //! as a neighbour ([`Hnsw::insert_many_linking`]). Later the caller repairs the
-//! graph around a set of tombstones ([`repair`]: every list naming one is rebuilt from its live
+//! graph around a set of tombstones (`repair`: every list naming one is rebuilt from its live
 //! neighbours and the tombstones' own neighbours, searches keep running) and releases them
 //! ([`Hnsw::release`]: lists cleared, entry point moved), after which the slots may be inserted
 //! again like fresh ones. An updated node (same slot, new vector) is simply re-inserted.
