@@ -224,6 +224,50 @@ pub static HNSW_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// Deleted points per collection whose slots wait for the HNSW graph repair.
+pub static HNSW_TOMBSTONES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_hnsw_tombstones",
+                "Deleted points per collection whose slots wait for the HNSW graph repair.",
+            ),
+            &["collection"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Vector slots per collection: live points, tombstones and free slots.
+pub static COLLECTION_SLOTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_collection_slots",
+                "Vector slots per collection: live points, tombstones and free slots.",
+            ),
+            &["collection"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// HNSW repair rounds completed (each frees the tombstones it started with).
+pub static HNSW_REPAIRS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_hnsw_repairs_total",
+        "HNSW repair rounds completed (each frees the tombstones it started with).",
+    )
+});
+
+/// HNSW nodes whose neighbour lists were rebuilt by a repair.
+pub static HNSW_REPAIRED_NODES: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_hnsw_repaired_nodes_total",
+        "HNSW nodes whose neighbour lists were rebuilt by a repair.",
+    )
+});
+
 /// Touches every metric so that each appears in `/metrics` from the start, even before first use.
 pub fn init() {
     LazyLock::force(&HTTP_REQUESTS);
@@ -243,6 +287,10 @@ pub fn init() {
     LazyLock::force(&RECOVERY_SECONDS);
     LazyLock::force(&RECOVERY_REPLAYED);
     LazyLock::force(&HNSW_REBUILDS);
+    LazyLock::force(&HNSW_TOMBSTONES);
+    LazyLock::force(&COLLECTION_SLOTS);
+    LazyLock::force(&HNSW_REPAIRS);
+    LazyLock::force(&HNSW_REPAIRED_NODES);
 }
 
 /// Renders every registered metric in the Prometheus text format.

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! 0   8  magic: "PLAITCKP" (points), "PLAITHNS" (HNSW graph) or "PLAITQNT" (quantizer + codes)
-//! 8   4  format version, u32 LE (2: slot-preserving point images, graph images)
+//! 8   4  format version, u32 LE (2: slot-preserving point images, graph images; 3: point images
+//!        may hold released slots, flag 2; version 2 files are still read)
 //! 12  4  reserved, zero
 //! 16  8  sequence number of the last WAL record the image includes, u64 LE
 //! 24  4  reserved, zero
@@ -30,7 +31,9 @@ pub const QUANT_MAGIC: &[u8; 8] = b"PLAITQNT";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
+/// Oldest version still read: a version 2 body is a version 3 body without released slots.
+pub const OLDEST_READ_VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;
 const TRAILER_LEN: usize = 16;
 /// Bytes gathered before one `write` call while streaming a checkpoint.
@@ -209,7 +212,7 @@ pub fn read(
     if crc32c::crc32c(&bytes[0..28]) != word(28) {
         return Err(corrupt("header checksum mismatch"));
     }
-    if word(8) != VERSION {
+    if !(OLDEST_READ_VERSION..=VERSION).contains(&word(8)) {
         return Err(corrupt(&format!("unsupported version {}", word(8))));
     }
     let seq = dword(16);
@@ -261,6 +264,30 @@ mod tests {
                 read(&RealFs, &path, MAGIC).is_err(),
                 "truncation at {cut} undetected"
             );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn version_2_is_still_read_and_unknown_versions_are_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("checkpoint.plait");
+        let mut w = CheckpointWriter::create(&RealFs, &path, MAGIC, 5)?;
+        w.write(b"body")?;
+        w.finish()?;
+        let good = std::fs::read(&path)?;
+        for (version, readable) in [(1u32, false), (2, true), (3, true), (4, false)] {
+            let mut file = good.clone();
+            file[8..12].copy_from_slice(&version.to_le_bytes());
+            let crc = crc32c::crc32c(&file[0..28]);
+            file[28..32].copy_from_slice(&crc.to_le_bytes());
+            std::fs::write(&path, &file)?;
+            let got = read(&RealFs, &path, MAGIC);
+            assert_eq!(got.is_ok(), readable, "version {version}");
+            if readable {
+                assert_eq!(got?.ok_or("missing")?.1, b"body".to_vec());
+            }
         }
         Ok(())
     }

@@ -33,6 +33,22 @@ fn point(id: u64) -> NewPoint {
     }
 }
 
+/// Opens the engine again after the first one was dropped. Another test in this process may be
+/// spawning a server at that moment: the forked child holds a copy of every descriptor (the
+/// `LOCK` file's included) until its `exec` closes them, and the `flock` lives as long as any copy.
+/// So a `DirLocked` here is retried for a moment instead of failing the test.
+fn reopen(opts: EngineOptions) -> Result<Engine, EngineError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Engine::open(opts.clone()) {
+            Err(EngineError::DirLocked { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn run_with_fault(kind: FaultKind, from_call: u64) -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut opts = EngineOptions::new(dir.path().to_path_buf());
@@ -73,7 +89,7 @@ fn run_with_fault(kind: FaultKind, from_call: u64) -> TestResult {
         }
         engine.shutdown();
     }
-    let engine = Engine::open(opts)?;
+    let engine = reopen(opts)?;
     engine.recover_all();
     let collection = match engine.collection("f") {
         Ok(c) => c,

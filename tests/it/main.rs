@@ -6,6 +6,7 @@ mod bad_input;
 mod binary_vectors;
 mod crash;
 mod engine_faults;
+mod graph_repair;
 mod openapi_snapshot;
 mod qdrant_client;
 mod quantization;

@@ -152,6 +152,29 @@ impl TestServer {
         }
     }
 
+    /// The value of the metric sample whose name and labels are exactly `series` (for example
+    /// `plait_hnsw_tombstones{collection="c"}`), if `/metrics` has it.
+    pub fn metric(&self, series: &str) -> Result<Option<f64>, Box<dyn std::error::Error>> {
+        let text = self.get("/metrics")?.text()?;
+        Ok(text.lines().find_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            (name == series).then(|| value.parse().ok())?
+        }))
+    }
+
+    /// Waits until the background graph repair of `collection` has freed every tombstone.
+    pub fn wait_repaired(&self, collection: &str) -> TestResult {
+        let series = format!("plait_hnsw_tombstones{{collection=\"{collection}\"}}");
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while Instant::now() < deadline {
+            if self.metric(&series)? == Some(0.0) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("{collection}: tombstones never repaired").into())
+    }
+
     /// Kills the process with SIGKILL and reaps it.
     pub fn kill9(mut self) -> std::io::Result<()> {
         self.child.kill()?;

@@ -8,6 +8,12 @@ use crate::server::{TestResult, TestServer};
 /// The first `n` base vectors and 50 queries of the shared dataset, or random unit vectors when it
 /// is not beside the repository.
 pub fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    data_with_queries(n, 50)
+}
+
+/// The first `n` base vectors and `q` queries of the shared dataset, or random vectors (24
+/// dimensions) when it is not beside the repository.
+pub fn data_with_queries(n: usize, q: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/wordnet-minilm-384");
     let read = |name: &str, rows: usize| -> Option<Vec<Vec<f32>>> {
@@ -27,7 +33,7 @@ pub fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
                 .collect(),
         )
     };
-    if let (Some(base), Some(queries)) = (read("base.fvecs", n), read("queries.fvecs", 50)) {
+    if let (Some(base), Some(queries)) = (read("base.fvecs", n), read("queries.fvecs", q)) {
         return (base, queries);
     }
     let mut state = 99u64;
@@ -42,7 +48,7 @@ pub fn data(n: usize) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
             .map(|_| (0..24).map(|_| next()).collect())
             .collect()
     };
-    (random_rows(n), random_rows(50))
+    (random_rows(n), random_rows(q))
 }
 
 /// The ids of the 10 nearest points to `q` in `collection`, with search `params`.
@@ -159,12 +165,28 @@ fn the_graph_is_reopened_from_its_image_and_rebuilt_when_damaged() -> TestResult
             .status(),
         200
     );
-    // Free some slots so that the image must keep slot numbers and stale vectors.
+    // Free some slots (enough for the graph repair to release them), then leave a few tombstones
+    // (too few to repair), so that the image must keep slot numbers, released slots and stale
+    // vectors.
     let deleted: Vec<u64> = (0..1500).step_by(7).collect();
     assert_eq!(
         s.post_json("/collections/g/points/delete", &json!({"points": deleted}))?
             .status(),
         200
+    );
+    s.wait_repaired("g")?;
+    let tombstones = [1u64, 2, 3, 4, 5, 8, 9, 10, 11, 12];
+    assert_eq!(
+        s.post_json(
+            "/collections/g/points/delete",
+            &json!({"points": tombstones})
+        )?
+        .status(),
+        200
+    );
+    assert_eq!(
+        s.metric("plait_hnsw_tombstones{collection=\"g\"}")?,
+        Some(10.0)
     );
     let before: Vec<Vec<u64>> = queries
         .iter()
@@ -190,7 +212,7 @@ fn the_graph_is_reopened_from_its_image_and_rebuilt_when_damaged() -> TestResult
     for (q, expected) in queries.iter().zip(&before) {
         let got = top10(&s, "g", q, &json!({}))?;
         assert_eq!(&got, expected, "the reopened graph answers differently");
-        assert!(got.iter().all(|id| id % 7 != 0));
+        assert!(got.iter().all(|id| id % 7 != 0 && !tombstones.contains(id)));
     }
     s.kill9()?;
 

@@ -46,6 +46,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::VECTOR_MAPPED_BYTES.reset();
     metrics::VECTOR_RESIDENT_BYTES.reset();
     metrics::COLLECTION_VECTOR_BYTES.reset();
+    metrics::HNSW_TOMBSTONES.reset();
+    metrics::COLLECTION_SLOTS.reset();
     for (name, s) in state
         .engine
         .states()
@@ -69,6 +71,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
                     .with_label_values(&[name.as_str(), form])
                     .set(i64::try_from(bytes).unwrap_or(i64::MAX));
             }
+            metrics::HNSW_TOMBSTONES
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(c.tombstones()).unwrap_or(i64::MAX));
+            metrics::COLLECTION_SLOTS
+                .with_label_values(&[name.as_str()])
+                .set(i64::try_from(c.slot_count()).unwrap_or(i64::MAX));
         }
     }
     (

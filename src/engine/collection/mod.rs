@@ -5,6 +5,7 @@
 //! Writes are validated and encoded on the caller's thread, then sent to the single writer
 //! ([`writer`]), which orders them through the collection's WAL.
 
+mod consolidation;
 mod open;
 mod point_store;
 mod quant_image;
@@ -148,6 +149,18 @@ impl Collection {
     pub fn vector_bytes(&self) -> (usize, usize) {
         let store = self.store.read();
         (store.vectors().bytes(), store.code_bytes())
+    }
+
+    /// Slots in the arena: live points, tombstones and free slots.
+    #[must_use]
+    pub fn slot_count(&self) -> usize {
+        self.store.read().slot_count()
+    }
+
+    /// Deleted points whose slots wait for the graph repair (see `consolidation`).
+    #[must_use]
+    pub fn tombstones(&self) -> u64 {
+        self.store.read().tombstones().len()
     }
 
     /// Approximate heap memory held by the points (graph, ids, payload slots, codes).

@@ -89,6 +89,7 @@ pub fn open(
         flush_interval: opts.flush_interval,
         checkpoint_seq,
         quant,
+        consolidation: None,
     };
     let (tx, rx) = crossbeam_channel::unbounded();
     let thread = std::thread::Builder::new()

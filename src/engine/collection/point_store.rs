@@ -1,14 +1,22 @@
 //! [`PointStore`]: the in-memory state of a collection: vectors by slot, ids, payloads.
 //!
 //! Only the collection's writer mutates it (under the write lock); readers share the read lock.
-//! Slots of deleted points go on a free list and are reused, so the arena does not grow under
-//! churn. Every written slot is (re-)inserted into the HNSW graph in the same write-lock slice, so
-//! the index always agrees with the stored points. Once the collection's quantizer is trained
-//! (see `quant_trigger`), every written slot is also encoded in that same slice.
+//! Every written slot is (re-)inserted into the HNSW graph in the same write-lock slice, so the
+//! index always agrees with the stored points. Once the collection's quantizer is trained (see
+//! `quant_trigger`), every written slot is also encoded in that same slice.
+//!
+//! A slot is live, a tombstone or free. Deleting a point makes its slot a tombstone: out of every
+//! result at once, but still in the graph (searches route through its stale vector), so it cannot
+//! be reused yet. The writer's consolidation ([`super::consolidation`]) repairs the graph around a
+//! set of tombstones ([`PointStore::repair`], under the read lock) and then frees them
+//! ([`PointStore::release`], under the write lock); free slots are reused by the next inserts, so
+//! the arena does not grow under churn.
 
 use std::collections::BTreeMap;
 use std::io;
-use std::ops::Bound;
+use std::ops::{Bound, Range};
+
+use roaring::RoaringBitmap;
 
 use crate::columns::Payload;
 use crate::engine::point::{PointId, PointRecord, Projection};
@@ -30,6 +38,9 @@ pub struct PointStore {
     slot_ids: Vec<Option<PointId>>,
     payloads: Vec<Payload>,
     by_id: BTreeMap<PointId, u32>,
+    /// Deleted slots the graph may still link to: not reusable until released.
+    tombstones: RoaringBitmap,
+    /// Released slots: no graph list names them, their vectors are garbage; reused first.
     free: Vec<u32>,
     metric: Metric,
     /// The bit-packed form of every slot's vector, for binary metrics (what searches read).
@@ -50,6 +61,7 @@ impl PointStore {
             slot_ids: Vec::new(),
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
+            tombstones: RoaringBitmap::new(),
             free: Vec::new(),
             binary,
             metric,
@@ -64,9 +76,8 @@ impl PointStore {
         &self.index
     }
 
-    /// A store laid out exactly as `slots` describe (slot `i` is entry `i`: `Some(id)` for a live
-    /// point, `None` for a free slot whose stale vector still routes graph searches), with an
-    /// empty index, its vectors written into the (empty) arena `vectors`. Install an index with
+    /// A store laid out exactly as `slots` describe (slot `i` is entry `i`), with an empty index,
+    /// its vectors written into the (empty) arena `vectors`. Install an index with
     /// [`PointStore::set_index`] or [`PointStore::rebuild_index`].
     ///
     /// # Errors
@@ -75,24 +86,35 @@ impl PointStore {
         vectors: DenseVectors,
         metric: Metric,
         hnsw: HnswConfig,
-        slots: Vec<(Option<PointId>, Vec<f32>, Payload)>,
+        slots: impl IntoIterator<Item = RestoredSlot>,
     ) -> io::Result<Self> {
         let mut store = Self::new(vectors, metric, hnsw);
-        store.vectors.reserve(slots.len())?;
-        for (id, vector, payload) in slots {
-            let slot = store.vectors.push(&vector)?;
-            if let Some(binary) = &mut store.binary {
-                binary.set(slot, &vector);
-            }
-            store.slot_ids.push(id);
-            store.payloads.push(payload);
-            match id {
-                Some(id) => {
+        let zeros = vec![0.0; store.vectors.dim()];
+        for restored in slots {
+            let id = match restored {
+                RestoredSlot::Live(id, vector, payload) => {
+                    let slot = store.push_vector(&vector)?;
                     store.by_id.insert(id, slot);
+                    store.payloads.push(payload);
+                    Some(id)
                 }
-                None => store.free.push(slot),
-            }
+                RestoredSlot::Tombstone(vector) => {
+                    let slot = store.push_vector(&vector)?;
+                    store.tombstones.insert(slot);
+                    store.payloads.push(Payload::new());
+                    None
+                }
+                RestoredSlot::Free => {
+                    let slot = store.push_vector(&zeros)?;
+                    store.free.push(slot);
+                    store.payloads.push(Payload::new());
+                    None
+                }
+            };
+            store.slot_ids.push(id);
         }
+        // Reuse the lowest free slots first, as before the restart.
+        store.free.reverse();
         Ok(store)
     }
 
@@ -101,28 +123,45 @@ impl PointStore {
         self.index = index;
     }
 
-    /// Rebuilds the graph over every slot (free slots too: their vectors keep routing) in parallel.
+    /// Rebuilds the graph over the live slots in parallel. The new graph names no tombstone, so
+    /// every tombstone becomes free.
     pub fn rebuild_index(&mut self, hnsw: HnswConfig) {
         self.index = Hnsw::new(hnsw);
-        let slots: Vec<u32> =
-            (0..u32::try_from(self.vectors.slots()).unwrap_or(u32::MAX)).collect();
+        let slots: Vec<u32> = self.live_slots().collect();
         self.insert_into_index(&slots);
+        self.free.extend(self.tombstones.iter().rev());
+        self.tombstones.clear();
     }
 
-    /// Inserts `slots` into the graph, measuring in the space searches use.
+    /// Inserts `slots` into the graph, measuring in the space searches use; no new link points at
+    /// a tombstone.
     fn insert_into_index(&mut self, slots: &[u32]) {
         let threads = index_threads();
+        let tombstones = &self.tombstones;
+        let linkable = |n: u32| !tombstones.contains(n);
         match self
             .binary
             .as_ref()
             .and_then(|b| BinarySpace::new(b, self.metric))
         {
-            Some(space) => self.index.insert_many(&space, slots, threads),
+            Some(space) => self
+                .index
+                .insert_many_linking(&space, slots, threads, &linkable),
             None => {
                 let space = FullPrecision::new(&self.vectors, self.metric);
-                self.index.insert_many(&space, slots, threads);
+                self.index
+                    .insert_many_linking(&space, slots, threads, &linkable);
             }
         }
+    }
+
+    /// Appends a vector in a new slot (and its packed form for binary metrics).
+    fn push_vector(&mut self, vector: &[f32]) -> io::Result<u32> {
+        let slot = self.vectors.push(vector)?;
+        if let Some(binary) = &mut self.binary {
+            binary.set(slot, vector);
+        }
+        Ok(slot)
     }
 
     /// The `k` best live slots by brute force, best first; slots whose score fails `threshold`
@@ -234,11 +273,19 @@ impl PointStore {
         self.slot_ids.len()
     }
 
-    /// Every slot in order: its id (`None` when free), vector and payload (for checkpoints).
-    pub fn iter_slots(&self) -> impl Iterator<Item = (Option<PointId>, &[f32], &Payload)> + '_ {
+    /// Every slot in order, as a checkpoint stores it.
+    pub fn iter_slots(&self) -> impl Iterator<Item = SlotImage<'_>> + '_ {
         self.slot_ids.iter().enumerate().map(|(slot, id)| {
             let slot = u32::try_from(slot).unwrap_or(u32::MAX);
-            (*id, self.vectors.get(slot), &self.payloads[slot as usize])
+            match id {
+                Some(id) => {
+                    SlotImage::Live(*id, self.vectors.get(slot), &self.payloads[slot as usize])
+                }
+                None if self.tombstones.contains(slot) => {
+                    SlotImage::Tombstone(self.vectors.get(slot))
+                }
+                None => SlotImage::Free,
+            }
         })
     }
 
@@ -278,6 +325,45 @@ impl PointStore {
         }
         self.insert_into_index(&slots);
         failed.map_or(Ok(()), Err)
+    }
+
+    /// Deleted slots the graph may still link to.
+    #[must_use]
+    pub fn tombstones(&self) -> &RoaringBitmap {
+        &self.tombstones
+    }
+
+    /// Repairs the graph lists of the slots in `range` around the tombstones in `dead` (see
+    /// `Hnsw::repair`); returns how many slots had a list rebuilt. Runs under the read lock, so
+    /// searches go on meanwhile.
+    #[must_use]
+    pub fn repair(&self, dead: &RoaringBitmap, range: Range<u32>) -> usize {
+        let threads = index_threads();
+        match self
+            .binary
+            .as_ref()
+            .and_then(|b| BinarySpace::new(b, self.metric))
+        {
+            Some(space) => self.index.repair(&space, dead, range, threads),
+            None => {
+                let space = FullPrecision::new(&self.vectors, self.metric);
+                self.index.repair(&space, dead, range, threads)
+            }
+        }
+    }
+
+    /// Frees the tombstones in `dead` once [`PointStore::repair`] has covered every slot: the graph
+    /// lets go of them (`Hnsw::release`) and they go on the free list.
+    pub fn release(&mut self, dead: &RoaringBitmap) {
+        let slot_ids = &self.slot_ids;
+        self.index.release(dead, &|n| {
+            slot_ids.get(n as usize).is_some_and(Option::is_some)
+        });
+        for slot in dead.iter().rev() {
+            if self.tombstones.remove(slot) {
+                self.free.push(slot);
+            }
+        }
     }
 
     /// Live points.
@@ -346,7 +432,7 @@ impl PointStore {
         };
         self.slot_ids[slot as usize] = None;
         self.payloads[slot as usize] = Payload::new();
-        self.free.push(slot);
+        self.tombstones.insert(slot);
         true
     }
 
@@ -411,4 +497,26 @@ impl PointStore {
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
     }
+}
+
+/// One slot as a checkpoint writes it.
+#[derive(Debug, Clone, Copy)]
+pub enum SlotImage<'a> {
+    /// A live point.
+    Live(PointId, &'a [f32], &'a Payload),
+    /// A deleted point the graph may still route through: its vector is needed.
+    Tombstone(&'a [f32]),
+    /// A released slot: nothing but its number.
+    Free,
+}
+
+/// One slot as a checkpoint reads it back.
+#[derive(Debug, Clone)]
+pub enum RestoredSlot {
+    /// A live point.
+    Live(PointId, Vec<f32>, Payload),
+    /// A tombstone with its stale vector.
+    Tombstone(Vec<f32>),
+    /// A released slot.
+    Free,
 }

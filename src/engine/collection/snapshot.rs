@@ -1,9 +1,9 @@
 //! Writing a [`PointStore`] into a checkpoint and reading it back.
 //!
 //! Two images per checkpoint, both in the checkpoint container and both for the same WAL sequence
-//! number: `checkpoint.plait` (every slot: live points with id, vector and payload; free slots with
-//! their stale vector, because the graph still routes through them) and `graph.plait` (the HNSW
-//! graph, see `vector::hnsw::persist`). Slots keep their numbers across a restart, so the graph's
+//! number: `checkpoint.plait` (every slot: live points with id, vector and payload; tombstones with
+//! their stale vector, because the graph still routes through them; released slots as one byte)
+//! and `graph.plait` (the HNSW graph, see `vector::hnsw::persist`). Slots keep their numbers across a restart, so the graph's
 //! node ids stay valid. A missing, damaged or mismatched graph image is not fatal: the graph is
 //! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`. A quantized
 //! collection writes a third image, `quant.plait` (see `quant_image`), under the same rules.
@@ -15,17 +15,17 @@
 //! ```text
 //! checkpoint body := u32 LE dimension, u64 LE slot count, per slot:
 //!     1 u8, point (see record_codec)          a live point
-//!     0 u8, dimension × f32 LE                a free slot's stale vector
+//!     0 u8, dimension × f32 LE                a tombstone's stale vector
+//!     2 u8                                    a free (released) slot
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::point_store::PointStore;
+use super::point_store::{PointStore, RestoredSlot, SlotImage};
 use super::quant_image;
 use super::record_codec::{Cursor, put_point};
-use crate::columns::Payload;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
 use crate::metrics;
@@ -33,6 +33,13 @@ use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
 use crate::vector::DenseVectors;
 use crate::vector::hnsw::Hnsw;
+
+/// Slot flag: a tombstone and its stale vector.
+const TOMBSTONE: u8 = 0;
+/// Slot flag: a live point.
+const LIVE: u8 = 1;
+/// Slot flag: a released slot (no bytes follow).
+const FREE: u8 = 2;
 
 /// Path of a collection's checkpoint.
 #[must_use]
@@ -78,19 +85,20 @@ pub fn write(
     head.extend_from_slice(&(store.slot_count() as u64).to_le_bytes());
     w.write(&head).map_err(wrap)?;
     let mut buf = Vec::new();
-    for (id, vector, payload) in store.iter_slots() {
+    for slot in store.iter_slots() {
         buf.clear();
-        match id {
-            Some(id) => {
-                buf.push(1);
+        match slot {
+            SlotImage::Live(id, vector, payload) => {
+                buf.push(LIVE);
                 put_point(&mut buf, id, vector, payload);
             }
-            None => {
-                buf.push(0);
+            SlotImage::Tombstone(vector) => {
+                buf.push(TOMBSTONE);
                 for x in vector {
                     buf.extend_from_slice(&x.to_le_bytes());
                 }
             }
+            SlotImage::Free => buf.push(FREE),
         }
         w.write(&buf).map_err(wrap)?;
     }
@@ -166,12 +174,21 @@ pub fn read(
     }
     let mut slots = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     for _ in 0..count {
-        if c.flag().map_err(undecodable)? {
-            let (id, vector, payload) = c.point(dim).map_err(undecodable)?;
-            slots.push((Some(id), vector, payload));
-        } else {
-            slots.push((None, c.vector(dim).map_err(undecodable)?, Payload::new()));
-        }
+        slots.push(match c.u8().map_err(undecodable)? {
+            LIVE => {
+                let (id, vector, payload) = c.point(dim).map_err(undecodable)?;
+                RestoredSlot::Live(id, vector, payload)
+            }
+            TOMBSTONE => RestoredSlot::Tombstone(c.vector(dim).map_err(undecodable)?),
+            FREE => RestoredSlot::Free,
+            other => {
+                return Err(EngineError::Undecodable {
+                    name: name.to_owned(),
+                    what: "checkpoint",
+                    detail: format!("unknown slot flag {other}"),
+                });
+            }
+        });
     }
     if !c.is_empty() {
         return Err(EngineError::Undecodable {

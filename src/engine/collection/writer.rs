@@ -5,16 +5,20 @@
 //! [`MAX_GROUP`]), appends them to the WAL, makes the group durable with one `write` + `fsync`
 //! (group commit), acknowledges `wait=false` writers, applies the group to the store in short
 //! write-lock slices so readers are never blocked for a whole batch, then acknowledges the rest.
-//! It checkpoints when the WAL has grown past the configured size, and at shutdown.
+//! It checkpoints when the WAL has grown past the configured size, and at shutdown. When its queue
+//! is empty and the collection has enough tombstones, it repairs the graph around them one slice at
+//! a time (`consolidation`), checking the queue between slices; under a steady stream of writes it
+//! still runs one slice per `consolidation::MAX_DELAY`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 use parking_lot::RwLock;
 use tokio::sync::oneshot;
 
+use super::consolidation::{self, Consolidation};
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::record_codec::Mutation;
@@ -95,6 +99,8 @@ pub struct Writer {
     pub checkpoint_seq: u64,
     /// When to train the quantizer.
     pub quant: QuantTrigger,
+    /// The consolidation round in progress, if any.
+    pub consolidation: Option<Consolidation>,
 }
 
 struct Pending {
@@ -108,6 +114,7 @@ impl Writer {
     /// Processes commands until shutdown or until every sender is gone.
     pub fn run(mut self, rx: &Receiver<Command>) {
         let mut last_sync = Instant::now();
+        let mut last_slice = Instant::now();
         loop {
             // `flush`/`none` durability: the log is synced at least every flush interval, whether
             // or not commands keep arriving.
@@ -115,13 +122,36 @@ impl Writer {
                 self.sync_on_interval();
                 last_sync = Instant::now();
             }
-            let wait = self.flush_interval.saturating_sub(last_sync.elapsed());
-            let first = match rx.recv_timeout(wait) {
-                Ok(cmd) => cmd,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.shutdown();
-                    return;
+            let background = self.consolidation.is_some() || consolidation::due(&self.store.read());
+            if background && last_slice.elapsed() >= consolidation::MAX_DELAY {
+                // Under a steady stream of writes the queue is never empty: a slice now and then
+                // keeps the round moving (and the arena from growing) at a bounded cost.
+                self.consolidate_slice();
+                last_slice = Instant::now();
+            }
+            let first = if background {
+                // Background work runs only while no command waits.
+                match rx.try_recv() {
+                    Ok(cmd) => cmd,
+                    Err(TryRecvError::Empty) => {
+                        self.consolidate_slice();
+                        last_slice = Instant::now();
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => {
+                        let _ = self.shutdown();
+                        return;
+                    }
+                }
+            } else {
+                let wait = self.flush_interval.saturating_sub(last_sync.elapsed());
+                match rx.recv_timeout(wait) {
+                    Ok(cmd) => cmd,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        let _ = self.shutdown();
+                        return;
+                    }
                 }
             };
             let mut group = vec![first];
@@ -149,6 +179,16 @@ impl Writer {
                 let _ = reply.send(self.shutdown());
                 return;
             }
+        }
+    }
+
+    /// Starts a consolidation round when none runs, or advances the current one by a slice.
+    fn consolidate_slice(&mut self) {
+        let round = self
+            .consolidation
+            .get_or_insert_with(|| Consolidation::start(&self.store.read()));
+        if round.step(&self.store, &self.name) {
+            self.consolidation = None;
         }
     }
 

@@ -91,6 +91,23 @@ impl Graph {
         level
     }
 
+    /// Empties every list of `node` and sets its level to 0, so that nothing is read through it
+    /// and its slot can be initialised again like a fresh one. Its upper block stays allocated.
+    pub fn clear_node(&self, node: u32) {
+        let _g = self.lock(node);
+        if let Some(block) = self.upper.get(node as usize).and_then(OnceLock::get) {
+            for list in block.chunks(1 + self.m) {
+                list[0].store(0, Ordering::Release);
+            }
+        }
+        if let Some(b) = self.try_block(node, 0) {
+            b[0].store(0, Ordering::Release);
+        }
+        if let Some(l) = self.levels.get(node as usize) {
+            l.store(0, Ordering::Release);
+        }
+    }
+
     fn try_block(&self, node: u32, level: u8) -> Option<&[AtomicU32]> {
         if level == 0 {
             let at = node as usize * (1 + self.m0);

@@ -4,14 +4,22 @@
 //! from a [`Space`] passed to each call (full-precision vectors, compressed codes or bit-packed
 //! binary vectors), so one graph can be built on one representation and searched on another.
 //! Inserts may run in parallel (each node's lists are guarded by a striped lock, see [`graph`]); a
-//! search reads without locks. Deleted points are not removed from the graph: they keep routing
-//! searches, and the caller's `allow` predicate keeps them out of results. A reused slot is re-inserted with its new vector.
+//! search reads without locks.
+//!
+//! Deletes are two-phase. A deleted node first stays in the graph as a tombstone: it keeps routing
+//! searches, the caller's `allow` predicate keeps it out of results, and inserts never choose it
+//! as a neighbour ([`Hnsw::insert_many_linking`]). Later the caller repairs the
+//! graph around a set of tombstones (`repair`: every list naming one is rebuilt from its live
+//! neighbours and the tombstones' own neighbours, searches keep running) and releases them
+//! ([`Hnsw::release`]: lists cleared, entry point moved), after which the slots may be inserted
+//! again like fresh ones. An updated node (same slot, new vector) is simply re-inserted.
 //!
 //! Never owns vectors, ids, payloads or files.
 
 mod allow_list;
 mod graph;
 mod persist;
+mod repair;
 mod visited;
 
 use std::collections::BinaryHeap;
@@ -80,6 +88,18 @@ impl Hnsw {
     /// Inserts (or re-inserts) `nodes`, in parallel on `threads` threads. Their vectors must be in
     /// `space` already.
     pub fn insert_many<S: Space>(&mut self, space: &S, nodes: &[u32], threads: usize) {
+        self.insert_many_linking(space, nodes, threads, &|_| true);
+    }
+
+    /// [`Hnsw::insert_many`], choosing as neighbours only nodes accepted by `linkable` (the caller
+    /// rejects tombstones, so that a repair in progress is not undone); the others still route.
+    pub fn insert_many_linking<S: Space>(
+        &mut self,
+        space: &S,
+        nodes: &[u32],
+        threads: usize,
+        linkable: &(dyn Fn(u32) -> bool + Sync),
+    ) {
         let Some(&max) = nodes.iter().max() else {
             return;
         };
@@ -89,12 +109,12 @@ impl Hnsw {
         // The first node goes alone so that the others have an entry point to start from.
         let threads = threads.clamp(1, nodes.len());
         if this.entry.lock().is_none() {
-            this.insert_one(space, nodes[0]);
+            this.insert_one(space, nodes[0], linkable);
             next.store(1, Ordering::Relaxed);
         }
         if threads == 1 {
             for &node in &nodes[next.load(Ordering::Relaxed)..] {
-                this.insert_one(space, node);
+                this.insert_one(space, node, linkable);
             }
             return;
         }
@@ -102,7 +122,7 @@ impl Hnsw {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&node) = nodes.get(i) else { break };
-                this.insert_one(space, node);
+                this.insert_one(space, node, linkable);
             }
         };
         std::thread::scope(|scope| {
@@ -114,7 +134,7 @@ impl Hnsw {
         });
     }
 
-    fn insert_one<S: Space>(&self, space: &S, node: u32) {
+    fn insert_one<S: Space>(&self, space: &S, node: u32, linkable: &dyn Fn(u32) -> bool) {
         let query = space.node_query(node);
         let wanted = self.level_for(node);
         let mut entry_guard = self.entry.lock();
@@ -165,8 +185,9 @@ impl Hnsw {
         let mut scratch = Vec::new();
         let mut eps = vec![cur];
         for l in (0..=level.min(top)).rev() {
-            let found =
-                self.search_layer(space, &query, &eps, self.ef_construction, l, &|n| n != node);
+            let found = self.search_layer(space, &query, &eps, self.ef_construction, l, &|n| {
+                n != node && linkable(n)
+            });
             let chosen = self.select(space, &found, self.graph.m);
             {
                 let _g = self.graph.lock(node);
@@ -176,7 +197,10 @@ impl Hnsw {
             for c in &chosen {
                 self.link(space, c.slot, node, l, &mut scratch);
             }
-            eps = found;
+            // With nothing linkable found here, the next level starts from the same place.
+            if !found.is_empty() {
+                eps = found;
+            }
         }
         if let Some(mut guard) = held {
             *guard = Some((node, level));
@@ -341,5 +365,7 @@ impl Hnsw {
     }
 }
 
+#[cfg(test)]
+mod repair_tests;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,8 @@
 //! u32 m, u32 ef_construction, u32 node count, u32 entry node (u32::MAX: none), u8 entry level
 //! per node: u8 level, then for each level 0..=level: u32 count, count × u32 neighbour
 //! ```
-//! All little-endian. Decoding checks every count and id against the limits, so a damaged image
+//! All little-endian. A released node (see `repair`) is level 0 with an empty list (5 bytes); the
+//! entry point is absent when every node has been released. Decoding checks every count and id against the limits, so a damaged image
 //! (one that passed the container checksum by a bug) is rejected, never trusted.
 
 use super::{Hnsw, HnswConfig};
@@ -138,11 +139,8 @@ impl Hnsw {
                 return Err(GraphDecodeError::Range("entry point"));
             }
             *index.entry.lock() = Some((entry, entry_level));
-        } else if n > 0 {
-            return Err(GraphDecodeError::Range(
-                "no entry point in a non-empty graph",
-            ));
         }
+        // No entry point with nodes allocated: every node was released (deleted and repaired).
         Ok(index)
     }
 }

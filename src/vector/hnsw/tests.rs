@@ -6,25 +6,25 @@ use super::{Hnsw, HnswConfig};
 use crate::vector::{DenseVectors, FullPrecision, Metric, ScoredSlot, top_k};
 
 /// An index with the metric its full-precision space uses, so tests read like callers.
-struct Indexed {
-    index: Hnsw,
-    metric: Metric,
+pub(super) struct Indexed {
+    pub(super) index: Hnsw,
+    pub(super) metric: Metric,
 }
 
 impl Indexed {
-    fn new(config: HnswConfig, metric: Metric) -> Self {
+    pub(super) fn new(config: HnswConfig, metric: Metric) -> Self {
         Self {
             index: Hnsw::new(config),
             metric,
         }
     }
 
-    fn insert_many(&mut self, v: &DenseVectors, nodes: &[u32], threads: usize) {
+    pub(super) fn insert_many(&mut self, v: &DenseVectors, nodes: &[u32], threads: usize) {
         let space = FullPrecision::new(v, self.metric);
         self.index.insert_many(&space, nodes, threads);
     }
 
-    fn search(
+    pub(super) fn search(
         &self,
         v: &DenseVectors,
         query: &[f32],
@@ -44,7 +44,7 @@ impl Indexed {
     }
 }
 
-fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
+pub(super) fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
     let mut state = seed
         .wrapping_mul(2862933555777941757)
         .wrapping_add(3037000493);
@@ -73,7 +73,7 @@ fn recall(
     recall_with_ef(index, v, queries, metric, k, 64, live)
 }
 
-fn recall_with_ef(
+pub(super) fn recall_with_ef(
     index: &Indexed,
     v: &DenseVectors,
     queries: &DenseVectors,
