@@ -40,6 +40,28 @@ pub fn top_k_in<S: Space>(
     k: usize,
     threshold: Option<f32>,
 ) -> Vec<ScoredSlot> {
+    let passes = |key: f32| {
+        threshold.is_none_or(|t| metric.passes_threshold(metric.score_from_rank_key(key), t))
+    };
+    nearest_keys(space, slots, query, k, passes)
+        .into_iter()
+        .map(|c| ScoredSlot {
+            slot: c.slot,
+            score: metric.score_from_rank_key(c.key),
+        })
+        .collect()
+}
+
+/// The `k` slots among `slots` with the lowest keys for `query` whose key `keep` accepts, closest
+/// first (ties to the lower slot): the bounded-heap scan behind every exact search.
+#[must_use]
+pub fn nearest_keys<S: Space>(
+    space: &S,
+    slots: impl Iterator<Item = u32>,
+    query: &S::Query,
+    k: usize,
+    keep: impl Fn(f32) -> bool,
+) -> Vec<Ranked> {
     if k == 0 {
         return Vec::new();
     }
@@ -47,9 +69,7 @@ pub fn top_k_in<S: Space>(
     let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
     for slot in slots {
         let key = space.key(query, slot);
-        if let Some(t) = threshold
-            && !metric.passes_threshold(metric.score_from_rank_key(key), t)
-        {
+        if !keep(key) {
             continue;
         }
         let candidate = Ranked { key, slot };
@@ -61,12 +81,6 @@ pub fn top_k_in<S: Space>(
         }
     }
     heap.into_sorted_vec()
-        .into_iter()
-        .map(|c| ScoredSlot {
-            slot: c.slot,
-            score: metric.score_from_rank_key(c.key),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
-mod x86_avx2;
+pub(crate) mod x86_avx2;
 #[cfg(target_arch = "x86_64")]
 mod x86_avx512;
 #[cfg(target_arch = "x86_64")]
@@ -148,15 +148,20 @@ pub fn available() -> Vec<KernelSet> {
     sets
 }
 
-static SELECTED: LazyLock<KernelSet> = LazyLock::new(|| {
-    let sets = available();
+/// The set named by `PLAIT_KERNELS` when this CPU has it, else the last (fastest) of `sets`, else
+/// `fallback`; used for every family of kernels so one variable pins them all.
+pub(crate) fn choose<T: Copy>(sets: &[T], name: impl Fn(&T) -> &str, fallback: T) -> T {
     let wanted = std::env::var("PLAIT_KERNELS").ok();
-    let chosen = wanted
+    wanted
         .as_deref()
-        .and_then(|w| sets.iter().find(|s| s.name == w))
+        .and_then(|w| sets.iter().find(|s| name(s) == w))
         .or_else(|| sets.last())
         .copied()
-        .unwrap_or(SCALAR);
+        .unwrap_or(fallback)
+}
+
+static SELECTED: LazyLock<KernelSet> = LazyLock::new(|| {
+    let chosen = choose(&available(), |s| s.name, SCALAR);
     tracing::info!(kernels = chosen.name, "distance kernels selected");
     chosen
 });

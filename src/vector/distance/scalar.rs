@@ -69,7 +69,7 @@ pub fn bray_curtis(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Hamming distance between bit-packed binary vectors: the number of differing bits.
-#[inline]
+#[inline(always)]
 pub fn hamming(a: &[u64], b: &[u64]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
@@ -92,7 +92,7 @@ pub fn jaccard_dense(a: &[f32], b: &[f32]) -> f32 {
 
 /// Jaccard distance between bit-packed binary vectors: `1 - |a & b| / |a | b|` (0 for two empty
 /// sets).
-#[inline]
+#[inline(always)]
 pub fn jaccard(a: &[u64], b: &[u64]) -> f32 {
     let (mut inter, mut union) = (0u32, 0u32);
     for (x, y) in a.iter().zip(b) {

@@ -8,12 +8,11 @@
 //! `ef · m0 / s` for a graph search at selectivity `s = allowed / nodes`, against `allowed` for
 //! the scan.
 
-use std::collections::BinaryHeap;
-
 use roaring::RoaringBitmap;
 
 use super::Hnsw;
 use crate::vector::Space;
+use crate::vector::exact::nearest_keys;
 use crate::vector::ranked::Ranked;
 
 impl Hnsw {
@@ -57,20 +56,9 @@ fn scan_allowed<S: Space>(
     allowed: &RoaringBitmap,
     live: &dyn Fn(u32) -> bool,
 ) -> Vec<Ranked> {
-    let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
-    for slot in allowed.iter().filter(|s| live(*s)) {
-        let candidate = Ranked {
-            key: space.key(query, slot),
-            slot,
-        };
-        if heap.len() < k {
-            heap.push(candidate);
-        } else if heap.peek().is_some_and(|worst| candidate < *worst) {
-            heap.pop();
-            heap.push(candidate);
-        }
-    }
-    heap.into_sorted_vec()
+    nearest_keys(space, allowed.iter().filter(|s| live(*s)), query, k, |_| {
+        true
+    })
 }
 
 #[cfg(test)]

@@ -46,6 +46,21 @@ impl Codes {
         &self.data[at..at + self.width]
     }
 
+    /// Starts loading the first cache line of `slot`'s code.
+    #[inline]
+    pub fn prefetch_start(&self, slot: u32) {
+        crate::vector::distance::prefetch(self.get(slot).as_ptr());
+    }
+
+    /// Starts loading the rest of `slot`'s code, one 64-byte line at a time.
+    #[inline]
+    pub fn prefetch_rest(&self, slot: u32) {
+        let code = self.get(slot);
+        for line in (64..code.len()).step_by(64) {
+            crate::vector::distance::prefetch(code.as_ptr().wrapping_add(line));
+        }
+    }
+
     /// Writes the code of `slot`, growing the store by zero codes when `slot` is past the end
     /// (slots are written in order by the point store, so the gap is at most the new slot).
     pub fn set(&mut self, slot: u32, code: &[u8]) {

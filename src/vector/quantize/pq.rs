@@ -10,7 +10,6 @@
 
 use super::codes::Codes;
 use super::kmeans;
-use crate::vector::distance::prefetch;
 use crate::vector::{Metric, Space};
 
 /// Centroids per subspace (one byte per subvector).
@@ -231,15 +230,12 @@ impl Space for PqSpace<'_> {
 
     #[inline]
     fn prefetch_start(&self, node: u32) {
-        prefetch(self.codes.get(node).as_ptr());
+        self.codes.prefetch_start(node);
     }
 
     #[inline]
     fn prefetch_rest(&self, node: u32) {
-        let code = self.codes.get(node);
-        for line in (64..code.len()).step_by(64) {
-            prefetch(code.as_ptr().wrapping_add(line));
-        }
+        self.codes.prefetch_rest(node);
     }
 }
 

@@ -14,7 +14,6 @@
 
 use super::codes::Codes;
 use super::kernels::{self, U8KernelSet};
-use crate::vector::distance::prefetch;
 use crate::vector::{Metric, Space};
 
 /// Trained SQ8 parameters: per-dimension offset and step.
@@ -189,15 +188,12 @@ impl Space for Sq8Space<'_> {
 
     #[inline]
     fn prefetch_start(&self, node: u32) {
-        prefetch(self.codes.get(node).as_ptr());
+        self.codes.prefetch_start(node);
     }
 
     #[inline]
     fn prefetch_rest(&self, node: u32) {
-        let code = self.codes.get(node);
-        for line in (64..code.len()).step_by(64) {
-            prefetch(code.as_ptr().wrapping_add(line));
-        }
+        self.codes.prefetch_rest(node);
     }
 }
 

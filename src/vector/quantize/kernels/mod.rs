@@ -71,14 +71,7 @@ pub fn available() -> Vec<U8KernelSet> {
 }
 
 static SELECTED: LazyLock<U8KernelSet> = LazyLock::new(|| {
-    let sets = available();
-    let wanted = std::env::var("PLAIT_KERNELS").ok();
-    let chosen = wanted
-        .as_deref()
-        .and_then(|w| sets.iter().find(|s| s.name == w))
-        .or_else(|| sets.last())
-        .copied()
-        .unwrap_or(SCALAR);
+    let chosen = crate::vector::distance::choose(&available(), |s| s.name, SCALAR);
     tracing::info!(kernels = chosen.name, "SQ8 kernels selected");
     chosen
 });
