@@ -120,9 +120,9 @@ impl Metric {
             Self::Euclid => distance::KeyFn::new(set.l2_squared, false),
             Self::Manhattan | Self::Hamming => distance::KeyFn::new(set.l1, false),
             Self::Jaccard => distance::KeyFn::new(distance::SCALAR_ONLY_JACCARD_DENSE, false),
-            Self::Chebyshev => distance::KeyFn::new(distance::SCALAR_ONLY_CHEBYSHEV, false),
-            Self::Canberra => distance::KeyFn::new(distance::SCALAR_ONLY_CANBERRA, false),
-            Self::BrayCurtis => distance::KeyFn::new(distance::SCALAR_ONLY_BRAY_CURTIS, false),
+            Self::Chebyshev => distance::KeyFn::new(set.chebyshev, false),
+            Self::Canberra => distance::KeyFn::new(set.canberra, false),
+            Self::BrayCurtis => distance::KeyFn::new(set.bray_curtis, false),
         }
     }
 

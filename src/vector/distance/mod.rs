@@ -1,13 +1,14 @@
 //! Distance kernels over `f32` slices (and bit-packed binary vectors).
 //!
 //! One file per instruction set: [`scalar`] (always compiled; the reference), `x86_avx2`
-//! (AVX2 + FMA), `x86_avx512` (AVX-512F) and `x86_popcnt` (POPCNT, for bit-packed binary vectors). The fastest set this CPU supports is chosen once, on
-//! first use, and can be pinned with `PLAIT_KERNELS=scalar|avx2|avx512` (for comparisons). The safe
-//! functions here cut both inputs to the shorter length once, so a kernel never reads out of
-//! bounds; callers validate dimensions before that matters.
+//! (AVX2 + FMA), `x86_avx512` (AVX-512F) and `x86_popcnt` (POPCNT, for bit-packed binary
+//! vectors). The fastest set this CPU supports is chosen once, on first use, and can be pinned with
+//! `PLAIT_KERNELS=scalar|avx2|avx512` (for comparisons). The safe functions here cut both inputs to
+//! the shorter length once, so a kernel never reads out of bounds; callers validate dimensions
+//! before that matters.
 //!
-//! ARM NEON kernels are not written yet: this project has no aarch64 machine to test them on, and
-//! aarch64 builds use the scalar kernels.
+//! ARM NEON kernels are not written: this project has no aarch64 machine (nor an aarch64 Rust
+//! target it could install) to build or test them on, and aarch64 builds use the scalar kernels.
 
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
@@ -38,6 +39,12 @@ pub struct KernelSet {
     pub l1: Kernel,
     /// Cosine similarity of unnormalised vectors (0 when either is zero).
     pub cosine: Kernel,
+    /// Chebyshev (L-infinity) distance.
+    pub chebyshev: Kernel,
+    /// Canberra distance.
+    pub canberra: Kernel,
+    /// Bray-Curtis dissimilarity.
+    pub bray_curtis: Kernel,
     /// Hamming distance of bit-packed vectors.
     pub hamming: BinaryKernel,
     /// Jaccard distance of bit-packed vectors.
@@ -90,13 +97,8 @@ unsafe fn scalar_bray_curtis(a: &[f32], b: &[f32]) -> f32 {
     scalar::bray_curtis(a, b)
 }
 
-/// Kernels that exist only in scalar form so far (every CPU uses these).
-pub(crate) const SCALAR_ONLY_CHEBYSHEV: Kernel = scalar_chebyshev;
-/// See [`SCALAR_ONLY_CHEBYSHEV`].
-pub(crate) const SCALAR_ONLY_CANBERRA: Kernel = scalar_canberra;
-/// See [`SCALAR_ONLY_CHEBYSHEV`].
-pub(crate) const SCALAR_ONLY_BRAY_CURTIS: Kernel = scalar_bray_curtis;
-/// See [`SCALAR_ONLY_CHEBYSHEV`] (Jaccard on 0/1 vectors stored as `f32`).
+/// Jaccard on 0/1 vectors stored as `f32`, which exists only in scalar form (binary collections
+/// search their bit-packed form with [`KernelSet::jaccard`]).
 pub(crate) const SCALAR_ONLY_JACCARD_DENSE: Kernel = scalar_jaccard_dense;
 
 const SCALAR: KernelSet = KernelSet {
@@ -105,6 +107,9 @@ const SCALAR: KernelSet = KernelSet {
     l2_squared: scalar_l2,
     l1: scalar_l1,
     cosine: scalar_cosine,
+    chebyshev: scalar_chebyshev,
+    canberra: scalar_canberra,
+    bray_curtis: scalar_bray_curtis,
     hamming: scalar_hamming,
     jaccard: scalar_jaccard,
 };
@@ -129,6 +134,9 @@ pub fn available() -> Vec<KernelSet> {
                 l2_squared: x86_avx2::l2_squared,
                 l1: x86_avx2::l1,
                 cosine: x86_avx2::cosine,
+                chebyshev: x86_avx2::chebyshev,
+                canberra: x86_avx2::canberra,
+                bray_curtis: x86_avx2::bray_curtis,
                 hamming,
                 jaccard,
             });
@@ -140,6 +148,11 @@ pub fn available() -> Vec<KernelSet> {
                 l2_squared: x86_avx512::l2_squared,
                 l1: x86_avx512::l1,
                 cosine: x86_avx512::cosine,
+                // Every AVX-512F CPU this code runs on also has AVX2 + FMA (checked above for
+                // the set before), and these three are not bound by vector width.
+                chebyshev: x86_avx2::chebyshev,
+                canberra: x86_avx2::canberra,
+                bray_curtis: x86_avx2::bray_curtis,
                 hamming,
                 jaccard,
             });
@@ -302,6 +315,16 @@ mod tests {
                 let (d, l2, l1, cos) = unsafe {
                     ((set.dot)(&a, &b), (set.l2_squared)(&a, &b), (set.l1)(&a, &b), (set.cosine)(&a, &b))
                 };
+                // SAFETY: as above.
+                let (cheb, canb, bray) = unsafe {
+                    ((set.chebyshev)(&a, &b), (set.canberra)(&a, &b), (set.bray_curtis)(&a, &b))
+                };
+                let rcheb = scalar::chebyshev(&a, &b);
+                prop_assert!(cheb == rcheb, "{} chebyshev {} vs {}", set.name, cheb, rcheb);
+                let rcanb = scalar::canberra(&a, &b);
+                prop_assert!(close(canb, rcanb, rcanb), "{} canberra {} vs {}", set.name, canb, rcanb);
+                let rbray = scalar::bray_curtis(&a, &b);
+                prop_assert!((bray - rbray).abs() <= 1e-4, "{} bray-curtis {} vs {}", set.name, bray, rbray);
                 let (rd, rl2, rl1) = (scalar::dot(&a, &b), scalar::l2_squared(&a, &b), scalar::l1(&a, &b));
                 let rcos = scalar::cosine(&a, &b);
                 prop_assert!((cos - rcos).abs() <= 1e-4, "{} cosine {} vs {}", set.name, cos, rcos);

@@ -6,6 +6,9 @@ use std::arch::x86_64::{
     _mm256_and_ps, _mm256_castps256_ps128, _mm256_castsi256_ps, _mm256_extractf128_ps,
     _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_set1_epi32, _mm256_setzero_ps, _mm256_sub_ps,
 };
+use std::arch::x86_64::{
+    _CMP_GT_OQ, _mm256_cmp_ps, _mm256_div_ps, _mm256_max_ps, _mm256_storeu_ps,
+};
 
 /// The sum of the eight lanes of `v` (shared with the SQ8 kernels).
 #[inline]
@@ -87,6 +90,78 @@ kernel!(
     },
     |x, y| (x - y).abs()
 );
+
+kernel!(
+    /// Canberra distance: the sum of `|x - y| / (|x| + |y|)`, 0/0 terms counted as 0.
+    canberra,
+    |acc, x, y| {
+        let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let num = _mm256_and_ps(_mm256_sub_ps(x, y), abs_mask);
+        let den = _mm256_add_ps(_mm256_and_ps(x, abs_mask), _mm256_and_ps(y, abs_mask));
+        // Lanes with a zero denominator divide to NaN and are masked to 0.
+        let nonzero = _mm256_cmp_ps::<_CMP_GT_OQ>(den, _mm256_setzero_ps());
+        _mm256_add_ps(acc, _mm256_and_ps(_mm256_div_ps(num, den), nonzero))
+    },
+    |x, y| {
+        let den = x.abs() + y.abs();
+        if den > 0.0 { (x - y).abs() / den } else { 0.0 }
+    }
+);
+
+kernel!(
+    /// The L1 norm of `a + b` (the Bray-Curtis denominator).
+    l1_of_sum,
+    |acc, x, y| {
+        let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        _mm256_add_ps(acc, _mm256_and_ps(_mm256_add_ps(x, y), abs_mask))
+    },
+    |x, y| (x + y).abs()
+);
+
+/// Bray-Curtis dissimilarity: `sum |x - y| / sum |x + y|` (0 when both vectors are zero).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA, and `b` must be at least as long as `a`.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn bray_curtis(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: the caller's contract is these kernels' contract.
+    let (num, den) = unsafe { (l1(a, b), l1_of_sum(a, b)) };
+    if den > 0.0 { num / den } else { 0.0 }
+}
+
+/// Chebyshev (L-infinity) distance: the largest `|x - y|`.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA, and `b` must be at least as long as `a`.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn chebyshev(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len();
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+    let mut acc = [_mm256_setzero_ps(); 2];
+    let mut i = 0;
+    while i + 16 <= n {
+        for (k, slot) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 8k + 8 <= i + 16 <= n, and b.len() >= n (caller contract).
+            let (x, y) = unsafe {
+                (
+                    _mm256_loadu_ps(pa.add(i + 8 * k)),
+                    _mm256_loadu_ps(pb.add(i + 8 * k)),
+                )
+            };
+            *slot = _mm256_max_ps(*slot, _mm256_and_ps(_mm256_sub_ps(x, y), abs_mask));
+        }
+        i += 16;
+    }
+    let mut lanes = [0.0f32; 8];
+    // SAFETY: `lanes` holds exactly eight f32, what one unaligned 256-bit store writes.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_max_ps(acc[0], acc[1])) };
+    let mut max = lanes.iter().copied().fold(0.0, f32::max);
+    for j in i..n {
+        max = max.max((a[j] - b[j]).abs());
+    }
+    max
+}
 
 /// Cosine similarity in one pass (dot product and both squared norms together); 0 when either
 /// vector is zero.
