@@ -84,13 +84,13 @@ pub static VECTOR_MAPPED_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
-/// Bytes of mapped vectors resident in memory per collection.
+/// Bytes of each collection's mapped vector file in the page cache.
 pub static VECTOR_RESIDENT_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
             Opts::new(
                 "plait_vector_resident_bytes",
-                "Bytes of each collection's mapped vectors resident in memory at scrape time.",
+                "Bytes of each collection's mapped vector file in the page cache at scrape time (mincore).",
             ),
             &["collection"],
         )

@@ -160,7 +160,8 @@ impl MappedFloats {
         self.map.as_ref().map_or(0, |m| m.len())
     }
 
-    /// Bytes of the mapping that are resident in memory now (from `mincore`); the mapped size
+    /// Bytes of the mapping in memory now, from `mincore`: for a file-backed map, pages in the
+    /// page cache whether or not this process has touched them; the mapped size
     /// when the kernel cannot tell.
     #[must_use]
     pub fn resident_bytes(&self) -> usize {

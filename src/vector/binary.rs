@@ -116,11 +116,7 @@ impl Space for BinarySpace<'_> {
 
     #[inline]
     fn prefetch_rest(&self, node: u32) {
-        // Eight words per cache line.
-        let v = self.vectors.get(node);
-        for line in (8..v.len()).step_by(8) {
-            super::distance::prefetch(v.as_ptr().wrapping_add(line));
-        }
+        super::distance::prefetch_rest(self.vectors.get(node));
     }
 }
 

@@ -13,6 +13,8 @@ pub mod quantize;
 mod ranked;
 mod space;
 mod store;
+#[cfg(test)]
+mod test_data;
 mod validate;
 
 pub use binary::{BinarySpace, BinaryVectors};

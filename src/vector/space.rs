@@ -5,7 +5,7 @@
 //! codes (see [`super::quantize`]), or built over bit-packed binary vectors. A space never changes
 //! the vectors it reads.
 
-use super::distance::{KeyFn, prefetch};
+use super::distance::{KeyFn, prefetch, prefetch_rest};
 use super::{DenseVectors, Metric};
 
 /// Distances between a prepared query and stored nodes, and between two stored nodes. Keys follow
@@ -79,11 +79,6 @@ impl Space for FullPrecision<'_> {
 
     #[inline]
     fn prefetch_rest(&self, node: u32) {
-        // One cache line (16 floats) at a time: the graph walk is bound by memory latency, not
-        // arithmetic.
-        let v = self.vectors.get(node);
-        for line in (16..v.len()).step_by(16) {
-            prefetch(v.as_ptr().wrapping_add(line));
-        }
+        prefetch_rest(self.vectors.get(node));
     }
 }

@@ -95,7 +95,7 @@ impl DenseVectors {
         self.data.mapped_bytes()
     }
 
-    /// Bytes of the vectors resident in memory now.
+    /// Bytes of the vectors in memory now (page cache for a file-backed map, from `mincore`).
     #[must_use]
     pub fn resident_bytes(&self) -> usize {
         self.data.resident_bytes()

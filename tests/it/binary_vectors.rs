@@ -81,18 +81,7 @@ fn binary_collections_search_like_the_reference_formulas() -> TestResult {
                     "hnsw_config": {"full_scan_threshold": 100, "m": 16, "ef_construct": 100}}),
         )?;
         assert_eq!(r.status(), 200);
-        for (c, chunk) in base.chunks(1000).enumerate() {
-            let points: Vec<Value> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, v)| json!({"id": c * 1000 + i, "vector": v}))
-                .collect();
-            let r = s.put_json(
-                &format!("/collections/{name}/points?wait=true"),
-                &json!({ "points": points }),
-            )?;
-            assert_eq!(r.status(), 200);
-        }
+        s.upsert_rows(&name, &base, 0)?;
         // A component other than 0 or 1 is refused, naming the problem.
         let mut bad = base[0].clone();
         bad[5] = 0.5;

@@ -31,22 +31,6 @@ fn create(s: &TestServer, name: &str, dim: usize, quantization: &Value) -> TestR
     Ok(())
 }
 
-fn upsert(s: &TestServer, name: &str, base: &[Vec<f32>], first_id: usize) -> TestResult {
-    for (chunk_no, chunk) in base.chunks(1000).enumerate() {
-        let points: Vec<Value> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, v)| json!({"id": first_id + chunk_no * 1000 + i, "vector": v}))
-            .collect();
-        let r = s.put_json(
-            &format!("/collections/{name}/points"),
-            &json!({"points": points}),
-        )?;
-        assert_eq!(r.status(), 200);
-    }
-    Ok(())
-}
-
 /// Mean recall@10 of `params` searches against exact search.
 fn recall(
     s: &TestServer,
@@ -91,8 +75,8 @@ fn sq8_and_pq_collections_search_on_codes_with_rescoring() -> TestResult {
         dim,
         &json!({"product": {"compression": "x16", "always_ram": true}}),
     )?;
-    upsert(&s, "sq8", &base, 0)?;
-    upsert(&s, "pq", &base, 0)?;
+    s.upsert_rows("sq8", &base, 0)?;
+    s.upsert_rows("pq", &base, 0)?;
 
     let info: Value = s.get("/collections/sq8")?.json()?;
     let q = &info["result"]["config"]["quantization_config"];
@@ -216,7 +200,7 @@ fn a_quantized_collection_reopens_without_retraining_and_replays_into_codes() ->
     let dir = tempfile::tempdir()?;
     let s = TestServer::start_in(dir.path(), &[])?;
     create(&s, "q", dim, &json!({"scalar": {"type": "int8"}}))?;
-    upsert(&s, "q", &base[..2000], 0)?;
+    s.upsert_rows("q", &base[..2000], 0)?;
     let before: Vec<Vec<u64>> = queries
         .iter()
         .map(|q| top10(&s, "q", q, &json!({})))
@@ -239,7 +223,7 @@ fn a_quantized_collection_reopens_without_retraining_and_replays_into_codes() ->
         );
     }
     // Upserts after the checkpoint live only in the WAL: replay must encode them.
-    upsert(&s, "q", &base[2000..], 2000)?;
+    s.upsert_rows("q", &base[2000..], 2000)?;
     s.kill9()?;
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;

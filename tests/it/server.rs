@@ -131,6 +131,26 @@ impl TestServer {
         Ok(())
     }
 
+    /// Upserts `rows` as points `first_id`, `first_id + 1`, ... in batches of 1,000, each
+    /// acknowledged once applied (`wait=true`).
+    pub fn upsert_rows(&self, name: &str, rows: &[Vec<f32>], first_id: usize) -> TestResult {
+        for (chunk_no, chunk) in rows.chunks(1000).enumerate() {
+            let points: Vec<Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, v)| json!({"id": first_id + chunk_no * 1000 + i, "vector": v}))
+                .collect();
+            let r = self.put_json(
+                &format!("/collections/{name}/points?wait=true"),
+                &json!({ "points": points }),
+            )?;
+            if r.status() != 200 {
+                return Err(format!("upsert failed: {} {}", r.status(), r.text()?).into());
+            }
+        }
+        Ok(())
+    }
+
     /// Every point of a collection (ids, vectors, payloads), by scrolling.
     pub fn all_points(&self, name: &str) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
         let mut out = Vec::new();

@@ -84,18 +84,7 @@ fn hnsw_recall_against_exact_search_and_deletes() -> TestResult {
         &json!({"vectors": {"size": base[0].len(), "distance": "Cosine"}, "hnsw_config": {"m": 16, "ef_construct": 100, "full_scan_threshold": 1000}}),
     )?;
     assert_eq!(r.status(), 200);
-    for (chunk_no, chunk) in base.chunks(1000).enumerate() {
-        let points: Vec<Value> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, v)| json!({"id": chunk_no * 1000 + i, "vector": v}))
-            .collect();
-        assert_eq!(
-            s.put_json("/collections/ann/points", &json!({"points": points}))?
-                .status(),
-            200
-        );
-    }
+    s.upsert_rows("ann", &base, 0)?;
     let info: Value = s.get("/collections/ann")?.json()?;
     assert_eq!(info["result"]["indexed_vectors_count"], 4000);
     // Delete every tenth point; it must never come back from either search.

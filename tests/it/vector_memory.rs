@@ -26,17 +26,8 @@ fn vectors_are_mapped_reported_and_rebuilt_after_a_crash() -> TestResult {
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
     s.create_collection("mem", dim, "Euclid")?;
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let points: Vec<Value> = chunk
-            .iter()
-            .map(|&i| json!({"id": i, "vector": vector_of(i, dim)}))
-            .collect();
-        let r = s.put_json(
-            "/collections/mem/points?wait=true",
-            &json!({ "points": points }),
-        )?;
-        assert_eq!(r.status(), 200);
-    }
+    let rows: Vec<Vec<f32>> = (0..n).map(|i| vector_of(i, dim)).collect();
+    s.upsert_rows("mem", &rows, 0)?;
     let file = dir.path().join("collections/mem/vectors.f32");
     let on_disk = std::fs::metadata(&file)?.len();
     assert!(

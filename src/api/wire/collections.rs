@@ -235,8 +235,8 @@ pub struct PlaitCollectionInfo {
     pub memory_bytes: u64,
     /// Bytes of vectors memory-mapped from the collection's vector file.
     pub vector_mapped_bytes: u64,
-    /// Bytes of those mapped vectors resident in memory now (the rest is on disk or only in the
-    /// page cache).
+    /// Bytes of the mapped vector file in memory (the page cache) now, from `mincore`; the rest
+    /// is only on disk.
     pub vector_resident_bytes: u64,
 }
 

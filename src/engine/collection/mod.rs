@@ -64,7 +64,7 @@ pub struct SearchRequest {
 pub struct VectorMemory {
     /// Bytes mapped.
     pub mapped_bytes: usize,
-    /// Bytes resident in memory now.
+    /// Bytes of the mapping in memory now (page cache, from `mincore`).
     pub resident_bytes: usize,
 }
 
@@ -169,7 +169,7 @@ impl Collection {
         self.store.read().heap_bytes()
     }
 
-    /// Memory of the vectors: mapped, and resident now.
+    /// Memory of the vectors: mapped, and in memory now.
     #[must_use]
     pub fn vector_memory(&self) -> VectorMemory {
         let store = self.store.read();

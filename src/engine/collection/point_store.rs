@@ -49,6 +49,25 @@ pub struct PointStore {
     quantized: Option<Quantized>,
 }
 
+/// Evaluates `$body` with `$space` bound to the space the store measures in: the bit-packed
+/// vectors for a binary metric, the `f32` vectors otherwise. (A macro, not a method taking a
+/// closure, because `Space` has an associated query type and so cannot be a trait object.)
+macro_rules! in_search_space {
+    ($store:ident, |$space:ident| $body:expr) => {
+        match $store
+            .binary
+            .as_ref()
+            .and_then(|b| BinarySpace::new(b, $store.metric))
+        {
+            Some($space) => $body,
+            None => {
+                let $space = FullPrecision::new(&$store.vectors, $store.metric);
+                $body
+            }
+        }
+    };
+}
+
 impl PointStore {
     /// An empty store over the (empty) vector arena `vectors`, indexed for `metric`.
     #[must_use]
@@ -139,20 +158,9 @@ impl PointStore {
         let threads = index_threads();
         let tombstones = &self.tombstones;
         let linkable = |n: u32| !tombstones.contains(n);
-        match self
-            .binary
-            .as_ref()
-            .and_then(|b| BinarySpace::new(b, self.metric))
-        {
-            Some(space) => self
-                .index
-                .insert_many_linking(&space, slots, threads, &linkable),
-            None => {
-                let space = FullPrecision::new(&self.vectors, self.metric);
-                self.index
-                    .insert_many_linking(&space, slots, threads, &linkable);
-            }
-        }
+        in_search_space!(self, |space| self
+            .index
+            .insert_many_linking(&space, slots, threads, &linkable));
     }
 
     /// Appends a vector in a new slot (and its packed form for binary metrics).
@@ -168,31 +176,14 @@ impl PointStore {
     /// are skipped (`query` prepared for the metric).
     #[must_use]
     pub fn search_exact(&self, query: &[f32], k: usize, threshold: Option<f32>) -> Vec<ScoredSlot> {
-        match self
-            .binary
-            .as_ref()
-            .and_then(|b| BinarySpace::new(b, self.metric))
-        {
-            Some(space) => top_k_in(
-                &space,
-                self.live_slots(),
-                &space.query(query),
-                self.metric,
-                k,
-                threshold,
-            ),
-            None => {
-                let space = FullPrecision::new(&self.vectors, self.metric);
-                top_k_in(
-                    &space,
-                    self.live_slots(),
-                    &space.query(query),
-                    self.metric,
-                    k,
-                    threshold,
-                )
-            }
-        }
+        in_search_space!(self, |space| top_k_in(
+            &space,
+            self.live_slots(),
+            &space.query(query),
+            self.metric,
+            k,
+            threshold,
+        ))
     }
 
     /// The `k` nearest slots accepted by `allow` through the graph, best first, with their scores
@@ -205,17 +196,13 @@ impl PointStore {
         ef: usize,
         allow: &dyn Fn(u32) -> bool,
     ) -> Vec<ScoredSlot> {
-        let found = match self
-            .binary
-            .as_ref()
-            .and_then(|b| BinarySpace::new(b, self.metric))
-        {
-            Some(space) => self.index.search(&space, &space.query(query), k, ef, allow),
-            None => {
-                let space = FullPrecision::new(&self.vectors, self.metric);
-                self.index.search(&space, &space.query(query), k, ef, allow)
-            }
-        };
+        let found = in_search_space!(self, |space| self.index.search(
+            &space,
+            &space.query(query),
+            k,
+            ef,
+            allow
+        ));
         found
             .into_iter()
             .map(|n| ScoredSlot {
@@ -339,17 +326,9 @@ impl PointStore {
     #[must_use]
     pub fn repair(&self, dead: &RoaringBitmap, range: Range<u32>) -> usize {
         let threads = index_threads();
-        match self
-            .binary
-            .as_ref()
-            .and_then(|b| BinarySpace::new(b, self.metric))
-        {
-            Some(space) => self.index.repair(&space, dead, range, threads),
-            None => {
-                let space = FullPrecision::new(&self.vectors, self.metric);
-                self.index.repair(&space, dead, range, threads)
-            }
-        }
+        in_search_space!(self, |space| self
+            .index
+            .repair(&space, dead, range, threads))
     }
 
     /// Frees the tombstones in `dead` once [`PointStore::repair`] has covered every slot: the graph

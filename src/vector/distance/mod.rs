@@ -247,6 +247,16 @@ pub fn prefetch<T>(ptr: *const T) {
     let _ = ptr;
 }
 
+/// Starts loading every cache line of `data` after its first (which the caller prefetched
+/// earlier): the graph walk is bound by memory latency, not arithmetic.
+#[inline]
+pub fn prefetch_rest<T>(data: &[T]) {
+    let per_line = (64 / std::mem::size_of::<T>().max(1)).max(1);
+    for line in (per_line..data.len()).step_by(per_line) {
+        prefetch(data.as_ptr().wrapping_add(line));
+    }
+}
+
 #[inline]
 fn run(kernel: Kernel, a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());

@@ -67,23 +67,8 @@ mod tests {
     use roaring::RoaringBitmap;
 
     use crate::vector::hnsw::{Hnsw, HnswConfig};
-    use crate::vector::{DenseVectors, FullPrecision, Metric, Space, top_k};
-
-    fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut v = DenseVectors::new(dim);
-        let mut row = vec![0.0f32; dim];
-        for _ in 0..n {
-            for x in &mut row {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                *x = (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
-            }
-            v.push(&row).unwrap_or_else(|e| panic!("{e}"));
-        }
-        v
-    }
+    use crate::vector::test_data::random_vectors;
+    use crate::vector::{FullPrecision, Metric, Space, top_k};
 
     proptest! {
         #![proptest_config(ProptestConfig {

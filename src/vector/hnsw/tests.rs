@@ -44,23 +44,7 @@ impl Indexed {
     }
 }
 
-pub(super) fn random_vectors(n: usize, dim: usize, seed: u64) -> DenseVectors {
-    let mut state = seed
-        .wrapping_mul(2862933555777941757)
-        .wrapping_add(3037000493);
-    let mut v = DenseVectors::new(dim);
-    let mut row = vec![0.0f32; dim];
-    for _ in 0..n {
-        for x in &mut row {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            *x = ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5;
-        }
-        v.push(&row).unwrap_or_else(|e| panic!("{e}"));
-    }
-    v
-}
+pub(super) use crate::vector::test_data::random_vectors;
 
 fn recall(
     index: &Indexed,

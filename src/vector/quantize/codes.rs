@@ -55,10 +55,7 @@ impl Codes {
     /// Starts loading the rest of `slot`'s code, one 64-byte line at a time.
     #[inline]
     pub fn prefetch_rest(&self, slot: u32) {
-        let code = self.get(slot);
-        for line in (64..code.len()).step_by(64) {
-            crate::vector::distance::prefetch(code.as_ptr().wrapping_add(line));
-        }
+        crate::vector::distance::prefetch_rest(self.get(slot));
     }
 
     /// Writes the code of `slot`, growing the store by zero codes when `slot` is past the end

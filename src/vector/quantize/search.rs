@@ -106,15 +106,9 @@ mod tests {
     #[test]
     fn rescored_code_search_agrees_with_exact_search() {
         let (dim, n) = (32, 1500);
-        let mut state = 77u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 40) as f32) / (1u64 << 24) as f32 - 0.5
-        };
-        let rows: Vec<Vec<f32>> = (0..n + 20)
-            .map(|_| (0..dim).map(|_| next()).collect())
+        let rows: Vec<Vec<f32>> = crate::vector::test_data::uniform(77, (n + 20) * dim)
+            .chunks(dim)
+            .map(<[f32]>::to_vec)
             .collect();
         for metric in [Metric::Dot, Metric::Euclid, Metric::Manhattan] {
             let mut vectors = DenseVectors::new(dim);

@@ -201,15 +201,11 @@ impl Space for Sq8Space<'_> {
 mod tests {
     use super::*;
 
+    /// Values in [-2, 2).
     fn rows(n: usize, dim: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed;
-        (0..n * dim)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                ((state >> 40) as f32) / (1u64 << 24) as f32 * 4.0 - 2.0
-            })
+        crate::vector::test_data::uniform(seed, n * dim)
+            .into_iter()
+            .map(|x| x * 4.0)
             .collect()
     }
 
