@@ -157,6 +157,9 @@ pub struct Overrides {
     pub log_format: Option<String>,
 }
 
+/// Smallest accepted `storage.checkpoint_wal_bytes`.
+pub const MIN_CHECKPOINT_WAL_BYTES: u64 = 64 << 10;
+
 impl Settings {
     /// Loads `file` (when given) over the defaults, then lays `overrides` on top and validates.
     ///
@@ -239,6 +242,13 @@ impl Settings {
         if self.storage.wal_segment_bytes < 4096 {
             return invalid("storage.wal_segment_bytes", "must be at least 4096");
         }
+        if self.storage.checkpoint_wal_bytes < MIN_CHECKPOINT_WAL_BYTES {
+            // Below this, nearly every write group would rewrite the whole checkpoint.
+            return invalid(
+                "storage.checkpoint_wal_bytes",
+                "must be at least 65536 (64 KiB)",
+            );
+        }
         if self.storage.flush_interval_ms == 0 {
             return invalid("storage.flush_interval_ms", "must be at least 1");
         }
@@ -301,6 +311,21 @@ mod tests {
             Settings::load(None, bad),
             Err(ConfigError::Invalid { .. })
         ));
+        for (bytes, ok) in [
+            (0, false),
+            (MIN_CHECKPOINT_WAL_BYTES - 1, false),
+            (MIN_CHECKPOINT_WAL_BYTES, true),
+        ] {
+            let o = Overrides {
+                checkpoint_wal_bytes: Some(bytes),
+                ..Overrides::default()
+            };
+            assert_eq!(
+                Settings::load(None, o).is_ok(),
+                ok,
+                "checkpoint_wal_bytes {bytes}"
+            );
+        }
         Ok(())
     }
 }

@@ -14,6 +14,8 @@ use plait::config::{Overrides, Settings};
 use plait::engine::Engine;
 use tracing_subscriber::EnvFilter;
 
+mod log_sink;
+
 /// Plait: vector search, graph and columns in one database server.
 #[derive(Debug, Parser)]
 #[command(name = "plait", version, about)]
@@ -256,7 +258,7 @@ fn init_logging(settings: &Settings) -> anyhow::Result<()> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
+        .with_writer(|| log_sink::LossyStderr);
     if settings.log.format == "json" {
         builder.json().flatten_event(true).init();
     } else {

@@ -192,6 +192,38 @@ pub static WAL_GROUP_SIZE: LazyLock<Histogram> = LazyLock::new(|| {
 pub static CHECKPOINTS: LazyLock<IntCounter> =
     LazyLock::new(|| counter("plait_checkpoints_total", "Checkpoints written."));
 
+/// Automatic checkpoints that failed (each is retried with back-off).
+pub static CHECKPOINT_FAILURES: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_checkpoint_failures_total",
+        "Automatic checkpoints that failed (each is retried with back-off).",
+    )
+});
+
+/// Times a collection began refusing writes (a failed WAL write or fsync, a logged write that
+/// could not be applied, or a dead writer thread); each lasts until restart.
+pub static COLLECTION_WRITES_REFUSED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_collection_writes_refused_total",
+        "Times a collection began refusing writes until restart (failed WAL write or fsync, unappliable write, dead writer).",
+    )
+});
+
+/// Collections by health: 1 for a collection's current status (green, yellow or red), 0 for the
+/// others. Red means writes are refused; yellow, a checkpoint failing or a graph repair running.
+pub static COLLECTION_STATUS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_collection_status",
+                "1 for each collection's current status (green, yellow, red), 0 for the others. Red: writes refused; yellow: checkpoint failing or graph repair running.",
+            ),
+            &["collection", "status"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
 /// Time to recover a collection (load checkpoint, replay WAL) in seconds.
 pub static RECOVERY_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
     register(
@@ -284,6 +316,9 @@ pub fn init() {
     LazyLock::force(&WAL_TORN_TAILS);
     LazyLock::force(&WAL_GROUP_SIZE);
     LazyLock::force(&CHECKPOINTS);
+    LazyLock::force(&CHECKPOINT_FAILURES);
+    LazyLock::force(&COLLECTION_WRITES_REFUSED);
+    LazyLock::force(&COLLECTION_STATUS);
     LazyLock::force(&RECOVERY_SECONDS);
     LazyLock::force(&RECOVERY_REPLAYED);
     LazyLock::force(&HNSW_REBUILDS);

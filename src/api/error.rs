@@ -66,7 +66,7 @@ impl From<EngineError> for ApiError {
                 message: e.to_string(),
                 retry_after: Some(1),
             },
-            EngineError::CollectionFailed { .. } => {
+            EngineError::CollectionFailed { .. } | EngineError::WritesRefused { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
             EngineError::VectorStorage { source, .. } => {
@@ -95,7 +95,8 @@ impl From<EngineError> for ApiError {
             | EngineError::Undecodable { .. }
             | EngineError::Io { .. }
             | EngineError::DirLocked { .. }
-            | EngineError::Manifest { .. } => Self::internal(&e),
+            | EngineError::Manifest { .. }
+            | EngineError::ManifestMissing { .. } => Self::internal(&e),
         }
     }
 }

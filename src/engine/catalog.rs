@@ -1,5 +1,9 @@
 //! [`Engine`]: the catalog of a data directory.
 //!
+//! Entries of `collections/` that the manifest does not name are moved to `quarantine/`, never
+//! deleted; a data directory whose manifest is missing while `collections/` is not empty is
+//! refused at open.
+//!
 //! Collections are registered as `Recovering` when the engine opens and switch to `Ready` or
 //! `Failed` as [`Engine::recover_all`] opens them, so the server can answer health probes (and say
 //! which collection is not ready) while recovery runs.
@@ -14,6 +18,9 @@ use super::collection::{self, Collection};
 use super::config::{CollectionConfig, EngineOptions, MAX_DIMENSION};
 use super::dir_lock::DirLock;
 use super::{EngineError, manifest, name};
+
+/// Directory (in the data directory) where entries the manifest does not name are moved.
+pub const QUARANTINE_DIR: &str = "quarantine";
 use crate::metrics;
 use crate::storage::{FileSystem, RealFs};
 
@@ -60,7 +67,30 @@ impl Engine {
         fs.create_dir_all(&root.join("collections"))
             .map_err(|e| EngineError::io("create", &root, e))?;
         let lock = DirLock::acquire(&root)?;
-        let names = manifest::read_manifest(fs.as_ref(), &root)?;
+        let names = match manifest::read_manifest(fs.as_ref(), &root)? {
+            Some(names) => names,
+            None => {
+                // No manifest: a new data directory, or one whose manifest was lost. With any
+                // collection directory present, starting empty would orphan (and a later create
+                // would clobber) real data, so refuse and let the operator decide.
+                let dir = root.join("collections");
+                let entries = fs
+                    .list_dir(&dir)
+                    .map_err(|e| EngineError::io("list", &dir, e))?;
+                if !entries.is_empty() {
+                    let mut names: Vec<String> = entries
+                        .iter()
+                        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .collect();
+                    names.sort();
+                    return Err(EngineError::ManifestMissing {
+                        path: manifest::manifest_path(&root),
+                        entries: names,
+                    });
+                }
+                Vec::new()
+            }
+        };
         let engine = Self {
             root,
             fs,
@@ -74,7 +104,7 @@ impl Engine {
             catalog_writes: Mutex::new(()),
             _lock: lock,
         };
-        engine.remove_orphans()?;
+        engine.quarantine_orphans()?;
         engine.publish_state_metrics();
         Ok(engine)
     }
@@ -83,28 +113,63 @@ impl Engine {
         self.root.join("collections").join(name)
     }
 
-    /// Removes collection directories the manifest does not name (interrupted create or delete).
-    fn remove_orphans(&self) -> Result<(), EngineError> {
+    /// Moves entries of `collections/` that the manifest does not name (leftovers of an
+    /// interrupted create or delete) into `quarantine/`. Nothing is ever deleted here: an entry
+    /// the manifest does not explain may be somebody's data (a partial restore, a manifest edited
+    /// by hand), and the operator decides what to do with it.
+    fn quarantine_orphans(&self) -> Result<(), EngineError> {
         let dir = self.root.join("collections");
         let entries = self
             .fs
             .list_dir(&dir)
             .map_err(|e| EngineError::io("list", &dir, e))?;
-        let known = self.collections.read();
+        let known: Vec<String> = self.collections.read().keys().cloned().collect();
         for path in entries {
             let is_known = path
                 .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| known.contains_key(n));
+                .is_some_and(|n| known.iter().any(|k| k == n));
             if !is_known {
-                tracing::warn!(path = %path.display(), "removing an entry the manifest does not name (interrupted create or delete)");
-                let removed = if path.is_dir() {
-                    self.fs.remove_dir_all(&path)
-                } else {
-                    self.fs.remove_file(&path)
-                };
-                removed.map_err(|e| EngineError::io("remove", &path, e))?;
+                self.quarantine(&path)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Moves `path` to `quarantine/<file name>.<unix seconds>[.n]` in the data directory.
+    fn quarantine(&self, path: &Path) -> Result<(), EngineError> {
+        let target_dir = self.root.join(QUARANTINE_DIR);
+        self.fs
+            .create_dir_all(&target_dir)
+            .map_err(|e| EngineError::io("create", &target_dir, e))?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let base = path
+            .file_name()
+            .map_or_else(|| "entry".into(), |n| n.to_string_lossy().into_owned());
+        let mut target = target_dir.join(format!("{base}.{stamp}"));
+        let mut n = 1;
+        while self.fs.exists(&target) {
+            target = target_dir.join(format!("{base}.{stamp}.{n}"));
+            n += 1;
+        }
+        tracing::warn!(
+            from = %path.display(),
+            to = %target.display(),
+            "moving an entry the manifest does not name (an interrupted create or delete, or data \
+             the manifest does not know) to quarantine; nothing is deleted"
+        );
+        self.fs
+            .rename(path, &target)
+            .map_err(|e| EngineError::io("quarantine", path, e))?;
+        for parent in [path.parent(), Some(target_dir.as_path())]
+            .into_iter()
+            .flatten()
+        {
+            self.fs
+                .sync_dir(parent)
+                .map_err(|e| EngineError::io("sync", parent, e))?;
         }
         Ok(())
     }
@@ -257,9 +322,8 @@ impl Engine {
         }
         let dir = self.collection_dir(name);
         if self.fs.exists(&dir) {
-            self.fs
-                .remove_dir_all(&dir)
-                .map_err(|e| EngineError::io("remove", &dir, e))?;
+            // A leftover the manifest does not name (a delete whose removal failed): keep it.
+            self.quarantine(&dir)?;
         }
         self.fs
             .create_dir_all(&dir)

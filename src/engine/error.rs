@@ -93,6 +93,15 @@ pub enum EngineError {
         /// The WAL error.
         source: Arc<WalError>,
     },
+    /// The collection refuses writes until the server restarts (its WAL failed, a logged write
+    /// could not be applied, or its writer stopped); reads go on. See the collection's status.
+    #[error("collection `{name}` refuses writes until the server restarts: {reason}")]
+    WritesRefused {
+        /// The collection.
+        name: String,
+        /// The root cause.
+        reason: Arc<str>,
+    },
     /// The WAL could not be opened or read.
     #[error("collection `{name}`: {source}")]
     Wal {
@@ -145,6 +154,18 @@ pub enum EngineError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// The manifest is missing while collection directories exist: starting would orphan them.
+    #[error(
+        "{path} is missing but the data directory holds collection directories ({entries:?}); \
+         Plait will not guess: restore manifest.json from a backup, or move the collections \
+         directory away to start empty"
+    )]
+    ManifestMissing {
+        /// Where the manifest should be.
+        path: PathBuf,
+        /// The names found under `collections/`.
+        entries: Vec<String>,
     },
     /// The collection is shutting down (deleted, or the server is stopping).
     #[error("collection `{name}` is shutting down")]

@@ -4,7 +4,8 @@
 //! A collection exists exactly when the manifest names it. Creating writes the collection's
 //! directory first and the manifest last; deleting rewrites the manifest first and removes the
 //! directory last. A directory that the manifest does not name is a leftover of an interrupted
-//! create or delete and is removed at start-up.
+//! create or delete (or data the manifest does not know) and is moved to `quarantine/` at
+//! start-up, never deleted.
 
 use std::path::{Path, PathBuf};
 
@@ -35,14 +36,14 @@ pub fn manifest_path(root: &Path) -> PathBuf {
     root.join("manifest.json")
 }
 
-/// Reads the manifest, or an empty list when there is none yet.
+/// Reads the manifest, or `None` when there is none.
 ///
 /// # Errors
 /// [`EngineError::Manifest`] when it exists but is not a valid manifest.
-pub fn read_manifest(fs: &dyn FileSystem, root: &Path) -> Result<Vec<String>, EngineError> {
+pub fn read_manifest(fs: &dyn FileSystem, root: &Path) -> Result<Option<Vec<String>>, EngineError> {
     let path = manifest_path(root);
     if !fs.exists(&path) {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let bytes = fs
         .read(&path)
@@ -58,7 +59,7 @@ pub fn read_manifest(fs: &dyn FileSystem, root: &Path) -> Result<Vec<String>, En
             file.format, file.version
         )));
     }
-    Ok(file.collections)
+    Ok(Some(file.collections))
 }
 
 /// Replaces the manifest atomically.

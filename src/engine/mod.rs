@@ -15,7 +15,9 @@ pub mod name;
 pub mod point;
 
 pub use catalog::{CollectionState, Engine};
-pub use collection::{AckAt, Collection, SearchRequest, VectorMemory, WriteReceipt, WriteTicket};
+pub use collection::{
+    AckAt, Collection, HealthReport, SearchRequest, Status, VectorMemory, WriteReceipt, WriteTicket,
+};
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::EngineError;
 pub use point::{NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint};

@@ -37,7 +37,7 @@ fn point(id: u64) -> NewPoint {
 /// spawning a server at that moment: the forked child holds a copy of every descriptor (the
 /// `LOCK` file's included) until its `exec` closes them, and the `flock` lives as long as any copy.
 /// So a `DirLocked` here is retried for a moment instead of failing the test.
-fn reopen(opts: EngineOptions) -> Result<Engine, EngineError> {
+pub(crate) fn reopen(opts: EngineOptions) -> Result<Engine, EngineError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         match Engine::open(opts.clone()) {
@@ -63,8 +63,8 @@ fn run_with_fault(kind: FaultKind, from_call: u64) -> TestResult {
         };
         for id in 0..40 {
             match collection
-                .upsert(vec![point(id)], AckAt::Applied)?
-                .wait_blocking()
+                .upsert(vec![point(id)], AckAt::Applied)
+                .and_then(plait::engine::WriteTicket::wait_blocking)
             {
                 Ok(_) => {
                     assert!(
@@ -81,6 +81,10 @@ fn run_with_fault(kind: FaultKind, from_call: u64) -> TestResult {
                         );
                     }
                     failed_at.get_or_insert(id);
+                }
+                // After the first failure the collection refuses writes until restart.
+                Err(EngineError::WritesRefused { .. }) if failed_at.is_some() => {
+                    assert!(collection.health().writes_refused.is_some());
                 }
                 Err(other) => {
                     return Err(format!("{kind:?}@{from_call}: unexpected {other}").into());

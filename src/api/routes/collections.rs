@@ -12,8 +12,8 @@ use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
-    CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizersConfig,
-    PlaitCollectionInfo, VectorParams,
+    CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizerStatus,
+    OptimizersConfig, PlaitCollectionInfo, VectorParams,
 };
 
 /// Creates a collection.
@@ -86,9 +86,15 @@ pub async fn get(
         let c = state.engine.collection(&name)?;
         let config = *c.config();
         let memory = c.vector_memory();
+        let health = c.health();
         Ok(CollectionInfo {
-            status: "green",
-            optimizer_status: "ok",
+            status: health.status().name(),
+            optimizer_status: match &health.checkpoint_failing {
+                None => OptimizerStatus::Ok("ok"),
+                Some(e) => OptimizerStatus::Error {
+                    error: format!("checkpoint failing: {e}"),
+                },
+            },
             segments_count: 1,
             points_count: c.len() as u64,
             indexed_vectors_count: c.indexed_len() as u64,
@@ -121,6 +127,10 @@ pub async fn get(
                 memory_bytes: c.heap_bytes() as u64,
                 vector_mapped_bytes: memory.mapped_bytes as u64,
                 vector_resident_bytes: memory.resident_bytes as u64,
+                writes_refused: health.writes_refused.as_deref().map(str::to_owned),
+                checkpoint_error: health.checkpoint_failing.as_deref().map(str::to_owned),
+                checkpoint_failures: health.checkpoint_failures,
+                repairing: health.repairing,
             },
         })
     })

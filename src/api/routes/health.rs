@@ -1,5 +1,5 @@
 //! Health probes: `/livez` (the process is up), `/healthz` (same, for load balancers),
-//! `/readyz` (every collection recovered; 503 with the ones that are not).
+//! `/readyz` (every collection recovered and taking writes; 503 with the ones that are not).
 
 use axum::Json;
 use axum::extract::State;
@@ -23,9 +23,10 @@ pub struct Liveness {
 pub struct NotReady {
     /// Its name.
     pub collection: String,
-    /// `recovering` or `failed`.
+    /// `recovering`, `failed` (could not open) or `read_only` (open, but refusing writes until
+    /// restart: its WAL failed or its writer stopped).
     pub state: &'static str,
-    /// Why it failed, when it did.
+    /// Why it failed or refuses writes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -51,10 +52,10 @@ pub async fn healthz() -> Json<Liveness> {
     Json(Liveness { status: "ok" })
 }
 
-/// Every collection has recovered and opened.
+/// Every collection has recovered, opened and takes writes.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses(
     (status = 200, body = Readiness),
-    (status = 503, description = "Some collection is recovering or failed to open", body = Readiness),
+    (status = 503, description = "Some collection is recovering, failed to open, or refuses writes", body = Readiness),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let not_ready: Vec<NotReady> = state
@@ -62,7 +63,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         .states()
         .into_iter()
         .filter_map(|(collection, s)| match s {
-            CollectionState::Ready(_) => None,
+            CollectionState::Ready(c) => c.health().writes_refused.map(|reason| NotReady {
+                collection,
+                state: "read_only",
+                error: Some(reason.to_string()),
+            }),
             CollectionState::Recovering => Some(NotReady {
                 collection,
                 state: "recovering",

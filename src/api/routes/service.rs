@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::openapi;
-use crate::engine::CollectionState;
+use crate::engine::{CollectionState, Status};
 use crate::metrics;
 
 /// The Qdrant REST API level Plait implements; Qdrant clients compare it with their own version.
@@ -48,6 +48,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::COLLECTION_VECTOR_BYTES.reset();
     metrics::HNSW_TOMBSTONES.reset();
     metrics::COLLECTION_SLOTS.reset();
+    metrics::COLLECTION_STATUS.reset();
     for (name, s) in state
         .engine
         .states()
@@ -77,6 +78,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             metrics::COLLECTION_SLOTS
                 .with_label_values(&[name.as_str()])
                 .set(i64::try_from(c.slot_count()).unwrap_or(i64::MAX));
+            let status = c.health().status();
+            for s in [Status::Green, Status::Yellow, Status::Red] {
+                metrics::COLLECTION_STATUS
+                    .with_label_values(&[name.as_str(), s.name()])
+                    .set(i64::from(s == status));
+            }
         }
     }
     (

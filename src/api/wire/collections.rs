@@ -238,15 +238,41 @@ pub struct PlaitCollectionInfo {
     /// Bytes of the mapped vector file in memory (the page cache) now, from `mincore`; the rest
     /// is only on disk.
     pub vector_resident_bytes: u64,
+    /// Why the collection refuses writes (status `red`), until the server restarts; absent when
+    /// it takes writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writes_refused: Option<String>,
+    /// The last automatic checkpoint error while checkpoints keep failing (status `yellow`); the
+    /// WAL still holds every acknowledged write, and the checkpoint is retried with back-off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint_error: Option<String>,
+    /// Automatic checkpoints failed in a row (0 after a success).
+    pub checkpoint_failures: u32,
+    /// Whether a graph repair round (after deletes) is running (status `yellow`).
+    pub repairing: bool,
+}
+
+/// Qdrant's optimizer status: `"ok"`, or `{"error": "..."}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OptimizerStatus {
+    /// `"ok"`.
+    Ok(&'static str),
+    /// Background maintenance (here: checkpoints) is failing.
+    Error {
+        /// What fails.
+        error: String,
+    },
 }
 
 /// Result of `GET /collections/{name}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CollectionInfo {
-    /// Always `green` for an open collection.
+    /// `green`: all is well; `yellow`: a graph repair runs or checkpoints are failing (writes
+    /// go on); `red`: writes are refused until restart (see `plait.writes_refused`).
     pub status: &'static str,
-    /// Always `ok`.
-    pub optimizer_status: &'static str,
+    /// `"ok"`, or `{"error": ...}` while automatic checkpoints fail.
+    pub optimizer_status: OptimizerStatus,
     /// Always 1.
     pub segments_count: u32,
     /// Live points.

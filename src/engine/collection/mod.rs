@@ -6,6 +6,7 @@
 //! ([`writer`]), which orders them through the collection's WAL.
 
 mod consolidation;
+mod health;
 mod open;
 mod point_store;
 mod quant_image;
@@ -21,11 +22,14 @@ use crossbeam_channel::Sender;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::oneshot;
 
+pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
 use record_codec::{Mutation, encode_mutation};
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
+
+use health::Health;
 
 use super::EngineError;
 use super::config::CollectionConfig;
@@ -103,6 +107,7 @@ pub struct Collection {
     name: String,
     config: CollectionConfig,
     store: Arc<RwLock<PointStore>>,
+    health: Arc<Health>,
     tx: Sender<Command>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -118,6 +123,12 @@ impl Collection {
     #[must_use]
     pub fn config(&self) -> &CollectionConfig {
         &self.config
+    }
+
+    /// What the writer reports: whether writes are refused, checkpoints failing, repair running.
+    #[must_use]
+    pub fn health(&self) -> HealthReport {
+        self.health.report()
     }
 
     /// Live points.
@@ -180,6 +191,12 @@ impl Collection {
     }
 
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
+        if let Some(reason) = self.health.writes_refused() {
+            return Err(EngineError::WritesRefused {
+                name: self.name.clone(),
+                reason,
+            });
+        }
         let record = encode_mutation(&mutation);
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -199,6 +216,8 @@ impl Collection {
     }
 
     /// Validates every point, then queues the upsert. If any vector is invalid nothing is queued.
+    /// When an id appears more than once, the last occurrence wins (as in Qdrant) and the point is
+    /// written once.
     ///
     /// # Errors
     /// [`EngineError::InvalidVector`], [`EngineError::LimitExceeded`], or
@@ -224,7 +243,7 @@ impl Collection {
             })?;
             prepared.push((p.id, vector, p.payload));
         }
-        self.send(Mutation::Upsert(prepared), ack)
+        self.send(Mutation::Upsert(last_of_each_id(prepared)), ack)
     }
 
     /// Queues the deletion of points by id (ids that do not exist are ignored).
@@ -330,6 +349,25 @@ impl Collection {
     }
 }
 
+/// Keeps the last occurrence of each id, at the position of its first occurrence.
+fn last_of_each_id<T>(
+    points: Vec<(PointId, T, crate::columns::Payload)>,
+) -> Vec<(PointId, T, crate::columns::Payload)> {
+    let mut position: std::collections::HashMap<PointId, usize> =
+        std::collections::HashMap::with_capacity(points.len());
+    let mut out: Vec<(PointId, T, crate::columns::Payload)> = Vec::with_capacity(points.len());
+    for p in points {
+        match position.get(&p.0) {
+            Some(&i) => out[i] = p,
+            None => {
+                position.insert(p.0, out.len());
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 fn check_limit(limit: usize) -> Result<(), EngineError> {
     if limit > MAX_LIMIT {
         return Err(EngineError::LimitExceeded {
@@ -339,4 +377,25 @@ fn check_limit(limit: usize) -> Result<(), EngineError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::Payload;
+
+    #[test]
+    fn the_last_occurrence_of_an_id_wins_at_the_first_position() {
+        let p = |id: u64, x: u32| (PointId::Num(id), x, Payload::new());
+        let kept = last_of_each_id(vec![p(1, 10), p(2, 20), p(1, 11), p(3, 30), p(2, 21)]);
+        let got: Vec<(PointId, u32)> = kept.into_iter().map(|(id, x, _)| (id, x)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (PointId::Num(1), 11),
+                (PointId::Num(2), 21),
+                (PointId::Num(3), 30)
+            ]
+        );
+    }
 }

@@ -6,15 +6,16 @@ use std::time::Instant;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::health::Health;
 use super::quant_trigger::QuantTrigger;
 use super::record_codec::decode_mutation;
-use super::writer::{Writer, apply};
+use super::writer::{CheckpointRetry, Writer, apply};
 use super::{Collection, snapshot};
 use crate::engine::EngineError;
 use crate::engine::config::{CollectionConfig, EngineOptions};
 use crate::metrics;
 use crate::storage::FileSystem;
-use crate::storage::wal::{LocalWal, WalOptions};
+use crate::storage::wal::{LocalWal, WalOptions, WriteAheadLog};
 
 /// Opens (or creates, when the directory is empty) the collection stored in `dir`.
 ///
@@ -78,6 +79,8 @@ pub fn open(
         elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "collection recovered"
     );
+    let health = Arc::new(Health::default());
+    let applied_seq = wal.last_seq().max(checkpoint_seq);
     let writer = Writer {
         name: name.to_owned(),
         dir: dir.to_path_buf(),
@@ -88,19 +91,46 @@ pub fn open(
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
         flush_interval: opts.flush_interval,
         checkpoint_seq,
+        applied_seq,
         quant,
         consolidation: None,
+        health: Arc::clone(&health),
+        checkpoint_retry: CheckpointRetry::default(),
     };
     let (tx, rx) = crossbeam_channel::unbounded();
+    let supervised = Arc::clone(&health);
+    let thread_name = name.to_owned();
     let thread = std::thread::Builder::new()
         .name(format!("writer-{name}"))
-        .spawn(move || writer.run(&rx))
+        .spawn(move || {
+            // A panic in the writer must not leave the collection looking healthy while every
+            // write fails: it turns into a refusal the status, `/readyz` and `/metrics` report.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer.run(&rx)));
+            if let Err(panic) = outcome {
+                let what = panic_message(panic.as_ref());
+                tracing::error!(collection = %thread_name, panic = %what, "the writer thread panicked");
+                supervised.refuse_writes(format!("the writer thread stopped: {what}"));
+                metrics::COLLECTION_WRITES_REFUSED.inc();
+            }
+        })
         .map_err(|e| EngineError::io("spawn writer thread", dir, e))?;
     Ok(Collection {
         name: name.to_owned(),
         config,
         store,
+        health,
         tx,
         thread: Mutex::new(Some(thread)),
     })
+}
+
+/// The text of a panic payload (`panic!` with a literal or a formatted message).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
 }

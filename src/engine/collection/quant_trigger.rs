@@ -37,6 +37,15 @@ impl QuantTrigger {
         }
     }
 
+    /// Whether training is due now (a quantization setting, no codes yet, enough points).
+    #[must_use]
+    pub fn due(&self, store: &RwLock<PointStore>) -> bool {
+        self.config.is_some() && {
+            let guard = store.read();
+            guard.quantized().is_none() && guard.len() >= self.threshold
+        }
+    }
+
     /// Trains and installs the quantizer when it is due; returns whether it did.
     pub fn train_if_due(&self, name: &str, store: &RwLock<PointStore>) -> bool {
         let Some(config) = &self.config else {

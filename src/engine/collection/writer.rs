@@ -9,6 +9,19 @@
 //! is empty and the collection has enough tombstones, it repairs the graph around them one slice at
 //! a time (`consolidation`), checking the queue between slices; under a steady stream of writes it
 //! still runs one slice per `consolidation::MAX_DELAY`.
+//!
+//! Idle, it sleeps on the channel: with `fsync` durability and nothing due it blocks until a
+//! command arrives; otherwise it wakes at the next deadline (the flush tick of `flush`/`none`
+//! durability, or a checkpoint retry), never earlier.
+//!
+//! The rules that keep acknowledged writes safe:
+//! - Room for every vector of a group is reserved before any record of the group is logged, so a
+//!   full disk refuses those writes with nothing logged.
+//! - A write is acknowledged as applied only once it is applied. When a logged write cannot be
+//!   applied, it and every later one stay unapplied (the store is always a prefix of the log), the
+//!   collection refuses writes (see [`Health`]), and the next start replays them.
+//! - A checkpoint covers the last *applied* record, never a logged but unapplied one.
+//! - A failed automatic checkpoint is retried with exponential back-off, not after every group.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +32,7 @@ use parking_lot::RwLock;
 use tokio::sync::oneshot;
 
 use super::consolidation::{self, Consolidation};
+use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::record_codec::Mutation;
@@ -97,10 +111,56 @@ pub struct Writer {
     pub flush_interval: Duration,
     /// The sequence number the last checkpoint covers.
     pub checkpoint_seq: u64,
+    /// The sequence number of the last record applied to the store; checkpoints cover at most
+    /// this. At open, every recovered record is applied, so it is the log's last sequence number.
+    pub applied_seq: u64,
     /// When to train the quantizer.
     pub quant: QuantTrigger,
     /// The consolidation round in progress, if any.
     pub consolidation: Option<Consolidation>,
+    /// What the writer reports about the collection.
+    pub health: Arc<Health>,
+    /// Back-off of failed automatic checkpoints.
+    pub checkpoint_retry: CheckpointRetry,
+}
+
+/// Back-off for automatic checkpoints after a failure: the first retry waits
+/// [`CheckpointRetry::FIRST_DELAY`], each further failure doubles the wait up to
+/// [`CheckpointRetry::MAX_DELAY`]. A success resets it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckpointRetry {
+    failures: u32,
+    not_before: Option<Instant>,
+}
+
+impl CheckpointRetry {
+    /// Wait after the first failure.
+    pub const FIRST_DELAY: Duration = Duration::from_secs(1);
+    /// Longest wait between attempts.
+    pub const MAX_DELAY: Duration = Duration::from_secs(60);
+
+    /// Failures since the last success.
+    #[must_use]
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    fn may_try(&self, now: Instant) -> bool {
+        self.not_before.is_none_or(|t| now >= t)
+    }
+
+    fn failed(&mut self, now: Instant) {
+        self.failures = self.failures.saturating_add(1);
+        let doublings = self.failures.saturating_sub(1).min(16);
+        let delay = Self::FIRST_DELAY
+            .saturating_mul(1 << doublings)
+            .min(Self::MAX_DELAY);
+        self.not_before = Some(now + delay);
+    }
+
+    fn succeeded(&mut self) {
+        *self = Self::default();
+    }
 }
 
 struct Pending {
@@ -113,16 +173,13 @@ struct Pending {
 impl Writer {
     /// Processes commands until shutdown or until every sender is gone.
     pub fn run(mut self, rx: &Receiver<Command>) {
-        let mut last_sync = Instant::now();
+        let mut next_sync = Instant::now() + self.flush_interval;
         let mut last_slice = Instant::now();
         loop {
-            // `flush`/`none` durability: the log is synced at least every flush interval, whether
-            // or not commands keep arriving.
-            if self.durability != Durability::Fsync && last_sync.elapsed() >= self.flush_interval {
-                self.sync_on_interval();
-                last_sync = Instant::now();
-            }
+            self.sync_if_due(&mut next_sync);
+            self.checkpoint_if_due();
             let background = self.consolidation.is_some() || consolidation::due(&self.store.read());
+            self.health.set_repairing(background);
             if background && last_slice.elapsed() >= consolidation::MAX_DELAY {
                 // Under a steady stream of writes the queue is never empty: a slice now and then
                 // keeps the round moving (and the arena from growing) at a bounded cost.
@@ -144,8 +201,12 @@ impl Writer {
                     }
                 }
             } else {
-                let wait = self.flush_interval.saturating_sub(last_sync.elapsed());
-                match rx.recv_timeout(wait) {
+                let received = match self.wake_at(next_sync) {
+                    // Nothing is due until a command arrives: sleep on the channel.
+                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    Some(deadline) => rx.recv_deadline(deadline),
+                };
+                match received {
                     Ok(cmd) => cmd,
                     Err(RecvTimeoutError::Timeout) => continue,
                     Err(RecvTimeoutError::Disconnected) => {
@@ -169,16 +230,26 @@ impl Writer {
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }
             }
-            self.commit(writes);
-            if self.wal.bytes_since_truncate() >= self.checkpoint_wal_bytes
-                && let Err(e) = self.checkpoint()
-            {
-                tracing::error!(collection = %self.name, error = %e, "automatic checkpoint failed");
-            }
+            self.commit(writes, &mut next_sync);
+            self.checkpoint_if_due();
             if let Some(reply) = shutdown {
                 let _ = reply.send(self.shutdown());
                 return;
             }
+        }
+    }
+
+    /// When the writer must wake up even if no command arrives; `None` when nothing is due.
+    fn wake_at(&self, next_sync: Instant) -> Option<Instant> {
+        let sync = (self.durability != Durability::Fsync).then_some(next_sync);
+        let retry = if self.checkpoint_wanted() {
+            self.checkpoint_retry.not_before
+        } else {
+            None
+        };
+        match (sync, retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -199,10 +270,32 @@ impl Writer {
         }
     }
 
-    fn commit(&mut self, writes: Vec<QueuedWrite>) {
+    fn refused(&self, reason: Arc<str>) -> EngineError {
+        EngineError::WritesRefused {
+            name: self.name.clone(),
+            reason,
+        }
+    }
+
+    /// Refuses this and every later write: the log or the store can no longer be trusted to take
+    /// them until a restart replays the log.
+    fn refuse_writes(&self, reason: String) {
+        tracing::error!(collection = %self.name, reason = %reason, "collection now refuses writes until restart");
+        self.health.refuse_writes(reason);
+        metrics::COLLECTION_WRITES_REFUSED.inc();
+    }
+
+    fn commit(&mut self, writes: Vec<QueuedWrite>, next_sync: &mut Instant) {
         if writes.is_empty() {
             return;
         }
+        if let Some(reason) = self.health.writes_refused() {
+            for w in writes {
+                let _ = w.reply.send(Err(self.refused(Arc::clone(&reason))));
+            }
+            return;
+        }
+        let writes = self.reserve_group(writes);
         let mut pending = Vec::with_capacity(writes.len());
         for QueuedWrite {
             mutation,
@@ -211,16 +304,6 @@ impl Writer {
             reply,
         } in writes
         {
-            // Room for the vectors first: a write that could not be applied is never logged.
-            if let Mutation::Upsert(points) = &mutation
-                && let Err(e) = self.store.write().reserve(points.len())
-            {
-                let _ = reply.send(Err(EngineError::VectorStorage {
-                    name: self.name.clone(),
-                    source: Arc::new(e),
-                }));
-                continue;
-            }
             match self.wal.append(&record) {
                 Ok(seq) => pending.push(Pending {
                     seq,
@@ -236,6 +319,7 @@ impl Writer {
                     }));
                 }
                 Err(e) => {
+                    self.refuse_writes(format!("the write-ahead log failed: {e}"));
                     let _ = reply.send(Err(self.write_failed(e)));
                 }
             }
@@ -245,8 +329,10 @@ impl Writer {
         };
         metrics::WAL_GROUP_SIZE.observe(pending.len() as f64);
         if let Err(e) = self.wal.wait_durable(last) {
-            // Nothing in this group is acknowledged, and none of it is applied: the records may
-            // or may not be on disk, and recovery after restart decides.
+            // Nothing in this group is acknowledged, and none of it is applied in this process.
+            // The records may or may not have reached the disk: whatever did is applied when the
+            // collection next opens, after a clean shutdown and a crash alike (checkpoints never
+            // cover an unapplied record).
             let shared = Arc::new(e);
             for p in pending {
                 if let Some(reply) = p.reply {
@@ -256,7 +342,7 @@ impl Writer {
                     }));
                 }
             }
-            tracing::error!(collection = %self.name, error = %shared, "WAL write failed; collection now refuses writes");
+            self.refuse_writes(format!("the write-ahead log failed: {shared}"));
             return;
         }
         for p in &mut pending {
@@ -269,34 +355,133 @@ impl Writer {
                 }));
             }
         }
-        for p in pending {
-            if let Err(e) = apply(&self.store, p.mutation) {
-                // Unreachable after the reservation above; if it ever happens the record is in
-                // the log and a restart applies it.
-                tracing::error!(collection = %self.name, error = %e, "a logged write could not be applied");
+        let mut pending = pending.into_iter();
+        while let Some(Pending {
+            seq,
+            mutation,
+            reply,
+            ..
+        }) = pending.next()
+        {
+            let applied = apply_with(&self.store, mutation, &mut || {
+                sync_if_due(
+                    self.durability,
+                    self.flush_interval,
+                    self.wal.as_mut(),
+                    &self.name,
+                    next_sync,
+                );
+            });
+            if let Err(e) = applied {
+                // The store holds every record through `applied_seq` and nothing after: this one
+                // and the rest of the group stay in the log, unapplied, for the next start.
+                let reason: Arc<str> = format!(
+                    "a logged write (sequence {seq}) could not be applied ({e}); it and later \
+                     writes are in the log and are applied when the collection reopens"
+                )
+                .into();
+                self.refuse_writes(reason.to_string());
+                let rest = pending.by_ref().map(|p| p.reply);
+                for reply in std::iter::once(reply).chain(rest).flatten() {
+                    let _ = reply.send(Err(self.refused(Arc::clone(&reason))));
+                }
+                return;
             }
-            if let Some(reply) = p.reply {
-                let _ = reply.send(Ok(WriteReceipt {
-                    seq: p.seq,
-                    applied: true,
-                }));
+            self.applied_seq = seq;
+            if let Some(reply) = reply {
+                let _ = reply.send(Ok(WriteReceipt { seq, applied: true }));
             }
         }
-        self.quant.train_if_due(&self.name, &self.store);
+        if self.quant.due(&self.store) {
+            // Training can take seconds: make what the log holds durable first, so the flush
+            // interval's promise holds across it.
+            sync_if_due(
+                self.durability,
+                self.flush_interval,
+                self.wal.as_mut(),
+                &self.name,
+                &mut Instant::now(),
+            );
+            self.quant.train_if_due(&self.name, &self.store);
+            *next_sync = Instant::now() + self.flush_interval;
+        }
     }
 
-    fn sync_on_interval(&mut self) {
-        if self.durability != Durability::Fsync
-            && let Err(e) = self.wal.sync_all()
-            && !matches!(e, WalError::Poisoned)
-        {
-            tracing::error!(collection = %self.name, error = %e, "periodic WAL sync failed");
+    /// Reserves room for the vectors of every upsert in the group at once. When the room cannot
+    /// be had, the upserts are refused (nothing of them is logged) and the rest goes on.
+    fn reserve_group(&mut self, writes: Vec<QueuedWrite>) -> Vec<QueuedWrite> {
+        let needed: usize = writes
+            .iter()
+            .map(|w| match &w.mutation {
+                Mutation::Upsert(points) => points.len(),
+                Mutation::Delete(_) => 0,
+            })
+            .sum();
+        if needed == 0 {
+            return writes;
+        }
+        let Err(e) = self.store.write().reserve(needed) else {
+            return writes;
+        };
+        let source = Arc::new(e);
+        let mut kept = Vec::with_capacity(writes.len());
+        for w in writes {
+            if matches!(w.mutation, Mutation::Upsert(_)) {
+                let _ = w.reply.send(Err(EngineError::VectorStorage {
+                    name: self.name.clone(),
+                    source: Arc::clone(&source),
+                }));
+            } else {
+                kept.push(w);
+            }
+        }
+        kept
+    }
+
+    fn sync_if_due(&mut self, next_sync: &mut Instant) {
+        sync_if_due(
+            self.durability,
+            self.flush_interval,
+            self.wal.as_mut(),
+            &self.name,
+            next_sync,
+        );
+    }
+
+    /// Whether the WAL has grown enough to want a checkpoint.
+    fn checkpoint_wanted(&self) -> bool {
+        self.wal.bytes_since_truncate() >= self.checkpoint_wal_bytes
+            && self.applied_seq > self.checkpoint_seq
+    }
+
+    /// Checkpoints when the WAL is large enough and no back-off is running.
+    fn checkpoint_if_due(&mut self) {
+        let now = Instant::now();
+        if !self.checkpoint_wanted() || !self.checkpoint_retry.may_try(now) {
+            return;
+        }
+        match self.checkpoint() {
+            Ok(()) => {
+                if self.checkpoint_retry.failures() > 0 {
+                    tracing::info!(collection = %self.name, "automatic checkpoint succeeded again");
+                }
+                self.checkpoint_retry.succeeded();
+                self.health.set_checkpoint_failing(None, 0);
+            }
+            Err(e) => {
+                self.checkpoint_retry.failed(now);
+                metrics::CHECKPOINT_FAILURES.inc();
+                let failures = self.checkpoint_retry.failures();
+                tracing::error!(collection = %self.name, error = %e, failures, "automatic checkpoint failed; retrying with back-off (the WAL keeps every write)");
+                self.health
+                    .set_checkpoint_failing(Some(e.to_string().into()), failures);
+            }
         }
     }
 
     /// Writes a checkpoint of the current state and drops the WAL it covers.
     fn checkpoint(&mut self) -> Result<(), EngineError> {
-        let seq = self.wal.last_seq();
+        let seq = self.applied_seq;
         if seq == self.checkpoint_seq {
             return Ok(());
         }
@@ -323,24 +508,63 @@ impl Writer {
     }
 }
 
+/// `flush`/`none` durability: syncs the log once `next_sync` has passed and sets the next tick.
+fn sync_if_due(
+    durability: Durability,
+    interval: Duration,
+    wal: &mut dyn WriteAheadLog,
+    name: &str,
+    next_sync: &mut Instant,
+) {
+    if durability == Durability::Fsync {
+        return;
+    }
+    let now = Instant::now();
+    if now < *next_sync {
+        return;
+    }
+    if let Err(e) = wal.sync_all()
+        && !matches!(e, WalError::Poisoned)
+    {
+        tracing::error!(collection = %name, error = %e, "periodic WAL sync failed");
+    }
+    *next_sync = now + interval;
+}
+
 /// Applies one mutation, taking the write lock once per [`APPLY_SLICE`] points.
 ///
 /// # Errors
 /// The I/O error from growing the vector arena (only without a [`PointStore::reserve`] first).
 pub fn apply(store: &RwLock<PointStore>, mutation: Mutation) -> std::io::Result<()> {
+    apply_with(store, mutation, &mut || {})
+}
+
+/// [`apply`], calling `between_slices` after each slice (the writer keeps its flush tick there).
+///
+/// # Errors
+/// As [`apply`].
+pub fn apply_with(
+    store: &RwLock<PointStore>,
+    mutation: Mutation,
+    between_slices: &mut dyn FnMut(),
+) -> std::io::Result<()> {
     match mutation {
         Mutation::Upsert(points) => {
             let mut iter = points.into_iter().peekable();
             while iter.peek().is_some() {
                 store.write().upsert_many(iter.by_ref().take(APPLY_SLICE))?;
+                between_slices();
             }
         }
         Mutation::Delete(ids) => {
             for chunk in ids.chunks(APPLY_SLICE) {
-                let mut guard = store.write();
-                for id in chunk {
-                    guard.delete(*id);
+                {
+                    let mut guard = store.write();
+                    for id in chunk {
+                        guard.delete(*id);
+                    }
                 }
+                between_slices();
             }
         }
     }
