@@ -244,8 +244,10 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(*args),
         Command::Openapi => {
-            print!("{}", api::openapi::document_json());
-            Ok(())
+            let mut out = std::io::stdout().lock();
+            out.write_all(api::openapi::document_json().as_bytes())
+                .and_then(|()| out.flush())
+                .context("cannot write the OpenAPI document to standard output")
         }
         Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
@@ -379,7 +381,8 @@ fn healthcheck(url: &str) -> anyhow::Result<()> {
     let status_line = response.lines().next().unwrap_or_default();
     let code = status_line.split_whitespace().nth(1).unwrap_or_default();
     if code.starts_with('2') {
-        println!("{status_line}");
+        // The exit status is the answer; a failed print must not turn it into a panic.
+        let _ = writeln!(std::io::stdout(), "{status_line}");
         Ok(())
     } else {
         bail!("unhealthy: {status_line:?}")

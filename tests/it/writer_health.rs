@@ -14,7 +14,7 @@ use plait::engine::{
     Projection, Status,
 };
 use plait::storage::fs::{FileSystem, RealFs, WritableFile};
-use plait::storage::wal::Durability;
+use plait::storage::wal::{Durability, WalError};
 use plait::vector::Metric;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -215,5 +215,67 @@ fn duplicate_ids_in_one_batch_are_written_once_and_the_last_wins() -> TestResult
         .filter_map(|r| r.vector.as_ref().map(|v| v[0]))
         .collect();
     assert_eq!(firsts, vec![4.0, 5.0]);
+    Ok(())
+}
+
+/// A write whose `fsync` failed was answered with an error, but its bytes reached the file: it
+/// is applied when the collection next opens, after a clean shutdown just as after a crash
+/// (before, a clean shutdown's checkpoint covered and dropped it while a crash replayed it).
+#[test]
+fn a_write_answered_with_an_fsync_error_has_the_same_outcome_after_a_clean_shutdown() -> TestResult
+{
+    use plait::storage::fs::{FaultKind, FaultyFs};
+    let mut checked = 0;
+    for from_call in 1..=12 {
+        let dir = tempfile::tempdir()?;
+        let opts = EngineOptions::new(dir.path().to_path_buf());
+        let mut failed = None;
+        {
+            let fs = Arc::new(FaultyFs::new(FaultKind::SyncIo, from_call));
+            let Ok(engine) = Engine::open_with_fs(opts.clone(), fs) else {
+                continue;
+            };
+            let Ok(c) = engine.create("s", config()) else {
+                continue;
+            };
+            for id in 0..6 {
+                match c
+                    .upsert(vec![point(id, id as f32)], AckAt::Applied)
+                    .and_then(plait::engine::WriteTicket::wait_blocking)
+                {
+                    Ok(_) => {}
+                    // The fsync of the record itself failed: its bytes were written.
+                    Err(EngineError::WriteFailed { source, .. })
+                        if matches!(*source, WalError::Io { op: "fsync", .. }) =>
+                    {
+                        failed = Some(id);
+                        break;
+                    }
+                    // Anything else (the segment could not be created): nothing was written.
+                    Err(EngineError::WriteFailed { .. }) => {
+                        assert_eq!(c.health().status(), Status::Red);
+                        break;
+                    }
+                    Err(e) => return Err(format!("unexpected {e}").into()),
+                }
+            }
+            if failed.is_some() {
+                assert_eq!(c.health().status(), Status::Red);
+            }
+            engine.shutdown();
+        }
+        let Some(id) = failed else { continue };
+        let engine = crate::engine_faults::reopen(opts)?;
+        engine.recover_all();
+        let c = engine.collection("s")?;
+        assert_eq!(
+            c.get(&[PointId::Num(id)], &Projection::default()).len(),
+            1,
+            "fault at sync {from_call}: the write that failed at fsync (its bytes written) was dropped by the clean shutdown"
+        );
+        assert_eq!(c.len(), usize::try_from(id)? + 1);
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} runs hit a write");
     Ok(())
 }

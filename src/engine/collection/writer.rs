@@ -333,7 +333,10 @@ impl Writer {
             // The records may or may not have reached the disk: whatever did is applied when the
             // collection next opens, after a clean shutdown and a crash alike (checkpoints never
             // cover an unapplied record).
+            // Refused before anyone hears of the failure, so a client that checks the status
+            // right after its error sees the collection red.
             let shared = Arc::new(e);
+            self.refuse_writes(format!("the write-ahead log failed: {shared}"));
             for p in pending {
                 if let Some(reply) = p.reply {
                     let _ = reply.send(Err(EngineError::WriteFailed {
@@ -342,7 +345,6 @@ impl Writer {
                     }));
                 }
             }
-            self.refuse_writes(format!("the write-ahead log failed: {shared}"));
             return;
         }
         for p in &mut pending {
@@ -460,6 +462,10 @@ impl Writer {
         if !self.checkpoint_wanted() || !self.checkpoint_retry.may_try(now) {
             return;
         }
+        // A checkpoint can take seconds: what `flush`/`none` durability holds unsynced is made
+        // durable first, so the flush interval's promise holds across it.
+        let mut now_due = now;
+        self.sync_if_due(&mut now_due);
         match self.checkpoint() {
             Ok(()) => {
                 if self.checkpoint_retry.failures() > 0 {
