@@ -75,6 +75,18 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
             post(routes::points::delete),
         )
         .route(
+            "/collections/{name}/points/payload",
+            post(routes::payload::set).put(routes::payload::overwrite),
+        )
+        .route(
+            "/collections/{name}/points/payload/delete",
+            post(routes::payload::delete_keys),
+        )
+        .route(
+            "/collections/{name}/points/payload/clear",
+            post(routes::payload::clear),
+        )
+        .route(
             "/collections/{name}/points/count",
             post(routes::points::count),
         )

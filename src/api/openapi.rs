@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::routes::{collections, health, points, search, service};
+use super::routes::{collections, health, payload, points, search, service};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -33,6 +33,10 @@ use super::routes::{collections, health, points, search, service};
         points::delete,
         points::count,
         points::scroll,
+        payload::set,
+        payload::overwrite,
+        payload::delete_keys,
+        payload::clear,
         search::query,
         search::search,
     ),

@@ -3,8 +3,10 @@
 //! Later this module also owns the typed columns and their secondary indexes. It never depends on
 //! `serde_json::Value`: the API converts wire JSON into [`Value`] through serde.
 
+mod payload_edit;
 mod value;
 mod value_codec;
 
+pub use payload_edit::PayloadEdit;
 pub use value::{Payload, Value};
 pub use value_codec::{DecodeError, decode_payload, encode_payload};

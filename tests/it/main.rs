@@ -9,6 +9,7 @@ mod data_dir_safety;
 mod engine_faults;
 mod graph_repair;
 mod openapi_snapshot;
+mod payload_updates;
 mod process_resources;
 mod qdrant_client;
 mod quantization;

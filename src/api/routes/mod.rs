@@ -2,6 +2,7 @@
 
 pub mod collections;
 pub mod health;
+pub mod payload;
 pub mod points;
 pub mod search;
 pub mod service;

@@ -18,7 +18,7 @@ use crate::api::wire::points::{
 };
 use crate::engine::{AckAt, PayloadSelector, PointId, Projection, WriteReceipt, WriteTicket};
 
-fn ack_at(wait: &WaitParam) -> AckAt {
+pub(super) fn ack_at(wait: &WaitParam) -> AckAt {
     if wait.wait.unwrap_or(true) {
         AckAt::Applied
     } else {
@@ -26,7 +26,10 @@ fn ack_at(wait: &WaitParam) -> AckAt {
     }
 }
 
-async fn finish_write(ticket: WriteTicket, started: Instant) -> Result<Response, ApiError> {
+pub(super) async fn finish_write(
+    ticket: WriteTicket,
+    started: Instant,
+) -> Result<Response, ApiError> {
     let WriteReceipt { seq, applied } = ticket.wait().await?;
     Ok(ok(
         UpdateResult {

@@ -2,6 +2,7 @@
 //! clients work unchanged. Conversions into engine types live next to each type.
 
 pub mod collections;
+pub mod payload;
 pub mod point_id;
 pub mod points;
 pub mod quantization;

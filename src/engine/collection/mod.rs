@@ -34,6 +34,7 @@ use health::Health;
 use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
+use crate::columns::PayloadEdit;
 use crate::vector::prepare;
 use crate::vector::quantize::QuantizedSearch;
 
@@ -259,6 +260,27 @@ impl Collection {
             });
         }
         self.send(Mutation::Delete(ids), ack)
+    }
+
+    /// Queues a partial payload update of points by id (ids that do not exist are skipped).
+    ///
+    /// # Errors
+    /// [`EngineError::LimitExceeded`], [`EngineError::WritesRefused`] or
+    /// [`EngineError::ShuttingDown`].
+    pub fn edit_payload(
+        &self,
+        ids: Vec<PointId>,
+        edit: PayloadEdit,
+        ack: AckAt,
+    ) -> Result<WriteTicket, EngineError> {
+        if ids.len() > MAX_BATCH_POINTS {
+            return Err(EngineError::LimitExceeded {
+                what: "ids in one request",
+                limit: MAX_BATCH_POINTS,
+                got: ids.len(),
+            });
+        }
+        self.send(Mutation::EditPayload(ids, edit), ack)
     }
 
     /// Points by id, in the order asked, skipping ids that do not exist.

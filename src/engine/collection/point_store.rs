@@ -18,7 +18,7 @@ use std::ops::{Bound, Range};
 
 use roaring::RoaringBitmap;
 
-use crate::columns::Payload;
+use crate::columns::{Payload, PayloadEdit};
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
 use crate::vector::quantize::{self, Quantized, QuantizedSearch};
@@ -412,6 +412,16 @@ impl PointStore {
         self.slot_ids[slot as usize] = None;
         self.payloads[slot as usize] = Payload::new();
         self.tombstones.insert(slot);
+        true
+    }
+
+    /// Changes part of the payload of point `id`; returns whether it exists. The vector and the
+    /// graph are untouched.
+    pub fn edit_payload(&mut self, id: PointId, edit: &PayloadEdit) -> bool {
+        let Some(&slot) = self.by_id.get(&id) else {
+            return false;
+        };
+        edit.apply(&mut self.payloads[slot as usize]);
         true
     }
 

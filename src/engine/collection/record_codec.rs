@@ -4,17 +4,25 @@
 //! record      := tag u8, body
 //!   tag 1 upsert: u32 LE count, count × point
 //!   tag 2 delete: u32 LE count, count × id
+//!   tag 3 set payload keys:       u32 LE count, count × id, payload
+//!   tag 4 overwrite payload:      u32 LE count, count × id, payload
+//!   tag 5 delete payload keys:    u32 LE count, count × id, u32 LE n, n × (u32 LE len, UTF-8)
+//!   tag 6 clear payload:          u32 LE count, count × id
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
 //! payload     := see `columns::value_codec`
 //! ```
 
-use crate::columns::{DecodeError, Payload, decode_payload, encode_payload};
+use crate::columns::{DecodeError, Payload, PayloadEdit, decode_payload, encode_payload};
 use crate::engine::point::PointId;
 
 const TAG_UPSERT: u8 = 1;
 const TAG_DELETE: u8 = 2;
+const TAG_SET_PAYLOAD: u8 = 3;
+const TAG_OVERWRITE_PAYLOAD: u8 = 4;
+const TAG_DELETE_PAYLOAD_KEYS: u8 = 5;
+const TAG_CLEAR_PAYLOAD: u8 = 6;
 
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +31,8 @@ pub enum Mutation {
     Upsert(Vec<(PointId, Vec<f32>, Payload)>),
     /// Delete points by id.
     Delete(Vec<PointId>),
+    /// Change part of the payload of these points (ids that do not exist are skipped).
+    EditPayload(Vec<PointId>, PayloadEdit),
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -65,13 +75,38 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
         }
         Mutation::Delete(ids) => {
             out.push(TAG_DELETE);
-            put_u32(&mut out, ids.len());
-            for id in ids {
-                put_id(&mut out, *id);
+            put_ids(&mut out, ids);
+        }
+        Mutation::EditPayload(ids, edit) => {
+            let tag = match edit {
+                PayloadEdit::Set(_) => TAG_SET_PAYLOAD,
+                PayloadEdit::Overwrite(_) => TAG_OVERWRITE_PAYLOAD,
+                PayloadEdit::DeleteKeys(_) => TAG_DELETE_PAYLOAD_KEYS,
+                PayloadEdit::Clear => TAG_CLEAR_PAYLOAD,
+            };
+            out.push(tag);
+            put_ids(&mut out, ids);
+            match edit {
+                PayloadEdit::Set(p) | PayloadEdit::Overwrite(p) => encode_payload(p, &mut out),
+                PayloadEdit::DeleteKeys(keys) => {
+                    put_u32(&mut out, keys.len());
+                    for k in keys {
+                        put_u32(&mut out, k.len());
+                        out.extend_from_slice(k.as_bytes());
+                    }
+                }
+                PayloadEdit::Clear => {}
             }
         }
     }
     out
+}
+
+fn put_ids(out: &mut Vec<u8>, ids: &[PointId]) {
+    put_u32(out, ids.len());
+    for id in ids {
+        put_id(out, *id);
+    }
 }
 
 /// A bounds-checked cursor over encoded bytes.
@@ -148,6 +183,10 @@ impl<'a> Cursor<'a> {
         Ok(u64::from_le_bytes(b))
     }
 
+    fn ids(&mut self, count: usize) -> Result<Vec<PointId>, DecodeError> {
+        (0..count).map(|_| self.id()).collect()
+    }
+
     fn id(&mut self) -> Result<PointId, DecodeError> {
         match self.u8()? {
             0 => Ok(PointId::Num(self.u64()?)),
@@ -172,6 +211,17 @@ impl<'a> Cursor<'a> {
         Ok((id, vector, payload))
     }
 
+    fn payload(&mut self) -> Result<Payload, DecodeError> {
+        let (payload, rest) = decode_payload(self.bytes)?;
+        self.bytes = rest;
+        Ok(payload)
+    }
+
+    fn string(&mut self) -> Result<String, DecodeError> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| DecodeError::BadUtf8)
+    }
+
     /// Whether every byte was consumed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -192,7 +242,21 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
     }
     let m = match tag {
         TAG_UPSERT => Mutation::Upsert((0..count).map(|_| c.point(dim)).collect::<Result<_, _>>()?),
-        TAG_DELETE => Mutation::Delete((0..count).map(|_| c.id()).collect::<Result<_, _>>()?),
+        TAG_DELETE => Mutation::Delete(c.ids(count)?),
+        TAG_SET_PAYLOAD => Mutation::EditPayload(c.ids(count)?, PayloadEdit::Set(c.payload()?)),
+        TAG_OVERWRITE_PAYLOAD => {
+            Mutation::EditPayload(c.ids(count)?, PayloadEdit::Overwrite(c.payload()?))
+        }
+        TAG_DELETE_PAYLOAD_KEYS => {
+            let ids = c.ids(count)?;
+            let n = c.u32()? as usize;
+            if n > bytes.len() {
+                return Err(DecodeError::Truncated);
+            }
+            let keys = (0..n).map(|_| c.string()).collect::<Result<_, _>>()?;
+            Mutation::EditPayload(ids, PayloadEdit::DeleteKeys(keys))
+        }
+        TAG_CLEAR_PAYLOAD => Mutation::EditPayload(c.ids(count)?, PayloadEdit::Clear),
         other => return Err(DecodeError::BadTag(other)),
     };
     if !c.is_empty() {
@@ -218,8 +282,16 @@ mod tests {
                 Payload::new(),
             ),
         ]);
-        let del = Mutation::Delete(vec![PointId::Num(5), PointId::Uuid(uuid::Uuid::nil())]);
-        for m in [up, del] {
+        let ids = vec![PointId::Num(5), PointId::Uuid(uuid::Uuid::nil())];
+        let del = Mutation::Delete(ids.clone());
+        let edits = [
+            PayloadEdit::Set(p.clone()),
+            PayloadEdit::Overwrite(p),
+            PayloadEdit::DeleteKeys(vec!["a.b".into(), "ключ".into(), String::new()]),
+            PayloadEdit::Clear,
+        ]
+        .map(|e| Mutation::EditPayload(ids.clone(), e));
+        for m in [up, del].into_iter().chain(edits) {
             let bytes = encode_mutation(&m);
             assert_eq!(decode_mutation(&bytes, 2), Ok(m.clone()));
             for cut in 0..bytes.len() {

@@ -416,7 +416,7 @@ impl Writer {
             .iter()
             .map(|w| match &w.mutation {
                 Mutation::Upsert(points) => points.len(),
-                Mutation::Delete(_) => 0,
+                Mutation::Delete(_) | Mutation::EditPayload(..) => 0,
             })
             .sum();
         if needed == 0 {
@@ -568,6 +568,17 @@ pub fn apply_with(
                     let mut guard = store.write();
                     for id in chunk {
                         guard.delete(*id);
+                    }
+                }
+                between_slices();
+            }
+        }
+        Mutation::EditPayload(ids, edit) => {
+            for chunk in ids.chunks(APPLY_SLICE) {
+                {
+                    let mut guard = store.write();
+                    for id in chunk {
+                        guard.edit_payload(*id, &edit);
                     }
                 }
                 between_slices();

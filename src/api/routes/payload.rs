@@ -1,0 +1,140 @@
+//! `/collections/{name}/points/payload...`: set keys, overwrite, delete keys, clear.
+//!
+//! Each is one WAL record (a partial payload update), ordered with upserts and deletes by the
+//! collection's writer; ids that do not exist are skipped, as in Qdrant.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::points::{ack_at, finish_write};
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::api::extract::{Json, Path, Query};
+use crate::api::wire::payload::{ClearPayload, DeletePayload, SetPayload, selected_ids};
+use crate::api::wire::points::{UpdateResult, WaitParam};
+use crate::columns::PayloadEdit;
+use crate::engine::PointId;
+
+async fn edit(
+    state: AppState,
+    name: String,
+    wait: &WaitParam,
+    ids: Vec<PointId>,
+    edit: PayloadEdit,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let ticket = state
+        .engine
+        .collection(&name)?
+        .edit_payload(ids, edit, ack_at(wait))?;
+    finish_write(ticket, started).await
+}
+
+fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
+    if key.is_some() {
+        return Err(ApiError::unprocessable(
+            "`key` (setting payload under a nested path) is not supported yet; send the \
+             top-level keys in `payload`",
+        ));
+    }
+    Ok(())
+}
+
+/// Sets payload keys of points, keeping their other keys.
+#[utoipa::path(post, path = "/collections/{name}/points/payload", tag = "points",
+    operation_id = "set_payload",
+    params(("name" = String, Path), WaitParam),
+    request_body = SetPayload,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, or `key`", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn set(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(wait): Query<WaitParam>,
+    Json(body): Json<SetPayload>,
+) -> Result<Response, ApiError> {
+    reject_key(body.key.as_ref())?;
+    let ids = selected_ids(body.points, body.filter.as_ref())?;
+    edit(state, name, &wait, ids, PayloadEdit::Set(body.payload)).await
+}
+
+/// Replaces the whole payload of points.
+#[utoipa::path(put, path = "/collections/{name}/points/payload", tag = "points",
+    operation_id = "overwrite_payload",
+    params(("name" = String, Path), WaitParam),
+    request_body = SetPayload,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, or `key`", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn overwrite(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(wait): Query<WaitParam>,
+    Json(body): Json<SetPayload>,
+) -> Result<Response, ApiError> {
+    reject_key(body.key.as_ref())?;
+    let ids = selected_ids(body.points, body.filter.as_ref())?;
+    edit(
+        state,
+        name,
+        &wait,
+        ids,
+        PayloadEdit::Overwrite(body.payload),
+    )
+    .await
+}
+
+/// Removes payload keys (dotted paths reach into nested objects) from points.
+#[utoipa::path(post, path = "/collections/{name}/points/payload/delete", tag = "points",
+    operation_id = "delete_payload",
+    params(("name" = String, Path), WaitParam),
+    request_body = DeletePayload,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn delete_keys(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(wait): Query<WaitParam>,
+    Json(body): Json<DeletePayload>,
+) -> Result<Response, ApiError> {
+    let ids = selected_ids(body.points, body.filter.as_ref())?;
+    edit(state, name, &wait, ids, PayloadEdit::DeleteKeys(body.keys)).await
+}
+
+/// Removes the whole payload of points.
+#[utoipa::path(post, path = "/collections/{name}/points/payload/clear", tag = "points",
+    operation_id = "clear_payload",
+    params(("name" = String, Path), WaitParam),
+    request_body = ClearPayload,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+    ))]
+pub async fn clear(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(wait): Query<WaitParam>,
+    Json(body): Json<ClearPayload>,
+) -> Result<Response, ApiError> {
+    let ids = selected_ids(body.points, body.filter.as_ref())?;
+    edit(state, name, &wait, ids, PayloadEdit::Clear).await
+}
