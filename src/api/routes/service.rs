@@ -1,6 +1,8 @@
 //! Service routes: version info, metrics, the OpenAPI document and its docs page, and the 404
 //! fallback.
 
+use std::sync::LazyLock;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -93,9 +95,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/openapi.json", tag = "service", operation_id = "openapi_document", responses(
     (status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
+    static DOCUMENT: LazyLock<String> = LazyLock::new(openapi::document_json);
     (
         [(header::CONTENT_TYPE, "application/json")],
-        openapi::document_json(),
+        DOCUMENT.as_str(),
     )
         .into_response()
 }
