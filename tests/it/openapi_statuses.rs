@@ -95,6 +95,25 @@ const CASES: &[Case] = &[
     ("DELETE", C, "/collections/%FF", Body::None, 400),
 ];
 
+fn send(
+    s: &TestServer,
+    method: &str,
+    path: &str,
+    body: Body,
+) -> Result<reqwest::blocking::Response, Box<dyn std::error::Error>> {
+    let request = s
+        .client
+        .request(Method::from_bytes(method.as_bytes())?, s.url(path));
+    let request = match body {
+        Body::None => request,
+        Body::Json(text) => request
+            .header("content-type", "application/json")
+            .body(text),
+        Body::Untyped(text) => request.body(text),
+    };
+    Ok(request.send()?)
+}
+
 #[test]
 fn every_provoked_status_is_declared_for_its_operation() -> TestResult {
     let doc = committed_document()?;
@@ -103,17 +122,7 @@ fn every_provoked_status_is_declared_for_its_operation() -> TestResult {
     s.wait_ready()?;
     let mut failures = Vec::new();
     for &(method, template, path, body, want) in CASES {
-        let mut request = s
-            .client
-            .request(Method::from_bytes(method.as_bytes())?, s.url(path));
-        request = match body {
-            Body::None => request,
-            Body::Json(text) => request
-                .header("content-type", "application/json")
-                .body(text),
-            Body::Untyped(text) => request.body(text),
-        };
-        let r = request.send()?;
+        let r = send(&s, method, path, body)?;
         let got = r.status().as_u16();
         let text = r.text()?;
         if got != want {
@@ -204,5 +213,61 @@ fn every_operation_declares_the_timeout_status() -> TestResult {
     for (operation, got) in statuses {
         assert_eq!(got?, 408, "{operation}");
     }
+    Ok(())
+}
+
+/// Requests to a collection that failed to open: each is answered 503, which its operation
+/// declares.
+#[rustfmt::skip]
+const FAILED_COLLECTION_CASES: &[(&str, &str, &str, Body)] = &[
+    ("GET", C, "/collections/c", Body::None),
+    ("PUT", POINTS, "/collections/c/points", Body::Json(r#"{"points": [{"id": 1, "vector": [1, 0]}]}"#)),
+    ("POST", POINTS, "/collections/c/points", Body::Json(r#"{"ids": [1]}"#)),
+    ("GET", POINT, "/collections/c/points/1", Body::None),
+    ("POST", COUNT, "/collections/c/points/count", Body::Json("{}")),
+    ("POST", SCROLL, "/collections/c/points/scroll", Body::Json("{}")),
+    ("POST", QUERY, "/collections/c/points/query", Body::Json(r#"{"query": [1, 0]}"#)),
+    ("POST", SEARCH, "/collections/c/points/search", Body::Json(r#"{"vector": [1, 0], "limit": 1}"#)),
+    ("POST", DELETE, "/collections/c/points/delete", Body::Json(r#"{"points": [1]}"#)),
+];
+
+#[test]
+fn a_failed_collection_answers_only_declared_statuses() -> TestResult {
+    let doc = committed_document()?;
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.create_collection("c", 2, "Dot")?;
+    let exit = s.terminate()?;
+    assert!(exit.success(), "{exit}");
+    // Settings that do not parse make the collection fail to open; the server still starts.
+    std::fs::write(
+        dir.path().join("collections/c/collection.json"),
+        b"not json",
+    )?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while s.get("/readyz")?.status() != 503 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the damaged collection was never reported failed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        declared(&doc, "get", "/readyz").contains("503"),
+        "GET /readyz answers 503 but does not declare it"
+    );
+    let mut failures = Vec::new();
+    for &(method, template, path, body) in FAILED_COLLECTION_CASES {
+        let got = send(&s, method, path, body)?.status().as_u16();
+        if got != 503 {
+            failures.push(format!("{method} {path}: got {got}, want 503"));
+        } else if !declared(&doc, method, template).contains("503") {
+            failures.push(format!(
+                "{method} {template} answers 503 but does not declare it"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     Ok(())
 }
