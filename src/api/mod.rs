@@ -2,7 +2,7 @@
 //!
 //! Handlers translate wire types into engine calls and engine results back into wire types; they
 //! hold no engine logic. CPU-bound engine calls run on the blocking pool so the async workers stay
-//! free. The route table is [`route_table`]; the OpenAPI document is built from it
+//! free. The route table is `route_table`; the OpenAPI document is built from it
 //! ([`openapi::document`]), so every route served is documented and every documented route served.
 
 mod body_limit;

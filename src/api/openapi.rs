@@ -5,9 +5,9 @@
 //! Each handler declares the statuses it produces itself; the statuses the router's layers produce
 //! for any route (408 from the timeout, 413 from the body limit) are added here to every operation.
 
-use utoipa::OpenApi;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
+use utoipa::{OpenApi, ToSchema};
 
 use super::envelope::ErrorBody;
 
@@ -80,7 +80,7 @@ fn error_response(description: &str) -> RefOr<Response> {
                 "application/json",
                 ContentBuilder::new()
                     .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        "ErrorBody",
+                        ErrorBody::name(),
                     ))))
                     .build(),
             )
