@@ -177,3 +177,37 @@ fn documented_operations_are_exactly_the_served_ones() -> TestResult {
     }
     Ok(())
 }
+
+/// A body the document marks required is refused when absent, and one it marks optional is not:
+/// a generated client sends exactly what the document says.
+#[test]
+fn request_bodies_are_required_exactly_when_the_document_says_so() -> TestResult {
+    let doc = committed_document()?;
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("c", 2, "Dot")?;
+    let mut failures = Vec::new();
+    for (method, template) in operations(&doc)? {
+        let Some(body) = doc["paths"][&template][&method].get("requestBody") else {
+            continue;
+        };
+        let required = body["required"].as_bool().unwrap_or(false);
+        let path = concrete(&template, "c");
+        let r = s
+            .client
+            .request(
+                Method::from_bytes(method.to_uppercase().as_bytes())?,
+                s.url(&path),
+            )
+            .send()?;
+        let status = r.status();
+        if required == status.is_success() {
+            failures.push(format!(
+                "{method} {template}: body required {required}, but no body got {status}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    Ok(())
+}

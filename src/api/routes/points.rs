@@ -169,7 +169,7 @@ pub async fn get_point(
 /// Counts points (always exact).
 #[utoipa::path(post, path = "/collections/{name}/points/count", tag = "points", operation_id = "count_points",
     params(("name" = String, Path)),
-    request_body = CountRequest,
+    request_body(content = Option<CountRequest>, description = "Optional; an empty body counts every point"),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<CountResult>)),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
@@ -192,7 +192,7 @@ pub async fn count(
 /// Pages through points in id order. Pass `next_page_offset` as the next `offset`.
 #[utoipa::path(post, path = "/collections/{name}/points/scroll", tag = "points", operation_id = "scroll_points",
     params(("name" = String, Path)),
-    request_body = ScrollRequest,
+    request_body(content = Option<ScrollRequest>, description = "Optional; an empty body pages from the first point with the defaults"),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
