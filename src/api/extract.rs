@@ -19,7 +19,8 @@ pub struct Path<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
-/// Parses an optional JSON body: an empty body means `T::default()`. Errors as [`Json`]'s.
+/// Parses an optional JSON body: an empty body or `null` means `T::default()` (the document
+/// declares such bodies optional and nullable). Errors as [`Json`]'s.
 ///
 /// # Errors
 /// 400 for malformed JSON, 422 for JSON of the wrong shape.
@@ -29,12 +30,14 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        let status = if e.is_data() {
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            axum::http::StatusCode::BAD_REQUEST
-        };
-        ApiError::new(status, format!("invalid JSON body: {e}"))
-    })
+    serde_json::from_slice::<Option<T>>(bytes)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            let status = if e.is_data() {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                axum::http::StatusCode::BAD_REQUEST
+            };
+            ApiError::new(status, format!("invalid JSON body: {e}"))
+        })
 }

@@ -2,7 +2,8 @@
 //!
 //! Handlers translate wire types into engine calls and engine results back into wire types; they
 //! hold no engine logic. CPU-bound engine calls run on the blocking pool so the async workers stay
-//! free. The route table is in [`router`]; every route is listed in [`openapi::ApiDoc`].
+//! free. The route table is `route_table`; the OpenAPI document is built from it
+//! ([`openapi::document`]), so every route served is documented and every documented route served.
 
 mod body_limit;
 mod envelope;
@@ -19,8 +20,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::ApiError;
 
@@ -45,67 +47,43 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
 }
 
-/// The whole route table.
+/// The route table. Every route is registered here through `routes!`, which takes the method and
+/// path from the handler's `#[utoipa::path]`, so the router and the OpenAPI document are built from
+/// the same list and cannot drift apart. Register a handler with `.routes(routes!(handler))`, never
+/// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
+fn route_table() -> OpenApiRouter<AppState> {
+    use routes::{collections, health, payload, points, search, service};
+    OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
+        .routes(routes!(service::root))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::livez))
+        .routes(routes!(health::readyz))
+        .routes(routes!(service::metrics))
+        .routes(routes!(service::openapi_json))
+        .routes(routes!(service::docs_page))
+        .routes(routes!(collections::list))
+        .routes(routes!(
+            collections::get,
+            collections::create,
+            collections::delete
+        ))
+        .routes(routes!(collections::exists))
+        .routes(routes!(points::retrieve, points::upsert))
+        .routes(routes!(points::delete))
+        .routes(routes!(payload::set, payload::overwrite))
+        .routes(routes!(payload::delete_keys))
+        .routes(routes!(payload::clear))
+        .routes(routes!(points::count))
+        .routes(routes!(points::scroll))
+        .routes(routes!(search::query))
+        .routes(routes!(search::search))
+        .routes(routes!(points::get_point))
+}
+
+/// The router: the route table, the 404 fallback and the layers that apply to every request.
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
-    Router::new()
-        .route("/", get(routes::service::root))
-        .route("/healthz", get(routes::health::healthz))
-        .route("/livez", get(routes::health::livez))
-        .route("/readyz", get(routes::health::readyz))
-        .route("/metrics", get(routes::service::metrics))
-        .route("/openapi.json", get(routes::service::openapi_json))
-        .route("/docs", get(routes::service::docs_page))
-        .route("/collections", get(routes::collections::list))
-        .route(
-            "/collections/{name}",
-            get(routes::collections::get)
-                .put(routes::collections::create)
-                .delete(routes::collections::delete),
-        )
-        .route(
-            "/collections/{name}/exists",
-            get(routes::collections::exists),
-        )
-        .route(
-            "/collections/{name}/points",
-            post(routes::points::retrieve).put(routes::points::upsert),
-        )
-        .route(
-            "/collections/{name}/points/delete",
-            post(routes::points::delete),
-        )
-        .route(
-            "/collections/{name}/points/payload",
-            post(routes::payload::set).put(routes::payload::overwrite),
-        )
-        .route(
-            "/collections/{name}/points/payload/delete",
-            post(routes::payload::delete_keys),
-        )
-        .route(
-            "/collections/{name}/points/payload/clear",
-            post(routes::payload::clear),
-        )
-        .route(
-            "/collections/{name}/points/count",
-            post(routes::points::count),
-        )
-        .route(
-            "/collections/{name}/points/scroll",
-            post(routes::points::scroll),
-        )
-        .route(
-            "/collections/{name}/points/query",
-            post(routes::search::query),
-        )
-        .route(
-            "/collections/{name}/points/search",
-            post(routes::search::search),
-        )
-        .route(
-            "/collections/{name}/points/{id}",
-            get(routes::points::get_point),
-        )
+    let (routes, _) = route_table().split_for_parts();
+    routes
         .fallback(routes::service::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))

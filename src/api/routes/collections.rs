@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::on_blocking_pool;
 use crate::api::AppState;
-use crate::api::envelope::ok;
+use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path};
 use crate::api::wire::collections::{
@@ -17,14 +17,16 @@ use crate::api::wire::collections::{
 };
 
 /// Creates a collection.
-#[utoipa::path(put, path = "/collections/{name}", tag = "collections",
+#[utoipa::path(put, path = "/collections/{name}", tag = "collections", operation_id = "create_collection",
     params(("name" = String, Path, description = "1-128 of [A-Za-z0-9_-], starting with a letter or digit")),
     request_body = CreateCollection,
     responses(
         (status = 200, description = "Created; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
-        (status = 409, description = "A collection with this name exists", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Invalid name or settings", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON, or a path segment that is not UTF-8", body = ErrorBody),
+        (status = 409, description = "A collection with this name exists", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "Invalid name or settings, or a body of the wrong shape", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -42,7 +44,7 @@ pub async fn create(
 }
 
 /// Lists collections.
-#[utoipa::path(get, path = "/collections", tag = "collections",
+#[utoipa::path(get, path = "/collections", tag = "collections", operation_id = "get_collections",
     responses((status = 200, body = inline(crate::api::envelope::Envelope<CollectionsList>))))]
 pub async fn list(State(state): State<AppState>) -> Response {
     let started = Instant::now();
@@ -56,9 +58,12 @@ pub async fn list(State(state): State<AppState>) -> Response {
 }
 
 /// Whether a collection exists (in any state).
-#[utoipa::path(get, path = "/collections/{name}/exists", tag = "collections",
+#[utoipa::path(get, path = "/collections/{name}/exists", tag = "collections", operation_id = "collection_exists",
     params(("name" = String, Path)),
-    responses((status = 200, body = inline(crate::api::envelope::Envelope<CollectionExistence>))))]
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<CollectionExistence>)),
+        (status = 400, description = "A path segment that is not UTF-8", body = ErrorBody),
+    ))]
 pub async fn exists(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let started = Instant::now();
     ok(
@@ -70,12 +75,14 @@ pub async fn exists(State(state): State<AppState>, Path(name): Path<String>) -> 
 }
 
 /// Describes a collection: settings, point count, disk and memory use.
-#[utoipa::path(get, path = "/collections/{name}", tag = "collections",
+#[utoipa::path(get, path = "/collections/{name}", tag = "collections", operation_id = "get_collection",
     params(("name" = String, Path)),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<CollectionInfo>)),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "Recovering or failed to open", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "A path segment that is not UTF-8", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
+        (status = 503, description = "Recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn get(
     State(state): State<AppState>,
@@ -139,12 +146,14 @@ pub async fn get(
 }
 
 /// Deletes a collection and its files. `result` is false when it did not exist.
-#[utoipa::path(delete, path = "/collections/{name}", tag = "collections",
+#[utoipa::path(delete, path = "/collections/{name}", tag = "collections", operation_id = "delete_collection",
     params(("name" = String, Path)),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<bool>)),
-        (status = 422, description = "Invalid name", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "Still recovering", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "A path segment that is not UTF-8", body = ErrorBody),
+        (status = 422, description = "Invalid name", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
+        (status = 503, description = "Still recovering", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -41,19 +41,19 @@ pub struct Readiness {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/livez", tag = "health", responses((status = 200, body = Liveness)))]
+#[utoipa::path(get, path = "/livez", tag = "health", operation_id = "livez", responses((status = 200, body = Liveness)))]
 pub async fn livez() -> Json<Liveness> {
     Json(Liveness { status: "ok" })
 }
 
 /// The process is up and serving HTTP.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Liveness)))]
+#[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "healthz", responses((status = 200, body = Liveness)))]
 pub async fn healthz() -> Json<Liveness> {
     Json(Liveness { status: "ok" })
 }
 
 /// Every collection has recovered, opened and takes writes.
-#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+#[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz", responses(
     (status = 200, body = Readiness),
     (status = 503, description = "Some collection is recovering, failed to open, or refuses writes", body = Readiness),
 ))]

@@ -51,8 +51,11 @@ fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, a filter, or `key`", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn set(
     State(state): State<AppState>,
@@ -74,8 +77,11 @@ pub async fn set(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, a filter, or `key`", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn overwrite(
     State(state): State<AppState>,
@@ -104,8 +110,11 @@ pub async fn overwrite(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete_keys(
     State(state): State<AppState>,
@@ -126,8 +135,11 @@ pub async fn delete_keys(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes or is recovering", body = crate::api::envelope::ErrorBody),
+        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn clear(
     State(state): State<AppState>,

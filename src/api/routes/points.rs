@@ -8,7 +8,7 @@ use axum::response::Response;
 
 use super::on_blocking_pool;
 use crate::api::AppState;
-use crate::api::envelope::ok;
+use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
@@ -46,16 +46,18 @@ pub(super) async fn finish_write(
 
 /// Inserts or replaces points. Either every point is valid and the whole request is stored, or
 /// nothing is. The answer comes after the write is durable (per the collection's durability).
-#[utoipa::path(put, path = "/collections/{name}/points", tag = "points",
+#[utoipa::path(put, path = "/collections/{name}/points", tag = "points", operation_id = "upsert_points",
     params(("name" = String, Path), WaitParam),
     request_body = UpsertPoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Wrong dimension, NaN/inf, zero vector with Cosine, bad shape", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full; nothing stored", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON or query string", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "Wrong dimension, NaN/inf, zero vector with Cosine, too many points, bad shape", body = ErrorBody),
+        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
+        (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down", body = ErrorBody),
+        (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
     ))]
 pub async fn upsert(
     State(state): State<AppState>,
@@ -74,13 +76,18 @@ pub async fn upsert(
 }
 
 /// Deletes points by id (ids that do not exist are ignored).
-#[utoipa::path(post, path = "/collections/{name}/points/delete", tag = "points",
+#[utoipa::path(post, path = "/collections/{name}/points/delete", tag = "points", operation_id = "delete_points",
     params(("name" = String, Path), WaitParam),
     request_body = DeletePoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON or query string", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "No ids, too many ids, a filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
+        (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down", body = ErrorBody),
+        (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -101,12 +108,17 @@ pub async fn delete(
 }
 
 /// Fetches points by id; ids that do not exist are left out.
-#[utoipa::path(post, path = "/collections/{name}/points", tag = "points",
+#[utoipa::path(post, path = "/collections/{name}/points", tag = "points", operation_id = "get_points",
     params(("name" = String, Path)),
     request_body = RetrievePoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Record>>)),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "A body of the wrong shape", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -128,12 +140,13 @@ pub async fn retrieve(
 }
 
 /// Fetches one point with its payload and vector.
-#[utoipa::path(get, path = "/collections/{name}/points/{id}", tag = "points",
+#[utoipa::path(get, path = "/collections/{name}/points/{id}", tag = "points", operation_id = "get_point",
     params(("name" = String, Path), ("id" = String, Path, description = "An unsigned integer or a UUID")),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Record>)),
-        (status = 400, description = "Not a point id", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection or point", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Not a point id", body = ErrorBody),
+        (status = 404, description = "No such collection or point", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn get_point(
     State(state): State<AppState>,
@@ -157,12 +170,15 @@ pub async fn get_point(
 }
 
 /// Counts points (always exact).
-#[utoipa::path(post, path = "/collections/{name}/points/count", tag = "points",
+#[utoipa::path(post, path = "/collections/{name}/points/count", tag = "points", operation_id = "count_points",
     params(("name" = String, Path)),
-    request_body = CountRequest,
+    request_body(content = Option<CountRequest>, description = "Optional; an empty body counts every point"),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<CountResult>)),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 422, description = "A filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn count(
     State(state): State<AppState>,
@@ -177,13 +193,16 @@ pub async fn count(
 }
 
 /// Pages through points in id order. Pass `next_page_offset` as the next `offset`.
-#[utoipa::path(post, path = "/collections/{name}/points/scroll", tag = "points",
+#[utoipa::path(post, path = "/collections/{name}/points/scroll", tag = "points", operation_id = "scroll_points",
     params(("name" = String, Path)),
-    request_body = ScrollRequest,
+    request_body(content = Option<ScrollRequest>, description = "Optional; an empty body pages from the first point with the defaults"),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Limit too large, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 422, description = "Limit too large, a filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn scroll(
     State(state): State<AppState>,

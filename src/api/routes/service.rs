@@ -1,6 +1,8 @@
 //! Service routes: version info, metrics, the OpenAPI document and its docs page, and the 404
 //! fallback.
 
+use std::sync::LazyLock;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -29,7 +31,7 @@ pub struct VersionInfo {
 }
 
 /// Server identity and versions.
-#[utoipa::path(get, path = "/", tag = "service", responses((status = 200, body = VersionInfo)))]
+#[utoipa::path(get, path = "/", tag = "service", operation_id = "root", responses((status = 200, body = VersionInfo)))]
 pub async fn root() -> Json<VersionInfo> {
     Json(VersionInfo {
         title: "plait",
@@ -39,7 +41,7 @@ pub async fn root() -> Json<VersionInfo> {
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "service", responses(
+#[utoipa::path(get, path = "/metrics", tag = "service", operation_id = "metrics", responses(
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::COLLECTION_POINTS.reset();
@@ -97,18 +99,19 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// The OpenAPI 3.1 document of this API.
-#[utoipa::path(get, path = "/openapi.json", tag = "service", responses(
+#[utoipa::path(get, path = "/openapi.json", tag = "service", operation_id = "openapi_document", responses(
     (status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
+    static DOCUMENT: LazyLock<String> = LazyLock::new(openapi::document_json);
     (
         [(header::CONTENT_TYPE, "application/json")],
-        openapi::document_json(),
+        DOCUMENT.as_str(),
     )
         .into_response()
 }
 
 /// A browsable page of the API, rendered in the browser from `/openapi.json`.
-#[utoipa::path(get, path = "/docs", tag = "service", responses(
+#[utoipa::path(get, path = "/docs", tag = "service", operation_id = "docs_page", responses(
     (status = 200, description = "HTML page", content_type = "text/html")))]
 pub async fn docs_page() -> Html<&'static str> {
     Html(include_str!("docs_page.html"))
