@@ -16,7 +16,8 @@ pub mod point;
 
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
-    AckAt, Collection, HealthReport, SearchRequest, Status, VectorMemory, WriteReceipt, WriteTicket,
+    AckAt, Collection, HealthReport, MAX_EF, NearestParams, ReadView, SearchRequest, Status,
+    VectorMemory, WriteReceipt, WriteTicket,
 };
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::EngineError;

@@ -16,6 +16,7 @@ mod process_resources;
 mod qdrant_client;
 mod quantization;
 mod quickstart;
+mod read_view;
 mod read_your_writes;
 mod recovery;
 mod server;

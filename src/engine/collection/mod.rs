@@ -11,6 +11,7 @@ mod open;
 mod point_store;
 mod quant_image;
 mod quant_trigger;
+mod read_view;
 pub mod record_codec;
 mod snapshot;
 pub mod writer;
@@ -25,6 +26,7 @@ use tokio::sync::oneshot;
 pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
+pub use read_view::{MAX_EF, NearestParams, ReadView};
 use record_codec::{Mutation, encode_mutation};
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
@@ -306,6 +308,13 @@ impl Collection {
         Ok(self.store.read().scroll(from, limit, projection))
     }
 
+    /// Runs `plan` on one consistent view of the collection (under its read lock: keep it short,
+    /// no I/O or waiting inside).
+    pub fn read<R>(&self, plan: impl FnOnce(&ReadView<'_>) -> R) -> R {
+        let store = self.store.read();
+        plan(&ReadView::new(&store, &self.config))
+    }
+
     /// Top-k search: exact below the collection's `full_scan_threshold` or when asked, HNSW
     /// otherwise; on a quantized collection the graph is walked on the codes (unless the request
     /// says `ignore`) and the candidates re-scored on `f32` vectors (unless `rescore` is off).
@@ -321,36 +330,25 @@ impl Collection {
                     source,
                 }
             })?;
-        let store = self.store.read();
         let k = req.limit + req.offset;
-        let exact = req.exact || store.len() <= self.config.hnsw.full_scan_threshold;
-        let hits = if exact {
-            store.search_exact(&query, k, req.score_threshold)
-        } else {
-            let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
-            let live = |slot: u32| store.id_at(slot).is_some();
-            let quantized = if req.quantization.ignore {
-                None
-            } else {
-                store.search_quantized(&query, k, ef, &live, req.quantization)
-            };
-            let mut hits = quantized.unwrap_or_else(|| store.search_index(&query, k, ef, &live));
-            if let Some(t) = req.score_threshold {
-                hits.retain(|h| self.config.metric.passes_threshold(h.score, t));
-            }
-            hits
+        let params = NearestParams {
+            exact: req.exact,
+            ef: req.ef,
+            score_threshold: req.score_threshold,
+            quantization: req.quantization,
         };
-        Ok(hits
-            .into_iter()
-            .skip(req.offset)
-            .filter_map(|hit| {
-                let id = store.id_at(hit.slot)?;
-                Some(ScoredPoint {
-                    record: store.record_at(hit.slot, id, &req.projection),
-                    score: hit.score,
+        Ok(self.read(|view| {
+            view.nearest(&query, k, params, None)
+                .into_iter()
+                .skip(req.offset)
+                .filter_map(|hit| {
+                    Some(ScoredPoint {
+                        record: view.record(hit.slot, &req.projection)?,
+                        score: hit.score,
+                    })
                 })
-            })
-            .collect())
+                .collect()
+        }))
     }
 
     /// Stops the writer after a final checkpoint and waits for its thread. Idempotent.

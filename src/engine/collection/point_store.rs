@@ -212,6 +212,56 @@ impl PointStore {
             .collect()
     }
 
+    /// The `k` best slots among `slots` (live ones only) by brute force, best first; slots whose
+    /// score fails `threshold` are skipped (`query` prepared for the metric).
+    #[must_use]
+    pub fn search_exact_in(
+        &self,
+        query: &[f32],
+        slots: &RoaringBitmap,
+        k: usize,
+        threshold: Option<f32>,
+    ) -> Vec<ScoredSlot> {
+        let live = slots.iter().filter(|&s| self.id_at(s).is_some());
+        in_search_space!(self, |space| top_k_in(
+            &space,
+            live,
+            &space.query(query),
+            self.metric,
+            k,
+            threshold,
+        ))
+    }
+
+    /// The `k` nearest live slots in `allowed` through the graph, best first: `k` of them whenever
+    /// `allowed` holds that many live slots (the graph walk falls back to a scan when the allowed
+    /// set is small or the walk comes back short).
+    #[must_use]
+    pub fn search_index_allowed(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allowed: &RoaringBitmap,
+    ) -> Vec<ScoredSlot> {
+        let live = |slot: u32| self.id_at(slot).is_some();
+        let found = in_search_space!(self, |space| self.index.search_allowed(
+            &space,
+            &space.query(query),
+            k,
+            ef,
+            allowed,
+            &live
+        ));
+        found
+            .into_iter()
+            .map(|n| ScoredSlot {
+                slot: n.slot,
+                score: self.metric.score_from_rank_key(n.key),
+            })
+            .collect()
+    }
+
     /// The trained quantizer and codes, if any.
     #[must_use]
     pub fn quantized(&self) -> Option<&Quantized> {
@@ -423,6 +473,18 @@ impl PointStore {
         };
         edit.apply(&mut self.payloads[slot as usize]);
         true
+    }
+
+    /// The slot of point `id`, when it exists.
+    #[must_use]
+    pub fn slot_of(&self, id: PointId) -> Option<u32> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// The payload stored in `slot` (empty for a tombstone or a free slot).
+    #[must_use]
+    pub fn payload_at(&self, slot: u32) -> Option<&Payload> {
+        self.payloads.get(slot as usize)
     }
 
     /// The point in `slot` as the projection asks.

@@ -1,0 +1,137 @@
+//! [`ReadView`]: one collection at one consistent moment, for query plans.
+//!
+//! A plan takes one view (`Collection::read`) and draws everything from it: the live set as a
+//! bitmap, nearest-neighbour candidates (optionally restricted to an allowed bitmap), scores,
+//! payloads and records. Every stage therefore sees the same state; no write lands between them.
+//! The view holds the collection's read lock, so a plan keeps it short: no I/O, no waiting.
+//!
+//! It never mutates anything and never touches files.
+
+use roaring::RoaringBitmap;
+
+use super::point_store::PointStore;
+use crate::columns::Payload;
+use crate::engine::config::CollectionConfig;
+use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::vector::ScoredSlot;
+use crate::vector::quantize::QuantizedSearch;
+
+/// Largest `ef` a search uses: a bound on the candidate heap whatever a caller asks for.
+pub const MAX_EF: usize = 100_000;
+
+/// How to find nearest neighbours in a view.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NearestParams {
+    /// Force a brute-force scan.
+    pub exact: bool,
+    /// HNSW candidate list size; the collection's `ef_construction` when absent. Clamped to
+    /// [`MAX_EF`].
+    pub ef: Option<usize>,
+    /// Only hits at least this good (see [`crate::vector::Metric::passes_threshold`]).
+    pub score_threshold: Option<f32>,
+    /// How to use quantized codes, when the collection has them.
+    pub quantization: QuantizedSearch,
+}
+
+/// A consistent, read-only view of one collection.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadView<'a> {
+    store: &'a PointStore,
+    config: &'a CollectionConfig,
+}
+
+impl<'a> ReadView<'a> {
+    pub(super) fn new(store: &'a PointStore, config: &'a CollectionConfig) -> Self {
+        Self { store, config }
+    }
+
+    /// Live points.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Whether there are no live points.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// The slots of every live point.
+    #[must_use]
+    pub fn live(&self) -> RoaringBitmap {
+        self.store.live_slots().collect()
+    }
+
+    /// The slot of point `id`, when it exists.
+    #[must_use]
+    pub fn slot_of(&self, id: PointId) -> Option<u32> {
+        self.store.slot_of(id)
+    }
+
+    /// The id in `slot`, when it is live.
+    #[must_use]
+    pub fn id_at(&self, slot: u32) -> Option<PointId> {
+        self.store.id_at(slot)
+    }
+
+    /// The payload of the live point in `slot`.
+    #[must_use]
+    pub fn payload(&self, slot: u32) -> Option<&'a Payload> {
+        self.store.id_at(slot)?;
+        self.store.payload_at(slot)
+    }
+
+    /// The live point in `slot`, as `projection` asks.
+    #[must_use]
+    pub fn record(&self, slot: u32, projection: &Projection) -> Option<PointRecord> {
+        let id = self.store.id_at(slot)?;
+        Some(self.store.record_at(slot, id, projection))
+    }
+
+    /// The `k` nearest live points to `query` (already prepared for the metric), best first,
+    /// within `allowed` when given. Exact at or below the collection's `full_scan_threshold` or
+    /// when asked; through the graph (on quantized codes when trained, unless ignored) otherwise.
+    /// With `allowed`, `k` hits come back whenever `allowed` holds `k` live points that pass the
+    /// threshold.
+    #[must_use]
+    pub fn nearest(
+        &self,
+        query: &[f32],
+        k: usize,
+        params: NearestParams,
+        allowed: Option<&RoaringBitmap>,
+    ) -> Vec<ScoredSlot> {
+        let store = self.store;
+        let threshold = params.score_threshold;
+        let exact = params.exact || store.len() <= self.config.hnsw.full_scan_threshold;
+        if exact {
+            return match allowed {
+                None => store.search_exact(query, k, threshold),
+                Some(allowed) => store.search_exact_in(query, allowed, k, threshold),
+            };
+        }
+        let ef = params
+            .ef
+            .unwrap_or(self.config.hnsw.ef_construction)
+            .max(k)
+            .min(MAX_EF.max(k));
+        let mut hits = match allowed {
+            None => {
+                let live = |slot: u32| store.id_at(slot).is_some();
+                let quantized = if params.quantization.ignore {
+                    None
+                } else {
+                    store.search_quantized(query, k, ef, &live, params.quantization)
+                };
+                quantized.unwrap_or_else(|| store.search_index(query, k, ef, &live))
+            }
+            Some(allowed) => store.search_index_allowed(query, k, ef, allowed),
+        };
+        if let Some(t) = threshold {
+            let metric = self.config.metric;
+            hits.retain(|h| metric.passes_threshold(h.score, t));
+        }
+        hits
+    }
+}
