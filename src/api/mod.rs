@@ -19,7 +19,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
@@ -89,6 +89,22 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route(
             "/collections/{name}/points/search",
             post(routes::search::search),
+        )
+        .route(
+            "/collections/{name}/points/query/batch",
+            post(routes::search::query_batch),
+        )
+        .route(
+            "/collections/{name}/points/search/batch",
+            post(routes::search::search_batch),
+        )
+        .route(
+            "/collections/{name}/index",
+            put(routes::payload_index::create),
+        )
+        .route(
+            "/collections/{name}/index/{field_name}",
+            delete(routes::payload_index::delete),
         )
         .route(
             "/collections/{name}/points/{id}",

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::routes::{collections, health, points, search, service};
+use super::routes::{collections, health, payload_index, points, search, service};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -27,6 +27,8 @@ use super::routes::{collections, health, points, search, service};
         collections::get,
         collections::exists,
         collections::delete,
+        payload_index::create,
+        payload_index::delete,
         points::upsert,
         points::retrieve,
         points::get_point,
@@ -34,7 +36,9 @@ use super::routes::{collections, health, points, search, service};
         points::count,
         points::scroll,
         search::query,
+        search::query_batch,
         search::search,
+        search::search_batch,
     ),
     tags(
         (name = "collections", description = "Create, list, describe and delete collections"),

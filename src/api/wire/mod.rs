@@ -2,8 +2,11 @@
 //! clients work unchanged. Conversions into engine types live next to each type.
 
 pub mod collections;
+pub mod payload_index;
 pub mod point_id;
 pub mod points;
 pub mod quantization;
+pub mod search_batch;
+pub mod vector_name;
 
 pub use point_id::WirePointId;
