@@ -49,7 +49,8 @@ async fn not_built(state: AppState, name: String, started: Instant) -> Result<Re
     params(("name" = String, Path)),
     request_body = CreateFieldIndex,
     responses(
-        (status = 200, description = "Nothing was built (see the Warning header)", body = inline(crate::api::envelope::Envelope<FieldIndexResult>)),
+        (status = 200, description = "Nothing was built", body = inline(crate::api::envelope::Envelope<FieldIndexResult>),
+            headers(("warning" = String, description = "Says that payload indexes are not supported yet"))),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No field name", body = crate::api::envelope::ErrorBody),
     ))]
@@ -69,7 +70,8 @@ pub async fn create(
 #[utoipa::path(delete, path = "/collections/{name}/index/{field_name}", tag = "collections", operation_id = "delete_field_index",
     params(("name" = String, Path), ("field_name" = String, Path)),
     responses(
-        (status = 200, description = "Nothing to drop (see the Warning header)", body = inline(crate::api::envelope::Envelope<FieldIndexResult>)),
+        (status = 200, description = "Nothing to drop", body = inline(crate::api::envelope::Envelope<FieldIndexResult>),
+            headers(("warning" = String, description = "Says that payload indexes are not supported yet"))),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete(

@@ -62,7 +62,8 @@ where
     value.ok_or_else(|| de::Error::custom("no vector given: the map of vectors is empty"))
 }
 
-/// Shapes of a point's vector, for the OpenAPI document only.
+// The OpenAPI description of PointVector, which parses these shapes itself.
+/// A point's vector: `[...]`, or `{"": [...]}` (the unnamed vector by its name; no other name).
 #[derive(ToSchema)]
 #[serde(untagged)]
 #[expect(
@@ -100,7 +101,8 @@ impl<'de> Deserialize<'de> for PointVector {
     }
 }
 
-/// Shapes of a batch's vectors, for the OpenAPI document only.
+// The OpenAPI description of BatchVectors, which parses these shapes itself.
+/// A batch's vectors: `[[...], ...]`, or `{"": [[...], ...]}` (no other name).
 #[derive(ToSchema)]
 #[serde(untagged)]
 #[expect(
@@ -152,7 +154,8 @@ struct NamedSearchVector {
     vector: Vec<f32>,
 }
 
-/// Shapes of a search vector, for the OpenAPI document only.
+// The OpenAPI description of SearchVector, which parses these shapes itself.
+/// A search vector: `[...]`, or `{"name": "", "vector": [...]}` (no other name).
 #[derive(ToSchema)]
 #[serde(untagged)]
 #[expect(
