@@ -34,6 +34,13 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
+    /// The same error, its message prefixed with the part of the request it concerns.
+    #[must_use]
+    pub fn within(mut self, part: &str) -> Self {
+        self.message = format!("{part}: {}", self.message);
+        self
+    }
+
     /// The status code.
     #[must_use]
     pub fn status(&self) -> StatusCode {

@@ -52,7 +52,7 @@ pub struct HttpLimits {
 /// the same list and cannot drift apart. Register a handler with `.routes(routes!(handler))`, never
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
-    use routes::{collections, health, payload, points, search, service};
+    use routes::{collections, health, payload, payload_index, points, search, service};
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
         .routes(routes!(health::healthz))
@@ -77,6 +77,10 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(points::scroll))
         .routes(routes!(search::query))
         .routes(routes!(search::search))
+        .routes(routes!(search::query_batch))
+        .routes(routes!(search::search_batch))
+        .routes(routes!(payload_index::create))
+        .routes(routes!(payload_index::delete))
         .routes(routes!(points::get_point))
 }
 

@@ -41,6 +41,9 @@ pub struct CollectionConfig {
     pub hnsw: HnswParams,
     /// Compressed codes the graph is searched on (`None`: full precision only).
     pub quantization: Option<QuantizationConfig>,
+    /// The vector was declared under the name `""`, as some clients declare the unnamed vector;
+    /// the collection is described the same way. Nothing else depends on it.
+    pub vector_named: bool,
 }
 
 impl CollectionConfig {

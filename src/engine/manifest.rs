@@ -97,6 +97,10 @@ struct SettingsFile {
     /// Absent in files written before quantization existed, and for collections without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     quantization: Option<QuantizationSettings>,
+    /// Absent (false) in files written before vector names were accepted, and for collections
+    /// whose vector was declared without a name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    vector_named: bool,
 }
 
 /// A collection's quantization setting as stored: `{"method": "scalar", "quantile": 0.99}` or
@@ -230,6 +234,7 @@ pub fn write_settings(
             .quantization
             .as_ref()
             .map(QuantizationSettings::from_config),
+        vector_named: config.vector_named,
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| EngineError::Manifest {
         path: path.clone(),
@@ -276,6 +281,7 @@ pub fn read_settings(
             .map(QuantizationSettings::to_config)
             .transpose()
             .map_err(bad)?,
+        vector_named: file.vector_named,
     })
 }
 
@@ -291,6 +297,7 @@ mod tests {
             durability: Durability::Fsync,
             hnsw: HnswParams::default(),
             quantization,
+            vector_named: false,
         }
     }
 
@@ -327,6 +334,19 @@ mod tests {
         );
         std::fs::write(settings_path(dir.path()), bad)?;
         assert!(read_settings(&fs, dir.path()).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_vector_declared_by_name_round_trips() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let fs = RealFs;
+        let named = CollectionConfig {
+            vector_named: true,
+            ..config(None)
+        };
+        write_settings(&fs, dir.path(), &named)?;
+        assert_eq!(read_settings(&fs, dir.path())?, named);
         Ok(())
     }
 }

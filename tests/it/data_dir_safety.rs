@@ -17,6 +17,7 @@ fn config() -> CollectionConfig {
         durability: Durability::Fsync,
         hnsw: HnswParams::default(),
         quantization: None,
+        vector_named: false,
     }
 }
 

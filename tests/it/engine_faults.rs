@@ -22,6 +22,7 @@ fn config() -> CollectionConfig {
         durability: Durability::Fsync,
         hnsw: HnswParams::default(),
         quantization: None,
+        vector_named: false,
     }
 }
 

@@ -29,6 +29,10 @@ const COUNT: &str = "/collections/{name}/points/count";
 const SCROLL: &str = "/collections/{name}/points/scroll";
 const QUERY: &str = "/collections/{name}/points/query";
 const SEARCH: &str = "/collections/{name}/points/search";
+const QUERY_BATCH: &str = "/collections/{name}/points/query/batch";
+const SEARCH_BATCH: &str = "/collections/{name}/points/search/batch";
+const INDEX: &str = "/collections/{name}/index";
+const INDEX_FIELD: &str = "/collections/{name}/index/{field_name}";
 const PAYLOAD: &str = "/collections/{name}/points/payload";
 const PAYLOAD_DELETE: &str = "/collections/{name}/points/payload/delete";
 const PAYLOAD_CLEAR: &str = "/collections/{name}/points/payload/clear";
@@ -110,6 +114,22 @@ const CASES: &[Case] = &[
     ("POST", PAYLOAD_CLEAR, "/collections/c/points/payload/clear", Body::Untyped(r#"{"points": [1]}"#), 415),
     ("POST", PAYLOAD_CLEAR, "/collections/c/points/payload/clear", Body::Json("{}"), 422),
     ("POST", PAYLOAD_CLEAR, "/collections/missing/points/payload/clear", Body::Json(r#"{"points": [1]}"#), 404),
+    ("POST", QUERY_BATCH, "/collections/c/points/query/batch", Body::Json(r#"{"searches": [{"query": [1, 0]}]}"#), 200),
+    ("POST", QUERY_BATCH, "/collections/c/points/query/batch", Body::Json("{"), 400),
+    ("POST", QUERY_BATCH, "/collections/c/points/query/batch", Body::Untyped(r#"{"searches": []}"#), 415),
+    ("POST", QUERY_BATCH, "/collections/c/points/query/batch", Body::Json(r#"{"searches": [{"query": [1, 0, 0]}]}"#), 422),
+    ("POST", QUERY_BATCH, "/collections/missing/points/query/batch", Body::Json(r#"{"searches": [{"query": [1, 0]}]}"#), 404),
+    ("POST", SEARCH_BATCH, "/collections/c/points/search/batch", Body::Json(r#"{"searches": [{"vector": [1, 0], "limit": 1}]}"#), 200),
+    ("POST", SEARCH_BATCH, "/collections/c/points/search/batch", Body::Json("{"), 400),
+    ("POST", SEARCH_BATCH, "/collections/c/points/search/batch", Body::Untyped(r#"{"searches": []}"#), 415),
+    ("POST", SEARCH_BATCH, "/collections/c/points/search/batch", Body::Json(r#"{"searches": [{"vector": [1, 0]}]}"#), 422),
+    ("POST", SEARCH_BATCH, "/collections/missing/points/search/batch", Body::Json(r#"{"searches": [{"vector": [1, 0], "limit": 1}]}"#), 404),
+    ("PUT", INDEX, "/collections/c/index", Body::Json(r#"{"field_name": "doc_id", "field_schema": "keyword"}"#), 200),
+    ("PUT", INDEX, "/collections/c/index", Body::Json("{"), 400),
+    ("PUT", INDEX, "/collections/c/index", Body::Json(r#"{"field_name": ""}"#), 422),
+    ("PUT", INDEX, "/collections/missing/index", Body::Json(r#"{"field_name": "doc_id"}"#), 404),
+    ("DELETE", INDEX_FIELD, "/collections/c/index/doc_id", Body::None, 200),
+    ("DELETE", INDEX_FIELD, "/collections/missing/index/doc_id", Body::None, 404),
     ("POST", DELETE, "/collections/c/points/delete", Body::Json(r#"{"points": [1]}"#), 200),
     ("POST", DELETE, "/collections/c/points/delete", Body::Json("{"), 400),
     ("POST", DELETE, "/collections/c/points/delete", Body::Untyped(r#"{"points": [1]}"#), 415),

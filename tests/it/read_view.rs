@@ -28,8 +28,11 @@ fn vector(i: u64) -> Vec<f32> {
 fn a_view_searches_within_an_allowed_set_and_reads_what_it_found() -> TestResult {
     let dir = tempfile::tempdir()?;
     let engine = Engine::open(EngineOptions::new(dir.path().to_path_buf()))?;
-    let mut hnsw = HnswParams::default();
-    hnsw.full_scan_threshold = 100; // 2,000 points go through the graph
+    // 2,000 points go through the graph.
+    let hnsw = HnswParams {
+        full_scan_threshold: 100,
+        ..HnswParams::default()
+    };
     let c = engine.create(
         "v",
         CollectionConfig {
@@ -38,6 +41,7 @@ fn a_view_searches_within_an_allowed_set_and_reads_what_it_found() -> TestResult
             durability: Durability::Fsync,
             hnsw,
             quantization: None,
+            vector_named: false,
         },
     )?;
     let points: Vec<NewPoint> = (0..2000)

@@ -13,7 +13,7 @@ use crate::api::extract::{Json, Path};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
     CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizerStatus,
-    OptimizersConfig, PlaitCollectionInfo, VectorParams,
+    OptimizersConfig, PlaitCollectionInfo, VectorParams, VectorsConfig,
 };
 
 /// Creates a collection.
@@ -34,7 +34,7 @@ pub async fn create(
     Json(body): Json<CreateCollection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let config = body.to_config(state.default_durability);
+    let config = body.to_config(state.default_durability)?;
     on_blocking_pool(move || {
         state.engine.create(&name, config)?;
         Ok(())
@@ -107,10 +107,13 @@ pub async fn get(
             indexed_vectors_count: c.indexed_len() as u64,
             config: CollectionConfigView {
                 params: CollectionParams {
-                    vectors: VectorParams {
-                        size: config.dimension,
-                        distance: config.metric.into(),
-                    },
+                    vectors: VectorsConfig::describe(
+                        VectorParams {
+                            size: config.dimension,
+                            distance: config.metric.into(),
+                        },
+                        config.vector_named,
+                    ),
                     shard_number: 1,
                     replication_factor: 1,
                     write_consistency_factor: 1,

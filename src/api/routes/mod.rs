@@ -3,6 +3,7 @@
 pub mod collections;
 pub mod health;
 pub mod payload;
+pub mod payload_index;
 pub mod points;
 pub mod search;
 pub mod service;

@@ -1,4 +1,5 @@
-//! `/collections/{name}/points/query` (and the older `/points/search`): nearest neighbours.
+//! `/collections/{name}/points/query` and the older `/points/search`, one search or a batch:
+//! nearest neighbours.
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use crate::api::extract::{Json, Path};
 use crate::api::wire::points::{
     QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint,
 };
+use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
 use crate::engine::SearchRequest;
 
 async fn run(
@@ -27,6 +29,58 @@ async fn run(
     .await
 }
 
+/// Runs the searches of a batch in order, in one task on the blocking pool; the first error
+/// answers the whole batch, naming the search it came from.
+async fn run_batch(
+    state: AppState,
+    name: String,
+    requests: Vec<SearchRequest>,
+) -> Result<Vec<Vec<WireScoredPoint>>, ApiError> {
+    on_blocking_pool(move || {
+        let collection = state.engine.collection(&name)?;
+        requests
+            .iter()
+            .enumerate()
+            .map(|(i, request)| {
+                let hits = collection
+                    .search(request)
+                    .map_err(|e| ApiError::from(e).within(&format!("searches[{i}]")))?;
+                Ok(hits.into_iter().map(WireScoredPoint::from).collect())
+            })
+            .collect()
+    })
+    .await
+}
+
+/// The engine requests of a batch's searches, refusing a batch past [`MAX_BATCH_SEARCHES`].
+fn batch_requests<T>(
+    searches: Vec<T>,
+    convert: impl Fn(T) -> Result<SearchRequest, ApiError>,
+) -> Result<Vec<SearchRequest>, ApiError> {
+    if searches.len() > MAX_BATCH_SEARCHES {
+        return Err(ApiError::unprocessable(format!(
+            "a batch holds at most {MAX_BATCH_SEARCHES} searches; this one has {}",
+            searches.len()
+        )));
+    }
+    searches
+        .into_iter()
+        .enumerate()
+        .map(|(i, search)| convert(search).map_err(|e| e.within(&format!("searches[{i}]"))))
+        .collect()
+}
+
+fn query_request(body: QueryRequest) -> Result<SearchRequest, ApiError> {
+    let vector = match body.query {
+        QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
+    };
+    body.options.into_request(vector, body.limit.unwrap_or(10))
+}
+
+fn search_request(body: SearchRequestBody) -> Result<SearchRequest, ApiError> {
+    body.options.into_request(body.vector.0, body.limit)
+}
+
 /// Nearest points to a vector, best first (HNSW above the collection's `full_scan_threshold`,
 /// exact below it or with `params.exact`). See the score convention on
 /// `WireScoredPoint.score`.
@@ -38,7 +92,7 @@ async fn run(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Bad query vector, limit or parameters, a filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Bad query vector, limit or parameters, a filter, a vector name other than \"\", or a body of the wrong shape", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
@@ -48,14 +102,37 @@ pub async fn query(
     Json(body): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let vector = match body.query {
-        QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
-    };
-    let request = body
-        .options
-        .into_request(vector, body.limit.unwrap_or(10))?;
+    let request = query_request(body)?;
     let points = run(state, name, request).await?;
     Ok(ok(QueryResponse { points }, started))
+}
+
+/// Several queries in one request, answered in order: one `{points}` per query.
+#[utoipa::path(post, path = "/collections/{name}/points/query/batch", tag = "search", operation_id = "query_batch_points",
+    params(("name" = String, Path)),
+    request_body = QueryBatchRequest,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<Vec<QueryResponse>>)),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "More than 256 queries, or a bad query (the message names it)", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+    ))]
+pub async fn query_batch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<QueryBatchRequest>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let requests = batch_requests(body.searches, query_request)?;
+    let results = run_batch(state, name, requests).await?;
+    let results: Vec<QueryResponse> = results
+        .into_iter()
+        .map(|points| QueryResponse { points })
+        .collect();
+    Ok(ok(results, started))
 }
 
 /// Nearest points to a vector (the older search endpoint); the result is a bare list.
@@ -67,7 +144,7 @@ pub async fn query(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Bad query vector, limit or parameters, a filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Bad query vector, limit or parameters, a filter, a vector name other than \"\", or a body of the wrong shape", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
@@ -77,7 +154,32 @@ pub async fn search(
     Json(body): Json<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let request = body.options.into_request(body.vector, body.limit)?;
+    let request = search_request(body)?;
     let points = run(state, name, request).await?;
     Ok(ok(points, started))
+}
+
+/// Several searches in one request (the older batch endpoint), answered in order: one list of
+/// hits per search.
+#[utoipa::path(post, path = "/collections/{name}/points/search/batch", tag = "search", operation_id = "search_batch_points",
+    params(("name" = String, Path)),
+    request_body = SearchBatchRequest,
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Vec<WireScoredPoint>>>)),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
+        (status = 422, description = "More than 256 searches, or a bad search (the message names it)", body = ErrorBody),
+        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+    ))]
+pub async fn search_batch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<SearchBatchRequest>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let requests = batch_requests(body.searches, search_request)?;
+    let results = run_batch(state, name, requests).await?;
+    Ok(ok(results, started))
 }

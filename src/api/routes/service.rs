@@ -16,8 +16,11 @@ use crate::api::openapi;
 use crate::engine::{CollectionState, Status};
 use crate::metrics;
 
-/// The Qdrant REST API level Plait implements; Qdrant clients compare it with their own version.
-pub const QDRANT_API_VERSION: &str = "1.20.0";
+/// The Qdrant REST API level Plait implements; Qdrant clients compare it with their own version
+/// and warn when the minor versions differ by more than one. 1.19 sits within one of the Python
+/// `qdrant-client` 1.20 and the JavaScript client 1.18 (the newest that runs on Node 20), both
+/// tested unchanged.
+pub const QDRANT_API_VERSION: &str = "1.19.0";
 
 /// Answer of `GET /`.
 #[derive(Debug, Serialize, ToSchema)]

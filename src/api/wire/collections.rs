@@ -1,9 +1,14 @@
 //! Collection requests and responses.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use serde::de::{self, IgnoredAny};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::quantization::QuantizationConfigWire;
+use super::vector_name::unnamed_entry;
+use crate::api::error::ApiError;
 use crate::engine::{CollectionConfig, HnswParams};
 use crate::storage::wal::Durability;
 use crate::vector::Metric;
@@ -106,6 +111,57 @@ pub struct VectorParams {
     pub distance: Distance,
 }
 
+/// A collection's `vectors`: `{size, distance}`, or `{"": {size, distance}}` as clients that name
+/// the unnamed vector send it. A collection is described in the form it was created with.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum VectorsConfig {
+    /// The unnamed vector's settings.
+    Unnamed(VectorParams),
+    /// `{"": settings}`: the unnamed vector, by its name `""` (no other name is accepted).
+    Named(BTreeMap<String, VectorParams>),
+}
+
+impl<'de> Deserialize<'de> for VectorsConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // The two forms are both JSON objects; the settings form is the one with settings keys.
+        let value = serde_json::Value::deserialize(d)?;
+        let settings_form =
+            !value.is_object() || value.get("size").is_some() || value.get("distance").is_some();
+        if settings_form {
+            VectorParams::deserialize(value).map(Self::Unnamed)
+        } else {
+            BTreeMap::deserialize(value).map(Self::Named)
+        }
+        .map_err(de::Error::custom)
+    }
+}
+
+impl VectorsConfig {
+    /// Describes a collection's vector in the form it was created with.
+    #[must_use]
+    pub fn describe(params: VectorParams, named: bool) -> Self {
+        if named {
+            Self::Named(BTreeMap::from([(String::new(), params)]))
+        } else {
+            Self::Unnamed(params)
+        }
+    }
+
+    /// The unnamed vector's settings, and whether they were given by the name `""`.
+    ///
+    /// # Errors
+    /// 422 naming named vectors for any other name, or for an empty map.
+    pub fn unnamed(&self) -> Result<(&VectorParams, bool), ApiError> {
+        match self {
+            Self::Unnamed(params) => Ok((params, false)),
+            Self::Named(map) => unnamed_entry(map)
+                .map(|params| (params, true))
+                .map_err(|reason| ApiError::unprocessable(format!("`vectors`: {reason}"))),
+        }
+    }
+}
+
 /// HNSW settings (stored now, used by the vector index).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct HnswConfigDiff {
@@ -121,7 +177,11 @@ pub struct HnswConfigDiff {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateCollection {
     /// Vector settings.
-    pub vectors: VectorParams,
+    pub vectors: VectorsConfig,
+    /// Sparse vectors: only an empty map (none) is accepted; sparse vectors are not supported yet.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub sparse_vectors: Option<BTreeMap<String, IgnoredAny>>,
     /// HNSW settings.
     #[serde(default)]
     pub hnsw_config: Option<HnswConfigDiff>,
@@ -135,13 +195,22 @@ pub struct CreateCollection {
 
 impl CreateCollection {
     /// The engine configuration this request asks for.
-    #[must_use]
-    pub fn to_config(&self, default_durability: Durability) -> CollectionConfig {
+    ///
+    /// # Errors
+    /// 422 for a vector name other than `""` or for sparse vectors.
+    pub fn to_config(&self, default_durability: Durability) -> Result<CollectionConfig, ApiError> {
+        let (vectors, vector_named) = self.vectors.unnamed()?;
+        if self.sparse_vectors.as_ref().is_some_and(|m| !m.is_empty()) {
+            return Err(ApiError::unprocessable(
+                "`sparse_vectors`: sparse vectors are not supported yet",
+            ));
+        }
         let defaults = HnswParams::default();
         let h = self.hnsw_config.clone().unwrap_or_default();
-        CollectionConfig {
-            dimension: self.vectors.size,
-            metric: self.vectors.distance.into(),
+        Ok(CollectionConfig {
+            dimension: vectors.size,
+            metric: vectors.distance.into(),
+            vector_named,
             durability: self.durability.map_or(default_durability, Into::into),
             hnsw: HnswParams {
                 m: h.m.unwrap_or(defaults.m),
@@ -151,7 +220,7 @@ impl CreateCollection {
                     .unwrap_or(defaults.full_scan_threshold),
             },
             quantization: self.quantization_config.as_ref().map(Into::into),
-        }
+        })
     }
 }
 
@@ -179,8 +248,8 @@ pub struct CollectionExistence {
 /// Collection parameters, in Qdrant's shape.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CollectionParams {
-    /// Vector settings.
-    pub vectors: VectorParams,
+    /// Vector settings, in the form the collection was created with.
+    pub vectors: VectorsConfig,
     /// Always 1 (Plait does not shard).
     pub shard_number: u32,
     /// Always 1 (Plait does not replicate).

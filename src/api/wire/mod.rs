@@ -3,8 +3,11 @@
 
 pub mod collections;
 pub mod payload;
+pub mod payload_index;
 pub mod point_id;
 pub mod points;
 pub mod quantization;
+pub mod search_batch;
+pub mod vector_name;
 
 pub use point_id::WirePointId;

@@ -5,6 +5,8 @@ use utoipa::ToSchema;
 
 use super::WirePointId;
 use super::quantization::QuantizationSearchParams;
+pub use super::vector_name::WithVector;
+use super::vector_name::{BatchVectors, PointVector, SearchVector, VectorName};
 use crate::api::error::ApiError;
 use crate::columns::Payload;
 use crate::engine::{
@@ -16,8 +18,8 @@ use crate::engine::{
 pub struct PointStruct {
     /// Its id.
     pub id: WirePointId,
-    /// Its dense vector.
-    pub vector: Vec<f32>,
+    /// Its dense vector (`[...]` or `{"": [...]}`).
+    pub vector: PointVector,
     /// Its payload (a JSON object).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -29,8 +31,8 @@ pub struct PointStruct {
 pub struct Batch {
     /// Ids.
     pub ids: Vec<WirePointId>,
-    /// Vectors, one per id.
-    pub vectors: Vec<Vec<f32>>,
+    /// Vectors, one per id (`[[...], ...]` or `{"": [[...], ...]}`).
+    pub vectors: BatchVectors,
     /// Payloads, one per id, when given.
     #[serde(default)]
     #[schema(value_type = Option<Vec<Object>>)]
@@ -59,16 +61,17 @@ impl UpsertPoints {
                 .into_iter()
                 .map(|p| NewPoint {
                     id: p.id.0,
-                    vector: p.vector,
+                    vector: p.vector.0,
                     payload: p.payload.unwrap_or_default(),
                 })
                 .collect()),
             (None, Some(batch)) => {
                 let n = batch.ids.len();
-                if batch.vectors.len() != n {
+                let vectors = batch.vectors.0;
+                if vectors.len() != n {
                     return Err(ApiError::unprocessable(format!(
                         "batch has {n} ids but {} vectors",
-                        batch.vectors.len()
+                        vectors.len()
                     )));
                 }
                 let payloads = match batch.payloads {
@@ -84,7 +87,7 @@ impl UpsertPoints {
                 Ok(batch
                     .ids
                     .into_iter()
-                    .zip(batch.vectors)
+                    .zip(vectors)
                     .zip(payloads)
                     .map(|((id, vector), payload)| NewPoint {
                         id: id.0,
@@ -123,16 +126,6 @@ pub struct PayloadKeys {
     pub exclude: Option<Vec<String>>,
 }
 
-/// `with_vector`: `true` or `false` (a list of vector names means `true`).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum WithVector {
-    /// Whether to return the vector.
-    Flag(bool),
-    /// Named vectors (Plait has one unnamed vector per point; any name returns it).
-    Names(Vec<String>),
-}
-
 /// Builds an engine projection from the wire options, with defaults for absent ones.
 #[must_use]
 pub fn projection(
@@ -155,10 +148,7 @@ pub fn projection(
         })) => PayloadSelector::Exclude(keys.clone()),
         Some(WithPayload::Selector(_)) => PayloadSelector::All,
     };
-    let with_vector = match with_vector {
-        None | Some(WithVector::Flag(false)) => false,
-        Some(WithVector::Flag(true) | WithVector::Names(_)) => true,
-    };
+    let with_vector = with_vector.is_some_and(WithVector::wanted);
     Projection {
         payload,
         with_vector,
@@ -420,6 +410,9 @@ impl SearchOptions {
 pub struct QueryRequest {
     /// The query vector.
     pub query: QueryInput,
+    /// The vector to search: only `""`, the unnamed vector (the default).
+    #[serde(default)]
+    pub using: Option<VectorName>,
     /// Hits to return, default 10.
     #[serde(default)]
     pub limit: Option<usize>,
@@ -438,8 +431,8 @@ pub struct QueryResponse {
 /// Body of the older `POST /collections/{name}/points/search`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SearchRequestBody {
-    /// The query vector.
-    pub vector: Vec<f32>,
+    /// The query vector: `[...]` or `{"name": "", "vector": [...]}`.
+    pub vector: SearchVector,
     /// Hits to return.
     pub limit: usize,
     /// Offset, thresholds, projection and parameters.

@@ -1,0 +1,121 @@
+"""The LlamaIndex scenario: `QdrantVectorStore` (dense mode) from PyPI, unchanged, against Plait.
+
+Run by tests/it/llama_index.rs through run.sh with QDRANT_URL set. The store creates the
+collection, creates a `doc_id` payload index, and names the unnamed vector "" on upsert and
+query. Embeddings are a bag of hashed words (deterministic; texts sharing words are close). Calls
+that need payload filters (`has_id`, `doc_id` matches) are checked to fail with a clear 422 until
+filtering arrives. Exits non-zero on the first failed check; prints ALL CHECKS PASSED at the end.
+"""
+import hashlib
+import os
+import sys
+import uuid
+from typing import List
+
+from llama_index.core import StorageContext, VectorStoreIndex
+from llama_index.core.embeddings import BaseEmbedding
+from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.vector_stores.qdrant import QdrantVectorStore
+from qdrant_client import QdrantClient
+from qdrant_client.http.exceptions import UnexpectedResponse
+
+URL = os.environ["QDRANT_URL"]
+NAME = "llama"
+DIM = 64
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if not cond:
+        print(f"FAIL: {what}")
+        sys.exit(1)
+    passed += 1
+    print(f"ok: {what}")
+
+
+class HashedWords(BaseEmbedding):
+    """Counts words hashed into DIM buckets: deterministic, no model, no network."""
+
+    def _vector(self, text: str) -> List[float]:
+        v = [0.0] * DIM
+        for word in text.lower().split():
+            v[int(hashlib.sha256(word.encode()).hexdigest(), 16) % DIM] += 1.0
+        return v
+
+    def _get_text_embedding(self, text: str) -> List[float]:
+        return self._vector(text)
+
+    def _get_query_embedding(self, query: str) -> List[float]:
+        return self._vector(query)
+
+    async def _aget_query_embedding(self, query: str) -> List[float]:
+        return self._vector(query)
+
+
+def refused_for_filters(call, what):
+    try:
+        call()
+    except UnexpectedResponse as e:
+        body = e.content.decode(errors="replace")
+        check(e.status_code == 422 and "filter" in body,
+              f"{what} needs payload filters: a clear 422 (got {e.status_code}: {body})")
+        return
+    check(False, f"{what} raises until payload filtering arrives")
+
+
+embed = HashedWords()
+texts = [
+    "cats purr and sleep all day",
+    "dogs bark at the postman",
+    "rust has no garbage collector",
+    "green tea is brewed with hot water",
+]
+nodes = [
+    TextNode(id_=str(uuid.uuid5(uuid.NAMESPACE_URL, t)), text=t,
+             metadata={"topic": topic, "n": i})
+    for i, (t, topic) in enumerate(zip(texts, ["pets", "pets", "code", "drink"]))
+]
+ids = [n.node_id for n in nodes]
+
+client = QdrantClient(url=URL, timeout=30)
+store = QdrantVectorStore(collection_name=NAME, client=client)
+index = VectorStoreIndex(
+    nodes, storage_context=StorageContext.from_defaults(vector_store=store), embed_model=embed)
+check(client.count(NAME, exact=True).count == 4,
+      "add nodes (creating the collection and its doc_id index): 4 points stored")
+check(store.dense_vector_name == "", "the store names its vector \"\"")
+
+retriever = index.as_retriever(similarity_top_k=2)
+found = retriever.retrieve("why do cats purr")
+check(len(found) == 2, "retriever returns similarity_top_k nodes")
+check(found[0].node.node_id == ids[0], f"the closest text comes first (got {found[0].node.get_content()!r})")
+check(found[0].node.metadata["topic"] == "pets", f"metadata comes back (got {found[0].node.metadata})")
+check(found[0].score is not None and found[0].score > found[1].score, "scores, best first")
+
+result = store.query(VectorStoreQuery(query_embedding=embed.get_query_embedding("hot tea"),
+                                      similarity_top_k=1))
+check(result.ids == [ids[3]], f"vector store query (got {result.ids})")
+check(result.nodes[0].get_content() == texts[3], "the node text comes back")
+check(0.0 < result.similarities[0] < 1.0, f"a Cosine score comes back (got {result.similarities})")
+
+reopened = QdrantVectorStore(collection_name=NAME, client=client)
+check(reopened.dense_vector_name == "", "a store on the existing collection detects the unnamed vector")
+again = VectorStoreIndex.from_vector_store(reopened, embed_model=embed).as_retriever(similarity_top_k=1)
+check([n.node.node_id for n in again.retrieve("garbage collector")] == [ids[2]],
+      "retriever on the existing collection")
+
+refused_for_filters(lambda: store.delete_nodes(node_ids=[ids[1]]), "delete_nodes (has_id)")
+refused_for_filters(lambda: store.get_nodes(node_ids=[ids[1]]), "get_nodes (has_id)")
+refused_for_filters(lambda: store.delete(ref_doc_id="none"), "delete by ref_doc_id (doc_id match)")
+check(client.count(NAME, exact=True).count == 4, "a refused delete deleted nothing")
+
+client.delete(NAME, points_selector=[ids[1]], wait=True)
+remaining = [n.node.node_id for n in index.as_retriever(similarity_top_k=4).retrieve("dogs bark")]
+check(ids[1] not in remaining and len(remaining) == 3, "a node deleted by id is no longer retrieved")
+
+store.clear()
+check(not client.collection_exists(NAME), "clear deletes the collection")
+
+print(f"ALL CHECKS PASSED ({passed})")
