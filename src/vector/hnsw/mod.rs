@@ -12,7 +12,9 @@
 //! graph around a set of tombstones (`repair`: every list naming one is rebuilt from its live
 //! neighbours and the tombstones' own neighbours, searches keep running) and releases them
 //! ([`Hnsw::release`]: lists cleared, entry point moved), after which the slots may be inserted
-//! again like fresh ones. An updated node (same slot, new vector) is simply re-inserted.
+//! again like fresh ones. Re-inserting a node (same slot, new vector) keeps the links other nodes
+//! chose for its old vector, so callers move an updated point to a new slot and tombstone the old
+//! one instead.
 //!
 //! Never owns vectors, ids, payloads or files.
 
