@@ -297,7 +297,7 @@ pub fn run(
         rss_bytes: rss_bytes(),
         points: vectors.slots(),
         build_threads: config.build_threads,
-        kernels: crate::vector::distance::selected().name,
+        kernels: crate::vector::distance::selected().name(),
         quantization: config
             .quantization
             .as_ref()

@@ -5,6 +5,7 @@
 //! collections or persistence: callers address vectors by dense slot numbers.
 
 pub mod binary;
+pub mod cpu;
 pub mod distance;
 pub mod exact;
 pub mod hnsw;
