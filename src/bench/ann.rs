@@ -14,9 +14,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::fvecs::{VecsError, read_fvecs, read_ivecs};
-use crate::vector::hnsw::{Hnsw, HnswConfig};
-use crate::vector::quantize::{self, QuantizationConfig, Quantized, QuantizedSearch};
-use crate::vector::{DenseVectors, FullPrecision, Metric, Space, prepare};
+use plait::vector::hnsw::{Hnsw, HnswConfig};
+use plait::vector::quantize::{self, QuantizationConfig, Quantized, QuantizedSearch};
+use plait::vector::{DenseVectors, FullPrecision, Metric, Space, prepare};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -297,7 +297,7 @@ pub fn run(
         rss_bytes: rss_bytes(),
         points: vectors.slots(),
         build_threads: config.build_threads,
-        kernels: crate::vector::distance::selected().name(),
+        kernels: plait::vector::distance::selected().name(),
         quantization: config
             .quantization
             .as_ref()

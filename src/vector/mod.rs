@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod distance;
 pub mod exact;
 pub mod hnsw;
+mod mapped_floats;
 mod metric;
 pub mod quantize;
 mod ranked;
