@@ -27,11 +27,6 @@ use crate::vector::{
     BinarySpace, BinaryVectors, DenseVectors, FullPrecision, Metric, ScoredSlot, Space, top_k_in,
 };
 
-/// Threads used to insert a batch into the HNSW graph: every core.
-fn index_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-}
-
 /// The points of one collection.
 #[derive(Debug)]
 pub struct PointStore {
@@ -153,15 +148,14 @@ impl PointStore {
         self.tombstones.clear();
     }
 
-    /// Inserts `slots` into the graph, measuring in the space searches use; no new link points at
-    /// a tombstone.
+    /// Inserts `slots` into the graph on rayon's global pool (every core), measuring in the space
+    /// searches use; no new link points at a tombstone.
     fn insert_into_index(&mut self, slots: &[u32]) {
-        let threads = index_threads();
         let tombstones = &self.tombstones;
         let linkable = |n: u32| !tombstones.contains(n);
         in_search_space!(self, |space| self
             .index
-            .insert_many_linking(&space, slots, threads, &linkable));
+            .insert_many_linking(&space, slots, &linkable));
     }
 
     /// Appends a vector in a new slot (and its packed form for binary metrics).
@@ -329,10 +323,7 @@ impl PointStore {
     /// searches go on meanwhile.
     #[must_use]
     pub fn repair(&self, dead: &RoaringBitmap, range: Range<u32>) -> usize {
-        let threads = index_threads();
-        in_search_space!(self, |space| self
-            .index
-            .repair(&space, dead, range, threads))
+        in_search_space!(self, |space| self.index.repair(&space, dead, range))
     }
 
     /// Frees the tombstones in `dead` once [`PointStore::repair`] has covered every slot: the graph
