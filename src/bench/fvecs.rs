@@ -86,3 +86,49 @@ pub fn read_ivecs(path: &Path) -> Result<Vec<Vec<i32>>, VecsError> {
         .map(|r| r.into_iter().map(I32::get).collect())
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{VecsError, read_fvecs, read_ivecs};
+
+    fn file(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(f.path(), bytes).unwrap_or_else(|e| panic!("{e}"));
+        f
+    }
+
+    fn row(values: &[[u8; 4]]) -> Vec<u8> {
+        let mut out = i32::try_from(values.len())
+            .unwrap_or(i32::MAX)
+            .to_le_bytes()
+            .to_vec();
+        values.iter().for_each(|v| out.extend_from_slice(v));
+        out
+    }
+
+    #[test]
+    fn reads_little_endian_rows_and_rejects_malformed_files() {
+        let floats = [1.5f32.to_le_bytes(), (-2.0f32).to_le_bytes()];
+        let f = file(&[row(&floats), row(&floats)].concat());
+        let read = read_fvecs(f.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read, vec![vec![1.5, -2.0], vec![1.5, -2.0]]);
+        let ints = file(&row(&[7i32.to_le_bytes(), (-1i32).to_le_bytes()]));
+        let read = read_ivecs(ints.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read, vec![vec![7, -1]]);
+
+        let whole = row(&floats);
+        let malformed = [
+            whole[..whole.len() - 1].to_vec(),
+            whole[..2].to_vec(),
+            (-1i32).to_le_bytes().to_vec(),
+            [whole.clone(), row(&floats[..1])].concat(),
+        ];
+        for bytes in malformed {
+            let f = file(&bytes);
+            assert!(
+                matches!(read_fvecs(f.path()), Err(VecsError::Format { .. })),
+                "{bytes:?} accepted"
+            );
+        }
+    }
+}
