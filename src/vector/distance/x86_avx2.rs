@@ -1,7 +1,6 @@
 //! AVX2 + FMA kernels (x86-64). Four 8-lane accumulators hide FMA latency; the remainder below 8
 //! components is summed in scalar code.
 
-use crate::vector::cpu::Feature;
 use std::arch::x86_64::{
     __m256, _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps, _mm256_add_ps,
     _mm256_and_ps, _mm256_castps256_ps128, _mm256_castsi256_ps, _mm256_extractf128_ps,
@@ -10,6 +9,8 @@ use std::arch::x86_64::{
 use std::arch::x86_64::{
     _CMP_GT_OQ, _mm256_cmp_ps, _mm256_div_ps, _mm256_max_ps, _mm256_storeu_ps,
 };
+
+use crate::vector::cpu::Feature;
 
 /// The features every `#[target_feature]` in this module enables (keep the two in step).
 pub(crate) const FEATURES: &[Feature] = &[Feature::Avx2, Feature::Fma];

@@ -5,11 +5,12 @@
 //! lock. PQ's k-means and encoding run in parallel on the current rayon pool (the caller's
 //! `ThreadPool::install` picks the thread count; the global pool uses every core).
 
+use rayon::prelude::*;
+
 use super::{
     Codes, MAX_SAMPLE, Pq, QuantizationConfig, QuantizationMethod, Quantized, Quantizer, Sq8,
 };
 use crate::vector::{DenseVectors, Metric};
-use rayon::prelude::*;
 
 /// At most [`MAX_SAMPLE`] of `live` slots, evenly spaced (deterministic), copied back to back.
 fn sample(vectors: &DenseVectors, live: &[u32]) -> Vec<f32> {
