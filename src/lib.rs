@@ -14,7 +14,6 @@
 #![warn(missing_docs)]
 
 pub mod api;
-pub mod bench;
 pub mod columns;
 pub mod config;
 pub mod engine;

@@ -1,5 +1,9 @@
 //! The `plait` binary: `serve` runs the server; `openapi` prints the API document; `healthcheck`
-//! probes a running server (for container health checks, so images need no curl).
+//! probes a running server (for container health checks, so images need no curl); `bench ann`
+//! runs the in-process HNSW benchmark, which lives here ([`bench`]) so the library carries no
+//! benchmark code.
+
+mod bench;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -145,7 +149,7 @@ fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
         ),
     };
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let config = plait::bench::ann::AnnBenchConfig {
+    let config = bench::ann::AnnBenchConfig {
         base: args.base,
         queries: args.queries,
         groundtruth: args.groundtruth,
@@ -165,7 +169,7 @@ fn bench_ann(args: AnnArgs) -> anyhow::Result<()> {
     };
     let json = args.json;
     let mut out = std::io::stdout().lock();
-    plait::bench::ann::run(&config, |line| {
+    bench::ann::run(&config, |line| {
         let text = if json { line.json() } else { line.text() };
         // A closed pipe (`| head`) just ends the output.
         let _ = writeln!(out, "{text}").and_then(|()| out.flush());

@@ -8,15 +8,15 @@
 //! `f32` vectors (unless re-scoring is off) — the same search a quantized collection runs.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::fvecs::{VecsError, read_fvecs, read_ivecs};
-use crate::vector::hnsw::{Hnsw, HnswConfig};
-use crate::vector::quantize::{self, QuantizationConfig, Quantized, QuantizedSearch};
-use crate::vector::{DenseVectors, FullPrecision, Metric, Space, prepare};
+use plait::vector::hnsw::{Hnsw, HnswConfig};
+use plait::vector::quantize::{self, QuantizationConfig, Quantized, QuantizedSearch};
+use plait::vector::{DenseVectors, FullPrecision, Metric, Space, prepare};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -56,6 +56,9 @@ pub enum AnnBenchError {
     /// The inputs do not fit together.
     #[error("{0}")]
     Inputs(String),
+    /// A thread pool could not be started.
+    #[error("starting a thread pool: {0}")]
+    Pool(#[from] rayon::ThreadPoolBuildError),
     /// Memory for the vectors could not be mapped.
     #[error("mapping memory for the vectors: {0}")]
     Memory(#[from] std::io::Error),
@@ -199,6 +202,12 @@ pub fn run(
         libc::malloc_trim(0);
     }
 
+    let pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build()
+    };
+    let (build_pool, query_pool) = (pool(config.build_threads)?, pool(config.threads)?);
     let mut index = Hnsw::new(HnswConfig {
         m: config.m,
         ef_construction: config.ef_construction,
@@ -206,13 +215,13 @@ pub fn run(
     let space = FullPrecision::new(&vectors, config.metric);
     let nodes: Vec<u32> = (0..u32::try_from(vectors.slots()).unwrap_or(u32::MAX)).collect();
     let started = Instant::now();
-    index.insert_many(&space, &nodes, config.build_threads);
+    build_pool.install(|| index.insert_many(&space, &nodes));
     let build_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let quantized: Option<Quantized> = config
         .quantization
         .as_ref()
-        .map(|q| quantize::train(q, config.metric, &vectors, &nodes, config.build_threads));
+        .map(|q| build_pool.install(|| quantize::train(q, config.metric, &vectors, &nodes)));
     let train_seconds = started.elapsed().as_secs_f64();
     if quantized.is_some() {
         vectors.release_resident();
@@ -222,51 +231,40 @@ pub fn run(
     for &ef in &config.ef {
         let mut latencies = vec![0.0f64; n_queries];
         let mut found: Vec<Vec<u32>> = vec![Vec::new(); n_queries];
-        let next = AtomicUsize::new(0);
         let started = Instant::now();
-        let per_thread: Vec<Vec<(usize, f64, Vec<u32>)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..config.threads.max(1))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let q = next.fetch_add(1, Ordering::Relaxed);
-                            if q >= n_queries {
-                                return out;
-                            }
-                            let t = Instant::now();
-                            let raw = query_vectors.get(q as u32);
-                            let slots: Vec<u32> = match &quantized {
-                                Some(qz) => quantize::search(
-                                    qz,
-                                    &index,
-                                    &vectors,
-                                    config.metric,
-                                    raw,
-                                    config.k,
-                                    ef,
-                                    &|_| true,
-                                    config.quantized_search,
-                                )
-                                .into_iter()
-                                .map(|h| h.slot)
-                                .collect(),
-                                None => index
-                                    .search(&space, &space.query(raw), config.k, ef, &|_| true)
-                                    .into_iter()
-                                    .map(|h| h.slot)
-                                    .collect(),
-                            };
-                            let us = t.elapsed().as_secs_f64() * 1e6;
-                            out.push((q, us, slots));
-                        }
-                    })
+        let results: Vec<(f64, Vec<u32>)> = query_pool.install(|| {
+            (0..n_queries)
+                .into_par_iter()
+                .map(|q| {
+                    let t = Instant::now();
+                    let raw = query_vectors.get(q as u32);
+                    let slots: Vec<u32> = match &quantized {
+                        Some(qz) => quantize::search(
+                            qz,
+                            &index,
+                            &vectors,
+                            config.metric,
+                            raw,
+                            config.k,
+                            ef,
+                            &|_| true,
+                            config.quantized_search,
+                        )
+                        .into_iter()
+                        .map(|h| h.slot)
+                        .collect(),
+                        None => index
+                            .search(&space, &space.query(raw), config.k, ef, &|_| true)
+                            .into_iter()
+                            .map(|h| h.slot)
+                            .collect(),
+                    };
+                    (t.elapsed().as_secs_f64() * 1e6, slots)
                 })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+                .collect()
         });
         let wall = started.elapsed().as_secs_f64();
-        for (q, us, ids) in per_thread.into_iter().flatten() {
+        for (q, (us, ids)) in results.into_iter().enumerate() {
             latencies[q] = us;
             found[q] = ids;
         }
@@ -297,7 +295,7 @@ pub fn run(
         rss_bytes: rss_bytes(),
         points: vectors.slots(),
         build_threads: config.build_threads,
-        kernels: crate::vector::distance::selected().name,
+        kernels: plait::vector::distance::selected().name(),
         quantization: config
             .quantization
             .as_ref()

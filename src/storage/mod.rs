@@ -1,5 +1,5 @@
-//! Bytes on disk: the file-system seam, the write-ahead log, checkpoint files, atomic replacement
-//! and memory-mapped working files.
+//! Bytes on disk: the file-system seam, the write-ahead log, checkpoint files and atomic
+//! replacement.
 //!
 //! This layer owns byte layouts, checksums and the order of `write`/`fsync`/`rename` calls. It knows
 //! nothing about points, vectors or collections: every record it stores is an opaque byte string that
@@ -11,9 +11,7 @@
 pub mod atomic_write;
 pub mod checkpoint;
 pub mod fs;
-pub mod mapped_floats;
 pub mod wal;
 
 pub use atomic_write::atomic_write;
 pub use fs::{FileSystem, RealFs, WritableFile};
-pub use mapped_floats::MappedFloats;

@@ -1,6 +1,6 @@
 //! [`Metric`]: how two vectors are compared, and which way scores sort.
 
-use super::distance;
+use super::distance::{self, BinaryKind, DenseKernel};
 
 /// The distance metric of a collection.
 ///
@@ -70,8 +70,8 @@ impl Metric {
     pub fn binary_key_fn(self) -> Option<distance::BinaryKeyFn> {
         let set = distance::selected();
         match self {
-            Self::Hamming => Some(distance::BinaryKeyFn::new(set.hamming)),
-            Self::Jaccard => Some(distance::BinaryKeyFn::new(set.jaccard)),
+            Self::Hamming => Some(set.binary_key_fn(BinaryKind::Hamming)),
+            Self::Jaccard => Some(set.binary_key_fn(BinaryKind::Jaccard)),
             _ => None,
         }
     }
@@ -116,13 +116,13 @@ impl Metric {
     pub fn key_fn(self) -> distance::KeyFn {
         let set = distance::selected();
         match self {
-            Self::Cosine | Self::Dot => distance::KeyFn::new(set.dot, true),
-            Self::Euclid => distance::KeyFn::new(set.l2_squared, false),
-            Self::Manhattan | Self::Hamming => distance::KeyFn::new(set.l1, false),
-            Self::Jaccard => distance::KeyFn::new(distance::SCALAR_ONLY_JACCARD_DENSE, false),
-            Self::Chebyshev => distance::KeyFn::new(set.chebyshev, false),
-            Self::Canberra => distance::KeyFn::new(set.canberra, false),
-            Self::BrayCurtis => distance::KeyFn::new(set.bray_curtis, false),
+            Self::Cosine | Self::Dot => set.key_fn(DenseKernel::Dot, true),
+            Self::Euclid => set.key_fn(DenseKernel::L2Squared, false),
+            Self::Manhattan | Self::Hamming => set.key_fn(DenseKernel::L1, false),
+            Self::Jaccard => set.key_fn(DenseKernel::JaccardDense, false),
+            Self::Chebyshev => set.key_fn(DenseKernel::Chebyshev, false),
+            Self::Canberra => set.key_fn(DenseKernel::Canberra, false),
+            Self::BrayCurtis => set.key_fn(DenseKernel::BrayCurtis, false),
         }
     }
 

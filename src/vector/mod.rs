@@ -5,9 +5,11 @@
 //! collections or persistence: callers address vectors by dense slot numbers.
 
 pub mod binary;
+pub mod cpu;
 pub mod distance;
 pub mod exact;
 pub mod hnsw;
+mod mapped_floats;
 mod metric;
 pub mod quantize;
 mod ranked;

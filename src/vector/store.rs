@@ -8,7 +8,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::storage::MappedFloats;
+use super::mapped_floats::MappedFloats;
 
 /// Vectors of one dimension stored back to back; slot `s` occupies floats `s*dim..(s+1)*dim`.
 #[derive(Debug)]

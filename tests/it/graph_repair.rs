@@ -1,10 +1,11 @@
 //! Deletes and re-inserts through the real server: after deleting and re-inserting 30 % of the
 //! points (new ids, new vectors) several times, with the background graph repair in between,
 //! recall@10 stays within 0.01 of a fresh build over the same final points; the slot arena and the
-//! checkpoint do not grow. A kill -9 while rounds and checkpoints overlap loses no delete.
+//! checkpoint do not grow. After rounds of updating 30 % of the points (same ids, new vectors)
+//! recall stays within 0.006 of a fresh build. A kill -9 while rounds and checkpoints overlap loses no delete.
 //!
 //! The default size keeps a debug build fast; `PLAIT_CHURN_POINTS=20000` (with `--release`) runs
-//! the full-size version.
+//! the full-size version of both churn tests.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,8 @@ use crate::server::{TestResult, TestServer};
 use crate::vector_index::{data_with_queries, top10};
 
 const ROUNDS: usize = 3;
+/// Stale links from in-place updates pile up round after round, so the update test runs more.
+const UPDATE_ROUNDS: usize = 5;
 const QUERIES: usize = 200;
 
 fn points_body(rows: &BTreeMap<u64, usize>, base: &[Vec<f32>]) -> Vec<Value> {
@@ -68,10 +71,7 @@ fn recall(
 
 #[test]
 fn churning_30_percent_keeps_recall_of_a_fresh_build_and_reuses_slots() -> TestResult {
-    let n: usize = std::env::var("PLAIT_CHURN_POINTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(6000);
+    let n = churn_points();
     let churn = n * 3 / 10;
     let (base, queries) = data_with_queries(n + ROUNDS * churn, QUERIES);
     let dim = base[0].len();
@@ -152,6 +152,63 @@ fn churning_30_percent_keeps_recall_of_a_fresh_build_and_reuses_slots() -> TestR
     assert!(
         churned >= fresh - 0.01,
         "churned {churned} vs fresh {fresh}"
+    );
+    Ok(())
+}
+
+fn churn_points() -> usize {
+    std::env::var("PLAIT_CHURN_POINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6000)
+}
+
+#[test]
+fn updating_30_percent_in_place_keeps_recall_of_a_fresh_build() -> TestResult {
+    let n = churn_points();
+    let churn = n * 3 / 10;
+    let (base, queries) = data_with_queries(n + UPDATE_ROUNDS * churn, QUERIES);
+    let dim = base[0].len();
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    create(&s, "upd", dim)?;
+    let mut live: BTreeMap<u64, usize> = (0..n).map(|i| (i as u64, i)).collect();
+    upsert(&s, "upd", &points_body(&live, &base))?;
+    for round in 0..UPDATE_ROUNDS {
+        // Give 30 % of the ids, spread over the id space, a new vector.
+        let changed: Vec<u64> = live
+            .keys()
+            .copied()
+            .filter(|id| (id.wrapping_mul(0x9E37_79B9) >> 7).wrapping_add(round as u64) % 10 < 3)
+            .take(churn)
+            .collect();
+        let rows = n + round * churn..;
+        let updated: BTreeMap<u64, usize> = changed.iter().copied().zip(rows).collect();
+        upsert(&s, "upd", &points_body(&updated, &base))?;
+        live.extend(updated);
+        s.wait_repaired("upd")?;
+        // One round of repair frees the old places, so the arena stays within one round's worth.
+        let slots_now = slots(&s, "upd")?;
+        assert!(
+            slots_now <= (n + churn) as f64,
+            "{slots_now} slots for {n} points after round {round}"
+        );
+    }
+    let stored = s.all_points("upd")?;
+    assert_eq!(stored.len(), n, "updates changed the point count");
+
+    create(&s, "fresh", dim)?;
+    upsert(&s, "fresh", &points_body(&live, &base))?;
+    let updated = recall(&s, "upd", &queries)?;
+    let fresh = recall(&s, "fresh", &queries)?;
+    eprintln!(
+        "recall@10 at ef 64 over {n} points, {QUERIES} queries: updated {updated}, fresh build {fresh}"
+    );
+    // Measured at the default size (debug build): gaps of 0.001 to 0.0025 over five runs; with
+    // updates re-inserted in place (links into the old place kept) 0.009 and 0.011.
+    assert!(
+        updated >= fresh - 0.006,
+        "updated {updated} vs fresh {fresh}"
     );
     Ok(())
 }

@@ -181,4 +181,45 @@ mod tests {
             .count();
         assert!(found * 100 >= live.len() * 99, "{found} of {}", live.len());
     }
+
+    #[test]
+    fn an_update_retires_its_old_slot_and_a_round_repairs_the_links_into_it() {
+        let config = HnswConfig {
+            m: 8,
+            ef_construction: 64,
+        };
+        let mut store = PointStore::new(DenseVectors::new(16), Metric::Euclid, config);
+        store
+            .upsert_many(points(0..1000))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // New vectors for 100 existing ids, the last one written twice in the batch.
+        let moved = |i: u64| (PointId::Num(i), vector(i + 5000), Payload::new());
+        let mut batch: Vec<_> = (0..100).map(moved).collect();
+        batch.push(moved(99));
+        store.upsert_many(batch).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.len(), 1000);
+        let dead = store.tombstones().clone();
+        assert_eq!(
+            dead.len(),
+            101,
+            "each old place and the duplicate's first become tombstones"
+        );
+        assert!(store.index().links_to_any(&dead));
+        assert!(due(&store));
+        let lock = RwLock::new(store);
+        let mut round = Consolidation::start(&lock.read());
+        while !round.step(&lock, "t") {}
+        let store = lock.into_inner();
+        assert!(!store.index().links_to_any(&dead));
+        for i in 0..100 {
+            let query = vector(i + 5000);
+            let hits = store.search_index(&query, 1, 32, &|s| store.id_at(s).is_some());
+            let found = hits.first().and_then(|h| store.id_at(h.slot));
+            assert_eq!(
+                found,
+                Some(PointId::Num(i)),
+                "point {i} not found at its new vector"
+            );
+        }
+    }
 }

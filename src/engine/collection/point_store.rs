@@ -7,7 +7,8 @@
 //!
 //! A slot is live, a tombstone or free. Deleting a point makes its slot a tombstone: out of every
 //! result at once, but still in the graph (searches route through its stale vector), so it cannot
-//! be reused yet. The writer's consolidation ([`super::consolidation`]) repairs the graph around a
+//! be reused yet. Updating a point's vector does the same to its old slot and stores the new
+//! vector in another, so that the links chosen for the old vector are repaired like a delete's. The writer's consolidation ([`super::consolidation`]) repairs the graph around a
 //! set of tombstones ([`PointStore::repair`], under the read lock) and then frees them
 //! ([`PointStore::release`], under the write lock); free slots are reused by the next inserts, so
 //! the arena does not grow under churn.
@@ -25,11 +26,6 @@ use crate::vector::quantize::{self, Quantized, QuantizedSearch};
 use crate::vector::{
     BinarySpace, BinaryVectors, DenseVectors, FullPrecision, Metric, ScoredSlot, Space, top_k_in,
 };
-
-/// Threads used to insert a batch into the HNSW graph: every core.
-fn index_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-}
 
 /// The points of one collection.
 #[derive(Debug)]
@@ -152,15 +148,14 @@ impl PointStore {
         self.tombstones.clear();
     }
 
-    /// Inserts `slots` into the graph, measuring in the space searches use; no new link points at
-    /// a tombstone.
+    /// Inserts `slots` into the graph on rayon's global pool (every core), measuring in the space
+    /// searches use; no new link points at a tombstone.
     fn insert_into_index(&mut self, slots: &[u32]) {
-        let threads = index_threads();
         let tombstones = &self.tombstones;
         let linkable = |n: u32| !tombstones.contains(n);
         in_search_space!(self, |space| self
             .index
-            .insert_many_linking(&space, slots, threads, &linkable));
+            .insert_many_linking(&space, slots, &linkable));
     }
 
     /// Appends a vector in a new slot (and its packed form for binary metrics).
@@ -335,7 +330,8 @@ impl PointStore {
         self.vectors.reserve(points.saturating_sub(self.free.len()))
     }
 
-    /// Inserts or replaces points (vectors already prepared), then indexes every written slot.
+    /// Inserts or replaces points (vectors already prepared), then indexes every written slot. A
+    /// replaced point moves to another slot and leaves a tombstone behind.
     ///
     /// # Errors
     /// The I/O error from growing the vector arena (never after a [`PointStore::reserve`] for
@@ -355,6 +351,8 @@ impl PointStore {
                 }
             }
         }
+        // A point written twice in one batch retired its first slot: index only the last.
+        slots.retain(|&slot| !self.tombstones.contains(slot));
         if let Some(q) = &mut self.quantized {
             for &slot in &slots {
                 q.encode_slot(slot, self.vectors.get(slot));
@@ -375,10 +373,7 @@ impl PointStore {
     /// searches go on meanwhile.
     #[must_use]
     pub fn repair(&self, dead: &RoaringBitmap, range: Range<u32>) -> usize {
-        let threads = index_threads();
-        in_search_space!(self, |space| self
-            .index
-            .repair(&space, dead, range, threads))
+        in_search_space!(self, |space| self.index.repair(&space, dead, range))
     }
 
     /// Frees the tombstones in `dead` once [`PointStore::repair`] has covered every slot: the graph
@@ -432,12 +427,13 @@ impl PointStore {
         Ok(slot)
     }
 
-    /// Puts the point in its slot (its own, a free one, or a new one) and returns the slot.
+    /// Puts the point in a free slot or a new one and returns the slot. An existing point's old
+    /// slot becomes a tombstone, as if deleted: the links into it were chosen for its old vector,
+    /// so re-inserting the new vector in place would leave them pointing at the wrong
+    /// neighbourhood; as a tombstone it keeps routing until consolidation repairs those links.
     fn store_vector(&mut self, id: PointId, vector: &[f32], payload: Payload) -> io::Result<u32> {
-        if let Some(&slot) = self.by_id.get(&id) {
-            self.vectors.set(slot, vector);
-            self.payloads[slot as usize] = payload;
-            return Ok(slot);
+        if let Some(&old) = self.by_id.get(&id) {
+            self.retire(old);
         }
         let slot = if let Some(slot) = self.free.pop() {
             self.vectors.set(slot, vector);
@@ -459,10 +455,15 @@ impl PointStore {
         let Some(slot) = self.by_id.remove(&id) else {
             return false;
         };
+        self.retire(slot);
+        true
+    }
+
+    /// Turns a live slot into a tombstone (the caller updates `by_id`).
+    fn retire(&mut self, slot: u32) {
         self.slot_ids[slot as usize] = None;
         self.payloads[slot as usize] = Payload::new();
         self.tombstones.insert(slot);
-        true
     }
 
     /// Changes part of the payload of point `id`; returns whether it exists. The vector and the

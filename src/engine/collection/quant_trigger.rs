@@ -58,9 +58,8 @@ impl QuantTrigger {
                 return false;
             }
             let live: Vec<u32> = guard.live_slots().collect();
-            let threads =
-                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-            quantize::train(config, guard.metric(), guard.vectors(), &live, threads)
+            // On rayon's global pool: every core.
+            quantize::train(config, guard.metric(), guard.vectors(), &live)
         };
         let code_bytes = trained.code_bytes();
         store.write().set_quantized(trained);

@@ -3,9 +3,11 @@
 //! One file per instruction set: [`scalar`] (always compiled; the reference), `x86_avx2`
 //! (AVX2 + FMA), `x86_avx512` (AVX-512F) and `x86_popcnt` (POPCNT, for bit-packed binary
 //! vectors). The fastest set this CPU supports is chosen once, on first use, and can be pinned with
-//! `PLAIT_KERNELS=scalar|avx2|avx512` (for comparisons). The safe functions here cut both inputs to
-//! the shorter length once, so a kernel never reads out of bounds; callers validate dimensions
-//! before that matters.
+//! `PLAIT_KERNELS=scalar|avx2|avx512` (for comparisons). The kernels are `unsafe fn`s and stay
+//! private: a [`KernelSet`] is built only when every CPU feature of every kernel module it draws
+//! from is detected ([`required_features`], checked by `cpu::supports`), and its safe methods
+//! cut both inputs to the shorter length once, so a kernel never reads out of bounds; callers
+//! validate dimensions before that matters.
 //!
 //! ARM NEON kernels are not written: this project has no aarch64 machine (nor an aarch64 Rust
 //! target it could install) to build or test them on, and aarch64 builds use the scalar kernels.
@@ -20,35 +22,61 @@ mod x86_popcnt;
 
 use std::sync::LazyLock;
 
-/// A kernel: two slices of equal length to a number.
-pub type Kernel = unsafe fn(&[f32], &[f32]) -> f32;
+use super::cpu::{self, Feature, Isa};
+
+/// A kernel: two slices of equal length to a number. Private: a kernel is only reachable through
+/// a [`KernelSet`], which exists only once its CPU features were detected.
+type Kernel = unsafe fn(&[f32], &[f32]) -> f32;
 
 /// A kernel over bit-packed binary vectors (64 components per word).
-pub type BinaryKernel = unsafe fn(&[u64], &[u64]) -> f32;
+type BinaryKernel = unsafe fn(&[u64], &[u64]) -> f32;
 
-/// One instruction set's kernels.
+/// The `f32` kernels a [`KernelSet`] offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenseKernel {
+    /// Dot product.
+    Dot,
+    /// Squared Euclidean distance.
+    L2Squared,
+    /// Manhattan distance.
+    L1,
+    /// Cosine similarity of unnormalised vectors (0 when either is zero).
+    Cosine,
+    /// Chebyshev (L-infinity) distance.
+    Chebyshev,
+    /// Canberra distance.
+    Canberra,
+    /// Bray-Curtis dissimilarity.
+    BrayCurtis,
+    /// Jaccard distance of 0/1 vectors stored as `f32` (scalar in every set: binary collections
+    /// search their bit-packed form with [`BinaryKind::Jaccard`]).
+    JaccardDense,
+}
+
+/// The bit-packed kernels a [`KernelSet`] offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// Hamming distance (differing bits).
+    Hamming,
+    /// Jaccard distance.
+    Jaccard,
+}
+
+/// One instruction set's kernels. The fields are private and a set is built only by
+/// [`KernelSet::for_isa`] after every CPU feature its kernels use was detected, so its safe
+/// methods may call them.
 #[derive(Debug, Clone, Copy)]
 pub struct KernelSet {
-    /// `scalar`, `avx2` or `avx512`.
-    pub name: &'static str,
-    /// Dot product.
-    pub dot: Kernel,
-    /// Squared Euclidean distance.
-    pub l2_squared: Kernel,
-    /// Manhattan distance.
-    pub l1: Kernel,
-    /// Cosine similarity of unnormalised vectors (0 when either is zero).
-    pub cosine: Kernel,
-    /// Chebyshev (L-infinity) distance.
-    pub chebyshev: Kernel,
-    /// Canberra distance.
-    pub canberra: Kernel,
-    /// Bray-Curtis dissimilarity.
-    pub bray_curtis: Kernel,
-    /// Hamming distance of bit-packed vectors.
-    pub hamming: BinaryKernel,
-    /// Jaccard distance of bit-packed vectors.
-    pub jaccard: BinaryKernel,
+    isa: Isa,
+    dot: Kernel,
+    l2_squared: Kernel,
+    l1: Kernel,
+    cosine: Kernel,
+    chebyshev: Kernel,
+    canberra: Kernel,
+    bray_curtis: Kernel,
+    hamming: BinaryKernel,
+    jaccard: BinaryKernel,
 }
 
 /// The scalar set, wrapped to the kernel signature.
@@ -97,12 +125,8 @@ unsafe fn scalar_bray_curtis(a: &[f32], b: &[f32]) -> f32 {
     scalar::bray_curtis(a, b)
 }
 
-/// Jaccard on 0/1 vectors stored as `f32`, which exists only in scalar form (binary collections
-/// search their bit-packed form with [`KernelSet::jaccard`]).
-pub(crate) const SCALAR_ONLY_JACCARD_DENSE: Kernel = scalar_jaccard_dense;
-
 const SCALAR: KernelSet = KernelSet {
-    name: "scalar",
+    isa: Isa::Scalar,
     dot: scalar_dot,
     l2_squared: scalar_l2,
     l1: scalar_l1,
@@ -114,22 +138,38 @@ const SCALAR: KernelSet = KernelSet {
     jaccard: scalar_jaccard,
 };
 
-/// Every kernel set this CPU can run, scalar first.
+/// The features of every kernel module the set of `isa` draws from.
 #[must_use]
-pub fn available() -> Vec<KernelSet> {
-    let mut sets = vec![SCALAR];
-    #[cfg(target_arch = "x86_64")]
-    {
-        // Every AVX2 CPU has POPCNT, but it is detected on its own all the same.
-        let (hamming, jaccard): (BinaryKernel, BinaryKernel) = if is_x86_feature_detected!("popcnt")
-        {
-            (x86_popcnt::hamming, x86_popcnt::jaccard)
-        } else {
-            (scalar_hamming, scalar_jaccard)
-        };
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            sets.push(KernelSet {
-                name: "avx2",
+pub fn required_features(isa: Isa) -> &'static [&'static [Feature]] {
+    match isa {
+        Isa::Scalar => &[],
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => &[x86_avx2::FEATURES, x86_popcnt::FEATURES],
+        // Its Chebyshev, Canberra and Bray-Curtis are the AVX2 + FMA kernels.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => &[
+            x86_avx512::FEATURES,
+            x86_avx2::FEATURES,
+            x86_popcnt::FEATURES,
+        ],
+        // No SIMD kernels are compiled: a feature no CPU reports keeps these sets unbuilt.
+        #[cfg(not(target_arch = "x86_64"))]
+        Isa::Avx2 | Isa::Avx512 => &[&[Feature::Avx2]],
+    }
+}
+
+impl KernelSet {
+    /// The set of `isa`, when this CPU has every feature its kernels use.
+    #[must_use]
+    pub fn for_isa(isa: Isa) -> Option<Self> {
+        if !cpu::supports(required_features(isa)) {
+            return None;
+        }
+        match isa {
+            Isa::Scalar => Some(SCALAR),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => Some(Self {
+                isa,
                 dot: x86_avx2::dot,
                 l2_squared: x86_avx2::l2_squared,
                 l1: x86_avx2::l1,
@@ -137,45 +177,85 @@ pub fn available() -> Vec<KernelSet> {
                 chebyshev: x86_avx2::chebyshev,
                 canberra: x86_avx2::canberra,
                 bray_curtis: x86_avx2::bray_curtis,
-                hamming,
-                jaccard,
-            });
-        }
-        if is_x86_feature_detected!("avx512f") {
-            sets.push(KernelSet {
-                name: "avx512",
+                hamming: x86_popcnt::hamming,
+                jaccard: x86_popcnt::jaccard,
+            }),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => Some(Self {
+                isa,
                 dot: x86_avx512::dot,
                 l2_squared: x86_avx512::l2_squared,
                 l1: x86_avx512::l1,
                 cosine: x86_avx512::cosine,
-                // Every AVX-512F CPU this code runs on also has AVX2 + FMA (checked above for
-                // the set before), and these three are not bound by vector width.
+                // Not bound by vector width: the AVX2 + FMA kernels, whose features are required.
                 chebyshev: x86_avx2::chebyshev,
                 canberra: x86_avx2::canberra,
                 bray_curtis: x86_avx2::bray_curtis,
-                hamming,
-                jaccard,
-            });
+                hamming: x86_popcnt::hamming,
+                jaccard: x86_popcnt::jaccard,
+            }),
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx2 | Isa::Avx512 => None,
         }
     }
-    sets
+
+    /// `scalar`, `avx2` or `avx512`.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.isa.name()
+    }
+
+    /// The family this set belongs to.
+    #[must_use]
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// `kernel` of this set as a key, negated when higher kernel values mean closer.
+    #[must_use]
+    pub fn key_fn(&self, kernel: DenseKernel, negate: bool) -> KeyFn {
+        let kernel = match kernel {
+            DenseKernel::Dot => self.dot,
+            DenseKernel::L2Squared => self.l2_squared,
+            DenseKernel::L1 => self.l1,
+            DenseKernel::Cosine => self.cosine,
+            DenseKernel::Chebyshev => self.chebyshev,
+            DenseKernel::Canberra => self.canberra,
+            DenseKernel::BrayCurtis => self.bray_curtis,
+            DenseKernel::JaccardDense => scalar_jaccard_dense,
+        };
+        KeyFn { kernel, negate }
+    }
+
+    /// `kernel` of this set over the common length of `a` and `b`.
+    #[must_use]
+    pub fn eval(&self, kernel: DenseKernel, a: &[f32], b: &[f32]) -> f32 {
+        self.key_fn(kernel, false).key(a, b)
+    }
+
+    /// The bit-packed `kind` of this set as a key.
+    #[must_use]
+    pub fn binary_key_fn(&self, kind: BinaryKind) -> BinaryKeyFn {
+        let kernel = match kind {
+            BinaryKind::Hamming => self.hamming,
+            BinaryKind::Jaccard => self.jaccard,
+        };
+        BinaryKeyFn { kernel }
+    }
 }
 
-/// The set named by `PLAIT_KERNELS` when this CPU has it, else the last (fastest) of `sets`, else
-/// `fallback`; used for every family of kernels so one variable pins them all.
-pub(crate) fn choose<T: Copy>(sets: &[T], name: impl Fn(&T) -> &str, fallback: T) -> T {
-    let wanted = std::env::var("PLAIT_KERNELS").ok();
-    wanted
-        .as_deref()
-        .and_then(|w| sets.iter().find(|s| name(s) == w))
-        .or_else(|| sets.last())
-        .copied()
-        .unwrap_or(fallback)
+/// Every kernel set this CPU can run, scalar first.
+#[must_use]
+pub fn available() -> Vec<KernelSet> {
+    Isa::ALL
+        .into_iter()
+        .filter_map(KernelSet::for_isa)
+        .collect()
 }
 
 static SELECTED: LazyLock<KernelSet> = LazyLock::new(|| {
-    let chosen = choose(&available(), |s| s.name, SCALAR);
-    tracing::info!(kernels = chosen.name, "distance kernels selected");
+    let chosen = cpu::choose(&available(), KernelSet::isa, SCALAR);
+    tracing::info!(kernels = chosen.name(), "distance kernels selected");
     chosen
 });
 
@@ -187,6 +267,7 @@ pub fn selected() -> &'static KernelSet {
 
 /// A kernel resolved once (for a whole search or build) with the sign that turns it into a
 /// "lower is closer" key, so hot loops make one indirect call per distance and nothing else.
+/// Only a [`KernelSet`] makes one.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyFn {
     kernel: Kernel,
@@ -194,12 +275,6 @@ pub struct KeyFn {
 }
 
 impl KeyFn {
-    /// A key from `kernel`, negated when higher kernel values mean closer.
-    #[must_use]
-    pub fn new(kernel: Kernel, negate: bool) -> Self {
-        Self { kernel, negate }
-    }
-
     /// The key of `b` for `a`; the slices must have equal length.
     #[inline]
     #[must_use]
@@ -216,19 +291,13 @@ pub struct BinaryKeyFn {
 }
 
 impl BinaryKeyFn {
-    /// A key from `kernel`.
-    #[must_use]
-    pub fn new(kernel: BinaryKernel) -> Self {
-        Self { kernel }
-    }
-
     /// The key of `b` for `a`.
     #[inline]
     #[must_use]
     pub fn key(&self, a: &[u64], b: &[u64]) -> f32 {
         let n = a.len().min(b.len());
-        // SAFETY: `available` only offers kernels whose CPU features were detected, and both
-        // slices are cut to the same length here.
+        // SAFETY: the kernel came from a `KernelSet`, which `for_isa` builds only after detecting
+        // every CPU feature its kernels use, and both slices are cut to the same length here.
         unsafe { (self.kernel)(&a[..n], &b[..n]) }
     }
 }
@@ -257,11 +326,13 @@ pub fn prefetch_rest<T>(data: &[T]) {
     }
 }
 
+/// Calls a kernel taken from a [`KernelSet`] on the common length of both slices.
 #[inline]
 fn run(kernel: Kernel, a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    // SAFETY: `available` only offers kernels whose CPU features were detected, and both slices
-    // are cut to the same length here.
+    // SAFETY: every `Kernel` value outside this module's private constants comes from a
+    // `KernelSet`, which `for_isa` builds only after detecting every CPU feature its kernels use,
+    // and both slices are cut to the same length here.
     unsafe { kernel(&a[..n], &b[..n]) }
 }
 
@@ -321,26 +392,31 @@ mod tests {
         ) {
             let abs_dot: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
             for set in available() {
-                // SAFETY: `available` returned the set, so the CPU supports it; lengths are equal.
-                let (d, l2, l1, cos) = unsafe {
-                    ((set.dot)(&a, &b), (set.l2_squared)(&a, &b), (set.l1)(&a, &b), (set.cosine)(&a, &b))
-                };
-                // SAFETY: as above.
-                let (cheb, canb, bray) = unsafe {
-                    ((set.chebyshev)(&a, &b), (set.canberra)(&a, &b), (set.bray_curtis)(&a, &b))
-                };
+                let k = |kernel| set.eval(kernel, &a, &b);
+                let (d, l2, l1, cos) = (
+                    k(DenseKernel::Dot),
+                    k(DenseKernel::L2Squared),
+                    k(DenseKernel::L1),
+                    k(DenseKernel::Cosine),
+                );
+                let (cheb, canb, bray) = (
+                    k(DenseKernel::Chebyshev),
+                    k(DenseKernel::Canberra),
+                    k(DenseKernel::BrayCurtis),
+                );
                 let rcheb = scalar::chebyshev(&a, &b);
-                prop_assert!(cheb == rcheb, "{} chebyshev {} vs {}", set.name, cheb, rcheb);
+                let name = set.name();
+                prop_assert!(cheb == rcheb, "{} chebyshev {} vs {}", name, cheb, rcheb);
                 let rcanb = scalar::canberra(&a, &b);
-                prop_assert!(close(canb, rcanb, rcanb), "{} canberra {} vs {}", set.name, canb, rcanb);
+                prop_assert!(close(canb, rcanb, rcanb), "{} canberra {} vs {}", name, canb, rcanb);
                 let rbray = scalar::bray_curtis(&a, &b);
-                prop_assert!((bray - rbray).abs() <= 1e-4, "{} bray-curtis {} vs {}", set.name, bray, rbray);
+                prop_assert!((bray - rbray).abs() <= 1e-4, "{} bray-curtis {} vs {}", name, bray, rbray);
                 let (rd, rl2, rl1) = (scalar::dot(&a, &b), scalar::l2_squared(&a, &b), scalar::l1(&a, &b));
                 let rcos = scalar::cosine(&a, &b);
-                prop_assert!((cos - rcos).abs() <= 1e-4, "{} cosine {} vs {}", set.name, cos, rcos);
-                prop_assert!(close(d, rd, abs_dot), "{} dot {} vs {}", set.name, d, rd);
-                prop_assert!(close(l2, rl2, rl2), "{} l2 {} vs {}", set.name, l2, rl2);
-                prop_assert!(close(l1, rl1, rl1), "{} l1 {} vs {}", set.name, l1, rl1);
+                prop_assert!((cos - rcos).abs() <= 1e-4, "{} cosine {} vs {}", name, cos, rcos);
+                prop_assert!(close(d, rd, abs_dot), "{} dot {} vs {}", name, d, rd);
+                prop_assert!(close(l2, rl2, rl2), "{} l2 {} vs {}", name, l2, rl2);
+                prop_assert!(close(l1, rl1, rl1), "{} l1 {} vs {}", name, l1, rl1);
             }
         }
     }
@@ -377,12 +453,40 @@ mod tests {
             prop_assert_eq!(hamming, scalar::l1(&da, &db));
             prop_assert!((scalar::jaccard(&pa, &pb) - scalar::jaccard_dense(&da, &db)).abs() <= 1e-6);
             for set in available() {
-                // SAFETY: `available` returned the set, so the CPU supports it; lengths are equal.
-                let (h, j) = unsafe { ((set.hamming)(&pa, &pb), (set.jaccard)(&pa, &pb)) };
-                prop_assert_eq!(h, hamming, "{} hamming", set.name);
-                prop_assert_eq!(j, scalar::jaccard(&pa, &pb), "{} jaccard", set.name);
+                let h = set.binary_key_fn(BinaryKind::Hamming).key(&pa, &pb);
+                let j = set.binary_key_fn(BinaryKind::Jaccard).key(&pa, &pb);
+                prop_assert_eq!(h, hamming, "{} hamming", set.name());
+                prop_assert_eq!(j, scalar::jaccard(&pa, &pb), "{} jaccard", set.name());
             }
         }
+    }
+
+    #[test]
+    fn a_set_is_built_only_when_every_feature_its_kernels_use_is_detected() {
+        for isa in Isa::ALL {
+            let required = required_features(isa);
+            assert_eq!(
+                KernelSet::for_isa(isa).is_some(),
+                cpu::supports(required),
+                "{}",
+                isa.name()
+            );
+        }
+        // The AVX-512 set reuses AVX2 + FMA kernels and the POPCNT ones: a CPU with AVX-512F but
+        // without FMA (or AVX2, or POPCNT) must not get it.
+        #[cfg(target_arch = "x86_64")]
+        for absent in [Feature::Fma, Feature::Avx2, Feature::Popcnt] {
+            assert_eq!(
+                cpu::missing(required_features(Isa::Avx512), |f| f != absent),
+                vec![absent]
+            );
+        }
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(
+            cpu::missing(required_features(Isa::Avx2), |f| f != Feature::Popcnt),
+            vec![Feature::Popcnt]
+        );
+        assert!(KernelSet::for_isa(Isa::Scalar).is_some());
     }
 
     #[test]

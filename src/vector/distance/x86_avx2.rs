@@ -10,6 +10,11 @@ use std::arch::x86_64::{
     _CMP_GT_OQ, _mm256_cmp_ps, _mm256_div_ps, _mm256_max_ps, _mm256_storeu_ps,
 };
 
+use crate::vector::cpu::Feature;
+
+/// The features every `#[target_feature]` in this module enables (keep the two in step).
+pub(crate) const FEATURES: &[Feature] = &[Feature::Avx2, Feature::Fma];
+
 /// The sum of the eight lanes of `v` (shared with the SQ8 kernels).
 #[inline]
 #[target_feature(enable = "avx2,fma")]

@@ -6,6 +6,11 @@ use std::arch::x86_64::{
     _mm512_reduce_add_ps, _mm512_setzero_ps, _mm512_sub_ps,
 };
 
+use crate::vector::cpu::Feature;
+
+/// The features every `#[target_feature]` in this module enables (keep the two in step).
+pub(super) const FEATURES: &[Feature] = &[Feature::Avx512f];
+
 macro_rules! kernel {
     ($(#[$doc:meta])* $name:ident, |$acc:ident, $x:ident, $y:ident| $step:expr) => {
         $(#[$doc])*

@@ -3,6 +3,10 @@
 //! bit-twiddling sequence (POPCNT is not part of the x86-64 baseline the crate compiles for).
 
 use super::scalar;
+use crate::vector::cpu::Feature;
+
+/// The features every `#[target_feature]` in this module enables (keep the two in step).
+pub(super) const FEATURES: &[Feature] = &[Feature::Popcnt];
 
 /// Hamming distance (number of differing bits).
 ///

@@ -89,7 +89,7 @@ mod tests {
             let mut index = Hnsw::new(HnswConfig { m: 8, ef_construction: 48 });
             let space = FullPrecision::new(&v, Metric::Euclid);
             let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
-            index.insert_many(&space, &nodes, 2);
+            index.insert_many(&space, &nodes);
             // A pseudo-random allow-list of the chosen selectivity, plus slots past the end.
             let mut allowed: RoaringBitmap = nodes
                 .iter()

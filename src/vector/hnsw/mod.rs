@@ -12,7 +12,9 @@
 //! graph around a set of tombstones (`repair`: every list naming one is rebuilt from its live
 //! neighbours and the tombstones' own neighbours, searches keep running) and releases them
 //! ([`Hnsw::release`]: lists cleared, entry point moved), after which the slots may be inserted
-//! again like fresh ones. An updated node (same slot, new vector) is simply re-inserted.
+//! again like fresh ones. Re-inserting a node (same slot, new vector) keeps the links other nodes
+//! chose for its old vector, so callers move an updated point to a new slot and tombstone the old
+//! one instead.
 //!
 //! Never owns vectors, ids, payloads or files.
 
@@ -23,9 +25,9 @@ mod repair;
 mod visited;
 
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
+use rayon::prelude::*;
 
 pub use self::persist::GraphDecodeError;
 
@@ -85,10 +87,10 @@ impl Hnsw {
         level.clamp(0.0, 31.0) as u8
     }
 
-    /// Inserts (or re-inserts) `nodes`, in parallel on `threads` threads. Their vectors must be in
-    /// `space` already.
-    pub fn insert_many<S: Space>(&mut self, space: &S, nodes: &[u32], threads: usize) {
-        self.insert_many_linking(space, nodes, threads, &|_| true);
+    /// Inserts (or re-inserts) `nodes`, in parallel on the current rayon pool (the caller picks
+    /// the thread count with `ThreadPool::install`). Their vectors must be in `space` already.
+    pub fn insert_many<S: Space>(&mut self, space: &S, nodes: &[u32]) {
+        self.insert_many_linking(space, nodes, &|_| true);
     }
 
     /// [`Hnsw::insert_many`], choosing as neighbours only nodes accepted by `linkable` (the caller
@@ -97,7 +99,6 @@ impl Hnsw {
         &mut self,
         space: &S,
         nodes: &[u32],
-        threads: usize,
         linkable: &(dyn Fn(u32) -> bool + Sync),
     ) {
         let Some(&max) = nodes.iter().max() else {
@@ -105,33 +106,17 @@ impl Hnsw {
         };
         self.graph.grow(max as usize + 1);
         let this = &*self;
-        let next = AtomicUsize::new(0);
         // The first node goes alone so that the others have an entry point to start from.
-        let threads = threads.clamp(1, nodes.len());
-        if this.entry.lock().is_none() {
-            this.insert_one(space, nodes[0], linkable);
-            next.store(1, Ordering::Relaxed);
+        let mut rest = nodes;
+        if this.entry.lock().is_none()
+            && let Some((&first, others)) = nodes.split_first()
+        {
+            this.insert_one(space, first, linkable);
+            rest = others;
         }
-        if threads == 1 {
-            for &node in &nodes[next.load(Ordering::Relaxed)..] {
-                this.insert_one(space, node, linkable);
-            }
-            return;
-        }
-        let work = || {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&node) = nodes.get(i) else { break };
-                this.insert_one(space, node, linkable);
-            }
-        };
-        std::thread::scope(|scope| {
-            // Helpers that cannot be started (thread limits) just leave more work to this thread.
-            for _ in 1..threads {
-                let _ = std::thread::Builder::new().spawn_scoped(scope, work);
-            }
-            work();
-        });
+        // One insert is a graph search and a few list rewrites: work enough for one task each.
+        rest.par_iter()
+            .for_each(|&node| this.insert_one(space, node, linkable));
     }
 
     fn insert_one<S: Space>(&self, space: &S, node: u32, linkable: &dyn Fn(u32) -> bool) {

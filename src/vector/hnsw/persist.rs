@@ -9,6 +9,9 @@
 //! entry point is absent when every node has been released. Decoding checks every count and id against the limits, so a damaged image
 //! (one that passed the container checksum by a bug) is rejected, never trusted.
 
+use zerocopy::FromBytes;
+use zerocopy::little_endian::U32;
+
 use super::{Hnsw, HnswConfig};
 
 /// Why a graph image was rejected.
@@ -32,6 +35,28 @@ pub enum GraphDecodeError {
 
 fn put(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Splits a byte off the front of `rest`.
+fn take_u8(rest: &mut &[u8]) -> Result<u8, GraphDecodeError> {
+    let (&b, tail) = rest.split_first().ok_or(GraphDecodeError::Length)?;
+    *rest = tail;
+    Ok(b)
+}
+
+/// Splits a little-endian `u32` off the front of `rest`.
+fn take_u32(rest: &mut &[u8]) -> Result<u32, GraphDecodeError> {
+    let (v, tail) = U32::read_from_prefix(rest).map_err(|_| GraphDecodeError::Length)?;
+    *rest = tail;
+    Ok(v.get())
+}
+
+/// Splits `count` little-endian `u32`s off the front of `rest` (no copy: `U32` is unaligned).
+fn take_u32s<'a>(rest: &mut &'a [u8], count: usize) -> Result<&'a [U32], GraphDecodeError> {
+    let (ids, tail) =
+        <[U32]>::ref_from_prefix_with_elems(rest, count).map_err(|_| GraphDecodeError::Length)?;
+    *rest = tail;
+    Ok(ids)
 }
 
 impl Hnsw {
@@ -73,38 +98,22 @@ impl Hnsw {
         config: HnswConfig,
         nodes: usize,
     ) -> Result<Self, GraphDecodeError> {
-        let mut at = 0usize;
-        let mut u32_at = |bytes: &[u8]| -> Result<u32, GraphDecodeError> {
-            let b = bytes.get(at..at + 4).ok_or(GraphDecodeError::Length)?;
-            at += 4;
-            Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        };
-        let m = u32_at(bytes)?;
+        let mut rest = bytes;
+        let m = take_u32(&mut rest)?;
         let expected = u32::try_from(config.m.max(2)).unwrap_or(u32::MAX);
         if m != expected {
             return Err(GraphDecodeError::Parameters { expected, found: m });
         }
-        let _ef_construction = u32_at(bytes)?;
-        let n = u32_at(bytes)? as usize;
+        let _ef_construction = take_u32(&mut rest)?;
+        let n = take_u32(&mut rest)? as usize;
         if n != nodes {
             return Err(GraphDecodeError::Range(
                 "node count differs from the collection's slots",
             ));
         }
-        let entry = u32_at(bytes)?;
+        let entry = take_u32(&mut rest)?;
         let mut index = Hnsw::new(config);
         index.graph.grow(n);
-        let mut rest = bytes.get(at..).ok_or(GraphDecodeError::Length)?;
-        let take_u8 = |rest: &mut &[u8]| -> Result<u8, GraphDecodeError> {
-            let (&b, tail) = rest.split_first().ok_or(GraphDecodeError::Length)?;
-            *rest = tail;
-            Ok(b)
-        };
-        let take_u32 = |rest: &mut &[u8]| -> Result<u32, GraphDecodeError> {
-            let (head, tail) = rest.split_at_checked(4).ok_or(GraphDecodeError::Length)?;
-            *rest = tail;
-            Ok(u32::from_le_bytes([head[0], head[1], head[2], head[3]]))
-        };
         let entry_level = take_u8(&mut rest)?;
         let mut ids = Vec::new();
         for node in 0..u32::try_from(n).unwrap_or(u32::MAX) {
@@ -121,8 +130,8 @@ impl Hnsw {
                     return Err(GraphDecodeError::Range("neighbour count"));
                 }
                 ids.clear();
-                for _ in 0..count {
-                    let id = take_u32(&mut rest)?;
+                for id in take_u32s(&mut rest, count)? {
+                    let id = id.get();
                     if id as usize >= n {
                         return Err(GraphDecodeError::Range("neighbour id"));
                     }

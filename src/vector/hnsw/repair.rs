@@ -14,63 +14,36 @@
 //! writer, see `engine::collection::consolidation`).
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 
 use super::{Hnsw, Near, Space};
 
-/// Nodes one repair thread claims at a time.
-const CHUNK: u32 = 16;
+/// Fewest nodes one rayon task repairs (most nodes need only a scan of their lists).
+const CHUNK: usize = 16;
 
 impl Hnsw {
     /// Rebuilds every list of the nodes in `range` (those not in `dead`) that names a node in
-    /// `dead`, on `threads` threads, and returns how many nodes had a list rebuilt. Nodes past the
+    /// `dead`, in parallel on the current rayon pool, and returns how many nodes had a list rebuilt. Nodes past the
     /// graph's capacity are skipped. Afterwards no node in `range` links to a dead node, provided
     /// no insert chose a dead node as a neighbour meanwhile (inserts must exclude them, see
     /// [`Hnsw::insert_many_linking`]).
-    pub fn repair<S: Space>(
-        &self,
-        space: &S,
-        dead: &RoaringBitmap,
-        range: Range<u32>,
-        threads: usize,
-    ) -> usize {
+    pub fn repair<S: Space>(&self, space: &S, dead: &RoaringBitmap, range: Range<u32>) -> usize {
         let end = range
             .end
             .min(u32::try_from(self.graph.capacity()).unwrap_or(u32::MAX));
         if dead.is_empty() || range.start >= end {
             return 0;
         }
-        let next = AtomicUsize::new(range.start as usize);
-        let repaired = AtomicUsize::new(0);
-        let work = || {
-            let mut scratch = Scratch::default();
-            loop {
-                let from = next.fetch_add(CHUNK as usize, Ordering::Relaxed);
-                let Ok(from) = u32::try_from(from) else { break };
-                if from >= end {
-                    break;
-                }
-                let mut count = 0;
-                for node in from..from.saturating_add(CHUNK).min(end) {
-                    if !dead.contains(node) && self.repair_node(space, dead, node, &mut scratch) {
-                        count += 1;
-                    }
-                }
-                repaired.fetch_add(count, Ordering::Relaxed);
-            }
-        };
-        let chunks = (end - range.start).div_ceil(CHUNK) as usize;
-        let threads = threads.clamp(1, chunks.max(1));
-        std::thread::scope(|scope| {
-            // Helpers that cannot be started (thread limits) just leave more work to this thread.
-            for _ in 1..threads {
-                let _ = std::thread::Builder::new().spawn_scoped(scope, work);
-            }
-            work();
-        });
-        repaired.into_inner()
+        (range.start..end)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(Scratch::default, |scratch, node| {
+                !dead.contains(node) && self.repair_node(space, dead, node, scratch)
+            })
+            .filter(|&rebuilt| rebuilt)
+            .count()
     }
 
     /// Rebuilds the lists of `node` that name a dead node; returns whether any did.
@@ -174,7 +147,7 @@ impl Hnsw {
     }
 }
 
-/// Buffers reused across the nodes one repair thread handles.
+/// Buffers reused across the nodes one repair task handles.
 #[derive(Default)]
 struct Scratch {
     list: Vec<u32>,

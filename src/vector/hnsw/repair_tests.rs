@@ -29,7 +29,7 @@ fn repairing_30_percent_deleted_leaves_no_link_to_them_and_keeps_recall() {
     let queries = random_vectors(50, 16, 32);
     let mut index = Indexed::new(CONFIG, Metric::Euclid);
     let nodes: Vec<u32> = (0..n).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let mut dead = thirty_percent(n, 7);
     // The entry point is deleted too, so that it has to move.
     let entry = index.index.entry_point().unwrap_or(0);
@@ -41,7 +41,7 @@ fn repairing_30_percent_deleted_leaves_no_link_to_them_and_keeps_recall() {
     let space = FullPrecision::new(&v, Metric::Euclid);
     let mut repaired = 0;
     for from in (0..n).step_by(500) {
-        repaired += index.index.repair(&space, &dead, from..from + 500, 2);
+        repaired += index.index.repair(&space, &dead, from..from + 500);
     }
     assert!(repaired > 0);
     index.index.release(&dead, &live);
@@ -58,7 +58,7 @@ fn repairing_30_percent_deleted_leaves_no_link_to_them_and_keeps_recall() {
 
     let mut fresh = Indexed::new(CONFIG, Metric::Euclid);
     let live_nodes: Vec<u32> = (0..n).filter(|&s| live(s)).collect();
-    fresh.insert_many(&v, &live_nodes, 2);
+    fresh.insert_many(&v, &live_nodes);
     let fresh_recall = recall_with_ef(&fresh, &v, &queries, Metric::Euclid, 10, 64, &live);
     eprintln!("recall with tombstones {before}, repaired {after}, fresh build {fresh_recall}");
     assert!(
@@ -73,12 +73,10 @@ fn repairing_30_percent_deleted_leaves_no_link_to_them_and_keeps_recall() {
         v.set(slot, replacement.get(slot));
     }
     let space = FullPrecision::new(&v, Metric::Euclid);
-    index
-        .index
-        .insert_many_linking(&space, &reused, 2, &|_| true);
+    index.index.insert_many_linking(&space, &reused, &|_| true);
     let churned = recall_with_ef(&index, &v, &queries, Metric::Euclid, 10, 64, &|_| true);
     let mut fresh = Indexed::new(CONFIG, Metric::Euclid);
-    fresh.insert_many(&v, &nodes, 2);
+    fresh.insert_many(&v, &nodes);
     let fresh_recall = recall_with_ef(&fresh, &v, &queries, Metric::Euclid, 10, 64, &|_| true);
     eprintln!("after re-inserting: churned {churned}, fresh build {fresh_recall}");
     assert!(
@@ -93,10 +91,10 @@ fn inserts_during_a_round_never_link_to_its_tombstones() {
     let mut v = random_vectors(n as usize + 300, 16, 41);
     let mut index = Indexed::new(CONFIG, Metric::Euclid);
     let nodes: Vec<u32> = (0..n).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let dead = thirty_percent(n, 3);
     let space = FullPrecision::new(&v, Metric::Euclid);
-    index.index.repair(&space, &dead, 0..n / 2, 2);
+    index.index.repair(&space, &dead, 0..n / 2);
     // New nodes and an update arrive halfway through the round.
     let more: Vec<u32> = (n..n + 300)
         .chain([1])
@@ -107,8 +105,8 @@ fn inserts_during_a_round_never_link_to_its_tombstones() {
     let space = FullPrecision::new(&v, Metric::Euclid);
     index
         .index
-        .insert_many_linking(&space, &more, 2, &|s| !dead.contains(s));
-    index.index.repair(&space, &dead, n / 2..n, 2);
+        .insert_many_linking(&space, &more, &|s| !dead.contains(s));
+    index.index.repair(&space, &dead, n / 2..n);
     index.index.release(&dead, &|s| !dead.contains(s));
     assert!(!index.index.links_to_any(&dead));
 }
@@ -120,7 +118,7 @@ fn searches_during_a_repair_return_valid_results() {
     let queries = random_vectors(40, 16, 52);
     let mut index = Indexed::new(CONFIG, Metric::Euclid);
     let nodes: Vec<u32> = (0..n).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let dead = thirty_percent(n, 11);
     let live = |s: u32| !dead.contains(s);
     let done = std::sync::atomic::AtomicBool::new(false);
@@ -150,7 +148,7 @@ fn searches_during_a_repair_return_valid_results() {
         });
         let space = FullPrecision::new(&v, Metric::Euclid);
         for from in (0..n).step_by(100) {
-            index.index.repair(&space, &dead, from..from + 100, 1);
+            index.index.repair(&space, &dead, from..from + 100);
         }
         done.store(true, std::sync::atomic::Ordering::Release);
         searcher.join()
@@ -168,17 +166,17 @@ fn releasing_every_node_leaves_an_empty_graph_that_takes_new_nodes() {
     let v = random_vectors(n as usize, 8, 61);
     let mut index = Indexed::new(CONFIG, Metric::Euclid);
     let nodes: Vec<u32> = (0..n).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let dead: RoaringBitmap = (0..n).collect();
     let space = FullPrecision::new(&v, Metric::Euclid);
-    assert_eq!(index.index.repair(&space, &dead, 0..n, 2), 0);
+    assert_eq!(index.index.repair(&space, &dead, 0..n), 0);
     index.index.release(&dead, &|s| !dead.contains(s));
     assert_eq!(index.index.entry_point(), None);
     assert!(index.search(&v, v.get(0), 5, 16, &|_| true).is_empty());
     let image = index.index.encode();
     let back = super::Hnsw::decode(&image, CONFIG, n as usize);
     assert!(back.is_ok_and(|b| b.entry_point().is_none()));
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let r = recall_with_ef(&index, &v, &v, Metric::Euclid, 1, 16, &|_| true);
     assert!(r >= 0.95, "recall after refilling {r}");
 }

@@ -19,9 +19,9 @@ impl Indexed {
         }
     }
 
-    pub(super) fn insert_many(&mut self, v: &DenseVectors, nodes: &[u32], threads: usize) {
+    pub(super) fn insert_many(&mut self, v: &DenseVectors, nodes: &[u32]) {
         let space = FullPrecision::new(v, self.metric);
-        self.index.insert_many(&space, nodes, threads);
+        self.index.insert_many(&space, nodes);
     }
 
     pub(super) fn search(
@@ -119,7 +119,7 @@ fn recall_is_high_on_random_data_for_every_metric() {
             metric,
         );
         let nodes: Vec<u32> = (0..3000).collect();
-        index.insert_many(&v, &nodes, 2);
+        index.insert_many(&v, &nodes);
         // Chebyshev distances concentrate on random data, so the graph needs a wider beam.
         let ef = if metric == Metric::Chebyshev { 256 } else { 64 };
         let r = recall_with_ef(&index, &v, &queries, metric, 10, ef, &|_| true);
@@ -144,7 +144,7 @@ proptest! {
         let queries = random_vectors(8, dim, seed + 1);
         let mut index = Indexed::new(HnswConfig { m: 8, ef_construction: 64 }, Metric::Euclid);
         let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
-        index.insert_many(&v, &nodes, 2);
+        index.insert_many(&v, &nodes);
         let live = |s: u32| !s.is_multiple_of(delete_every);
         // `recall` asserts the hard invariants; recall itself is judged on average below.
         let r = recall(&index, &v, &queries, Metric::Euclid, k, &live);
@@ -169,7 +169,7 @@ fn mean_recall_at_10_over_256_small_random_cases_with_deletes() {
             Metric::Euclid,
         );
         let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
-        index.insert_many(&v, &nodes, 2);
+        index.insert_many(&v, &nodes);
         let delete_every = 2 + (case % 5) as u32;
         let live = |s: u32| !s.is_multiple_of(delete_every);
         sum += recall(&index, &v, &queries, Metric::Euclid, 10, &live);
@@ -188,7 +188,7 @@ fn a_graph_image_round_trips_and_damage_is_rejected() {
     };
     let mut index = Indexed::new(config, Metric::Euclid);
     let nodes: Vec<u32> = (0..800).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let bytes = index.index.encode();
     let back = Indexed {
         index: Hnsw::decode(&bytes, config, 800).unwrap_or_else(|e| panic!("{e}")),
@@ -228,12 +228,12 @@ fn re_inserting_every_node_with_new_vectors_keeps_recall() {
         Metric::Euclid,
     );
     let nodes: Vec<u32> = (0..2000).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let replacement = random_vectors(2000, 16, 13);
     for slot in 0..2000u32 {
         v.set(slot, replacement.get(slot));
     }
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let r = recall(&index, &v, &queries, Metric::Euclid, 10, &|_| true);
     assert!(r >= 0.9, "recall after re-inserting everything {r}");
 }
@@ -250,11 +250,11 @@ fn replacing_the_entry_points_vector_keeps_the_graph_searchable() {
         Metric::Euclid,
     );
     let nodes: Vec<u32> = (0..2000).collect();
-    index.insert_many(&v, &nodes, 2);
+    index.insert_many(&v, &nodes);
     let entry = index.index.entry.lock().map(|(node, _)| node).unwrap_or(0);
     let fresh = random_vectors(1, 16, 23);
     v.set(entry, fresh.get(0));
-    index.insert_many(&v, &[entry], 1);
+    index.insert_many(&v, &[entry]);
     let r = recall(&index, &v, &queries, Metric::Euclid, 10, &|_| true);
     assert!(r >= 0.9, "recall after replacing the entry point {r}");
 }

@@ -13,6 +13,9 @@
 //!
 //! The metric is not stored: it is the collection's.
 
+use zerocopy::FromBytes;
+use zerocopy::little_endian::{F32, U32, U64};
+
 use super::pq::CENTROIDS;
 use super::{Codes, Pq, Quantized, Quantizer, Sq8};
 use crate::vector::Metric;
@@ -83,24 +86,29 @@ impl<'a> Reader<'a> {
         self.at = end;
         Ok(s)
     }
+    /// `n` unaligned little-endian values of `T` (`U32`, `F32`, ...), checked against the length.
+    fn values<T: FromBytes + zerocopy::Immutable + zerocopy::Unaligned>(
+        &mut self,
+        n: usize,
+    ) -> Result<&'a [T], QuantImageError> {
+        let at = self.at;
+        let rest = self.bytes.get(at..).unwrap_or_default();
+        let (values, tail) = <[T]>::ref_from_prefix_with_elems(rest, n)
+            .map_err(|_| QuantImageError::Truncated { at })?;
+        self.at = self.bytes.len() - tail.len();
+        Ok(values)
+    }
     fn u32(&mut self) -> Result<usize, QuantImageError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        Ok(self
+            .values::<U32>(1)?
+            .first()
+            .map_or(0, |v| v.get() as usize))
     }
     fn u64(&mut self) -> Result<u64, QuantImageError> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(a))
+        Ok(self.values::<U64>(1)?.first().map_or(0, |v| v.get()))
     }
     fn f32s(&mut self, n: usize) -> Result<Vec<f32>, QuantImageError> {
-        let bytes = self.take(
-            n.checked_mul(4)
-                .ok_or(QuantImageError::Truncated { at: self.at })?,
-        )?;
-        Ok(bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        Ok(self.values::<F32>(n)?.iter().map(|v| v.get()).collect())
     }
 }
 
@@ -190,7 +198,7 @@ mod tests {
                 method,
                 always_ram: true,
             };
-            let q = train(&config, Metric::Dot, &vectors, &live, 1);
+            let q = train(&config, Metric::Dot, &vectors, &live);
             let bytes = encode(&q);
             assert_eq!(decode(&bytes, Metric::Dot, 5, 40).ok(), Some(q));
             assert!(decode(&bytes, Metric::Dot, 5, 41).is_err());

@@ -8,6 +8,8 @@
 //! Cosine / Dot (partial dot products), Euclid (partial squared distances) and Manhattan; the
 //! other metrics decode the code and use the metric's scalar formula.
 
+use rayon::prelude::*;
+
 use super::codes::Codes;
 use super::kmeans;
 use crate::vector::{Metric, Space};
@@ -31,44 +33,22 @@ pub struct Pq {
 
 impl Pq {
     /// Trains codebooks for subvectors of `sub_dim` components on `sample` (rows of `dim`
-    /// components, back to back), on up to `threads` threads.
+    /// components, back to back), one subspace per rayon task on the current pool.
     #[must_use]
-    pub fn train(
-        metric: Metric,
-        dim: usize,
-        sub_dim: usize,
-        sample: &[f32],
-        threads: usize,
-    ) -> Self {
+    pub fn train(metric: Metric, dim: usize, sub_dim: usize, sample: &[f32]) -> Self {
         let sub_dim = sub_dim.clamp(1, dim.max(1));
         let m = dim.div_ceil(sub_dim);
         let rows = sample.len().checked_div(dim).unwrap_or(0);
-        let books: Vec<Vec<f32>> = std::thread::scope(|scope| {
-            let per = m.div_ceil(threads.max(1));
-            let handles: Vec<_> = (0..m)
-                .collect::<Vec<_>>()
-                .chunks(per.max(1))
-                .map(|chunk| {
-                    let chunk = chunk.to_vec();
-                    scope.spawn(move || {
-                        chunk
-                            .into_iter()
-                            .map(|j| {
-                                let (start, len) = (j * sub_dim, sub_dim.min(dim - j * sub_dim));
-                                let sub: Vec<f32> = (0..rows)
-                                    .flat_map(|r| sample[r * dim + start..][..len].iter().copied())
-                                    .collect();
-                                kmeans::train(&sub, len, CENTROIDS, ITERATIONS, SEED ^ j as u64)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+        let books: Vec<Vec<f32>> = (0..m)
+            .into_par_iter()
+            .map(|j| {
+                let (start, len) = (j * sub_dim, sub_dim.min(dim - j * sub_dim));
+                let sub: Vec<f32> = (0..rows)
+                    .flat_map(|r| sample[r * dim + start..][..len].iter().copied())
+                    .collect();
+                kmeans::train(&sub, len, CENTROIDS, ITERATIONS, SEED ^ j as u64)
+            })
+            .collect();
         Self {
             metric,
             dim,
@@ -259,7 +239,7 @@ mod tests {
             Metric::Manhattan,
             Metric::Chebyshev,
         ] {
-            let pq = Pq::train(metric, dim, 4, &data, 2);
+            let pq = Pq::train(metric, dim, 4, &data);
             assert_eq!(pq.code_width(), 3);
             let mut codes = Codes::new(pq.code_width());
             let mut code = vec![0u8; pq.code_width()];
@@ -286,7 +266,7 @@ mod tests {
         // below the variance (what a single centroid, the mean, would give).
         let dim = 8;
         let data = rows(600, dim, 17);
-        let pq = Pq::train(Metric::Euclid, dim, 2, &data, 1);
+        let pq = Pq::train(Metric::Euclid, dim, 2, &data);
         let mut code = vec![0u8; pq.code_width()];
         let (mut err, mut var) = (0.0f32, 0.0f32);
         for v in data.chunks_exact(dim) {

@@ -120,7 +120,7 @@ mod tests {
                 m: 16,
                 ef_construction: 100,
             });
-            index.insert_many(&FullPrecision::new(&vectors, metric), &slots, 2);
+            index.insert_many(&FullPrecision::new(&vectors, metric), &slots);
             for (method, oversampling, bound) in [
                 (QuantizationMethod::Scalar { quantile: 0.99 }, 2.0, 0.95),
                 (
@@ -135,7 +135,7 @@ mod tests {
                     method,
                     always_ram: true,
                 };
-                let q = train(&config, metric, &vectors, &slots, 2);
+                let q = train(&config, metric, &vectors, &slots);
                 let params = QuantizedSearch {
                     oversampling,
                     ..QuantizedSearch::default()

@@ -2,7 +2,10 @@
 //!
 //! Runs on the caller's thread (the collection writer) while only reading the vectors, so the
 //! caller can hold a read lock (readers keep running) and install the result under a short write
-//! lock. PQ's k-means and encoding are spread over `threads` threads.
+//! lock. PQ's k-means and encoding run in parallel on the current rayon pool (the caller's
+//! `ThreadPool::install` picks the thread count; the global pool uses every core).
+
+use rayon::prelude::*;
 
 use super::{
     Codes, MAX_SAMPLE, Pq, QuantizationConfig, QuantizationMethod, Quantized, Quantizer, Sq8,
@@ -27,7 +30,6 @@ pub fn train(
     metric: Metric,
     vectors: &DenseVectors,
     live: &[u32],
-    threads: usize,
 ) -> Quantized {
     let dim = vectors.dim();
     let rows = sample(vectors, live);
@@ -35,34 +37,29 @@ pub fn train(
         QuantizationMethod::Scalar { quantile } => {
             Quantizer::Sq8(Sq8::train(metric, dim, &rows, quantile))
         }
-        QuantizationMethod::Product { compression } => Quantizer::Pq(Pq::train(
-            metric,
-            dim,
-            compression.sub_dim(),
-            &rows,
-            threads,
-        )),
+        QuantizationMethod::Product { compression } => {
+            Quantizer::Pq(Pq::train(metric, dim, compression.sub_dim(), &rows))
+        }
     };
-    let codes = encode_all(&quantizer, vectors, threads);
+    let codes = encode_all(&quantizer, vectors);
     Quantized { quantizer, codes }
 }
 
-/// The code of every slot, encoded on up to `threads` threads.
-fn encode_all(quantizer: &Quantizer, vectors: &DenseVectors, threads: usize) -> Codes {
+/// Slots one rayon task encodes at least (one code is microseconds of work).
+const ENCODE_CHUNK: usize = 256;
+
+/// The code of every slot, encoded in parallel on the current rayon pool.
+fn encode_all(quantizer: &Quantizer, vectors: &DenseVectors) -> Codes {
     let width = quantizer.code_width();
     let slots = vectors.slots();
     let mut data = vec![0u8; slots * width];
-    let per = slots.div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        for (chunk_no, chunk) in data.chunks_mut(per * width).enumerate() {
-            scope.spawn(move || {
-                for (i, out) in chunk.chunks_exact_mut(width).enumerate() {
-                    let slot = u32::try_from(chunk_no * per + i).unwrap_or(u32::MAX);
-                    quantizer.encode(vectors.get(slot), out);
-                }
-            });
-        }
-    });
+    data.par_chunks_exact_mut(width.max(1))
+        .with_min_len(ENCODE_CHUNK)
+        .enumerate()
+        .for_each(|(slot, out)| {
+            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            quantizer.encode(vectors.get(slot), out);
+        });
     Codes::from_raw(width, data).unwrap_or_else(|| Codes::new(width))
 }
 
@@ -91,7 +88,7 @@ mod tests {
                 method,
                 always_ram: true,
             };
-            let q = train(&config, Metric::Euclid, &vectors, &live, 3);
+            let q = train(&config, Metric::Euclid, &vectors, &live);
             assert_eq!(q.codes().slots(), 300);
             let mut code = vec![0u8; q.quantizer().code_width()];
             for slot in [0u32, 149, 299] {

@@ -6,7 +6,12 @@ use std::arch::x86_64::{
     _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_loadu_ps, _mm256_setzero_ps,
 };
 
+use crate::vector::cpu::Feature;
 use crate::vector::distance::x86_avx2::hsum;
+
+/// The features every `#[target_feature]` in this module enables, `hsum`'s included (keep them in
+/// step).
+pub(super) const FEATURES: &[Feature] = &[Feature::Avx2, Feature::Fma];
 
 /// Eight codes at `p` as `f32` lanes.
 ///

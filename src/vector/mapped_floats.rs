@@ -7,7 +7,10 @@
 //! syncs it. Growth reserves disk blocks up front (`posix_fallocate`), so a full disk is an error
 //! from [`MappedFloats::reserve`] instead of a `SIGBUS` on a later store into a sparse page.
 //!
-//! Owns the mapping and its file; knows nothing about what the floats mean.
+//! Owns the mapping and its file; knows nothing about what the floats mean. It lives in `vector/`
+//! rather than `storage/` because the file is memory, not a record: it holds no format, no
+//! checksum and no durability promise (checkpoints carry the vectors), so only the vector arena
+//! ([`super::DenseVectors`]) uses it.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -63,12 +66,6 @@ impl MappedFloats {
     #[must_use]
     pub fn len(&self) -> usize {
         self.len
-    }
-
-    /// Whether no floats are in use.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     fn capacity(&self) -> usize {
@@ -246,7 +243,7 @@ mod tests {
             MappedFloats::anonymous(),
             MappedFloats::create(&path).unwrap_or_else(|e| panic!("{e}")),
         ] {
-            assert!(arena.is_empty() && arena.as_slice().is_empty());
+            assert!(arena.len() == 0 && arena.as_slice().is_empty());
             let values: Vec<f32> = (0..100_000).map(|i| i as f32 * 0.5).collect();
             for chunk in values.chunks(333) {
                 arena
