@@ -71,7 +71,7 @@ fn one_cut(seed: u64) -> Result<(usize, bool), Box<dyn std::error::Error>> {
     opts.wal_segment_bytes = 4096; // segments rotate during the run
     opts.checkpoint_wal_bytes = 3_000; // and checkpoints truncate the log
     let fs = PowerCutFs::new(dir.path())?;
-    let scramble = (seed % 4 != 0).then_some(seed);
+    let scramble = (!seed.is_multiple_of(4)).then_some(seed);
     fs.cut_at_sync(1 + seed * 7919 % 100, scramble);
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let mid_run;
