@@ -88,6 +88,10 @@ impl Engine {
                         entries: names,
                     });
                 }
+                // A new data directory: its (empty) manifest is written now, durably, so that a
+                // crash during the first create leaves an orphan to quarantine, never a data
+                // directory without a manifest.
+                manifest::write_manifest(fs.as_ref(), &root, &[])?;
                 Vec::new()
             }
         };

@@ -84,8 +84,9 @@ pub enum EngineError {
         /// The I/O error.
         source: Arc<io::Error>,
     },
-    /// The WAL failed to take the write; nothing was acknowledged. After this the collection
-    /// refuses writes until restart.
+    /// The WAL failed to take the write; nothing was acknowledged. A full disk
+    /// ([`WalError::is_disk_full`]) refuses only the writes that need new space; any other failure
+    /// poisons the log and the collection refuses writes until restart.
     #[error("collection `{name}` could not persist the write: {source}")]
     WriteFailed {
         /// The collection.

@@ -26,13 +26,16 @@ fn corrupt_wal_record_fails_its_collection_and_readyz_names_it() -> TestResult {
         .path()
         .join("collections/broken/wal/00000000000000000001.wal");
     let mut bytes = std::fs::read(&wal)?;
-    // Segment header (32) + five frames of 20 header bytes and a 26-byte upsert record each.
+    // Segment header (64) + five frames of 20 header bytes and a 26-byte upsert record each,
+    // then the zeros of the preallocated segment.
+    let data_end = 64 + 5 * 46;
     assert_eq!(
-        bytes.len(),
-        32 + 5 * 46,
+        bytes[64 + 4 * 46..64 + 4 * 46 + 4],
+        26u32.to_le_bytes(),
         "record layout changed; update this test"
     );
-    let at = 32 + 46 + 30;
+    assert!(bytes[data_end..].iter().all(|&b| b == 0));
+    let at = 64 + 46 + 30;
     bytes[at] ^= 0x40;
     std::fs::write(&wal, &bytes)?;
 
@@ -42,10 +45,10 @@ fn corrupt_wal_record_fails_its_collection_and_readyz_names_it() -> TestResult {
         let r = s.get("/readyz")?;
         let status = r.status();
         let body: Value = r.json()?;
-        if body["not_ready"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|c| c["state"] == "failed"))
-        {
+        // Wait until recovery is over: `good` may still be replaying when `broken` has failed.
+        if body["not_ready"].as_array().is_some_and(|a| {
+            a.iter().any(|c| c["state"] == "failed") && a.iter().all(|c| c["state"] != "recovering")
+        }) {
             assert_eq!(status, 503);
             break body;
         }
@@ -89,14 +92,18 @@ fn torn_tail_is_cut_and_counted() -> TestResult {
     let wal = dir
         .path()
         .join("collections/t/wal/00000000000000000001.wal");
-    let bytes = std::fs::read(&wal)?;
-    std::fs::write(&wal, &bytes[..bytes.len() - 5])?;
+    // A crash in the middle of a fourth append: part of a frame after the synced records.
+    let mut bytes = std::fs::read(&wal)?;
+    let data_end = 64 + 3 * 46;
+    assert!(bytes[data_end..].iter().all(|&b| b == 0));
+    bytes.copy_within(data_end - 46..data_end - 36, data_end);
+    std::fs::write(&wal, &bytes)?;
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
     let count: Value = s
         .post_json("/collections/t/points/count", &json!({}))?
         .json()?;
-    assert_eq!(count["result"]["count"], 2);
+    assert_eq!(count["result"]["count"], 3);
     assert!(
         s.get("/metrics")?
             .text()?

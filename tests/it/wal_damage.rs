@@ -1,6 +1,7 @@
-//! WAL damage: truncation at every byte offset of the last records keeps exactly the complete
-//! records; bit flips are always detected: in the newest record they are cut as a torn tail, in
-//! any earlier record they stop recovery with a clear error.
+//! WAL damage. Segments are preallocated and carry a synced mark. A crash that leaves any prefix
+//! of the unsynced appends keeps exactly the complete records; bit flips are always detected: in
+//! acknowledged (synced) records they stop recovery with a clear error, even in the last record,
+//! and after the mark they are cut as a torn tail.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,56 +13,78 @@ use rand::{Rng, SeedableRng};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+const SEGMENT_BYTES: u64 = 1 << 16;
+
 fn record(i: u64) -> Vec<u8> {
     (0..(i % 37 + 1))
         .map(|b| (b as u8).wrapping_mul(i as u8 | 1))
         .collect()
 }
 
-/// Writes `n` records into a fresh one-segment log and returns the segment bytes and the end
-/// offset of each record.
-fn write_log(dir: &Path, n: u64) -> Result<(Vec<u8>, Vec<usize>), Box<dyn std::error::Error>> {
-    let opts = WalOptions {
-        durability: Durability::Fsync,
-        segment_bytes: 1 << 30,
-    };
-    let (mut wal, _) = LocalWal::open(Arc::new(RealFs), dir, opts, 0)?;
+fn opts(durability: Durability) -> WalOptions {
+    WalOptions {
+        durability,
+        segment_bytes: SEGMENT_BYTES,
+    }
+}
+
+/// Writes `synced` records made durable one by one, then `unsynced` records written to the file
+/// but never fsynced (`flush` durability), into a fresh one-segment log. Returns the segment bytes
+/// and the end offset of each record.
+fn write_log(
+    dir: &Path,
+    synced: u64,
+    unsynced: u64,
+) -> Result<(Vec<u8>, Vec<usize>), Box<dyn std::error::Error>> {
+    let (mut wal, _) = LocalWal::open(Arc::new(RealFs), dir, opts(Durability::Flush), 0)?;
     let mut ends = Vec::new();
     let mut end = segment::HEADER_LEN;
-    for i in 1..=n {
+    for i in 1..=synced + unsynced {
         let seq = wal.append(&record(i))?;
         wal.wait_durable(seq)?;
+        if i <= synced {
+            wal.sync_all()?;
+        }
         end += plait::storage::wal::frame::HEADER_LEN + record(i).len();
         ends.push(end);
     }
     let bytes = std::fs::read(segment::path(dir, 1))?;
-    assert_eq!(bytes.len(), end);
+    assert_eq!(
+        bytes.len() as u64,
+        SEGMENT_BYTES,
+        "the segment is preallocated"
+    );
+    assert!(bytes[end..].iter().all(|&b| b == 0));
     Ok((bytes, ends))
 }
 
 #[test]
-fn truncation_at_every_offset_of_the_last_records_keeps_exactly_the_complete_ones() -> TestResult {
+fn a_crash_keeping_any_prefix_of_the_unsynced_appends_keeps_exactly_the_complete_records()
+-> TestResult {
     let dir = tempfile::tempdir()?;
-    let (bytes, ends) = write_log(dir.path(), 60)?;
-    let first_checked = ends[ends.len() - 40];
-    let mut truncations = 0;
-    for cut in first_checked..=bytes.len() {
+    let (bytes, ends) = write_log(dir.path(), 20, 40)?;
+    let synced_end = ends[19];
+    let mut cuts = 0;
+    for cut in synced_end..=ends[ends.len() - 1] {
         let case = tempfile::tempdir()?;
-        std::fs::write(segment::path(case.path(), 1), &bytes[..cut])?;
-        let complete = ends.iter().filter(|&&e| e <= cut).count() as u64;
-        let opts = WalOptions {
-            durability: Durability::Fsync,
-            segment_bytes: 1 << 30,
-        };
-        let (mut wal, recovered) = LocalWal::open(Arc::new(RealFs), case.path(), opts, 0)?;
+        let mut crashed = bytes.clone();
+        crashed[cut..].fill(0);
+        std::fs::write(segment::path(case.path(), 1), &crashed)?;
+        // A record survives when the zeroing left its bytes as they were (a record may end in
+        // zeros, so this is not always `end <= cut`).
+        let complete = ends.iter().filter(|&&e| crashed[..e] == bytes[..e]).count() as u64;
+        let (mut wal, recovered) =
+            LocalWal::open(Arc::new(RealFs), case.path(), opts(Durability::Fsync), 0)?;
         assert_eq!(recovered.records.len() as u64, complete, "cut at {cut}");
         for (seq, payload) in &recovered.records {
             assert_eq!(payload, &record(*seq));
         }
-        assert_eq!(
-            recovered.tail.is_some(),
-            !ends.contains(&cut) && cut > segment::HEADER_LEN
-        );
+        if ends.contains(&cut) {
+            assert!(
+                recovered.tail.is_none(),
+                "cut at {cut}: a clean end reported as torn"
+            );
+        }
         // The repaired log appends after the last complete record.
         let seq = wal.append(b"after")?;
         wal.wait_durable(seq)?;
@@ -69,47 +92,72 @@ fn truncation_at_every_offset_of_the_last_records_keeps_exactly_the_complete_one
         let again = scan(&RealFs, case.path(), 1, false)?;
         assert_eq!(again.records.len() as u64, complete + 1);
         assert!(again.tail.is_none());
-        truncations += 1;
+        cuts += 1;
     }
-    assert!(truncations >= 1000, "only {truncations} truncations");
+    assert!(cuts >= 1000, "only {cuts} cuts");
+    // Losing synced bytes is not a torn tail: those records were acknowledged.
+    for cut in [ends[0] + 3, ends[10], synced_end - 1] {
+        let case = tempfile::tempdir()?;
+        let mut crashed = bytes.clone();
+        crashed[cut..].fill(0);
+        std::fs::write(segment::path(case.path(), 1), &crashed)?;
+        assert!(
+            matches!(
+                scan(&RealFs, case.path(), 1, false),
+                Err(WalError::Corrupt { .. })
+            ),
+            "cut at {cut} inside synced records went unnoticed"
+        );
+    }
     Ok(())
 }
 
 #[test]
 fn bit_flips_are_always_detected() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let (bytes, ends) = write_log(dir.path(), 80)?;
-    let last_start = ends[ends.len() - 2];
+    let (bytes, ends) = write_log(dir.path(), 80, 0)?;
+    let data_end = ends[ends.len() - 1];
+    let marks = segment::MARK_SLOTS[0]..segment::HEADER_LEN;
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let mut tails = 0;
     for trial in 0..1200 {
-        let at = rng.random_range(0..bytes.len());
+        // Half the flips land in the records, the rest anywhere in the preallocated file.
+        let at = if trial % 2 == 0 {
+            rng.random_range(0..data_end)
+        } else {
+            rng.random_range(0..bytes.len())
+        };
         let mut damaged = bytes.clone();
         damaged[at] ^= 1 << rng.random_range(0..8);
         let case = tempfile::tempdir()?;
         std::fs::write(segment::path(case.path(), 1), &damaged)?;
         match scan(&RealFs, case.path(), 1, false) {
-            Err(WalError::Corrupt { offset, .. }) => {
+            Err(WalError::Corrupt { .. }) => {
                 assert!(
-                    at < last_start,
-                    "trial {trial}: flip at {at} in the last record reported as corruption at {offset}"
+                    at < data_end && !marks.contains(&at),
+                    "trial {trial}: flip at {at} outside the records reported as corruption"
                 );
             }
             Ok(recovered) => {
-                // Only damage to the newest record may be treated as a torn tail, and then
-                // exactly the records before it survive, intact.
+                // A flip in one mark slot leaves the other, older mark; a flip in the zeros after
+                // the records is a torn tail. Either way every acknowledged record is intact.
                 assert!(
-                    at >= last_start,
-                    "trial {trial}: flip at {at} went undetected"
+                    marks.contains(&at) || at >= data_end,
+                    "trial {trial}: flip at {at} in an acknowledged record went undetected"
                 );
-                assert_eq!(recovered.records.len(), ends.len() - 1);
-                assert!(recovered.tail.is_some());
+                assert_eq!(recovered.records.len(), ends.len());
                 for (seq, payload) in &recovered.records {
                     assert_eq!(payload, &record(*seq), "trial {trial}: wrong data served");
+                }
+                if at >= data_end {
+                    assert!(recovered.tail.is_some());
+                    tails += 1;
                 }
             }
             Err(other) => return Err(format!("trial {trial}: unexpected {other}").into()),
         }
     }
+    assert!(tails > 0);
     Ok(())
 }
 
@@ -133,9 +181,9 @@ fn damage_in_a_sealed_segment_or_a_missing_segment_is_corruption() -> TestResult
         .collect();
     segments.sort();
     assert!(segments.len() >= 3, "expected several segments");
-    // Truncating a sealed segment is corruption, not a torn tail.
+    // Truncating a sealed segment inside its records is corruption, not a torn tail.
     let sealed = std::fs::read(&segments[0])?;
-    std::fs::write(&segments[0], &sealed[..sealed.len() - 3])?;
+    std::fs::write(&segments[0], &sealed[..sealed.len() / 2])?;
     assert!(matches!(
         scan(&RealFs, dir.path(), 1, false),
         Err(WalError::Corrupt { .. })
@@ -156,10 +204,7 @@ fn a_checkpoint_ahead_of_the_log_starts_a_fresh_segment_without_a_gap() -> TestR
     // A checkpoint can cover records that never reached the log (a failed, unacknowledged write
     // followed by a clean shutdown, or `none` durability). Appends after it must not leave a gap.
     let dir = tempfile::tempdir()?;
-    let opts = WalOptions {
-        durability: Durability::Fsync,
-        segment_bytes: 1 << 30,
-    };
+    let opts = opts(Durability::Fsync);
     {
         let (mut wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 0)?;
         for i in 1..=3 {
@@ -189,12 +234,9 @@ fn a_checkpoint_ahead_of_the_log_starts_a_fresh_segment_without_a_gap() -> TestR
 #[test]
 fn read_from_returns_the_records_from_a_sequence_number_on() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let (_, ends) = write_log(dir.path(), 12)?;
+    let (_, ends) = write_log(dir.path(), 12, 0)?;
     assert_eq!(ends.len(), 12);
-    let opts = WalOptions {
-        durability: Durability::Fsync,
-        segment_bytes: 1 << 30,
-    };
+    let opts = opts(Durability::Fsync);
     let (wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 0)?;
     let records = wal.read_from(5)?;
     assert_eq!(

@@ -107,6 +107,12 @@ impl WritableFile for PanickingFile {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.inner.write_all(buf)
     }
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.inner.write_all_at(buf, offset)
+    }
+    fn allocate(&mut self, len: u64) -> io::Result<()> {
+        self.inner.allocate(len)
+    }
     fn sync_data(&mut self) -> io::Result<()> {
         assert!(!self.armed.load(Ordering::SeqCst), "injected writer bug");
         self.inner.sync_data()
@@ -117,9 +123,9 @@ impl FileSystem for PanickingFs {
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         RealFs.create_dir_all(path)
     }
-    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+    fn open_write(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
         Ok(Box::new(PanickingFile {
-            inner: RealFs.open_append(path)?,
+            inner: RealFs.open_write(path)?,
             armed: Arc::clone(&self.armed),
         }))
     }
@@ -227,7 +233,7 @@ fn a_write_answered_with_an_fsync_error_has_the_same_outcome_after_a_clean_shutd
 {
     use plait::storage::fs::{FaultKind, FaultyFs};
     let mut checked = 0;
-    for from_call in 1..=12 {
+    for from_call in 1..=30 {
         let dir = tempfile::tempdir()?;
         let opts = EngineOptions::new(dir.path().to_path_buf());
         let mut failed = None;
@@ -245,9 +251,16 @@ fn a_write_answered_with_an_fsync_error_has_the_same_outcome_after_a_clean_shutd
                     .and_then(plait::engine::WriteTicket::wait_blocking)
                 {
                     Ok(_) => {}
-                    // The fsync of the record itself failed: its bytes were written.
+                    // The fsync of the records (or of the synced mark after them) failed: the
+                    // records' bytes were written.
                     Err(EngineError::WriteFailed { source, .. })
-                        if matches!(*source, WalError::Io { op: "fsync", .. }) =>
+                        if matches!(
+                            *source,
+                            WalError::Io {
+                                op: "fsync" | "fsync mark",
+                                ..
+                            }
+                        ) =>
                     {
                         failed = Some(id);
                         break;

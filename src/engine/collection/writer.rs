@@ -319,7 +319,11 @@ impl Writer {
                     }));
                 }
                 Err(e) => {
-                    self.refuse_writes(format!("the write-ahead log failed: {e}"));
+                    // A full disk met while reserving a new segment leaves the log healthy: this
+                    // write is refused (nothing of it logged) and later ones try again.
+                    if self.wal.is_poisoned() {
+                        self.refuse_writes(format!("the write-ahead log failed: {e}"));
+                    }
                     let _ = reply.send(Err(self.write_failed(e)));
                 }
             }

@@ -1,13 +1,13 @@
 //! [`FaultyFs`]: a [`RealFs`] that fails on purpose, for durability tests.
 //!
-//! A fault is armed for the n-th call of one kind (`write` or `fsync`) counted across every file the
-//! instance opened. Once it fires, it keeps firing for that kind, the way a full disk or a dead device
-//! keeps failing.
+//! A fault is armed for the n-th call of one kind (`write`, `allocate` or `fsync`) counted across
+//! every file the instance opened. Once it fires, it keeps firing for that kind, the way a full disk
+//! or a dead device keeps failing, until [`FaultyFs::heal`] (space was freed, the device came back).
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{FileSystem, RealFs, WritableFile};
 
@@ -20,6 +20,9 @@ pub enum FaultKind {
     WriteIo,
     /// `fsync` fails with `EIO`.
     SyncIo,
+    /// Reserving blocks (`allocate`) fails with `ENOSPC`; writes into reserved space still work,
+    /// as on a real file system that has run out of free blocks.
+    AllocateNoSpace,
 }
 
 #[derive(Debug)]
@@ -29,11 +32,16 @@ struct Plan {
     from_call: u64,
     writes: AtomicU64,
     syncs: AtomicU64,
+    allocations: AtomicU64,
+    healed: AtomicBool,
 }
 
 impl Plan {
     fn on_write(&self) -> io::Result<()> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.healed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         match self.kind {
             FaultKind::WriteNoSpace if n >= self.from_call => {
                 Err(io::Error::from_raw_os_error(28)) // ENOSPC
@@ -45,8 +53,22 @@ impl Plan {
 
     fn on_sync(&self) -> io::Result<()> {
         let n = self.syncs.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.kind == FaultKind::SyncIo && n >= self.from_call {
+        if self.kind == FaultKind::SyncIo
+            && n >= self.from_call
+            && !self.healed.load(Ordering::SeqCst)
+        {
             return Err(io::Error::from_raw_os_error(5)); // EIO
+        }
+        Ok(())
+    }
+
+    fn on_allocate(&self) -> io::Result<()> {
+        let n = self.allocations.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.kind == FaultKind::AllocateNoSpace
+            && n >= self.from_call
+            && !self.healed.load(Ordering::SeqCst)
+        {
+            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
         }
         Ok(())
     }
@@ -68,8 +90,15 @@ impl FaultyFs {
                 from_call,
                 writes: AtomicU64::new(0),
                 syncs: AtomicU64::new(0),
+                allocations: AtomicU64::new(0),
+                healed: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// Stops the fault from firing again: the disk has room again, or the device is back.
+    pub fn heal(&self) {
+        self.plan.healed.store(true, Ordering::SeqCst);
     }
 }
 
@@ -85,6 +114,16 @@ impl WritableFile for FaultyFile {
         self.inner.write_all(buf)
     }
 
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.plan.on_write()?;
+        self.inner.write_all_at(buf, offset)
+    }
+
+    fn allocate(&mut self, len: u64) -> io::Result<()> {
+        self.plan.on_allocate()?;
+        self.inner.allocate(len)
+    }
+
     fn sync_data(&mut self) -> io::Result<()> {
         self.plan.on_sync()?;
         self.inner.sync_data()
@@ -96,8 +135,8 @@ impl FileSystem for FaultyFs {
         RealFs.create_dir_all(path)
     }
 
-    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let inner = RealFs.open_append(path)?;
+    fn open_write(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        let inner = RealFs.open_write(path)?;
         Ok(Box::new(FaultyFile {
             inner,
             plan: Arc::clone(&self.plan),

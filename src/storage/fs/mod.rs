@@ -1,10 +1,13 @@
 //! The file-system seam: every byte of collection data (WAL, checkpoints, manifest, settings) goes
-//! through [`FileSystem`]. Only the advisory `LOCK` file is handled directly with `std::fs`.
+//! through [`FileSystem`]. Only the advisory `LOCK` file and the memory-mapped vector working file
+//! (rebuilt on every open, never part of the durable state) are handled directly with `std::fs`.
 //!
-//! Production uses [`RealFs`]; tests use [`FaultyFs`] to inject `ENOSPC`, failing writes and failing
-//! `fsync` at chosen moments, so durability rules can be tested without a broken disk.
+//! Production uses [`RealFs`]. Tests use [`FaultyFs`] to inject `ENOSPC`, failing writes and
+//! failing `fsync` at chosen moments, and [`PowerCutFs`] to lose every byte and directory entry that
+//! was not yet synced, so durability rules can be tested without a broken disk or a power switch.
 
 mod faulty;
+mod power_cut;
 mod real;
 
 use std::fmt::Debug;
@@ -12,12 +15,19 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use faulty::{FaultKind, FaultyFs};
+pub use power_cut::PowerCutFs;
 pub use real::RealFs;
 
-/// A file opened for appending or writing from the start.
+/// A file opened for writing.
 pub trait WritableFile: Send + Debug {
-    /// Writes the whole buffer at the current end of the file.
+    /// Writes the whole buffer at the current position (the end of what this handle wrote so
+    /// far; the start for a file from [`FileSystem::create`]).
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()>;
+    /// Writes the whole buffer at byte `offset`, whatever the current position.
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()>;
+    /// Reserves disk blocks for bytes `0..len`, growing the file to at least `len` bytes (the
+    /// new bytes read as zeros), so later writes inside that range cannot fail for lack of space.
+    fn allocate(&mut self, len: u64) -> io::Result<()>;
     /// Makes the file's data durable (`fdatasync`).
     fn sync_data(&mut self) -> io::Result<()>;
 }
@@ -26,8 +36,8 @@ pub trait WritableFile: Send + Debug {
 pub trait FileSystem: Send + Sync + Debug {
     /// Creates a directory and its parents.
     fn create_dir_all(&self, path: &Path) -> io::Result<()>;
-    /// Opens a file for appending, creating it when missing.
-    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
+    /// Opens an existing file for writing at chosen offsets, without truncating it.
+    fn open_write(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
     /// Creates (or truncates) a file for writing from the start.
     fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
     /// Reads a whole file.

@@ -2,6 +2,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::{FileSystem, WritableFile};
@@ -18,8 +19,42 @@ impl WritableFile for RealFile {
         self.0.write_all(buf)
     }
 
+    fn write_all_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.0.write_all_at(buf, offset)
+    }
+
+    fn allocate(&mut self, len: u64) -> io::Result<()> {
+        allocate(&self.0, len)
+    }
+
     fn sync_data(&mut self) -> io::Result<()> {
         self.0.sync_data()
+    }
+}
+
+/// Grows `file` to at least `len` bytes with its blocks allocated, so writes inside that range
+/// never meet a full disk. `set_len` alone would leave a sparse hole that is allocated only when
+/// written, which is exactly when a full disk must not be discovered.
+pub(crate) fn allocate(file: &File, len: u64) -> io::Result<()> {
+    let len = libc::off_t::try_from(len)
+        .map_err(|_| io::Error::other("file size exceeds the platform's file offsets"))?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a plain system call on a file descriptor this `File` owns and keeps open.
+        let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        if file.metadata()?.len() < len {
+            file.set_len(len)?;
+        }
+        Ok(())
     }
 }
 
@@ -28,8 +63,8 @@ impl FileSystem for RealFs {
         fs::create_dir_all(path)
     }
 
-    fn open_append(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+    fn open_write(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        let file = OpenOptions::new().write(true).open(path)?;
         Ok(Box::new(RealFile(file)))
     }
 

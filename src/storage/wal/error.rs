@@ -27,7 +27,8 @@ pub enum WalError {
         reason: String,
     },
     /// An earlier write or `fsync` failed; the log refuses writes until the process restarts,
-    /// because the state of the unsynced bytes on disk is unknown.
+    /// because the state of the unsynced bytes on disk is unknown. (A full disk when reserving a
+    /// new segment does not poison the log: nothing had been written.)
     #[error("WAL refuses writes after an earlier I/O failure; restart the server to recover")]
     Poisoned,
     /// A record is larger than a frame can carry.

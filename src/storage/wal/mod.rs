@@ -5,16 +5,23 @@
 //! append, wait until durable, read from a sequence number, drop what a checkpoint covers, so that a
 //! replicated log can later stand in for the local one.
 //!
-//! Recovery ([`recovery`]) tolerates exactly one kind of damage: a torn tail, meaning a bad frame
-//! with nothing valid after it in the newest segment. Anything else is corruption and opening fails.
-//! After a failed write or `fsync` the log is poisoned and refuses every later append.
+//! Segments are created at their full size with their space reserved ([`segment`]), so a full disk
+//! refuses an append before anything is written and leaves the log usable. Each segment records how
+//! far it was fsynced (its synced mark), so recovery ([`recovery`]) tells a torn tail (bad bytes
+//! after the mark: a crash, cut off) from damage to acknowledged records (before the mark:
+//! corruption, and opening fails). After a failed write or `fsync` inside reserved space the log is
+//! poisoned and refuses every later append.
 //!
 //! This module never interprets record payloads.
 
+#[cfg(test)]
+mod disk_full_tests;
 mod error;
 pub mod frame;
 pub mod recovery;
 pub mod segment;
+#[cfg(test)]
+mod synced_mark_tests;
 mod writer;
 
 pub use error::WalError;
@@ -68,6 +75,11 @@ pub trait WriteAheadLog: Send + std::fmt::Debug {
     /// # Errors
     /// I/O errors while starting a new segment or removing old ones.
     fn truncate_through(&mut self, seq: u64) -> Result<(), WalError>;
+
+    /// Whether an earlier failure poisoned the log: every later append and sync is refused until
+    /// the process restarts. A refused append that left the log usable (a full disk met while
+    /// reserving a new segment) does not poison it.
+    fn is_poisoned(&self) -> bool;
 
     /// The sequence number of the last appended record (0 when none ever was).
     fn last_seq(&self) -> u64;

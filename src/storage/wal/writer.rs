@@ -1,8 +1,15 @@
 //! [`LocalWal`]: the write-ahead log on the local file system.
 //!
 //! Appends are encoded into an in-memory buffer; [`WriteAheadLog::wait_durable`] writes the buffer
-//! and, under [`Durability::Fsync`], `fsync`s it. The collection writer calls it once per group of
-//! commands, which is what makes concurrent writers share one `fsync` (group commit).
+//! and, under [`Durability::Fsync`], `fsync`s it and then the segment's synced mark. The collection
+//! writer calls it once per group of commands, which is what makes concurrent writers share one
+//! `fsync` pair (group commit).
+//!
+//! Space is reserved a segment at a time: a segment is created at its full size with its blocks
+//! allocated, before the first record that needs it is accepted. A full disk therefore fails that
+//! `append` cleanly, with nothing written, and the log stays usable: the next append tries to
+//! create the segment again. Only a failed `write` or `fsync` inside reserved space poisons the log,
+//! because then the state of the unsynced bytes on disk is unknown.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,7 +28,8 @@ const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
 pub struct WalOptions {
     /// The durability promise.
     pub durability: Durability,
-    /// A new segment starts once the current one is at least this large.
+    /// The size a segment is created (and its space reserved) at; a record too large for it gets
+    /// a segment of its own size.
     pub segment_bytes: u64,
 }
 
@@ -34,7 +42,14 @@ pub struct LocalWal {
     /// First sequence numbers of the segments on disk, ascending; the last one is `current`.
     segments: Vec<u64>,
     current: Option<Box<dyn WritableFile>>,
+    /// Reserved size of the current segment.
+    capacity: u64,
+    /// End of the current segment's frames, the buffered ones included.
     current_len: u64,
+    /// End of the frames written to the current segment (the buffer goes here next).
+    written_len: u64,
+    /// The mark slot the next synced mark goes to.
+    next_mark_slot: usize,
     buf: Vec<u8>,
     next_seq: u64,
     written_seq: u64,
@@ -88,30 +103,38 @@ impl LocalWal {
             }
             fs.sync_dir(dir).map_err(|e| WalError::io("sync", dir, e))?;
             recovered.segments.clear();
-            recovered.last_segment_len = 0;
+            recovered.last_segment = None;
         }
         let last_seq = recovered.last_seq.max(checkpoint_seq);
-        // The newest segment is reopened for appending only if it is still small; otherwise the
-        // next append starts a new one.
+        // The newest segment is reopened for appends when it is of the current version and has
+        // room left; otherwise the next append starts a new one.
         let segments = recovered.segments.clone();
-        let (current, current_len) = match segments.last() {
-            Some(&first) if recovered.last_segment_len < opts.segment_bytes => {
-                let path = segment::path(dir, first);
-                let file = fs
-                    .open_append(&path)
-                    .map_err(|e| WalError::io("open", &path, e))?;
-                (Some(file), recovered.last_segment_len)
-            }
-            // No segment yet, or the newest is full: the next append starts a new one.
-            _ => (None, 0),
-        };
+        let mut current = None;
+        let (mut capacity, mut current_len, mut next_mark_slot) = (0, 0, 0);
+        if let Some(last) = recovered.last_segment
+            && !segments.is_empty()
+            && last.version == segment::VERSION
+            && last.valid_len < last.capacity
+        {
+            let path = segment::path(dir, last.first);
+            current = Some(
+                fs.open_write(&path)
+                    .map_err(|e| WalError::io("open", &path, e))?,
+            );
+            capacity = last.capacity;
+            current_len = last.valid_len;
+            next_mark_slot = 1 - last.mark_slot;
+        }
         let wal = Self {
             fs,
             dir: dir.to_path_buf(),
             opts,
             segments,
             current,
+            capacity,
             current_len,
+            written_len: current_len,
+            next_mark_slot,
             buf: Vec::new(),
             next_seq: last_seq + 1,
             written_seq: last_seq,
@@ -136,16 +159,23 @@ impl LocalWal {
         let Some(file) = self.current.as_mut() else {
             return Ok(());
         };
-        if let Err(e) = file.write_all(&self.buf) {
-            let path = segment::path(&self.dir, self.segments.last().copied().unwrap_or(0));
+        if let Err(e) = file.write_all_at(&self.buf, self.written_len) {
+            let path = self.current_path();
             return self.poison(WalError::io("write", path, e));
         }
         metrics::WAL_BYTES.inc_by(self.buf.len() as u64);
+        self.written_len += self.buf.len() as u64;
         self.buf.clear();
         self.written_seq = self.next_seq - 1;
         Ok(())
     }
 
+    fn current_path(&self) -> PathBuf {
+        segment::path(&self.dir, self.segments.last().copied().unwrap_or(0))
+    }
+
+    /// Writes the buffer, `fsync`s the frames, then writes and `fsync`s the synced mark covering
+    /// them. The mark goes second so that it never claims bytes the disk may not hold.
     fn sync_current(&mut self) -> Result<(), WalError> {
         self.write_buffer()?;
         if self.synced_seq == self.written_seq {
@@ -155,40 +185,80 @@ impl LocalWal {
             return Ok(());
         };
         let started = Instant::now();
-        if let Err(e) = file.sync_data() {
-            let path = segment::path(&self.dir, self.segments.last().copied().unwrap_or(0));
-            return self.poison(WalError::io("fsync", path, e));
+        let mark = segment::encode_mark(self.written_len);
+        let slot = segment::MARK_SLOTS[self.next_mark_slot] as u64;
+        let result = file
+            .sync_data()
+            .map_err(|e| ("fsync", e))
+            .and_then(|()| {
+                file.write_all_at(&mark, slot)
+                    .map_err(|e| ("write mark", e))
+            })
+            .and_then(|()| file.sync_data().map_err(|e| ("fsync mark", e)));
+        if let Err((op, e)) = result {
+            let path = self.current_path();
+            return self.poison(WalError::io(op, path, e));
         }
         metrics::WAL_FSYNC_SECONDS.observe(started.elapsed().as_secs_f64());
+        self.next_mark_slot ^= 1;
         self.synced_seq = self.written_seq;
         Ok(())
     }
 
-    /// Seals the current segment (everything in it synced) and starts a new one at `next_seq`.
-    fn start_segment(&mut self) -> Result<(), WalError> {
+    /// Seals the current segment (everything in it synced) and starts a new one at `next_seq`,
+    /// reserving room for at least `frame_len` bytes of frames.
+    ///
+    /// A failure before the new segment holds a header is cleaned up (the file removed) and
+    /// returned without poisoning the log: nothing was accepted, so a later append may simply try
+    /// again, for example once disk space has been freed.
+    fn start_segment(&mut self, frame_len: u64) -> Result<(), WalError> {
         self.sync_current()?;
+        self.current = None;
         let first = self.next_seq;
         let path = segment::path(&self.dir, first);
+        let capacity = self
+            .opts
+            .segment_bytes
+            .max(segment::HEADER_LEN as u64 + frame_len);
         let result = (|| {
-            let mut file = self.fs.create(&path)?;
-            file.write_all(&segment::encode_header(first))?;
-            file.sync_data()?;
-            self.fs.sync_dir(&self.dir)?;
-            Ok::<_, std::io::Error>(file)
+            let mut file = self.fs.create(&path).map_err(|e| ("create segment", e))?;
+            file.allocate(capacity)
+                .map_err(|e| ("reserve segment space", e))?;
+            file.write_all_at(&segment::encode_header(first), 0)
+                .map_err(|e| ("write segment header", e))?;
+            file.sync_data().map_err(|e| ("fsync segment", e))?;
+            self.fs
+                .sync_dir(&self.dir)
+                .map_err(|e| ("fsync WAL directory", e))?;
+            Ok::<_, (&'static str, std::io::Error)>(file)
         })();
         match result {
             Ok(file) => {
                 self.current = Some(file);
+                self.capacity = capacity;
                 self.current_len = segment::HEADER_LEN as u64;
+                self.written_len = self.current_len;
+                self.next_mark_slot = 1;
                 self.segments.push(first);
                 Ok(())
             }
-            Err(e) => self.poison(WalError::io("create segment", path, e)),
+            Err((op, e)) => {
+                let err = WalError::io(op, &path, e);
+                let cleaned = match self.fs.remove_file(&path) {
+                    Ok(()) => true,
+                    Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+                } && self.fs.sync_dir(&self.dir).is_ok();
+                if cleaned { Err(err) } else { self.poison(err) }
+            }
         }
     }
 }
 
 impl WriteAheadLog for LocalWal {
+    fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
     fn append(&mut self, payload: &[u8]) -> Result<u64, WalError> {
         if self.poisoned {
             return Err(WalError::Poisoned);
@@ -199,13 +269,12 @@ impl WriteAheadLog for LocalWal {
                 max: frame::MAX_PAYLOAD,
             });
         }
-        if self.current.is_none() || self.current_len >= self.opts.segment_bytes {
-            self.start_segment()?;
+        let frame_len = (frame::HEADER_LEN + payload.len()) as u64;
+        if self.current.is_none() || self.current_len + frame_len > self.capacity {
+            self.start_segment(frame_len)?;
         }
         let seq = self.next_seq;
-        let before = self.buf.len();
         frame::encode(seq, payload, &mut self.buf);
-        let frame_len = (self.buf.len() - before) as u64;
         self.current_len += frame_len;
         self.bytes_since_truncate += frame_len;
         self.next_seq += 1;
