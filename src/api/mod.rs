@@ -4,6 +4,7 @@
 //! hold no engine logic. CPU-bound engine calls run on the blocking pool so the async workers stay
 //! free. The route table is in [`router`]; every route is listed in [`openapi::ApiDoc`].
 
+mod bodiless_errors;
 mod body_limit;
 mod envelope;
 mod error;
@@ -106,4 +107,5 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(bodiless_errors::fill))
 }

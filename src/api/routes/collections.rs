@@ -32,6 +32,7 @@ pub async fn create(
     Json(body): Json<CreateCollection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    body.check()?;
     let config = body.to_config(state.default_durability);
     on_blocking_pool(move || {
         state.engine.create(&name, config)?;
@@ -94,10 +95,7 @@ pub async fn get(
             indexed_vectors_count: c.indexed_len() as u64,
             config: CollectionConfigView {
                 params: CollectionParams {
-                    vectors: VectorParams {
-                        size: config.dimension,
-                        distance: config.metric.into(),
-                    },
+                    vectors: VectorParams::new(config.dimension, config.metric.into()),
                     shard_number: 1,
                     replication_factor: 1,
                     write_consistency_factor: 1,

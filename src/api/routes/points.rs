@@ -12,9 +12,10 @@ use crate::api::envelope::ok;
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
+use crate::api::wire::bounds::check_returned_vectors;
 use crate::api::wire::points::{
     CountRequest, CountResult, DeletePoints, Record, RetrievePoints, ScrollRequest, ScrollResult,
-    UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection, reject_filter,
+    UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection,
 };
 use crate::engine::{AckAt, PayloadSelector, PointId, Projection, WriteReceipt, WriteTicket};
 
@@ -61,6 +62,7 @@ pub async fn upsert(
     Json(body): Json<UpsertPoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    wait.check()?;
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
         let points = body.into_points()?;
@@ -86,13 +88,8 @@ pub async fn delete(
     Json(body): Json<DeletePoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    reject_filter(body.filter.as_ref())?;
-    let Some(ids) = body.points else {
-        return Err(ApiError::unprocessable(
-            "`points` (a list of ids) is required",
-        ));
-    };
-    let ids: Vec<PointId> = ids.into_iter().map(|id| id.0).collect();
+    wait.check()?;
+    let ids = body.ids()?;
     let ticket = state.engine.collection(&name)?.delete(ids, ack_at(&wait))?;
     finish_write(ticket, started).await
 }
@@ -113,8 +110,11 @@ pub async fn retrieve(
     let started = Instant::now();
     let records = on_blocking_pool(move || {
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
-        let ids: Vec<PointId> = body.ids.iter().map(|id| id.0).collect();
+        let ids = body.unique_ids()?;
         let c = state.engine.collection(&name)?;
+        if projection.with_vector {
+            check_returned_vectors(ids.len(), c.config().dimension)?;
+        }
         Ok(c.get(&ids, &projection)
             .into_iter()
             .map(Record::from)
@@ -168,7 +168,7 @@ pub async fn count(
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let body: CountRequest = optional_json(&body)?;
-    reject_filter(body.filter.as_ref())?;
+    body.check()?;
     let count = state.engine.collection(&name)?.len() as u64;
     Ok(ok(CountResult { count }, started))
 }
@@ -189,15 +189,14 @@ pub async fn scroll(
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let body: ScrollRequest = optional_json(&body)?;
-    reject_filter(body.filter.as_ref())?;
+    let limit = body.checked_limit()?;
     let result = on_blocking_pool(move || {
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
-        let (page, next) = c.scroll(
-            body.offset.map(|o| o.0),
-            body.limit.unwrap_or(10),
-            &projection,
-        )?;
+        if projection.with_vector {
+            check_returned_vectors(limit, c.config().dimension)?;
+        }
+        let (page, next) = c.scroll(body.offset.map(|o| o.0), limit, &projection)?;
         Ok(ScrollResult {
             points: page.into_iter().map(Record::from).collect(),
             next_page_offset: next.map(WirePointId),

@@ -10,9 +10,8 @@ use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path};
-use crate::api::wire::points::{
-    QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint,
-};
+use crate::api::wire::bounds::check_returned_vectors;
+use crate::api::wire::points::{QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint};
 use crate::engine::SearchRequest;
 
 async fn run(
@@ -21,7 +20,11 @@ async fn run(
     request: SearchRequest,
 ) -> Result<Vec<WireScoredPoint>, ApiError> {
     on_blocking_pool(move || {
-        let hits = state.engine.collection(&name)?.search(&request)?;
+        let c = state.engine.collection(&name)?;
+        if request.projection.with_vector {
+            check_returned_vectors(request.limit, c.config().dimension)?;
+        }
+        let hits = c.search(&request)?;
         Ok(hits.into_iter().map(WireScoredPoint::from).collect())
     })
     .await
@@ -44,9 +47,7 @@ pub async fn query(
     Json(body): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let vector = match body.query {
-        QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
-    };
+    let vector = body.query.into_vector()?;
     let request = body
         .options
         .into_request(vector, body.limit.unwrap_or(10))?;

@@ -38,6 +38,11 @@ pub const MAX_BATCH_POINTS: usize = 100_000;
 /// Largest `limit` (plus `offset`) for a search or scroll.
 pub const MAX_LIMIT: usize = 100_000;
 
+/// Largest HNSW candidate list (`hnsw_ef`) a search may ask for; larger values are clamped. It
+/// equals [`MAX_LIMIT`], the most hits a search returns, since a list never needs to be longer
+/// than the hits it must hold.
+pub const MAX_EF: usize = MAX_LIMIT;
+
 /// A search request, with the query vector not yet validated.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
@@ -286,7 +291,12 @@ impl Collection {
         let hits = if exact {
             store.search_exact(&query, k, req.score_threshold)
         } else {
-            let ef = req.ef.unwrap_or(self.config.hnsw.ef_construction).max(k);
+            // Clamped whatever the caller validated: `ef` sizes the search's allocations.
+            let ef = req
+                .ef
+                .unwrap_or(self.config.hnsw.ef_construction)
+                .clamp(1, MAX_EF)
+                .max(k);
             let live = |slot: u32| store.id_at(slot).is_some();
             let quantized = if req.quantization.ignore {
                 None
