@@ -22,9 +22,9 @@ use crate::api::wire::collections::{
     request_body = CreateCollection,
     responses(
         (status = 200, description = "Created; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON or a body of the wrong shape", body = crate::api::envelope::ErrorBody),
         (status = 409, description = "A collection with this name exists", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Invalid name or settings", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Invalid name or settings, an unsupported field, or the collection limit reached", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,

@@ -49,10 +49,10 @@ async fn finish_write(ticket: WriteTicket, started: Instant) -> Result<Response,
     request_body = UpsertPoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 413, description = "Body too large", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Wrong dimension, NaN/inf, zero vector with Cosine, bad shape", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Too many points, a vector too long or zero with Cosine, an unsupported field, `timeout=0`", body = crate::api::envelope::ErrorBody),
         (status = 507, description = "Disk full; nothing stored", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn upsert(
@@ -78,8 +78,9 @@ pub async fn upsert(
     request_body = DeletePoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, too many ids, a filter or an unsupported field", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -100,7 +101,9 @@ pub async fn delete(
     request_body = RetrievePoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Record>>)),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Too many ids, too large an answer with vectors, or an unsupported field", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -159,7 +162,9 @@ pub async fn get_point(
     request_body = CountRequest,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<CountResult>)),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "A filter or an unsupported field", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn count(
     State(state): State<AppState>,
@@ -179,8 +184,9 @@ pub async fn count(
     request_body = ScrollRequest,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Limit too large, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Limit out of range, too large an answer with vectors, a filter or an unsupported field", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn scroll(
     State(state): State<AppState>,

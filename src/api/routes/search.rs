@@ -38,8 +38,9 @@ async fn run(
     request_body = QueryRequest,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Bad query vector or limit", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn query(
     State(state): State<AppState>,
@@ -61,8 +62,9 @@ pub async fn query(
     request_body = SearchRequestBody,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "Bad query vector or limit", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
