@@ -285,6 +285,20 @@ fn zero_and_negative_settings_are_refused() -> TestResult {
             .status(),
         200
     );
+    let query = json!({"query": [1.0, 0.0]});
+    expect_error(
+        s.post_json("/collections/one/points/query?timeout=0", &query)?,
+        422,
+    )?;
+    let r = s.post_json("/collections/one/points/query?timeout=5", &query)?;
+    assert_eq!(r.status(), 200);
+    let r = s.post_json(
+        "/collections/one/points/search?timeout=0",
+        &json!({"vector": [1.0, 0.0], "limit": 1}),
+    )?;
+    expect_error(r, 422)?;
+    let r = s.put_json("/collections/two?timeout=0", &json!({"vectors": vectors}))?;
+    expect_error(r, 422)?;
     // Names: 128 bytes is the limit.
     let r = s.put_json(
         &format!("/collections/{}", "n".repeat(128)),

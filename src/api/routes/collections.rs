@@ -9,16 +9,17 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{Json, Path, Query};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
     CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizersConfig,
     PlaitCollectionInfo, VectorParams,
 };
+use crate::api::wire::points::TimeoutParam;
 
 /// Creates a collection.
 #[utoipa::path(put, path = "/collections/{name}", tag = "collections",
-    params(("name" = String, Path, description = "1-128 of [A-Za-z0-9_-], starting with a letter or digit")),
+    params(("name" = String, Path, description = "1-128 of [A-Za-z0-9_-], starting with a letter or digit"), TimeoutParam),
     request_body = CreateCollection,
     responses(
         (status = 200, description = "Created; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
@@ -29,9 +30,11 @@ use crate::api::wire::collections::{
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(timeout): Query<TimeoutParam>,
     Json(body): Json<CreateCollection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    timeout.check()?;
     body.check()?;
     let config = body.to_config(state.default_durability);
     on_blocking_pool(move || {

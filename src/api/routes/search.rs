@@ -9,9 +9,11 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{Json, Path, Query};
 use crate::api::wire::bounds::check_returned_vectors;
-use crate::api::wire::points::{QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint};
+use crate::api::wire::points::{
+    QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
+};
 use crate::engine::SearchRequest;
 
 async fn run(
@@ -34,7 +36,7 @@ async fn run(
 /// exact below it or with `params.exact`). See the score convention on
 /// `WireScoredPoint.score`.
 #[utoipa::path(post, path = "/collections/{name}/points/query", tag = "search",
-    params(("name" = String, Path)),
+    params(("name" = String, Path), TimeoutParam),
     request_body = QueryRequest,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
@@ -45,9 +47,11 @@ async fn run(
 pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(timeout): Query<TimeoutParam>,
     Json(body): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    timeout.check()?;
     let vector = body.query.into_vector()?;
     let request = body
         .options
@@ -58,7 +62,7 @@ pub async fn query(
 
 /// Nearest points to a vector (the older search endpoint); the result is a bare list.
 #[utoipa::path(post, path = "/collections/{name}/points/search", tag = "search",
-    params(("name" = String, Path)),
+    params(("name" = String, Path), TimeoutParam),
     request_body = SearchRequestBody,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
@@ -69,9 +73,11 @@ pub async fn query(
 pub async fn search(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(timeout): Query<TimeoutParam>,
     Json(body): Json<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    timeout.check()?;
     let request = body.options.into_request(body.vector, body.limit)?;
     let points = run(state, name, request).await?;
     Ok(ok(points, started))

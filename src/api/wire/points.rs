@@ -478,13 +478,35 @@ impl WaitParam {
     /// # Errors
     /// 422 for `timeout=0`.
     pub fn check(&self) -> Result<(), ApiError> {
-        if self.timeout == Some(0) {
-            return Err(ApiError::unprocessable(
-                "Validation error in query parameters: timeout must be at least 1 second, got 0",
-            ));
-        }
-        Ok(())
+        check_timeout(self.timeout)
     }
+}
+
+/// Query string of read and collection routes.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct TimeoutParam {
+    /// Accepted for compatibility (at least 1); the server's request timeout applies.
+    #[param(minimum = 1)]
+    pub timeout: Option<u64>,
+}
+
+impl TimeoutParam {
+    /// Checks the parameter's range.
+    ///
+    /// # Errors
+    /// 422 for `timeout=0`.
+    pub fn check(&self) -> Result<(), ApiError> {
+        check_timeout(self.timeout)
+    }
+}
+
+fn check_timeout(timeout: Option<u64>) -> Result<(), ApiError> {
+    if timeout == Some(0) {
+        return Err(ApiError::unprocessable(
+            "Validation error in query parameters: timeout must be at least 1 second, got 0",
+        ));
+    }
+    Ok(())
 }
 
 /// Search parameters.
