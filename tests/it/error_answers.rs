@@ -268,3 +268,54 @@ fn every_error_answer_carries_the_envelope() -> TestResult {
     expect_error(r, 415)?;
     Ok(())
 }
+
+#[test]
+fn a_timed_out_request_gets_408_with_the_envelope() -> TestResult {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &["--request-timeout-secs", "1"])?;
+    s.create_collection("c", 2, "Dot")?;
+    // Declare a body and never send it: the handler waits for it until the timeout answers.
+    let addr = s.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "PUT /collections/c/points HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )?;
+    // Read the head, then exactly the body its Content-Length announces.
+    let mut response = Vec::new();
+    let mut buf = [0u8; 4096];
+    let complete = |r: &[u8]| {
+        let text = String::from_utf8_lossy(r);
+        let (head, body) = text.split_once("\r\n\r\n")?;
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().to_owned())
+            })?
+            .parse()
+            .ok()?;
+        (body.len() >= length).then_some(())
+    };
+    while complete(&response).is_none() {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        response.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let body: Value = serde_json::from_str(body)?;
+    assert!(
+        body["status"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timeout")),
+        "{body}"
+    );
+    Ok(())
+}
