@@ -83,6 +83,8 @@ pub struct StorageSettings {
     pub checkpoint_wal_bytes: u64,
     /// Interval of the background WAL flush for `flush` and `none` durability, in milliseconds.
     pub flush_interval_ms: u64,
+    /// Most collections the server holds; each costs a writer thread. Creating one more is 422.
+    pub max_collections: usize,
 }
 
 impl Default for StorageSettings {
@@ -93,6 +95,7 @@ impl Default for StorageSettings {
             wal_segment_bytes: 64 << 20,
             checkpoint_wal_bytes: 256 << 20,
             flush_interval_ms: 200,
+            max_collections: crate::engine::config::DEFAULT_MAX_COLLECTIONS,
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct Overrides {
     pub checkpoint_wal_bytes: Option<u64>,
     /// `--flush-interval-ms` / `PLAIT_FLUSH_INTERVAL_MS`.
     pub flush_interval_ms: Option<u64>,
+    /// `--max-collections` / `PLAIT_MAX_COLLECTIONS`.
+    pub max_collections: Option<usize>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -210,6 +215,9 @@ impl Settings {
         if let Some(v) = o.flush_interval_ms {
             s.storage.flush_interval_ms = v;
         }
+        if let Some(v) = o.max_collections {
+            s.storage.max_collections = v;
+        }
         if let Some(v) = o.log_level {
             s.log.level = v;
         }
@@ -252,6 +260,9 @@ impl Settings {
         if self.storage.flush_interval_ms == 0 {
             return invalid("storage.flush_interval_ms", "must be at least 1");
         }
+        if self.storage.max_collections == 0 {
+            return invalid("storage.max_collections", "must be at least 1");
+        }
         Ok(())
     }
 
@@ -265,6 +276,7 @@ impl Settings {
         opts.wal_segment_bytes = self.storage.wal_segment_bytes;
         opts.checkpoint_wal_bytes = self.storage.checkpoint_wal_bytes;
         opts.flush_interval = Duration::from_millis(self.storage.flush_interval_ms);
+        opts.max_collections = self.storage.max_collections;
         opts
     }
 }

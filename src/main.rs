@@ -214,6 +214,9 @@ struct ServeArgs {
     /// WAL flush interval for flush/none durability, in milliseconds [default: 200].
     #[arg(long, env = "PLAIT_FLUSH_INTERVAL_MS")]
     flush_interval_ms: Option<u64>,
+    /// Most collections the server holds (each costs a writer thread) [default: 1000].
+    #[arg(long, env = "PLAIT_MAX_COLLECTIONS")]
+    max_collections: Option<usize>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -237,6 +240,7 @@ impl ServeArgs {
                 wal_segment_bytes: self.wal_segment_bytes,
                 checkpoint_wal_bytes: self.checkpoint_wal_bytes,
                 flush_interval_ms: self.flush_interval_ms,
+                max_collections: self.max_collections,
                 log_level: self.log_level,
                 log_format: self.log_format,
             },

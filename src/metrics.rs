@@ -300,6 +300,14 @@ pub static HNSW_REPAIRED_NODES: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// Request body fields Plait does not know and ignored (a newer client may send them).
+pub static HTTP_IGNORED_FIELDS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_http_ignored_fields_total",
+        "Request body fields Plait does not know and ignored (a newer client may send them).",
+    )
+});
+
 /// Touches every metric so that each appears in `/metrics` from the start, even before first use.
 pub fn init() {
     LazyLock::force(&HTTP_REQUESTS);
@@ -326,6 +334,7 @@ pub fn init() {
     LazyLock::force(&COLLECTION_SLOTS);
     LazyLock::force(&HNSW_REPAIRS);
     LazyLock::force(&HNSW_REPAIRED_NODES);
+    LazyLock::force(&HTTP_IGNORED_FIELDS);
 }
 
 /// Renders every registered metric in the Prometheus text format.

@@ -1,15 +1,22 @@
 //! [`ApiError`]: how every engine error and every request rejection becomes an HTTP status and a
 //! JSON body. The mapping is exhaustive; internal errors are logged with the request id and answered
 //! with a generic message so no internals leak.
+//!
+//! Client errors follow Qdrant's codes so clients that branch on the status behave: 400
+//! `Format error in JSON body: ...` for malformed JSON or a body of the wrong shape, 400
+//! `Wrong input: Vector dimension error: ...` for a vector of the wrong dimension, and 422 for a
+//! value out of range (`Validation error in JSON body: ...`), an invalid setting or vector, or a
+//! Qdrant feature Plait does not implement.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::envelope::{ErrorBody, ErrorStatus};
 use crate::engine::EngineError;
 use crate::storage::wal::WalError;
+use crate::vector::VectorError;
 
 /// An error answer.
 #[derive(Debug)]
@@ -41,6 +48,26 @@ impl ApiError {
         self
     }
 
+    /// 400 for a body that is not JSON or not of the expected shape, worded as Qdrant words it.
+    pub fn format(message: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            format!("Format error in JSON body: {message}"),
+        )
+    }
+
+    /// 422 for a well-formed value out of its range, worded as Qdrant words it.
+    pub fn validation(message: impl std::fmt::Display) -> Self {
+        Self::unprocessable(format!("Validation error in JSON body: {message}"))
+    }
+
+    /// 422 for a request field naming a Qdrant feature Plait does not implement.
+    pub fn unsupported(field: &str, what: &str) -> Self {
+        Self::unprocessable(format!(
+            "`{field}` is not supported: Plait does not implement {what}; leave it out"
+        ))
+    }
+
     /// The status code.
     #[must_use]
     pub fn status(&self) -> StatusCode {
@@ -60,10 +87,25 @@ impl ApiError {
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match &e {
+            EngineError::InvalidVector {
+                id,
+                source: VectorError::DimensionMismatch { expected, got },
+            } => Self::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "Wrong input: Vector dimension error: expected dim: {expected}, got {got} ({})",
+                    if id == "query" {
+                        "the query vector".to_owned()
+                    } else {
+                        format!("point {id}")
+                    }
+                ),
+            ),
             EngineError::InvalidName(_)
             | EngineError::InvalidSetting { .. }
             | EngineError::InvalidVector { .. }
-            | EngineError::LimitExceeded { .. } => Self::unprocessable(e.to_string()),
+            | EngineError::LimitExceeded { .. }
+            | EngineError::TooManyCollections { .. } => Self::unprocessable(e.to_string()),
             EngineError::CollectionNotFound { .. } | EngineError::PointNotFound { .. } => {
                 Self::new(StatusCode::NOT_FOUND, e.to_string())
             }
@@ -105,19 +147,6 @@ impl From<EngineError> for ApiError {
             | EngineError::Manifest { .. }
             | EngineError::ManifestMissing { .. } => Self::internal(&e),
         }
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        let status = match &r {
-            JsonRejection::JsonSyntaxError(_) => StatusCode::BAD_REQUEST,
-            JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            // Body read failures: 413 for an oversized body, otherwise what axum says.
-            _ => r.status(),
-        };
-        Self::new(status, r.body_text())
     }
 }
 

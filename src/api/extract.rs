@@ -1,13 +1,56 @@
 //! Extractors whose rejections are answered in Plait's error format (see [`ApiError`]).
+//!
+//! JSON bodies are parsed here, with Qdrant's status codes: malformed JSON and a body of the wrong
+//! shape are both 400 `Format error in JSON body: ...` (naming the path of the bad field), and a
+//! missing or non-JSON content type is 415. Fields Plait has never heard of are ignored, as Qdrant
+//! ignores them (a newer client may send them); each is logged at debug and counted in
+//! `plait_http_ignored_fields_total`. Fields naming Qdrant features Plait lacks are known to the
+//! wire types and refused there with a 422.
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
-/// `axum::Json`, with malformed JSON answered 400 and a well-formed body of the wrong shape 422.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body of type `T`, parsed with Qdrant's status codes (see the module doc).
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+        parse(&bytes).map(Json)
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 /// `axum::extract::Path` with a 400 in Plait's format when a segment does not parse.
 #[derive(Debug, FromRequestParts)]
@@ -23,21 +66,32 @@ pub struct Query<T>(pub T);
 /// declares such bodies optional and nullable). Errors as [`Json`]'s.
 ///
 /// # Errors
-/// 400 for malformed JSON, 422 for JSON of the wrong shape.
-pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
-    bytes: &[u8],
-) -> Result<T, ApiError> {
+/// 400 for malformed JSON or JSON of the wrong shape.
+pub fn optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice::<Option<T>>(bytes)
-        .map(Option::unwrap_or_default)
-        .map_err(|e| {
-            let status = if e.is_data() {
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                axum::http::StatusCode::BAD_REQUEST
-            };
-            ApiError::new(status, format!("invalid JSON body: {e}"))
-        })
+    parse::<Option<T>>(bytes).map(Option::unwrap_or_default)
+}
+
+/// Parses a JSON body, naming the path of a field of the wrong shape and counting unknown fields.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut on_ignored = |path: serde_ignored::Path<'_>| {
+        crate::metrics::HTTP_IGNORED_FIELDS.inc();
+        tracing::debug!(field = %path, "unknown request field ignored");
+    };
+    let ignored = serde_ignored::Deserializer::new(&mut de, &mut on_ignored);
+    let value: T = serde_path_to_error::deserialize(ignored).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || !inner.is_data() {
+            ApiError::format(inner.to_string())
+        } else {
+            ApiError::format(format!("{path}: {inner}"))
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::format(format!("trailing characters after the body: {e}")))?;
+    Ok(value)
 }

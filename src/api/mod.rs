@@ -5,6 +5,7 @@
 //! free. The route table is `route_table`; the OpenAPI document is built from it
 //! ([`openapi::document`]), so every route served is documented and every documented route served.
 
+mod bodiless_errors;
 mod body_limit;
 mod envelope;
 mod error;
@@ -100,4 +101,5 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(bodiless_errors::fill))
 }

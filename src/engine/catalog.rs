@@ -324,6 +324,11 @@ impl Engine {
                 name: name.to_owned(),
             });
         }
+        if self.collections.read().len() >= self.opts.max_collections {
+            return Err(EngineError::TooManyCollections {
+                limit: self.opts.max_collections,
+            });
+        }
         let dir = self.collection_dir(name);
         if self.fs.exists(&dir) {
             // A leftover the manifest does not name (a delete whose removal failed): keep it.

@@ -73,7 +73,12 @@ pub struct EngineOptions {
     pub checkpoint_wal_bytes: u64,
     /// How often `flush`/`none` durability writes and syncs the WAL.
     pub flush_interval: Duration,
+    /// Most collections the engine holds; each costs a writer thread.
+    pub max_collections: usize,
 }
+
+/// Default of [`EngineOptions::max_collections`].
+pub const DEFAULT_MAX_COLLECTIONS: usize = 1000;
 
 impl EngineOptions {
     /// Defaults for a data directory.
@@ -85,6 +90,7 @@ impl EngineOptions {
             wal_segment_bytes: 64 << 20,
             checkpoint_wal_bytes: 256 << 20,
             flush_interval: Duration::from_millis(200),
+            max_collections: DEFAULT_MAX_COLLECTIONS,
         }
     }
 }

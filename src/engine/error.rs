@@ -75,6 +75,15 @@ pub enum EngineError {
         /// What the request asked for.
         got: usize,
     },
+    /// The server already holds as many collections as it is configured for (each costs a
+    /// writer thread and open files).
+    #[error(
+        "the server holds {limit} collections, its limit (`storage.max_collections`); delete one or raise the limit"
+    )]
+    TooManyCollections {
+        /// The configured limit.
+        limit: usize,
+    },
     /// The memory-mapped vector file could not grow (the disk is full, or mapping failed); the
     /// write was refused before it was logged, so nothing changed.
     #[error("collection `{name}` has no room for more vectors: {source}")]

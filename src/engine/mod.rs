@@ -12,6 +12,7 @@ mod dir_lock;
 mod error;
 pub mod manifest;
 pub mod name;
+mod payload_path;
 pub mod point;
 
 pub use catalog::{CollectionState, Engine};

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::payload_path;
 use crate::columns::Payload;
 
 /// A point id: an unsigned 64-bit integer or a UUID, like Qdrant's. Integers sort before UUIDs.
@@ -60,9 +61,10 @@ pub enum PayloadSelector {
     /// No payload.
     #[default]
     None,
-    /// Only these top-level keys.
+    /// Only these keys; a key may be a dotted path into nested objects (`"meta.author"`), and
+    /// the result keeps the nesting (`{"meta": {"author": ...}}`).
     Include(Vec<String>),
-    /// Every top-level key except these.
+    /// Everything except these keys or dotted paths.
     Exclude(Vec<String>),
 }
 
@@ -73,20 +75,22 @@ impl PayloadSelector {
         match self {
             Self::None => None,
             Self::All => Some(payload.clone()),
-            Self::Include(keys) => Some(
-                payload
-                    .iter()
-                    .filter(|(k, _)| keys.contains(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-            Self::Exclude(keys) => Some(
-                payload
-                    .iter()
-                    .filter(|(k, _)| !keys.contains(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
+            Self::Include(paths) => {
+                let mut out = Payload::new();
+                for path in paths {
+                    if let Some(v) = payload_path::get(payload, path) {
+                        payload_path::insert(&mut out, payload, path, v.clone());
+                    }
+                }
+                Some(out)
+            }
+            Self::Exclude(paths) => {
+                let mut out = payload.clone();
+                for path in paths {
+                    payload_path::remove(&mut out, path);
+                }
+                Some(out)
+            }
         }
     }
 }

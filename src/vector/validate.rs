@@ -29,10 +29,25 @@ pub enum VectorError {
         /// Its value.
         value: f32,
     },
+    /// The vector is so long that a score between it and another accepted vector could overflow
+    /// `f32` (and be answered as `null`).
+    #[error(
+        "vector is too long: its squared length is {norm_squared:e}, the limit is {MAX_NORM_SQUARED:e} so that every score stays a finite number"
+    )]
+    TooLong {
+        /// Its squared L2 norm.
+        norm_squared: f64,
+    },
     /// A zero vector cannot be compared by cosine.
     #[error("a zero vector has no direction, so cosine similarity is undefined for it")]
     ZeroNorm,
 }
+
+/// Largest squared L2 norm a stored or query vector may have. For two vectors within it,
+/// `|a·b| <= |a||b| <= MAX` and `|a - b|² <= (|a| + |b|)² <= 4·MAX`, so Dot and squared Euclid stay
+/// within `f32::MAX / 2`, leaving a factor of 2 for the rounding of `f32` accumulation; L1, L∞,
+/// Canberra and Bray-Curtis stay finite a fortiori.
+pub const MAX_NORM_SQUARED: f64 = f32::MAX as f64 / 8.0;
 
 /// Checks `v` and prepares it for storage or search under `metric` (normalising for cosine).
 ///
@@ -63,14 +78,14 @@ pub fn prepare(v: &[f32], dim: usize, metric: Metric) -> Result<Vec<f32>, Vector
             .map(|x| if *x == 0.0 { 0.0 } else { 1.0 })
             .collect());
     }
+    let norm_squared = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>();
     if !metric.normalizes() {
+        if norm_squared > MAX_NORM_SQUARED {
+            return Err(VectorError::TooLong { norm_squared });
+        }
         return Ok(v.to_vec());
     }
-    let norm = v
-        .iter()
-        .map(|x| f64::from(*x) * f64::from(*x))
-        .sum::<f64>()
-        .sqrt();
+    let norm = norm_squared.sqrt();
     if norm == 0.0 || !norm.is_finite() {
         return Err(VectorError::ZeroNorm);
     }
@@ -118,5 +133,35 @@ mod tests {
         assert!(prepare(&[1.0, 0.0, -0.0], 3, Metric::Jaccard).is_ok());
         // Overflowing squares must not turn a finite vector into a zero or NaN norm.
         assert!(prepare(&[f32::MAX, f32::MAX], 2, Metric::Cosine).is_ok());
+    }
+
+    #[test]
+    fn vectors_whose_scores_could_overflow_are_refused_at_the_bound() {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the bound is within f32 range"
+        )]
+        let at = MAX_NORM_SQUARED.sqrt() as f32;
+        // The f32 nearest the bound may round up past it; step down to the last one inside.
+        let at = if f64::from(at) * f64::from(at) > MAX_NORM_SQUARED {
+            f32::from_bits(at.to_bits() - 1)
+        } else {
+            at
+        };
+        let past = f32::from_bits(at.to_bits() + 1);
+        for metric in [Metric::Dot, Metric::Euclid, Metric::Manhattan] {
+            assert!(prepare(&[at, 0.0], 2, metric).is_ok(), "{metric:?}");
+            assert!(
+                matches!(
+                    prepare(&[past, 0.0], 2, metric),
+                    Err(VectorError::TooLong { .. })
+                ),
+                "{metric:?}"
+            );
+        }
+        let a = [at, 0.0];
+        let b = [-at, 0.0];
+        assert!(Metric::Dot.score(&a, &a).is_finite());
+        assert!(Metric::Euclid.score(&a, &b).is_finite());
     }
 }

@@ -30,25 +30,32 @@ fn invalid_vectors_are_rejected_and_nothing_of_the_request_is_stored() -> TestRe
     let s = TestServer::start_in(dir.path(), &[])?;
     s.create_collection("v", 3, "Cosine")?;
     let good = json!({"id": 1, "vector": [1.0, 2.0, 3.0]});
+    // A wrong dimension is 400 (as Qdrant answers it); a value Plait refuses is 422.
     let cases = [
-        ("wrong dimension", json!({"id": 2, "vector": [1.0, 2.0]})),
-        ("empty vector", json!({"id": 2, "vector": []})),
-        ("too long", json!({"id": 2, "vector": vec![1.0; 4000]})),
+        (
+            "wrong dimension",
+            json!({"id": 2, "vector": [1.0, 2.0]}),
+            400,
+        ),
+        ("empty vector", json!({"id": 2, "vector": []}), 400),
+        ("too long", json!({"id": 2, "vector": vec![1.0; 4000]}), 400),
         (
             "overflows to infinity",
             json!({"id": 2, "vector": [1e39, 0.0, 0.0]}),
+            422,
         ),
         (
             "zero vector with cosine",
             json!({"id": 2, "vector": [0.0, 0.0, 0.0]}),
+            422,
         ),
     ];
-    for (what, bad) in cases {
+    for (what, bad, status) in cases {
         let r = s.put_json(
             "/collections/v/points",
             &json!({"points": [good.clone(), bad]}),
         )?;
-        assert_eq!(r.status(), 422, "{what}");
+        assert_eq!(r.status(), status, "{what}");
         assert_eq!(
             count(&s, "v")?,
             0,
@@ -68,13 +75,17 @@ fn invalid_vectors_are_rejected_and_nothing_of_the_request_is_stored() -> TestRe
         br#"{"points":[{"id":3,"vector":[Infinity,1,2]}]}"#.to_vec(),
     )?;
     assert_error(r, 400)?;
-    // Bad ids and shapes.
+    // Bad ids and shapes are format errors (400); well-formed but inconsistent bodies are 422.
     for body in [
         json!({"points": [{"id": -1, "vector": [1.0, 2.0, 3.0]}]}),
         json!({"points": [{"id": "not-a-uuid", "vector": [1.0, 2.0, 3.0]}]}),
         json!({"points": [{"id": 1.5, "vector": [1.0, 2.0, 3.0]}]}),
         json!({"points": [{"id": 1, "vector": "abc"}]}),
         json!({"points": [{"id": 1, "vector": [1.0, 2.0, 3.0], "payload": [1, 2]}]}),
+    ] {
+        assert_error(s.put_json("/collections/v/points", &body)?, 400)?;
+    }
+    for body in [
         json!({"nothing": true}),
         json!({"batch": {"ids": [1, 2], "vectors": [[1.0, 2.0, 3.0]]}}),
     ] {
@@ -83,7 +94,7 @@ fn invalid_vectors_are_rejected_and_nothing_of_the_request_is_stored() -> TestRe
     // Bad query vectors.
     assert_error(
         s.post_json("/collections/v/points/query", &json!({"query": [1.0]}))?,
-        422,
+        400,
     )?;
     assert_error(
         s.post_json(
@@ -172,14 +183,18 @@ fn malformed_json_unknown_collections_and_bad_settings() -> TestResult {
     for body in [
         json!({"vectors": {"size": 0, "distance": "Cosine"}}),
         json!({"vectors": {"size": 1_000_000, "distance": "Cosine"}}),
-        json!({"vectors": {"size": 4, "distance": "Levenshtein"}}),
         json!({"vectors": {"size": 4, "distance": "Hamming"},
                "quantization_config": {"scalar": {"type": "int8"}}}),
         json!({"vectors": {"size": 4, "distance": "Cosine"}, "hnsw_config": {"m": 100000}}),
+    ] {
+        assert_error(s.put_json("/collections/bad", &body)?, 422)?;
+    }
+    for body in [
+        json!({"vectors": {"size": 4, "distance": "Levenshtein"}}),
         json!({"vectors": {"size": -4, "distance": "Cosine"}}),
         json!({}),
     ] {
-        assert_error(s.put_json("/collections/bad", &body)?, 422)?;
+        assert_error(s.put_json("/collections/bad", &body)?, 400)?;
     }
     assert!(!dir.path().join("collections/bad").exists());
     assert_eq!(s.get("/readyz")?.status(), 200);

@@ -157,7 +157,12 @@ fn any_other_vector_name_is_refused_naming_the_feature() -> TestResult {
         let r = s.send_raw(method.clone(), path, serde_json::to_vec(&body)?)?;
         let status = r.status();
         let text = r.text()?;
-        assert_eq!(status, 422, "{method} {path} {body}: {text}");
+        // 400 when the name is refused while the body is parsed (as Qdrant answers an unknown
+        // vector name), 422 when a well-formed setting is refused.
+        assert!(
+            status == 400 || status == 422,
+            "{method} {path} {body}: {status} {text}"
+        );
         let wanted = if body.get("sparse_vectors").is_some() {
             "sparse vectors"
         } else if body["vectors"] == json!({}) {

@@ -94,7 +94,8 @@ try:
     client.upsert(NAME, points=[models.PointStruct(id=5, vector=[1.0, 2.0], payload={})])
     check(False, "wrong dimension raises")
 except UnexpectedResponse as e:
-    check(e.status_code == 422, f"wrong dimension -> 422 (got {e.status_code})")
+    # Qdrant answers a wrong dimension with 400 "Wrong input: Vector dimension error: ...".
+    check(e.status_code == 400, f"wrong dimension -> 400 (got {e.status_code})")
 check(client.count(NAME).count == 4, "nothing stored by the rejected upsert")
 
 check(client.delete_collection(NAME) is True, "delete_collection")

@@ -9,31 +9,35 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{Json, Path, Query};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
     CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizerStatus,
     OptimizersConfig, PlaitCollectionInfo, VectorParams, VectorsConfig,
 };
+use crate::api::wire::points::TimeoutParam;
 
 /// Creates a collection.
 #[utoipa::path(put, path = "/collections/{name}", tag = "collections", operation_id = "create_collection",
-    params(("name" = String, Path, description = "1-128 of [A-Za-z0-9_-], starting with a letter or digit")),
+    params(("name" = String, Path, description = "1-128 of [A-Za-z0-9_-], starting with a letter or digit"), TimeoutParam),
     request_body = CreateCollection,
     responses(
         (status = 200, description = "Created; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
-        (status = 400, description = "Malformed JSON, or a path segment that is not UTF-8", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a path segment that is not UTF-8", body = ErrorBody),
         (status = 409, description = "A collection with this name exists", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Invalid name or settings, or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Invalid name or settings, an unsupported field, or the collection limit reached", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(timeout): Query<TimeoutParam>,
     Json(body): Json<CreateCollection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    timeout.check()?;
+    body.check()?;
     let config = body.to_config(state.default_durability)?;
     on_blocking_pool(move || {
         state.engine.create(&name, config)?;
@@ -108,10 +112,7 @@ pub async fn get(
             config: CollectionConfigView {
                 params: CollectionParams {
                     vectors: VectorsConfig::describe(
-                        VectorParams {
-                            size: config.dimension,
-                            distance: config.metric.into(),
-                        },
+                        VectorParams::new(config.dimension, config.metric.into()),
                         config.vector_named,
                     ),
                     shard_number: 1,

@@ -12,9 +12,10 @@ use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
+use crate::api::wire::bounds::check_returned_vectors;
 use crate::api::wire::points::{
     CountRequest, CountResult, DeletePoints, Record, RetrievePoints, ScrollRequest, ScrollResult,
-    UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection, reject_filter,
+    UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection,
 };
 use crate::engine::{AckAt, PayloadSelector, PointId, Projection, WriteReceipt, WriteTicket};
 
@@ -51,10 +52,10 @@ pub(super) async fn finish_write(
     request_body = UpsertPoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON or query string", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Wrong dimension, NaN/inf, zero vector with Cosine, too many points, bad shape", body = ErrorBody),
+        (status = 422, description = "Too many points, a vector too long or zero with Cosine, an unsupported field, `timeout=0`", body = ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
         (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down", body = ErrorBody),
         (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
@@ -66,6 +67,7 @@ pub async fn upsert(
     Json(body): Json<UpsertPoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    wait.check()?;
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
         let points = body.into_points()?;
@@ -81,10 +83,10 @@ pub async fn upsert(
     request_body = DeletePoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON or query string", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "No ids, too many ids, a filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "No ids, too many ids, a filter or an unsupported field", body = ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
         (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down", body = ErrorBody),
         (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
@@ -96,13 +98,8 @@ pub async fn delete(
     Json(body): Json<DeletePoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    reject_filter(body.filter.as_ref())?;
-    let Some(ids) = body.points else {
-        return Err(ApiError::unprocessable(
-            "`points` (a list of ids) is required",
-        ));
-    };
-    let ids: Vec<PointId> = ids.into_iter().map(|id| id.0).collect();
+    wait.check()?;
+    let ids = body.ids()?;
     let ticket = state.engine.collection(&name)?.delete(ids, ack_at(&wait))?;
     finish_write(ticket, started).await
 }
@@ -113,10 +110,10 @@ pub async fn delete(
     request_body = RetrievePoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Record>>)),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "A body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Too many ids, too large an answer with vectors, or an unsupported field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
@@ -128,8 +125,11 @@ pub async fn retrieve(
     let started = Instant::now();
     let records = on_blocking_pool(move || {
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
-        let ids: Vec<PointId> = body.ids.iter().map(|id| id.0).collect();
+        let ids = body.unique_ids()?;
         let c = state.engine.collection(&name)?;
+        if projection.with_vector {
+            check_returned_vectors(ids.len(), c.config().dimension)?;
+        }
         Ok(c.get(&ids, &projection)
             .into_iter()
             .map(Record::from)
@@ -175,9 +175,9 @@ pub async fn get_point(
     request_body(content = Option<CountRequest>, description = "Optional; an empty body counts every point"),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<CountResult>)),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 422, description = "A filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "A filter or an unsupported field", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn count(
@@ -187,7 +187,7 @@ pub async fn count(
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let body: CountRequest = optional_json(&body)?;
-    reject_filter(body.filter.as_ref())?;
+    body.check()?;
     let count = state.engine.collection(&name)?.len() as u64;
     Ok(ok(CountResult { count }, started))
 }
@@ -198,9 +198,9 @@ pub async fn count(
     request_body(content = Option<ScrollRequest>, description = "Optional; an empty body pages from the first point with the defaults"),
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 422, description = "Limit too large, a filter, or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Limit out of range, too large an answer with vectors, a filter or an unsupported field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
@@ -211,15 +211,14 @@ pub async fn scroll(
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let body: ScrollRequest = optional_json(&body)?;
-    reject_filter(body.filter.as_ref())?;
+    let limit = body.checked_limit()?;
     let result = on_blocking_pool(move || {
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
-        let (page, next) = c.scroll(
-            body.offset.map(|o| o.0),
-            body.limit.unwrap_or(10),
-            &projection,
-        )?;
+        if projection.with_vector {
+            check_returned_vectors(limit, c.config().dimension)?;
+        }
+        let (page, next) = c.scroll(body.offset.map(|o| o.0), limit, &projection)?;
         Ok(ScrollResult {
             points: page.into_iter().map(Record::from).collect(),
             next_page_offset: next.map(WirePointId),

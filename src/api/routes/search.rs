@@ -10,9 +10,10 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{Json, Path, Query};
+use crate::api::wire::bounds::check_returned_vectors;
 use crate::api::wire::points::{
-    QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint,
+    QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
 };
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
 use crate::engine::SearchRequest;
@@ -23,7 +24,11 @@ async fn run(
     request: SearchRequest,
 ) -> Result<Vec<WireScoredPoint>, ApiError> {
     on_blocking_pool(move || {
-        let hits = state.engine.collection(&name)?.search(&request)?;
+        let c = state.engine.collection(&name)?;
+        if request.projection.with_vector {
+            check_returned_vectors(request.limit, c.config().dimension)?;
+        }
+        let hits = c.search(&request)?;
         Ok(hits.into_iter().map(WireScoredPoint::from).collect())
     })
     .await
@@ -71,9 +76,7 @@ fn batch_requests<T>(
 }
 
 fn query_request(body: QueryRequest) -> Result<SearchRequest, ApiError> {
-    let vector = match body.query {
-        QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
-    };
+    let vector = body.query.into_vector()?;
     body.options.into_request(vector, body.limit.unwrap_or(10))
 }
 
@@ -85,23 +88,25 @@ fn search_request(body: SearchRequestBody) -> Result<SearchRequest, ApiError> {
 /// exact below it or with `params.exact`). See the score convention on
 /// `WireScoredPoint.score`.
 #[utoipa::path(post, path = "/collections/{name}/points/query", tag = "search", operation_id = "query_points",
-    params(("name" = String, Path)),
+    params(("name" = String, Path), TimeoutParam),
     request_body = QueryRequest,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Bad query vector, limit or parameters, a filter, a vector name other than \"\", or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(timeout): Query<TimeoutParam>,
     Json(body): Json<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    timeout.check()?;
     let request = query_request(body)?;
     let points = run(state, name, request).await?;
     Ok(ok(QueryResponse { points }, started))
@@ -137,23 +142,25 @@ pub async fn query_batch(
 
 /// Nearest points to a vector (the older search endpoint); the result is a bare list.
 #[utoipa::path(post, path = "/collections/{name}/points/search", tag = "search", operation_id = "search_points",
-    params(("name" = String, Path)),
+    params(("name" = String, Path), TimeoutParam),
     request_body = SearchRequestBody,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Bad query vector, limit or parameters, a filter, a vector name other than \"\", or a body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(timeout): Query<TimeoutParam>,
     Json(body): Json<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    timeout.check()?;
     let request = search_request(body)?;
     let points = run(state, name, request).await?;
     Ok(ok(points, started))

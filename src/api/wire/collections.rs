@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::quantization::QuantizationConfigWire;
+use super::unsupported::reject_present;
 use super::vector_name::unnamed_entry;
 use crate::api::error::ApiError;
 use crate::engine::{CollectionConfig, HnswParams};
@@ -109,6 +110,27 @@ pub struct VectorParams {
     pub size: usize,
     /// Distance metric.
     pub distance: Distance,
+    /// `true` or absent: vectors always live in a memory-mapped file, as Qdrant's `on_disk: true`
+    /// keeps them; `false` (vectors held in RAM) is not supported (422).
+    #[serde(default, skip_serializing)]
+    pub on_disk: Option<bool>,
+    /// Not supported (422 when present).
+    #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    pub multivector_config: Option<IgnoredAny>,
+}
+
+impl VectorParams {
+    /// Vector settings as stored.
+    #[must_use]
+    pub fn new(size: usize, distance: Distance) -> Self {
+        Self {
+            size,
+            distance,
+            on_disk: None,
+            multivector_config: None,
+        }
+    }
 }
 
 /// A collection's `vectors`: `{size, distance}`, or `{"": {size, distance}}` as clients that name
@@ -191,9 +213,116 @@ pub struct CreateCollection {
     /// Compressed codes to search on (none when absent).
     #[serde(default)]
     pub quantization_config: Option<QuantizationConfigWire>,
+    /// 1 when given (a collection is one shard); other values are refused (422).
+    #[serde(default)]
+    pub shard_number: Option<i64>,
+    /// 1 when given (Plait does not replicate); other values are refused (422).
+    #[serde(default)]
+    pub replication_factor: Option<i64>,
+    /// 1 when given; other values are refused (422).
+    #[serde(default)]
+    pub write_consistency_factor: Option<i64>,
+    /// `false` or absent: payloads are held in memory; `true` is not supported (422).
+    #[serde(default)]
+    pub on_disk_payload: Option<bool>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub sharding_method: Option<IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub init_from: Option<IgnoredAny>,
+    /// Not supported (422 when present): the WAL is configured per server.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub wal_config: Option<IgnoredAny>,
+    /// Not supported (422 when present): Plait has no segment optimizer.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub optimizers_config: Option<IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub strict_mode_config: Option<IgnoredAny>,
+}
+
+/// 422 unless a cluster setting is absent or 1.
+fn single_node_setting(name: &str, value: Option<i64>, what: &str) -> Result<(), ApiError> {
+    match value {
+        None | Some(1) => Ok(()),
+        Some(v) if v < 1 => Err(ApiError::validation(format!(
+            "{name} must be at least 1, got {v}"
+        ))),
+        Some(v) => Err(ApiError::unprocessable(format!(
+            "`{name}` of {v} is not supported: {what}; leave it out or set it to 1"
+        ))),
+    }
 }
 
 impl CreateCollection {
+    /// Refuses settings Plait cannot honour: cluster settings other than 1 and fields naming
+    /// Qdrant features it does not implement.
+    ///
+    /// # Errors
+    /// 422 naming the setting.
+    pub fn check(&self) -> Result<(), ApiError> {
+        let single = "a collection is one shard on one node";
+        single_node_setting("shard_number", self.shard_number, single)?;
+        single_node_setting("replication_factor", self.replication_factor, single)?;
+        single_node_setting(
+            "write_consistency_factor",
+            self.write_consistency_factor,
+            single,
+        )?;
+        let (vectors, _) = self.vectors.unnamed()?;
+        if vectors.on_disk == Some(false) {
+            return Err(ApiError::unsupported(
+                "vectors.on_disk",
+                "vectors held in RAM (`false`): vectors always live in a memory-mapped file, \
+                 which is what `on_disk: true` asks for",
+            ));
+        }
+        if self.on_disk_payload == Some(true) {
+            return Err(ApiError::unsupported(
+                "on_disk_payload",
+                "payloads on disk (`true`): payloads are held in memory",
+            ));
+        }
+        reject_present(&[
+            (
+                "vectors.multivector_config",
+                &vectors.multivector_config,
+                "multi-vectors",
+            ),
+            (
+                "sharding_method",
+                &self.sharding_method,
+                "sharding (a collection is one shard)",
+            ),
+            (
+                "init_from",
+                &self.init_from,
+                "copying points from another collection",
+            ),
+            (
+                "wal_config",
+                &self.wal_config,
+                "a per-collection WAL configuration (the server's settings apply)",
+            ),
+            (
+                "optimizers_config",
+                &self.optimizers_config,
+                "a segment optimizer",
+            ),
+            (
+                "strict_mode_config",
+                &self.strict_mode_config,
+                "strict mode",
+            ),
+        ])
+    }
+
     /// The engine configuration this request asks for.
     ///
     /// # Errors

@@ -1,13 +1,16 @@
 //! Wire types: the JSON shapes of requests and responses, following Qdrant's REST API so that its
 //! clients work unchanged. Conversions into engine types live next to each type.
 
+pub mod bounds;
 pub mod collections;
 pub mod payload;
 pub mod payload_index;
 pub mod point_id;
 pub mod points;
 pub mod quantization;
+pub mod query_input;
 pub mod search_batch;
+pub mod unsupported;
 pub mod vector_name;
 
 pub use point_id::WirePointId;

@@ -1,16 +1,20 @@
 //! Point requests and responses.
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::WirePointId;
+use super::bounds::{MAX_HNSW_EF, MAX_LIMIT, MAX_POINTS_PER_REQUEST, check_len, check_range};
 use super::quantization::QuantizationSearchParams;
+pub use super::query_input::QueryInput;
+use super::unsupported::{SHARD_KEY, reject_present};
 pub use super::vector_name::WithVector;
 use super::vector_name::{BatchVectors, PointVector, SearchVector, VectorName};
 use crate::api::error::ApiError;
 use crate::columns::Payload;
 use crate::engine::{
-    NewPoint, PayloadSelector, PointRecord, Projection, ScoredPoint, SearchRequest,
+    NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint, SearchRequest,
 };
 
 /// A point to write.
@@ -30,6 +34,7 @@ pub struct PointStruct {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct Batch {
     /// Ids.
+    #[schema(max_items = 100_000)]
     pub ids: Vec<WirePointId>,
     /// Vectors, one per id (`[[...], ...]` or `{"": [[...], ...]}`).
     pub vectors: BatchVectors,
@@ -44,10 +49,15 @@ pub struct Batch {
 pub struct UpsertPoints {
     /// Points as a list.
     #[serde(default)]
+    #[schema(max_items = 100_000)]
     pub points: Option<Vec<PointStruct>>,
     /// Points as parallel arrays.
     #[serde(default)]
     pub batch: Option<Batch>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub shard_key: Option<IgnoredAny>,
 }
 
 impl UpsertPoints {
@@ -56,17 +66,22 @@ impl UpsertPoints {
     /// # Errors
     /// 422 when neither or both forms are given, or the batch arrays differ in length.
     pub fn into_points(self) -> Result<Vec<NewPoint>, ApiError> {
+        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])?;
         match (self.points, self.batch) {
-            (Some(points), None) => Ok(points
-                .into_iter()
-                .map(|p| NewPoint {
-                    id: p.id.0,
-                    vector: p.vector.0,
-                    payload: p.payload.unwrap_or_default(),
-                })
-                .collect()),
+            (Some(points), None) => {
+                check_len("points", points.len(), MAX_POINTS_PER_REQUEST)?;
+                Ok(points
+                    .into_iter()
+                    .map(|p| NewPoint {
+                        id: p.id.0,
+                        vector: p.vector.0,
+                        payload: p.payload.unwrap_or_default(),
+                    })
+                    .collect())
+            }
             (None, Some(batch)) => {
                 let n = batch.ids.len();
+                check_len("batch.ids", n, MAX_POINTS_PER_REQUEST)?;
                 let vectors = batch.vectors.0;
                 if vectors.len() != n {
                     return Err(ApiError::unprocessable(format!(
@@ -104,8 +119,8 @@ impl UpsertPoints {
 }
 
 /// `with_payload`: `true`, `false`, a list of keys, or `{"include": [...]}` / `{"exclude": [...]}`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(untagged)]
+/// A key may be a dotted path (`"meta.author"`) into nested objects.
+#[derive(Debug, Clone, ToSchema)]
 pub enum WithPayload {
     /// All or nothing.
     Flag(bool),
@@ -115,8 +130,41 @@ pub enum WithPayload {
     Selector(PayloadKeys),
 }
 
+impl<'de> Deserialize<'de> for WithPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WithPayloadVisitor)
+    }
+}
+
+struct WithPayloadVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WithPayloadVisitor {
+    type Value = WithPayload;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "`true`, `false`, a list of payload keys, or {\"include\": [keys]} / {\"exclude\": [keys]}",
+        )
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(WithPayload::Flag(v))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Vec::<String>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+            .map(WithPayload::Keys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        PayloadKeys::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            .map(WithPayload::Selector)
+    }
+}
+
 /// Keys to include or exclude.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PayloadKeys {
     /// Keys to return.
     #[serde(default)]
@@ -226,7 +274,8 @@ impl From<ScoredPoint> for WireScoredPoint {
 /// Body of `POST /collections/{name}/points` (retrieve by ids).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RetrievePoints {
-    /// Ids to fetch; missing ones are skipped.
+    /// Ids to fetch, in this order; missing ones are skipped and repeated ones returned once.
+    #[schema(max_items = 100_000)]
     pub ids: Vec<WirePointId>,
     /// Default `true`.
     #[serde(default)]
@@ -234,6 +283,28 @@ pub struct RetrievePoints {
     /// Default `false`.
     #[serde(default)]
     pub with_vector: Option<WithVector>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub shard_key: Option<IgnoredAny>,
+}
+
+impl RetrievePoints {
+    /// The ids to fetch, first occurrence of each, in the order given.
+    ///
+    /// # Errors
+    /// 422 for too many ids or a `shard_key`.
+    pub fn unique_ids(&self) -> Result<Vec<PointId>, ApiError> {
+        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])?;
+        check_len("ids", self.ids.len(), MAX_POINTS_PER_REQUEST)?;
+        let mut seen = std::collections::HashSet::with_capacity(self.ids.len());
+        Ok(self
+            .ids
+            .iter()
+            .map(|id| id.0)
+            .filter(|id| seen.insert(*id))
+            .collect())
+    }
 }
 
 /// Which points to delete: `{"points": [...]}`.
@@ -241,11 +312,34 @@ pub struct RetrievePoints {
 pub struct DeletePoints {
     /// Ids to delete; missing ones are ignored.
     #[serde(default)]
+    #[schema(max_items = 100_000)]
     pub points: Option<Vec<WirePointId>>,
     /// Not supported yet (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<serde::de::IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub shard_key: Option<IgnoredAny>,
+}
+
+impl DeletePoints {
+    /// The ids to delete.
+    ///
+    /// # Errors
+    /// 422 for a filter, a `shard_key`, no ids, or too many.
+    pub fn ids(self) -> Result<Vec<PointId>, ApiError> {
+        reject_filter(self.filter.as_ref())?;
+        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])?;
+        let Some(ids) = self.points else {
+            return Err(ApiError::unprocessable(
+                "`points` (a list of ids) is required",
+            ));
+        };
+        check_len("points", ids.len(), MAX_POINTS_PER_REQUEST)?;
+        Ok(ids.into_iter().map(|id| id.0).collect())
+    }
 }
 
 /// Body of `POST /collections/{name}/points/count`.
@@ -258,6 +352,21 @@ pub struct CountRequest {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<serde::de::IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub shard_key: Option<IgnoredAny>,
+}
+
+impl CountRequest {
+    /// Refuses what a count cannot honour.
+    ///
+    /// # Errors
+    /// 422 for a filter or a `shard_key`.
+    pub fn check(&self) -> Result<(), ApiError> {
+        reject_filter(self.filter.as_ref())?;
+        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])
+    }
 }
 
 /// Result of a count.
@@ -275,7 +384,8 @@ pub struct ScrollRequest {
     pub offset: Option<WirePointId>,
     /// Page size, default 10.
     #[serde(default)]
-    pub limit: Option<usize>,
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub limit: Option<u64>,
     /// Default `true`.
     #[serde(default)]
     pub with_payload: Option<WithPayload>,
@@ -286,6 +396,31 @@ pub struct ScrollRequest {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<serde::de::IgnoredAny>,
+    /// Not supported (422 when present): pages are always in id order.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub order_by: Option<IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub shard_key: Option<IgnoredAny>,
+}
+
+impl ScrollRequest {
+    /// The page size.
+    ///
+    /// # Errors
+    /// 422 for a limit out of `1..=MAX_LIMIT`, a filter, `order_by` or `shard_key`.
+    pub fn checked_limit(&self) -> Result<usize, ApiError> {
+        reject_filter(self.filter.as_ref())?;
+        reject_present(&[
+            ("order_by", &self.order_by, "ordering by a payload field"),
+            ("shard_key", &self.shard_key, SHARD_KEY),
+        ])?;
+        let limit = self.limit.unwrap_or(10);
+        check_range("limit", limit, 1, MAX_LIMIT)?;
+        Ok(usize::try_from(limit).unwrap_or(MAX_LIMIT))
+    }
 }
 
 /// Result of a scroll.
@@ -322,21 +457,46 @@ pub struct WaitParam {
     /// Wait until the write is visible to reads (default `true` in Plait; the write is durable
     /// before any answer either way).
     pub wait: Option<bool>,
-    /// Accepted for compatibility; the server's request timeout applies.
+    /// Accepted for compatibility (at least 1); the server's request timeout applies.
+    #[param(minimum = 1)]
     pub timeout: Option<u64>,
 }
 
-/// The `query` of a query request: a vector, or `{"nearest": vector}`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum QueryInput {
-    /// A dense vector.
-    Vector(Vec<f32>),
-    /// `{"nearest": [...]}`.
-    Nearest {
-        /// The dense vector.
-        nearest: Vec<f32>,
-    },
+impl WaitParam {
+    /// Checks the parameters' ranges.
+    ///
+    /// # Errors
+    /// 422 for `timeout=0`.
+    pub fn check(&self) -> Result<(), ApiError> {
+        check_timeout(self.timeout)
+    }
+}
+
+/// Query string of read and collection routes.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct TimeoutParam {
+    /// Accepted for compatibility (at least 1); the server's request timeout applies.
+    #[param(minimum = 1)]
+    pub timeout: Option<u64>,
+}
+
+impl TimeoutParam {
+    /// Checks the parameter's range.
+    ///
+    /// # Errors
+    /// 422 for `timeout=0`.
+    pub fn check(&self) -> Result<(), ApiError> {
+        check_timeout(self.timeout)
+    }
+}
+
+fn check_timeout(timeout: Option<u64>) -> Result<(), ApiError> {
+    if timeout == Some(0) {
+        return Err(ApiError::unprocessable(
+            "Validation error in query parameters: timeout must be at least 1 second, got 0",
+        ));
+    }
+    Ok(())
 }
 
 /// Search parameters.
@@ -345,7 +505,8 @@ pub struct SearchParams {
     /// HNSW candidate list size (default: the collection's `ef_construct`); larger is more
     /// accurate and slower.
     #[serde(default)]
-    pub hnsw_ef: Option<usize>,
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub hnsw_ef: Option<u64>,
     /// Force exact (brute-force) search.
     #[serde(default)]
     pub exact: Option<bool>,
@@ -357,9 +518,10 @@ pub struct SearchParams {
 /// Options shared by both search bodies.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SearchOptions {
-    /// Best hits to skip, default 0.
+    /// Best hits to skip, default 0; `limit + offset` is at most 100000.
     #[serde(default)]
-    pub offset: Option<usize>,
+    #[schema(maximum = 100_000)]
+    pub offset: Option<u64>,
     /// Only hits at least this similar (Cosine, Dot) or at most this distant (Euclid, Manhattan).
     #[serde(default)]
     pub score_threshold: Option<f32>,
@@ -376,6 +538,22 @@ pub struct SearchOptions {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<serde::de::IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub prefetch: Option<IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub lookup_from: Option<IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub group_by: Option<IgnoredAny>,
+    /// Not supported (422 when present).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub shard_key: Option<IgnoredAny>,
 }
 
 impl SearchOptions {
@@ -383,8 +561,29 @@ impl SearchOptions {
     ///
     /// # Errors
     /// 422 when a filter is present or the quantization options are invalid.
-    pub fn into_request(self, vector: Vec<f32>, limit: usize) -> Result<SearchRequest, ApiError> {
+    pub fn into_request(self, vector: Vec<f32>, limit: u64) -> Result<SearchRequest, ApiError> {
         reject_filter(self.filter.as_ref())?;
+        reject_present(&[
+            ("prefetch", &self.prefetch, "multi-stage queries"),
+            (
+                "lookup_from",
+                &self.lookup_from,
+                "looking vectors up in another collection",
+            ),
+            (
+                "group_by",
+                &self.group_by,
+                "grouping results by a payload field",
+            ),
+            ("shard_key", &self.shard_key, SHARD_KEY),
+        ])?;
+        check_range("limit", limit, 0, MAX_LIMIT)?;
+        let offset = self.offset.unwrap_or(0);
+        check_range("limit + offset", limit.saturating_add(offset), 0, MAX_LIMIT)?;
+        let ef = self.params.as_ref().and_then(|p| p.hnsw_ef);
+        if let Some(ef) = ef {
+            check_range("params.hnsw_ef", ef, 1, MAX_HNSW_EF)?;
+        }
         let quantization = self
             .params
             .as_ref()
@@ -392,13 +591,15 @@ impl SearchOptions {
             .map(QuantizationSearchParams::to_engine)
             .transpose()?
             .unwrap_or_default();
+        // Each value was checked against a bound that fits a usize above.
+        let fit = |v: u64| usize::try_from(v).unwrap_or(MAX_LIMIT);
         Ok(SearchRequest {
             vector,
-            limit,
-            offset: self.offset.unwrap_or(0),
+            limit: fit(limit),
+            offset: fit(offset),
             score_threshold: self.score_threshold,
             projection: projection(self.with_payload.as_ref(), self.with_vector.as_ref(), false),
-            ef: self.params.as_ref().and_then(|p| p.hnsw_ef),
+            ef: ef.map(fit),
             exact: self.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
             quantization,
         })
@@ -415,7 +616,8 @@ pub struct QueryRequest {
     pub using: Option<VectorName>,
     /// Hits to return, default 10.
     #[serde(default)]
-    pub limit: Option<usize>,
+    #[schema(maximum = 100_000)]
+    pub limit: Option<u64>,
     /// Offset, thresholds, projection and parameters.
     #[serde(flatten)]
     pub options: SearchOptions,
@@ -434,7 +636,8 @@ pub struct SearchRequestBody {
     /// The query vector: `[...]` or `{"name": "", "vector": [...]}`.
     pub vector: SearchVector,
     /// Hits to return.
-    pub limit: usize,
+    #[schema(maximum = 100_000)]
+    pub limit: u64,
     /// Offset, thresholds, projection and parameters.
     #[serde(flatten)]
     pub options: SearchOptions,

@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
-pub use read_view::{MAX_EF, NearestParams, ReadView};
+pub use read_view::{NearestParams, ReadView};
 use record_codec::{Mutation, encode_mutation};
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
@@ -44,6 +44,11 @@ use crate::vector::quantize::QuantizedSearch;
 pub const MAX_BATCH_POINTS: usize = 100_000;
 /// Largest `limit` (plus `offset`) for a search or scroll.
 pub const MAX_LIMIT: usize = 100_000;
+
+/// Largest HNSW candidate list (`hnsw_ef`) a search may ask for; larger values are clamped. It
+/// equals [`MAX_LIMIT`], the most hits a search returns, since a list never needs to be longer
+/// than the hits it must hold.
+pub const MAX_EF: usize = MAX_LIMIT;
 
 /// A search request, with the query vector not yet validated.
 #[derive(Debug, Clone)]

@@ -9,15 +9,13 @@
 
 use roaring::RoaringBitmap;
 
+use super::MAX_EF;
 use super::point_store::PointStore;
 use crate::columns::Payload;
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::vector::ScoredSlot;
 use crate::vector::quantize::QuantizedSearch;
-
-/// Largest `ef` a search uses: a bound on the candidate heap whatever a caller asks for.
-pub const MAX_EF: usize = 100_000;
 
 /// How to find nearest neighbours in a view.
 #[derive(Debug, Clone, Copy, Default)]
@@ -114,8 +112,8 @@ impl<'a> ReadView<'a> {
         let ef = params
             .ef
             .unwrap_or(self.config.hnsw.ef_construction)
-            .max(k)
-            .min(MAX_EF.max(k));
+            .clamp(1, MAX_EF)
+            .max(k);
         let mut hits = match allowed {
             None => {
                 let live = |slot: u32| store.id_at(slot).is_some();

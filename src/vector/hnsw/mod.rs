@@ -268,6 +268,9 @@ impl Hnsw {
         level: u8,
         allow: &dyn Fn(u32) -> bool,
     ) -> Vec<Near> {
+        // A list longer than the graph finds nothing more, and `ef` sizes an allocation: clamping
+        // it here keeps any caller's `ef` (up to `usize::MAX`) from aborting the process.
+        let ef = ef.clamp(1, self.graph.capacity().max(1));
         let mut visited = self.visited.take(self.graph.capacity());
         let mut candidates: BinaryHeap<std::cmp::Reverse<Near>> = BinaryHeap::new();
         let mut results: BinaryHeap<Near> = BinaryHeap::with_capacity(ef + 1);

@@ -258,3 +258,27 @@ fn replacing_the_entry_points_vector_keeps_the_graph_searchable() {
     let r = recall(&index, &v, &queries, Metric::Euclid, 10, &|_| true);
     assert!(r >= 0.9, "recall after replacing the entry point {r}");
 }
+
+#[test]
+fn any_ef_up_to_usize_max_searches_the_whole_graph_without_allocating_by_it() {
+    let v = random_vectors(200, 8, 3);
+    let mut index = Indexed::new(
+        HnswConfig {
+            m: 8,
+            ef_construction: 32,
+        },
+        Metric::Euclid,
+    );
+    let nodes: Vec<u32> = (0..200).collect();
+    index.insert_many(&v, &nodes);
+    let query = random_vectors(1, 8, 4);
+    let query = query.get(0);
+    // `ef` sizes the beam's heap; past the graph's size it must be clamped, not allocated.
+    let wide = index.search(&v, query, 10, usize::MAX, &|_| true);
+    let exact = top_k(&v, 0..200, query, Metric::Euclid, 10, None);
+    assert_eq!(
+        wide.iter().map(|h| h.slot).collect::<Vec<_>>(),
+        exact.iter().map(|h| h.slot).collect::<Vec<_>>()
+    );
+    assert_eq!(index.search(&v, query, 10, 0, &|_| true).len(), 10);
+}
