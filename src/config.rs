@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::api::admission::SearchLimits;
 use crate::engine::EngineOptions;
+use crate::engine::config::DEFAULT_WRITE_QUEUE_CAPACITY;
 use crate::engine::manifest::parse_durability;
 
 /// Why the configuration could not be loaded.
@@ -55,6 +57,14 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// How long graceful shutdown waits for in-flight requests before checkpointing anyway.
     pub shutdown_timeout_secs: u64,
+    /// Threads that run the async runtime (HTTP, routing); 0 means one per CPU core.
+    pub worker_threads: usize,
+    /// Most threads of the blocking pool, where engine work and body parsing run.
+    pub blocking_threads: usize,
+    /// Searches (query, search, scroll, retrieve) running at once; 0 means two per CPU core.
+    pub max_concurrent_searches: usize,
+    /// Searches waiting for a turn beyond those running; past it a search gets 503.
+    pub max_queued_searches: usize,
 }
 
 impl Default for ServerSettings {
@@ -65,6 +75,10 @@ impl Default for ServerSettings {
             max_body_bytes: 32 << 20,
             request_timeout_secs: 30,
             shutdown_timeout_secs: 30,
+            worker_threads: 0,
+            blocking_threads: 512,
+            max_concurrent_searches: 0,
+            max_queued_searches: 256,
         }
     }
 }
@@ -83,6 +97,8 @@ pub struct StorageSettings {
     pub checkpoint_wal_bytes: u64,
     /// Interval of the background WAL flush for `flush` and `none` durability, in milliseconds.
     pub flush_interval_ms: u64,
+    /// Writes each collection queues while its writer is busy; past it a write gets 503.
+    pub write_queue_capacity: usize,
 }
 
 impl Default for StorageSettings {
@@ -93,6 +109,7 @@ impl Default for StorageSettings {
             wal_segment_bytes: 64 << 20,
             checkpoint_wal_bytes: 256 << 20,
             flush_interval_ms: 200,
+            write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
         }
     }
 }
@@ -151,6 +168,16 @@ pub struct Overrides {
     pub checkpoint_wal_bytes: Option<u64>,
     /// `--flush-interval-ms` / `PLAIT_FLUSH_INTERVAL_MS`.
     pub flush_interval_ms: Option<u64>,
+    /// `--worker-threads` / `PLAIT_WORKER_THREADS`.
+    pub worker_threads: Option<usize>,
+    /// `--blocking-threads` / `PLAIT_BLOCKING_THREADS`.
+    pub blocking_threads: Option<usize>,
+    /// `--max-concurrent-searches` / `PLAIT_MAX_CONCURRENT_SEARCHES`.
+    pub max_concurrent_searches: Option<usize>,
+    /// `--max-queued-searches` / `PLAIT_MAX_QUEUED_SEARCHES`.
+    pub max_queued_searches: Option<usize>,
+    /// `--write-queue-capacity` / `PLAIT_WRITE_QUEUE_CAPACITY`.
+    pub write_queue_capacity: Option<usize>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -207,6 +234,21 @@ impl Settings {
         if let Some(v) = o.flush_interval_ms {
             s.storage.flush_interval_ms = v;
         }
+        if let Some(v) = o.worker_threads {
+            s.server.worker_threads = v;
+        }
+        if let Some(v) = o.blocking_threads {
+            s.server.blocking_threads = v;
+        }
+        if let Some(v) = o.max_concurrent_searches {
+            s.server.max_concurrent_searches = v;
+        }
+        if let Some(v) = o.max_queued_searches {
+            s.server.max_queued_searches = v;
+        }
+        if let Some(v) = o.write_queue_capacity {
+            s.storage.write_queue_capacity = v;
+        }
         if let Some(v) = o.log_level {
             s.log.level = v;
         }
@@ -242,6 +284,12 @@ impl Settings {
         if self.storage.flush_interval_ms == 0 {
             return invalid("storage.flush_interval_ms", "must be at least 1");
         }
+        if self.server.blocking_threads == 0 {
+            return invalid("server.blocking_threads", "must be at least 1");
+        }
+        if self.storage.write_queue_capacity == 0 {
+            return invalid("storage.write_queue_capacity", "must be at least 1");
+        }
         Ok(())
     }
 
@@ -255,8 +303,34 @@ impl Settings {
         opts.wal_segment_bytes = self.storage.wal_segment_bytes;
         opts.checkpoint_wal_bytes = self.storage.checkpoint_wal_bytes;
         opts.flush_interval = Duration::from_millis(self.storage.flush_interval_ms);
+        opts.write_queue_capacity = self.storage.write_queue_capacity;
         opts
     }
+
+    /// Async runtime threads: the setting, or one per CPU core when it is 0.
+    #[must_use]
+    pub fn worker_threads(&self) -> usize {
+        match self.server.worker_threads {
+            0 => cores(),
+            n => n,
+        }
+    }
+
+    /// The search admission limits: the settings, with 0 concurrent meaning two per CPU core.
+    #[must_use]
+    pub fn search_limits(&self) -> SearchLimits {
+        SearchLimits {
+            concurrent: match self.server.max_concurrent_searches {
+                0 => cores().saturating_mul(2),
+                n => n,
+            },
+            queued: self.server.max_queued_searches,
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 #[cfg(test)]

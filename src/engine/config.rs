@@ -57,6 +57,10 @@ impl CollectionConfig {
 /// Largest vector dimension accepted.
 pub const MAX_DIMENSION: usize = 65_536;
 
+/// Default of [`EngineOptions::write_queue_capacity`]: one full group commit waiting while
+/// another is written.
+pub const DEFAULT_WRITE_QUEUE_CAPACITY: usize = 256;
+
 /// Engine-wide options, from the server configuration.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -70,6 +74,9 @@ pub struct EngineOptions {
     pub checkpoint_wal_bytes: u64,
     /// How often `flush`/`none` durability writes and syncs the WAL.
     pub flush_interval: Duration,
+    /// Writes each collection's queue holds while its writer is busy; a write past it is refused
+    /// at once ([`crate::engine::EngineError::WriteQueueFull`]) instead of waiting.
+    pub write_queue_capacity: usize,
 }
 
 impl EngineOptions {
@@ -82,6 +89,7 @@ impl EngineOptions {
             wal_segment_bytes: 64 << 20,
             checkpoint_wal_bytes: 256 << 20,
             flush_interval: Duration::from_millis(200),
+            write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
         }
     }
 }

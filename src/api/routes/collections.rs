@@ -9,7 +9,7 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{JsonBody, Path};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
     CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizersConfig,
@@ -29,11 +29,11 @@ use crate::api::wire::collections::{
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<CreateCollection>,
+    body: JsonBody<CreateCollection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let config = body.to_config(state.default_durability);
     on_blocking_pool(move || {
+        let config = body.parse()?.to_config(state.default_durability);
         state.engine.create(&name, config)?;
         Ok(())
     })

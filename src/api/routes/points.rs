@@ -10,7 +10,7 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path, Query, optional_json};
+use crate::api::extract::{JsonBody, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
 use crate::api::wire::points::{
     CountRequest, CountResult, DeletePoints, Record, RetrievePoints, ScrollRequest, ScrollResult,
@@ -58,12 +58,12 @@ pub async fn upsert(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<UpsertPoints>,
+    body: JsonBody<UpsertPoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
-        let points = body.into_points()?;
+        let points = body.parse()?.into_points()?;
         Ok(state.engine.collection(&name)?.upsert(points, ack)?)
     })
     .await?;
@@ -83,17 +83,22 @@ pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<DeletePoints>,
+    body: JsonBody<DeletePoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    reject_filter(body.filter.as_ref())?;
-    let Some(ids) = body.points else {
-        return Err(ApiError::unprocessable(
-            "`points` (a list of ids) is required",
-        ));
-    };
-    let ids: Vec<PointId> = ids.into_iter().map(|id| id.0).collect();
-    let ticket = state.engine.collection(&name)?.delete(ids, ack_at(&wait))?;
+    let ack = ack_at(&wait);
+    let ticket = on_blocking_pool(move || {
+        let body = body.parse()?;
+        reject_filter(body.filter.as_ref())?;
+        let Some(ids) = body.points else {
+            return Err(ApiError::unprocessable(
+                "`points` (a list of ids) is required",
+            ));
+        };
+        let ids: Vec<PointId> = ids.into_iter().map(|id| id.0).collect();
+        Ok(state.engine.collection(&name)?.delete(ids, ack)?)
+    })
+    .await?;
     finish_write(ticket, started).await
 }
 
@@ -108,10 +113,13 @@ pub async fn delete(
 pub async fn retrieve(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<RetrievePoints>,
+    body: JsonBody<RetrievePoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    let permit = state.searches.enter().await?;
     let records = on_blocking_pool(move || {
+        let _permit = permit;
+        let body = body.parse()?;
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let ids: Vec<PointId> = body.ids.iter().map(|id| id.0).collect();
         let c = state.engine.collection(&name)?;
@@ -140,16 +148,20 @@ pub async fn get_point(
     let id: PointId = id.parse().map_err(|e: crate::engine::point::BadPointId| {
         ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string())
     })?;
-    let c = state.engine.collection(&name)?;
-    let projection = Projection {
-        payload: PayloadSelector::All,
-        with_vector: true,
-    };
-    let record = c
-        .get(&[id], &projection)
-        .into_iter()
-        .next()
-        .ok_or(crate::engine::EngineError::PointNotFound { id })?;
+    let record = on_blocking_pool(move || {
+        let projection = Projection {
+            payload: PayloadSelector::All,
+            with_vector: true,
+        };
+        Ok(state
+            .engine
+            .collection(&name)?
+            .get(&[id], &projection)
+            .into_iter()
+            .next()
+            .ok_or(crate::engine::EngineError::PointNotFound { id })?)
+    })
+    .await?;
     Ok(ok(Record::from(record), started))
 }
 
@@ -167,9 +179,12 @@ pub async fn count(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let body: CountRequest = optional_json(&body)?;
-    reject_filter(body.filter.as_ref())?;
-    let count = state.engine.collection(&name)?.len() as u64;
+    let count = on_blocking_pool(move || {
+        let body: CountRequest = optional_json(&body)?;
+        reject_filter(body.filter.as_ref())?;
+        Ok(state.engine.collection(&name)?.len() as u64)
+    })
+    .await?;
     Ok(ok(CountResult { count }, started))
 }
 
@@ -188,9 +203,11 @@ pub async fn scroll(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let body: ScrollRequest = optional_json(&body)?;
-    reject_filter(body.filter.as_ref())?;
+    let permit = state.searches.enter().await?;
     let result = on_blocking_pool(move || {
+        let _permit = permit;
+        let body: ScrollRequest = optional_json(&body)?;
+        reject_filter(body.filter.as_ref())?;
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
         let (page, next) = c.scroll(

@@ -9,18 +9,23 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{JsonBody, Path};
 use crate::api::wire::points::{
     QueryInput, QueryRequest, QueryResponse, SearchRequestBody, WireScoredPoint,
 };
 use crate::engine::SearchRequest;
 
-async fn run(
+/// Waits for a search turn, then parses the body and searches on the blocking pool.
+async fn run<B: serde::de::DeserializeOwned + Send + 'static>(
     state: AppState,
     name: String,
-    request: SearchRequest,
+    body: JsonBody<B>,
+    request: impl FnOnce(B) -> Result<SearchRequest, ApiError> + Send + 'static,
 ) -> Result<Vec<WireScoredPoint>, ApiError> {
+    let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
+        let _permit = permit;
+        let request = request(body.parse()?)?;
         let hits = state.engine.collection(&name)?.search(&request)?;
         Ok(hits.into_iter().map(WireScoredPoint::from).collect())
     })
@@ -41,16 +46,16 @@ async fn run(
 pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<QueryRequest>,
+    body: JsonBody<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let vector = match body.query {
-        QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
-    };
-    let request = body
-        .options
-        .into_request(vector, body.limit.unwrap_or(10))?;
-    let points = run(state, name, request).await?;
+    let points = run(state, name, body, |body: QueryRequest| {
+        let vector = match body.query {
+            QueryInput::Vector(v) | QueryInput::Nearest { nearest: v } => v,
+        };
+        body.options.into_request(vector, body.limit.unwrap_or(10))
+    })
+    .await?;
     Ok(ok(QueryResponse { points }, started))
 }
 
@@ -66,10 +71,12 @@ pub async fn query(
 pub async fn search(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<SearchRequestBody>,
+    body: JsonBody<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let request = body.options.into_request(body.vector, body.limit)?;
-    let points = run(state, name, request).await?;
+    let points = run(state, name, body, |body: SearchRequestBody| {
+        body.options.into_request(body.vector, body.limit)
+    })
+    .await?;
     Ok(ok(points, started))
 }

@@ -17,7 +17,7 @@ pub mod writer;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Sender, TrySendError};
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::oneshot;
 
@@ -30,6 +30,7 @@ use writer::{Command, QueuedWrite};
 use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
+use crate::metrics;
 use crate::vector::prepare;
 use crate::vector::quantize::QuantizedSearch;
 
@@ -69,7 +70,13 @@ pub struct VectorMemory {
 }
 
 /// A write waiting for its acknowledgement.
+///
+/// Dropping the ticket withdraws the write if the writer has not logged it yet: the writer skips
+/// queued writes nobody waits for (a request that timed out or whose client went away). A write
+/// already in the WAL is always applied, so a dropped ticket means "applied entirely or not at
+/// all", never "partly".
 #[derive(Debug)]
+#[must_use = "dropping a WriteTicket withdraws a write the writer has not logged yet"]
 pub struct WriteTicket {
     name: String,
     rx: oneshot::Receiver<Result<WriteReceipt, EngineError>>,
@@ -182,15 +189,28 @@ impl Collection {
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
         let record = encode_mutation(&mutation);
         let (reply, rx) = oneshot::channel();
+        // Never blocks: a full queue is the client's signal to back off, and the caller may be
+        // a thread the server needs for other requests.
         self.tx
-            .send(Command::Write(QueuedWrite {
+            .try_send(Command::Write(QueuedWrite {
                 mutation,
                 record,
                 ack,
                 reply,
             }))
-            .map_err(|_| EngineError::ShuttingDown {
-                name: self.name.clone(),
+            .map_err(|e| match e {
+                TrySendError::Full(_) => {
+                    metrics::REJECTED_REQUESTS
+                        .with_label_values(&["write"])
+                        .inc();
+                    EngineError::WriteQueueFull {
+                        name: self.name.clone(),
+                        capacity: self.tx.capacity().unwrap_or(0),
+                    }
+                }
+                TrySendError::Disconnected(_) => EngineError::ShuttingDown {
+                    name: self.name.clone(),
+                },
             })?;
         Ok(WriteTicket {
             name: self.name.clone(),
@@ -201,8 +221,8 @@ impl Collection {
     /// Validates every point, then queues the upsert. If any vector is invalid nothing is queued.
     ///
     /// # Errors
-    /// [`EngineError::InvalidVector`], [`EngineError::LimitExceeded`], or
-    /// [`EngineError::ShuttingDown`].
+    /// [`EngineError::InvalidVector`], [`EngineError::LimitExceeded`],
+    /// [`EngineError::WriteQueueFull`] or [`EngineError::ShuttingDown`].
     pub fn upsert(&self, points: Vec<NewPoint>, ack: AckAt) -> Result<WriteTicket, EngineError> {
         if points.len() > MAX_BATCH_POINTS {
             return Err(EngineError::LimitExceeded {
@@ -230,7 +250,8 @@ impl Collection {
     /// Queues the deletion of points by id (ids that do not exist are ignored).
     ///
     /// # Errors
-    /// [`EngineError::LimitExceeded`] or [`EngineError::ShuttingDown`].
+    /// [`EngineError::LimitExceeded`], [`EngineError::WriteQueueFull`] or
+    /// [`EngineError::ShuttingDown`].
     pub fn delete(&self, ids: Vec<PointId>, ack: AckAt) -> Result<WriteTicket, EngineError> {
         if ids.len() > MAX_BATCH_POINTS {
             return Err(EngineError::LimitExceeded {

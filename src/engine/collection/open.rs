@@ -91,7 +91,9 @@ pub fn open(
         quant,
         consolidation: None,
     };
-    let (tx, rx) = crossbeam_channel::unbounded();
+    // Bounded so that a writer that falls behind pushes back on clients (503) instead of
+    // queueing without limit.
+    let (tx, rx) = crossbeam_channel::bounded(opts.write_queue_capacity.max(1));
     let thread = std::thread::Builder::new()
         .name(format!("writer-{name}"))
         .spawn(move || writer.run(&rx))
