@@ -12,8 +12,12 @@ mod error;
 mod extract;
 mod observe;
 pub mod openapi;
+#[cfg(test)]
+mod overload_tests;
 mod routes;
 pub mod wire;
+#[cfg(test)]
+mod worker_tests;
 
 use std::sync::Arc;
 use std::time::Duration;

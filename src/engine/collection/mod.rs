@@ -12,6 +12,8 @@ mod quant_image;
 mod quant_trigger;
 pub mod record_codec;
 mod snapshot;
+#[cfg(test)]
+mod write_queue_tests;
 pub mod writer;
 
 use std::sync::Arc;
@@ -184,6 +186,12 @@ impl Collection {
             mapped_bytes: store.vectors().mapped_bytes(),
             resident_bytes: store.vectors().resident_bytes(),
         }
+    }
+
+    /// Holds the store's write lock, as a long write slice does, for tests that check who waits.
+    #[cfg(test)]
+    pub(crate) fn lock_store_for_test(&self) -> parking_lot::RwLockWriteGuard<'_, PointStore> {
+        self.store.write()
     }
 
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
