@@ -113,3 +113,92 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> HttpResponse<Body
     )
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::REQUEST_ID;
+    use crate::api::{HttpLimits, with_layers};
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn app() -> Router {
+        let routes = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if true {
+                        panic!("secret internals");
+                    }
+                }),
+            )
+            .route("/fine", get(|| async { "ok" }));
+        with_layers(
+            routes,
+            HttpLimits {
+                max_body_bytes: 1024,
+                request_timeout: Duration::from_secs(5),
+            },
+        )
+    }
+
+    async fn call(
+        path: &str,
+        id: Option<&str>,
+    ) -> Result<(StatusCode, String, serde_json::Value), Box<dyn std::error::Error>> {
+        let mut req = Request::get(path);
+        if let Some(id) = id {
+            req = req.header(&REQUEST_ID, id);
+        }
+        let response = app().oneshot(req.body(Body::empty())?).await?;
+        let status = response.status();
+        let id = response
+            .headers()
+            .get(&REQUEST_ID)
+            .ok_or("no x-request-id on the answer")?
+            .to_str()?
+            .to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Ok((status, id, body))
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_envelope_naming_the_request_id() -> TestResult {
+        let (status, id, body) = call("/boom", Some("client-id-7")).await?;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(id, "client-id-7");
+        let message = body["status"]["error"]
+            .as_str()
+            .ok_or("no error envelope")?;
+        assert!(message.contains("client-id-7"), "{message}");
+        assert!(
+            !message.contains("secret"),
+            "the panic message leaked: {message}"
+        );
+        // The server keeps serving.
+        assert_eq!(call("/fine", None).await?.0, StatusCode::OK);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn every_answer_has_an_id_and_unusable_client_ids_are_replaced() -> TestResult {
+        let (_, made, _) = call("/fine", None).await?;
+        assert_eq!(made.len(), 16, "{made}");
+        assert!(made.bytes().all(|b| b.is_ascii_hexdigit()), "{made}");
+        let long = "x".repeat(129);
+        let (_, replaced, _) = call("/fine", Some(&long)).await?;
+        assert_ne!(replaced, long);
+        assert_eq!(replaced.len(), 16);
+        let (status, kept, _) = call("/no-such-route", Some("abc")).await?;
+        assert_eq!((status, kept.as_str()), (StatusCode::NOT_FOUND, "abc"));
+        Ok(())
+    }
+}

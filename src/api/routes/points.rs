@@ -53,6 +53,7 @@ async fn finish_write(ticket: WriteTicket, started: Instant) -> Result<Response,
         (status = 413, description = "Body too large", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "Wrong dimension, NaN/inf, zero vector with Cosine, bad shape", body = crate::api::envelope::ErrorBody),
         (status = 507, description = "Disk full; nothing stored", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection's write queue is full (nothing stored); retry after `Retry-After` seconds", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn upsert(
     State(state): State<AppState>,
@@ -78,6 +79,7 @@ pub async fn upsert(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "The collection's write queue is full (nothing stored); retry after `Retry-After` seconds", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -109,6 +111,7 @@ pub async fn delete(
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Record>>)),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "Too many searches running and waiting; retry after `Retry-After` seconds", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
@@ -196,6 +199,7 @@ pub async fn count(
         (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "Limit too large, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "Too many searches running and waiting; retry after `Retry-After` seconds", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn scroll(
     State(state): State<AppState>,

@@ -42,6 +42,7 @@ async fn run<B: serde::de::DeserializeOwned + Send + 'static>(
         (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "Bad query vector or limit", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "Too many searches running and waiting; retry after `Retry-After` seconds", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn query(
     State(state): State<AppState>,
@@ -67,6 +68,7 @@ pub async fn query(
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "Bad query vector or limit", body = crate::api::envelope::ErrorBody),
+        (status = 503, description = "Too many searches running and waiting; retry after `Retry-After` seconds", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
