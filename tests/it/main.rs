@@ -8,6 +8,7 @@ mod crash;
 mod engine_faults;
 mod graph_repair;
 mod openapi_snapshot;
+mod overload;
 mod qdrant_client;
 mod quantization;
 mod quickstart;
