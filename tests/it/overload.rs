@@ -92,3 +92,64 @@ fn searches_past_the_queue_get_503_with_retry_after_and_are_counted() -> TestRes
     );
     Ok(())
 }
+
+#[test]
+fn livez_answers_within_500_ms_while_searches_counts_and_writes_saturate_the_server() -> TestResult
+{
+    let dir = tempfile::tempdir()?;
+    // One async worker: a single handler that blocked it would stall /livez.
+    let s = Arc::new(TestServer::start_in(
+        dir.path(),
+        &["--worker-threads", "1"],
+    )?);
+    s.wait_ready()?;
+    s.create_collection("c", 64, "Euclid")?;
+    let rows: Vec<Vec<f32>> = (0..3000)
+        .map(|i| (0..64).map(|d| ((i * 31 + d * 7) % 97) as f32).collect())
+        .collect();
+    s.upsert_rows("c", &rows, 0)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let kinds = ["query", "query", "count", "get", "upsert", "upsert"];
+    let load: Vec<_> = kinds
+        .into_iter()
+        .enumerate()
+        .map(|(n, kind)| {
+            let (s, stop) = (Arc::clone(&s), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut i = 0_u64;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let _ = match kind {
+                        "query" => s.post_json(
+                            "/collections/c/points/query",
+                            &json!({"query": vec![1.0_f32; 64], "limit": 100, "params": {"exact": true}, "with_payload": true, "with_vector": true}),
+                        ),
+                        "count" => s.post_json("/collections/c/points/count", &json!({})),
+                        "get" => s.get(&format!("/collections/c/points/{}", i % 3000)),
+                        _ => {
+                            let points: Vec<Value> = (0..200)
+                                .map(|k| json!({"id": 10_000 + n as u64 * 1_000_000 + i * 200 + k, "vector": vec![k as f32; 64]}))
+                                .collect();
+                            s.put_json("/collections/c/points", &json!({ "points": points }))
+                        }
+                    };
+                }
+            })
+        })
+        .collect();
+    let mut worst = Duration::ZERO;
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        let started = Instant::now();
+        let status = s.get("/livez")?.status();
+        worst = worst.max(started.elapsed());
+        assert_eq!(status, 200);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in load {
+        t.join().map_err(|_| "load thread panicked")?;
+    }
+    assert!(worst < Duration::from_millis(500), "/livez took {worst:?}");
+    Ok(())
+}
