@@ -375,6 +375,40 @@ mod tests {
             Settings::load(None, bad),
             Err(ConfigError::Invalid { .. })
         ));
+        for bad in [
+            Overrides {
+                write_queue_capacity: Some(0),
+                ..Overrides::default()
+            },
+            Overrides {
+                blocking_threads: Some(0),
+                ..Overrides::default()
+            },
+        ] {
+            assert!(matches!(
+                Settings::load(None, bad),
+                Err(ConfigError::Invalid { .. })
+            ));
+        }
+        let s = Settings::load(
+            None,
+            Overrides {
+                worker_threads: Some(3),
+                max_concurrent_searches: Some(5),
+                max_queued_searches: Some(0),
+                write_queue_capacity: Some(7),
+                ..Overrides::default()
+            },
+        )?;
+        assert_eq!(s.worker_threads(), 3);
+        assert_eq!(
+            s.search_limits(),
+            crate::api::admission::SearchLimits {
+                concurrent: 5,
+                queued: 0
+            }
+        );
+        assert_eq!(s.engine_options().write_queue_capacity, 7);
         Ok(())
     }
 }
