@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::api::admission::SearchLimits;
 use crate::engine::EngineOptions;
+use crate::engine::config::DEFAULT_WRITE_QUEUE_CAPACITY;
 use crate::engine::manifest::parse_durability;
 
 /// Why the configuration could not be loaded.
@@ -55,6 +57,14 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// How long graceful shutdown waits for in-flight requests before checkpointing anyway.
     pub shutdown_timeout_secs: u64,
+    /// Threads that run the async runtime (HTTP, routing); 0 means one per CPU core.
+    pub worker_threads: usize,
+    /// Most threads of the blocking pool, where engine work and body parsing run.
+    pub blocking_threads: usize,
+    /// Searches (query, search, scroll, retrieve) running at once; 0 means two per CPU core.
+    pub max_concurrent_searches: usize,
+    /// Searches waiting for a turn beyond those running; past it a search gets 503.
+    pub max_queued_searches: usize,
 }
 
 impl Default for ServerSettings {
@@ -65,6 +75,10 @@ impl Default for ServerSettings {
             max_body_bytes: 32 << 20,
             request_timeout_secs: 30,
             shutdown_timeout_secs: 30,
+            worker_threads: 0,
+            blocking_threads: 512,
+            max_concurrent_searches: 0,
+            max_queued_searches: 256,
         }
     }
 }
@@ -85,6 +99,8 @@ pub struct StorageSettings {
     pub flush_interval_ms: u64,
     /// Most collections the server holds; each costs a writer thread. Creating one more is 422.
     pub max_collections: usize,
+    /// Writes each collection queues while its writer is busy; past it a write gets 503.
+    pub write_queue_capacity: usize,
 }
 
 impl Default for StorageSettings {
@@ -96,6 +112,7 @@ impl Default for StorageSettings {
             checkpoint_wal_bytes: 256 << 20,
             flush_interval_ms: 200,
             max_collections: crate::engine::config::DEFAULT_MAX_COLLECTIONS,
+            write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
         }
     }
 }
@@ -156,6 +173,16 @@ pub struct Overrides {
     pub flush_interval_ms: Option<u64>,
     /// `--max-collections` / `PLAIT_MAX_COLLECTIONS`.
     pub max_collections: Option<usize>,
+    /// `--worker-threads` / `PLAIT_WORKER_THREADS`.
+    pub worker_threads: Option<usize>,
+    /// `--blocking-threads` / `PLAIT_BLOCKING_THREADS`.
+    pub blocking_threads: Option<usize>,
+    /// `--max-concurrent-searches` / `PLAIT_MAX_CONCURRENT_SEARCHES`.
+    pub max_concurrent_searches: Option<usize>,
+    /// `--max-queued-searches` / `PLAIT_MAX_QUEUED_SEARCHES`.
+    pub max_queued_searches: Option<usize>,
+    /// `--write-queue-capacity` / `PLAIT_WRITE_QUEUE_CAPACITY`.
+    pub write_queue_capacity: Option<usize>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -218,6 +245,21 @@ impl Settings {
         if let Some(v) = o.max_collections {
             s.storage.max_collections = v;
         }
+        if let Some(v) = o.worker_threads {
+            s.server.worker_threads = v;
+        }
+        if let Some(v) = o.blocking_threads {
+            s.server.blocking_threads = v;
+        }
+        if let Some(v) = o.max_concurrent_searches {
+            s.server.max_concurrent_searches = v;
+        }
+        if let Some(v) = o.max_queued_searches {
+            s.server.max_queued_searches = v;
+        }
+        if let Some(v) = o.write_queue_capacity {
+            s.storage.write_queue_capacity = v;
+        }
         if let Some(v) = o.log_level {
             s.log.level = v;
         }
@@ -263,6 +305,12 @@ impl Settings {
         if self.storage.max_collections == 0 {
             return invalid("storage.max_collections", "must be at least 1");
         }
+        if self.server.blocking_threads == 0 {
+            return invalid("server.blocking_threads", "must be at least 1");
+        }
+        if self.storage.write_queue_capacity == 0 {
+            return invalid("storage.write_queue_capacity", "must be at least 1");
+        }
         Ok(())
     }
 
@@ -277,8 +325,34 @@ impl Settings {
         opts.checkpoint_wal_bytes = self.storage.checkpoint_wal_bytes;
         opts.flush_interval = Duration::from_millis(self.storage.flush_interval_ms);
         opts.max_collections = self.storage.max_collections;
+        opts.write_queue_capacity = self.storage.write_queue_capacity;
         opts
     }
+
+    /// Async runtime threads: the setting, or one per CPU core when it is 0.
+    #[must_use]
+    pub fn worker_threads(&self) -> usize {
+        match self.server.worker_threads {
+            0 => cores(),
+            n => n,
+        }
+    }
+
+    /// The search admission limits: the settings, with 0 concurrent meaning two per CPU core.
+    #[must_use]
+    pub fn search_limits(&self) -> SearchLimits {
+        SearchLimits {
+            concurrent: match self.server.max_concurrent_searches {
+                0 => cores().saturating_mul(2),
+                n => n,
+            },
+            queued: self.server.max_queued_searches,
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 #[cfg(test)]
@@ -338,6 +412,40 @@ mod tests {
                 "checkpoint_wal_bytes {bytes}"
             );
         }
+        for bad in [
+            Overrides {
+                write_queue_capacity: Some(0),
+                ..Overrides::default()
+            },
+            Overrides {
+                blocking_threads: Some(0),
+                ..Overrides::default()
+            },
+        ] {
+            assert!(matches!(
+                Settings::load(None, bad),
+                Err(ConfigError::Invalid { .. })
+            ));
+        }
+        let s = Settings::load(
+            None,
+            Overrides {
+                worker_threads: Some(3),
+                max_concurrent_searches: Some(5),
+                max_queued_searches: Some(0),
+                write_queue_capacity: Some(7),
+                ..Overrides::default()
+            },
+        )?;
+        assert_eq!(s.worker_threads(), 3);
+        assert_eq!(
+            s.search_limits(),
+            crate::api::admission::SearchLimits {
+                concurrent: 5,
+                queued: 0
+            }
+        );
+        assert_eq!(s.engine_options().write_queue_capacity, 7);
         Ok(())
     }
 }

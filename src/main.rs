@@ -217,6 +217,21 @@ struct ServeArgs {
     /// Most collections the server holds (each costs a writer thread) [default: 1000].
     #[arg(long, env = "PLAIT_MAX_COLLECTIONS")]
     max_collections: Option<usize>,
+    /// Async runtime threads; 0 means one per CPU core [default: 0].
+    #[arg(long, env = "PLAIT_WORKER_THREADS")]
+    worker_threads: Option<usize>,
+    /// Most threads of the blocking pool (engine work, body parsing) [default: 512].
+    #[arg(long, env = "PLAIT_BLOCKING_THREADS")]
+    blocking_threads: Option<usize>,
+    /// Searches running at once; 0 means two per CPU core [default: 0].
+    #[arg(long, env = "PLAIT_MAX_CONCURRENT_SEARCHES")]
+    max_concurrent_searches: Option<usize>,
+    /// Searches waiting beyond those running; past it a search gets 503 [default: 256].
+    #[arg(long, env = "PLAIT_MAX_QUEUED_SEARCHES")]
+    max_queued_searches: Option<usize>,
+    /// Writes queued per collection; past it a write gets 503 [default: 256].
+    #[arg(long, env = "PLAIT_WRITE_QUEUE_CAPACITY")]
+    write_queue_capacity: Option<usize>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -241,6 +256,11 @@ impl ServeArgs {
                 checkpoint_wal_bytes: self.checkpoint_wal_bytes,
                 flush_interval_ms: self.flush_interval_ms,
                 max_collections: self.max_collections,
+                worker_threads: self.worker_threads,
+                blocking_threads: self.blocking_threads,
+                max_concurrent_searches: self.max_concurrent_searches,
+                max_queued_searches: self.max_queued_searches,
+                write_queue_capacity: self.write_queue_capacity,
                 log_level: self.log_level,
                 log_format: self.log_format,
             },
@@ -286,6 +306,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = plait::vector::distance::selected();
     let engine = Arc::new(Engine::open(settings.engine_options())?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.worker_threads())
+        .max_blocking_threads(settings.server.blocking_threads)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -307,6 +329,7 @@ async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<(
     let state = AppState {
         engine: Arc::clone(&engine),
         default_durability: settings.engine_options().default_durability,
+        searches: api::admission::SearchGate::new(settings.search_limits()),
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,

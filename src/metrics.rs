@@ -59,6 +59,37 @@ pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 
+/// Requests refused with 503 because a bounded queue was full, by what was full: `search` (the
+/// search admission queue) or `write` (a collection's write queue).
+pub static REJECTED_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_rejected_requests_total",
+                "Requests refused with 503 because a bounded queue was full, by what was full: search (the search admission queue) or write (a collection's write queue).",
+            ),
+            &["queue"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Queued work dropped before it started because its request had ended (timed out or the client
+/// went away), by kind: `blocking` (work waiting for a blocking thread) or `write` (a write not
+/// yet logged).
+pub static ABANDONED_WORK: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_abandoned_work_total",
+                "Queued work dropped before it started because its request had ended (timed out or the client went away), by kind: blocking (waiting for a blocking thread) or write (a write not yet logged).",
+            ),
+            &["kind"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
 /// Live points per collection.
 pub static COLLECTION_POINTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -312,6 +343,12 @@ pub static HTTP_IGNORED_FIELDS: LazyLock<IntCounter> = LazyLock::new(|| {
 pub fn init() {
     LazyLock::force(&HTTP_REQUESTS);
     LazyLock::force(&HTTP_LATENCY);
+    for queue in ["search", "write"] {
+        REJECTED_REQUESTS.with_label_values(&[queue]);
+    }
+    for kind in ["blocking", "write"] {
+        ABANDONED_WORK.with_label_values(&[kind]);
+    }
     LazyLock::force(&COLLECTION_POINTS);
     LazyLock::force(&COLLECTIONS);
     LazyLock::force(&VECTOR_MAPPED_BYTES);

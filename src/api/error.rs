@@ -68,6 +68,15 @@ impl ApiError {
         ))
     }
 
+    /// 503 with `Retry-After: 1`: the request did nothing and may succeed if sent again shortly.
+    pub fn retry_later(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: message.into(),
+            retry_after: Some(1),
+        }
+    }
+
     /// The status code.
     #[must_use]
     pub fn status(&self) -> StatusCode {
@@ -110,11 +119,10 @@ impl From<EngineError> for ApiError {
                 Self::new(StatusCode::NOT_FOUND, e.to_string())
             }
             EngineError::CollectionExists { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),
-            EngineError::CollectionRecovering { .. } | EngineError::ShuttingDown { .. } => Self {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: e.to_string(),
-                retry_after: Some(1),
-            },
+            EngineError::CollectionRecovering { .. } | EngineError::ShuttingDown { .. } => {
+                Self::retry_later(e.to_string())
+            }
+            EngineError::WriteQueueFull { .. } => Self::retry_later(e.to_string()),
             EngineError::CollectionFailed { .. } | EngineError::WritesRefused { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }

@@ -7,6 +7,8 @@
 //! `plait_http_ignored_fields_total`. Fields naming Qdrant features Plait lacks are known to the
 //! wire types and refused there with a 422.
 
+use std::marker::PhantomData;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -32,6 +34,45 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             .await
             .map_err(|r| ApiError::new(r.status(), r.body_text()))?;
         parse(&bytes).map(Json)
+    }
+}
+
+/// A JSON body that has been read but not parsed. Parsing a body of up to `max_body_bytes` takes
+/// long enough to stall an async worker, so handlers call [`JsonBody::parse`] on the blocking
+/// pool. The content type is checked here; statuses and messages are [`Json`]'s.
+#[derive(Debug)]
+pub struct JsonBody<T> {
+    bytes: Bytes,
+    shape: PhantomData<fn() -> T>,
+}
+
+impl<T, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+        Ok(Self {
+            bytes,
+            shape: PhantomData,
+        })
+    }
+}
+
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// Parses the body (CPU work: call it on the blocking pool).
+    ///
+    /// # Errors
+    /// 400 for malformed JSON or JSON of the wrong shape (see the module doc).
+    pub fn parse(self) -> Result<T, ApiError> {
+        parse(&self.bytes)
     }
 }
 

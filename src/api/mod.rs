@@ -1,10 +1,12 @@
 //! The HTTP API: routes, wire types, status codes, request observation and the OpenAPI document.
 //!
 //! Handlers translate wire types into engine calls and engine results back into wire types; they
-//! hold no engine logic. CPU-bound engine calls run on the blocking pool so the async workers stay
-//! free. The route table is `route_table`; the OpenAPI document is built from it
-//! ([`openapi::document`]), so every route served is documented and every documented route served.
+//! hold no engine logic. Engine calls and body parsing run on the blocking pool so the async
+//! workers stay free; searches pass [`admission::SearchGate`] first. The route table is
+//! `route_table`; the OpenAPI document is built from it ([`openapi::document`]), so every route
+//! served is documented and every documented route served.
 
+pub mod admission;
 mod bodiless_errors;
 mod body_limit;
 mod envelope;
@@ -12,8 +14,12 @@ mod error;
 mod extract;
 mod observe;
 pub mod openapi;
+#[cfg(test)]
+mod overload_tests;
 mod routes;
 pub mod wire;
+#[cfg(test)]
+mod worker_tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +27,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -37,6 +46,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// Durability for collections created without one.
     pub default_durability: Durability,
+    /// Bounds the searches running and waiting.
+    pub searches: admission::SearchGate,
 }
 
 /// Limits applied to every request.
@@ -48,6 +59,7 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
 }
 
+/// The whole route table, with the layers every request passes.
 /// The route table. Every route is registered here through `routes!`, which takes the method and
 /// path from the handler's `#[utoipa::path]`, so the router and the OpenAPI document are built from
 /// the same list and cannot drift apart. Register a handler with `.routes(routes!(handler))`, never
@@ -88,18 +100,43 @@ fn route_table() -> OpenApiRouter<AppState> {
 /// The router: the route table, the 404 fallback and the layers that apply to every request.
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
     let (routes, _) = route_table().split_for_parts();
+    with_layers(
+        routes
+            .fallback(routes::service::not_found)
+            .with_state(state),
+        limits,
+    )
+}
+
+/// The layers, innermost first: body limits (413), the request timeout (408), the error envelope
+/// for answers without a body (405, 408), the panic answer
+/// (500), metrics, the span and log line, and the request id, which is assigned first and
+/// therefore seen by everything inside (and echoed on every answer, 408 and 500 included).
+fn with_layers(routes: Router, limits: HttpLimits) -> Router {
     routes
-        .fallback(routes::service::not_found)
-        .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
             limits.max_body_bytes,
             body_limit::reject_declared_oversize,
         ))
-        .layer(axum::middleware::from_fn(observe::observe))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .layer(axum::middleware::from_fn(bodiless_errors::fill))
+        .layer(CatchPanicLayer::custom(observe::panic_response))
+        .layer(axum::middleware::from_fn(observe::record))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(observe::request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(observe::REQUEST_ID))
+        .layer(SetRequestIdLayer::new(
+            observe::REQUEST_ID,
+            observe::CountingIds,
+        ))
+        .layer(axum::middleware::map_request(
+            observe::drop_unusable_request_id,
+        ))
 }

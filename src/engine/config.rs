@@ -60,6 +60,10 @@ impl CollectionConfig {
 /// Largest vector dimension accepted.
 pub const MAX_DIMENSION: usize = 65_536;
 
+/// Default of [`EngineOptions::write_queue_capacity`]: one full group commit waiting while
+/// another is written.
+pub const DEFAULT_WRITE_QUEUE_CAPACITY: usize = 256;
+
 /// Engine-wide options, from the server configuration.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -75,6 +79,9 @@ pub struct EngineOptions {
     pub flush_interval: Duration,
     /// Most collections the engine holds; each costs a writer thread.
     pub max_collections: usize,
+    /// Writes each collection's queue holds while its writer is busy; a write past it is refused
+    /// at once ([`crate::engine::EngineError::WriteQueueFull`]) instead of waiting.
+    pub write_queue_capacity: usize,
 }
 
 /// Default of [`EngineOptions::max_collections`].
@@ -91,6 +98,7 @@ impl EngineOptions {
             checkpoint_wal_bytes: 256 << 20,
             flush_interval: Duration::from_millis(200),
             max_collections: DEFAULT_MAX_COLLECTIONS,
+            write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
         }
     }
 }

@@ -177,6 +177,15 @@ pub enum EngineError {
         /// The names found under `collections/`.
         entries: Vec<String>,
     },
+    /// The collection's write queue is full: the writer is behind. Nothing was queued; the client
+    /// should retry shortly.
+    #[error("collection `{name}` has {capacity} writes queued already; retry shortly")]
+    WriteQueueFull {
+        /// The collection.
+        name: String,
+        /// How many writes its queue holds.
+        capacity: usize,
+    },
     /// The collection is shutting down (deleted, or the server is stopping).
     #[error("collection `{name}` is shutting down")]
     ShuttingDown {

@@ -18,6 +18,7 @@ mod llama_index;
 mod openapi_document;
 mod openapi_snapshot;
 mod openapi_statuses;
+mod overload;
 mod payload_index;
 mod payload_selection;
 mod payload_updates;

@@ -9,7 +9,7 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path, Query};
+use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
     CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizerStatus,
@@ -33,13 +33,14 @@ pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(timeout): Query<TimeoutParam>,
-    Json(body): Json<CreateCollection>,
+    body: JsonBody<CreateCollection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     timeout.check()?;
-    body.check()?;
-    let config = body.to_config(state.default_durability)?;
     on_blocking_pool(move || {
+        let body = body.parse()?;
+        body.check()?;
+        let config = body.to_config(state.default_durability)?;
         state.engine.create(&name, config)?;
         Ok(())
     })

@@ -9,20 +9,49 @@ pub mod search;
 pub mod service;
 
 use axum::http::StatusCode;
+use tokio::sync::oneshot;
 
 use super::error::ApiError;
+use crate::metrics;
 
-/// Runs CPU-bound engine work on the blocking pool.
+/// Runs engine work (anything that takes a store lock, parses a body or scans data) on the
+/// blocking pool, so the async workers stay free for other requests, `/livez` included.
+///
+/// The work belongs to the request: if the request ends (it timed out, or its client went away)
+/// before a blocking thread picks the work up, the work is dropped without running. Once started
+/// it runs to completion.
 async fn on_blocking_pool<T, F>(work: F) -> Result<T, ApiError>
 where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "blocking task failed");
-        Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error; the server log has the details under this request's x-request-id",
-        ))
-    })
+    // `held` is dropped with this future; the closure checks for that before starting.
+    let (probe, held) = oneshot::channel::<()>();
+    let task = tokio::task::spawn_blocking(move || {
+        if probe.is_closed() {
+            metrics::ABANDONED_WORK
+                .with_label_values(&["blocking"])
+                .inc();
+            return None;
+        }
+        Some(work())
+    });
+    let outcome = task.await;
+    drop(held);
+    match outcome {
+        Ok(Some(result)) => result,
+        // Unreachable: `held` lived until the task finished.
+        Ok(None) => Err(internal()),
+        Err(e) => {
+            tracing::error!(error = %e, "blocking task failed");
+            Err(internal())
+        }
+    }
+}
+
+fn internal() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; the server log has the details under this request's x-request-id",
+    )
 }

@@ -10,7 +10,7 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path, Query, optional_json};
+use crate::api::extract::{JsonBody, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
 use crate::api::wire::bounds::check_returned_vectors;
 use crate::api::wire::points::{
@@ -57,20 +57,20 @@ pub(super) async fn finish_write(
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Too many points, a vector too long or zero with Cosine, an unsupported field, `timeout=0`", body = ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
-        (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down", body = ErrorBody),
+        (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down, or its write queue is full (nothing stored; retry after `Retry-After` seconds)", body = ErrorBody),
         (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
     ))]
 pub async fn upsert(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<UpsertPoints>,
+    body: JsonBody<UpsertPoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     wait.check()?;
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
-        let points = body.into_points()?;
+        let points = body.parse()?.into_points()?;
         Ok(state.engine.collection(&name)?.upsert(points, ack)?)
     })
     .await?;
@@ -88,19 +88,23 @@ pub async fn upsert(
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "No ids, too many ids, a filter or an unsupported field", body = ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
-        (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down", body = ErrorBody),
+        (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down, or its write queue is full (nothing stored; retry after `Retry-After` seconds)", body = ErrorBody),
         (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<DeletePoints>,
+    body: JsonBody<DeletePoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     wait.check()?;
-    let ids = body.ids()?;
-    let ticket = state.engine.collection(&name)?.delete(ids, ack_at(&wait))?;
+    let ack = ack_at(&wait);
+    let ticket = on_blocking_pool(move || {
+        let ids = body.parse()?.ids()?;
+        Ok(state.engine.collection(&name)?.delete(ids, ack)?)
+    })
+    .await?;
     finish_write(ticket, started).await
 }
 
@@ -115,15 +119,18 @@ pub async fn delete(
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Too many ids, too large an answer with vectors, or an unsupported field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn retrieve(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<RetrievePoints>,
+    body: JsonBody<RetrievePoints>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
+    let permit = state.searches.enter().await?;
     let records = on_blocking_pool(move || {
+        let _permit = permit;
+        let body = body.parse()?;
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let ids = body.unique_ids()?;
         let c = state.engine.collection(&name)?;
@@ -156,16 +163,20 @@ pub async fn get_point(
     let id: PointId = id.parse().map_err(|e: crate::engine::point::BadPointId| {
         ApiError::new(axum::http::StatusCode::BAD_REQUEST, e.to_string())
     })?;
-    let c = state.engine.collection(&name)?;
-    let projection = Projection {
-        payload: PayloadSelector::All,
-        with_vector: true,
-    };
-    let record = c
-        .get(&[id], &projection)
-        .into_iter()
-        .next()
-        .ok_or(crate::engine::EngineError::PointNotFound { id })?;
+    let record = on_blocking_pool(move || {
+        let projection = Projection {
+            payload: PayloadSelector::All,
+            with_vector: true,
+        };
+        Ok(state
+            .engine
+            .collection(&name)?
+            .get(&[id], &projection)
+            .into_iter()
+            .next()
+            .ok_or(crate::engine::EngineError::PointNotFound { id })?)
+    })
+    .await?;
     Ok(ok(Record::from(record), started))
 }
 
@@ -186,9 +197,12 @@ pub async fn count(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let body: CountRequest = optional_json(&body)?;
-    body.check()?;
-    let count = state.engine.collection(&name)?.len() as u64;
+    let count = on_blocking_pool(move || {
+        let body: CountRequest = optional_json(&body)?;
+        body.check()?;
+        Ok(state.engine.collection(&name)?.len() as u64)
+    })
+    .await?;
     Ok(ok(CountResult { count }, started))
 }
 
@@ -202,7 +216,7 @@ pub async fn count(
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 422, description = "Limit out of range, too large an answer with vectors, a filter or an unsupported field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn scroll(
     State(state): State<AppState>,
@@ -210,9 +224,11 @@ pub async fn scroll(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let body: ScrollRequest = optional_json(&body)?;
-    let limit = body.checked_limit()?;
+    let permit = state.searches.enter().await?;
     let result = on_blocking_pool(move || {
+        let _permit = permit;
+        let body: ScrollRequest = optional_json(&body)?;
+        let limit = body.checked_limit()?;
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
         if projection.with_vector {

@@ -23,7 +23,10 @@ async fn run(
     name: String,
     request: SearchRequest,
 ) -> Result<Vec<WireScoredPoint>, ApiError> {
+    // A turn first: searches past the gate's bounds are answered 503 at once.
+    let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
+        let _permit = permit;
         let c = state.engine.collection(&name)?;
         if request.projection.with_vector {
             check_returned_vectors(request.limit, c.config().dimension)?;
@@ -41,7 +44,10 @@ async fn run_batch(
     name: String,
     requests: Vec<SearchRequest>,
 ) -> Result<Vec<Vec<WireScoredPoint>>, ApiError> {
+    // One turn for the whole batch: it runs as one task.
+    let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
+        let _permit = permit;
         let collection = state.engine.collection(&name)?;
         requests
             .iter()
@@ -97,7 +103,7 @@ fn search_request(body: SearchRequestBody) -> Result<SearchRequest, ApiError> {
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn query(
     State(state): State<AppState>,
@@ -123,7 +129,7 @@ pub async fn query(
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "More than 256 queries, or a bad query (the message names it)", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn query_batch(
     State(state): State<AppState>,
@@ -151,7 +157,7 @@ pub async fn query_batch(
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
@@ -178,7 +184,7 @@ pub async fn search(
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "More than 256 searches, or a bad search (the message names it)", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn search_batch(
     State(state): State<AppState>,

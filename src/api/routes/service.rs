@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::openapi;
@@ -46,7 +47,20 @@ pub async fn root() -> Json<VersionInfo> {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "service", operation_id = "metrics", responses(
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    // Reading every collection takes store locks and walks the page tables (`mincore`).
+    let text = on_blocking_pool(move || Ok(render_metrics(&state))).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
+fn render_metrics(state: &AppState) -> String {
     metrics::COLLECTION_POINTS.reset();
     metrics::VECTOR_MAPPED_BYTES.reset();
     metrics::VECTOR_RESIDENT_BYTES.reset();
@@ -91,14 +105,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             }
         }
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        metrics::render(),
-    )
-        .into_response()
+    metrics::render()
 }
 
 /// The OpenAPI 3.1 document of this API.

@@ -14,12 +14,14 @@ mod quant_trigger;
 mod read_view;
 pub mod record_codec;
 mod snapshot;
+#[cfg(test)]
+mod write_queue_tests;
 pub mod writer;
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Sender, TrySendError};
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::oneshot;
 
@@ -37,6 +39,7 @@ use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
 use crate::columns::PayloadEdit;
+use crate::metrics;
 use crate::vector::prepare;
 use crate::vector::quantize::QuantizedSearch;
 
@@ -81,7 +84,13 @@ pub struct VectorMemory {
 }
 
 /// A write waiting for its acknowledgement.
+///
+/// Dropping the ticket withdraws the write if the writer has not logged it yet: the writer skips
+/// queued writes nobody waits for (a request that timed out or whose client went away). A write
+/// already in the WAL is always applied, so a dropped ticket means "applied entirely or not at
+/// all", never "partly".
 #[derive(Debug)]
+#[must_use = "dropping a WriteTicket withdraws a write the writer has not logged yet"]
 pub struct WriteTicket {
     name: String,
     rx: oneshot::Receiver<Result<WriteReceipt, EngineError>>,
@@ -198,6 +207,12 @@ impl Collection {
         }
     }
 
+    /// Holds the store's write lock, as a long write slice does, for tests that check who waits.
+    #[cfg(test)]
+    pub(crate) fn lock_store_for_test(&self) -> parking_lot::RwLockWriteGuard<'_, PointStore> {
+        self.store.write()
+    }
+
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
         if let Some(reason) = self.health.writes_refused() {
             return Err(EngineError::WritesRefused {
@@ -207,15 +222,28 @@ impl Collection {
         }
         let record = encode_mutation(&mutation);
         let (reply, rx) = oneshot::channel();
+        // Never blocks: a full queue is the client's signal to back off, and the caller may be
+        // a thread the server needs for other requests.
         self.tx
-            .send(Command::Write(QueuedWrite {
+            .try_send(Command::Write(QueuedWrite {
                 mutation,
                 record,
                 ack,
                 reply,
             }))
-            .map_err(|_| EngineError::ShuttingDown {
-                name: self.name.clone(),
+            .map_err(|e| match e {
+                TrySendError::Full(_) => {
+                    metrics::REJECTED_REQUESTS
+                        .with_label_values(&["write"])
+                        .inc();
+                    EngineError::WriteQueueFull {
+                        name: self.name.clone(),
+                        capacity: self.tx.capacity().unwrap_or(0),
+                    }
+                }
+                TrySendError::Disconnected(_) => EngineError::ShuttingDown {
+                    name: self.name.clone(),
+                },
             })?;
         Ok(WriteTicket {
             name: self.name.clone(),
@@ -228,8 +256,8 @@ impl Collection {
     /// written once.
     ///
     /// # Errors
-    /// [`EngineError::InvalidVector`], [`EngineError::LimitExceeded`], or
-    /// [`EngineError::ShuttingDown`].
+    /// [`EngineError::InvalidVector`], [`EngineError::LimitExceeded`],
+    /// [`EngineError::WriteQueueFull`] or [`EngineError::ShuttingDown`].
     pub fn upsert(&self, points: Vec<NewPoint>, ack: AckAt) -> Result<WriteTicket, EngineError> {
         if points.len() > MAX_BATCH_POINTS {
             return Err(EngineError::LimitExceeded {
@@ -257,7 +285,8 @@ impl Collection {
     /// Queues the deletion of points by id (ids that do not exist are ignored).
     ///
     /// # Errors
-    /// [`EngineError::LimitExceeded`] or [`EngineError::ShuttingDown`].
+    /// [`EngineError::LimitExceeded`], [`EngineError::WriteQueueFull`] or
+    /// [`EngineError::ShuttingDown`].
     pub fn delete(&self, ids: Vec<PointId>, ack: AckAt) -> Result<WriteTicket, EngineError> {
         if ids.len() > MAX_BATCH_POINTS {
             return Err(EngineError::LimitExceeded {

@@ -97,7 +97,9 @@ pub fn open(
         health: Arc::clone(&health),
         checkpoint_retry: CheckpointRetry::default(),
     };
-    let (tx, rx) = crossbeam_channel::unbounded();
+    // Bounded so that a writer that falls behind pushes back on clients (503) instead of
+    // queueing without limit.
+    let (tx, rx) = crossbeam_channel::bounded(opts.write_queue_capacity.max(1));
     let supervised = Arc::clone(&health);
     let thread_name = name.to_owned();
     let thread = std::thread::Builder::new()

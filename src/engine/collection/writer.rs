@@ -226,6 +226,11 @@ impl Writer {
             let mut shutdown = None;
             for cmd in group {
                 match cmd {
+                    // Nobody waits for it (the request timed out or its client left) and it is
+                    // not logged yet: withdraw it rather than apply it behind the client's back.
+                    Command::Write(w) if w.reply.is_closed() => {
+                        metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
+                    }
                     Command::Write(w) => writes.push(w),
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }

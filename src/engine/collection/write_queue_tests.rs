@@ -1,0 +1,86 @@
+//! The write queue: a write nobody waits for any more is withdrawn if the writer has not logged
+//! it yet, and never reappears after a restart.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::columns::Payload;
+use crate::engine::{
+    AckAt, CollectionConfig, Engine, EngineOptions, HnswParams, NewPoint, PointId, Projection,
+};
+use crate::storage::wal::Durability;
+use crate::vector::Metric;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn point(id: u64) -> NewPoint {
+    NewPoint {
+        id: PointId::Num(id),
+        vector: vec![id as f32, 1.0],
+        payload: Payload::new(),
+    }
+}
+
+fn present(engine: &Engine, ids: &[u64]) -> Result<Vec<u64>, Box<dyn std::error::Error>> {
+    let ids: Vec<PointId> = ids.iter().map(|&i| PointId::Num(i)).collect();
+    Ok(engine
+        .collection("c")?
+        .get(&ids, &Projection::default())
+        .into_iter()
+        .filter_map(|r| match r.id {
+            PointId::Num(n) => Some(n),
+            PointId::Uuid(_) => None,
+        })
+        .collect())
+}
+
+#[test]
+fn a_queued_write_whose_ticket_is_dropped_is_never_applied_nor_logged() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let opts = EngineOptions::new(dir.path().to_path_buf());
+    {
+        let engine = Engine::open(opts.clone())?;
+        engine.recover_all();
+        let c = engine.create(
+            "c",
+            CollectionConfig {
+                dimension: 2,
+                metric: Metric::Euclid,
+                durability: Durability::Fsync,
+                hnsw: HnswParams::default(),
+                quantization: None,
+                vector_named: false,
+            },
+        )?;
+        let (locked, is_locked) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let holder = std::thread::spawn({
+            let c = std::sync::Arc::clone(&c);
+            move || {
+                let _write = c.lock_store_for_test();
+                let _ = locked.send(());
+                let _ = released.recv_timeout(Duration::from_secs(30));
+            }
+        });
+        is_locked.recv()?;
+        // The writer takes the first write and waits for the store lock with it.
+        let first = c.upsert(vec![point(1)], AckAt::Applied)?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !c.tx.is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(c.tx.is_empty(), "the writer never took the first write");
+        drop(c.upsert(vec![point(2)], AckAt::Applied)?);
+        let third = c.upsert(vec![point(3)], AckAt::Applied)?;
+        let _ = release.send(());
+        first.wait_blocking()?;
+        third.wait_blocking()?;
+        holder.join().map_err(|_| "holder panicked")?;
+        assert_eq!(present(&engine, &[1, 2, 3])?, vec![1, 3]);
+        engine.shutdown();
+    }
+    let engine = Engine::open(opts)?;
+    engine.recover_all();
+    assert_eq!(present(&engine, &[1, 2, 3])?, vec![1, 3]);
+    Ok(())
+}
