@@ -3,23 +3,12 @@
 
 use std::process::Command;
 
-use plait::engine::{CollectionConfig, Engine, EngineError, EngineOptions, HnswParams};
-use plait::storage::wal::Durability;
-use plait::vector::Metric;
+use plait::engine::{Engine, EngineError, EngineOptions};
 
 use crate::engine_faults::reopen;
 use crate::server::TestResult;
 
-fn config() -> CollectionConfig {
-    CollectionConfig {
-        dimension: 4,
-        metric: Metric::Cosine,
-        durability: Durability::Fsync,
-        hnsw: HnswParams::default(),
-        quantization: None,
-        vector_named: false,
-    }
-}
+use crate::engine_faults::config;
 
 #[test]
 fn a_missing_manifest_with_collections_present_refuses_to_open_and_deletes_nothing() -> TestResult {

@@ -15,7 +15,8 @@ use plait::vector::Metric;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn config() -> CollectionConfig {
+/// A 4-dimensional `Dot` collection with `fsync` durability, for engine-level tests.
+pub(crate) fn config() -> CollectionConfig {
     CollectionConfig {
         dimension: 4,
         metric: Metric::Dot,

@@ -12,29 +12,15 @@
 use std::sync::{Arc, Mutex};
 
 use plait::columns::Payload;
-use plait::engine::{
-    AckAt, CollectionConfig, Engine, EngineError, EngineOptions, HnswParams, NewPoint, PointId,
-    Projection,
-};
+use plait::engine::{AckAt, Engine, EngineError, EngineOptions, NewPoint, PointId, Projection};
 use plait::storage::fs::PowerCutFs;
-use plait::storage::wal::Durability;
-use plait::vector::Metric;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const WRITERS: u64 = 3;
 const WRITES_PER_WRITER: u64 = 30;
 
-fn config() -> CollectionConfig {
-    CollectionConfig {
-        dimension: 4,
-        metric: Metric::Dot,
-        durability: Durability::Fsync,
-        hnsw: HnswParams::default(),
-        quantization: None,
-        vector_named: false,
-    }
-}
+use crate::engine_faults::config;
 
 fn vector_of(id: u64) -> Vec<f32> {
     vec![id as f32, 1.0, (id % 7) as f32, 3.0]

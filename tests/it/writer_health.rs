@@ -10,25 +10,14 @@ use std::time::{Duration, Instant};
 
 use plait::columns::Payload;
 use plait::engine::{
-    AckAt, CollectionConfig, Engine, EngineError, EngineOptions, HnswParams, NewPoint, PointId,
-    Projection, Status,
+    AckAt, Engine, EngineError, EngineOptions, NewPoint, PointId, Projection, Status,
 };
 use plait::storage::fs::{FileSystem, RealFs, WritableFile};
-use plait::storage::wal::{Durability, WalError};
-use plait::vector::Metric;
+use plait::storage::wal::WalError;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn config() -> CollectionConfig {
-    CollectionConfig {
-        dimension: 4,
-        metric: Metric::Dot,
-        durability: Durability::Fsync,
-        hnsw: HnswParams::default(),
-        quantization: None,
-        vector_named: false,
-    }
-}
+use crate::engine_faults::config;
 
 fn point(id: u64, x: f32) -> NewPoint {
     NewPoint {

@@ -6,18 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-venv="$root/.venv-openapi"
-stamp="$venv/.installed-$(sha256sum "$here/requirements.txt" | cut -c1-16)"
-# Tests run in parallel: the first one installs while the others wait for it.
-exec 9>"$root/.venv-openapi.lock"
-flock 9
-if [ ! -f "$stamp" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  touch "$stamp"
-fi
-flock -u 9
+venv="$(bash "$here/../python_venv.sh" openapi "$here/requirements.txt")"
 document="$root/openapi/openapi.json"
 case "${1:-}" in
   validate)
