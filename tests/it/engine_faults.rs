@@ -58,7 +58,18 @@ fn run_with_fault(kind: FaultKind, from_call: u64) -> TestResult {
     let mut acknowledged = Vec::new();
     let mut failed_at = None;
     {
-        let engine = Engine::open_with_fs(opts.clone(), Arc::new(FaultyFs::new(kind, from_call)))?;
+        let engine =
+            match Engine::open_with_fs(opts.clone(), Arc::new(FaultyFs::new(kind, from_call))) {
+                Ok(engine) => engine,
+                // The fault hit the new data directory's manifest: nothing was acknowledged, and
+                // the directory (with no collection in it) must still open afterwards.
+                Err(_) => {
+                    let engine = reopen(opts)?;
+                    engine.recover_all();
+                    assert!(engine.states().is_empty());
+                    return Ok(());
+                }
+            };
         let collection = match engine.create("f", config()) {
             Ok(c) => c,
             Err(_) => return Ok(()), // the fault hit creation itself: nothing was acknowledged
