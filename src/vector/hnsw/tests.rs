@@ -270,7 +270,13 @@ fn any_ef_up_to_usize_max_searches_the_whole_graph_without_allocating_by_it() {
         Metric::Euclid,
     );
     let nodes: Vec<u32> = (0..200).collect();
-    index.insert_many(&v, &nodes);
+    // One thread: a deterministic graph in which every node is reachable (a parallel build may
+    // leave one unreachable, and then no `ef` finds it).
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    one.install(|| index.insert_many(&v, &nodes));
     let query = random_vectors(1, 8, 4);
     let query = query.get(0);
     // `ef` sizes the beam's heap; past the graph's size it must be clamped, not allocated.
