@@ -63,13 +63,14 @@ fn a_queued_write_whose_ticket_is_dropped_is_never_applied_nor_logged() -> TestR
             }
         });
         is_locked.recv()?;
-        // The writer takes the first write and waits for the store lock with it.
+        // The writer takes the first write and waits for the store lock with it (or, if it was
+        // already waiting for the lock at the top of its loop, all three writes queue up); either
+        // way the second write is dropped while it is still queued, before it is logged.
         let first = c.upsert(vec![point(1)], AckAt::Applied)?;
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(2);
         while !c.tx.is_empty() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
-        assert!(c.tx.is_empty(), "the writer never took the first write");
         drop(c.upsert(vec![point(2)], AckAt::Applied)?);
         let third = c.upsert(vec![point(3)], AckAt::Applied)?;
         let _ = release.send(());

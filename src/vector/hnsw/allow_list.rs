@@ -89,7 +89,9 @@ mod tests {
             let mut index = Hnsw::new(HnswConfig { m: 8, ef_construction: 48 });
             let space = FullPrecision::new(&v, Metric::Euclid);
             let nodes: Vec<u32> = (0..u32::try_from(n).unwrap_or(0)).collect();
-            index.insert_many(&space, &nodes);
+            // One thread: the same graph for the same case, so a failure replays.
+            let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+            one.install(|| index.insert_many(&space, &nodes));
             // A pseudo-random allow-list of the chosen selectivity, plus slots past the end.
             let mut allowed: RoaringBitmap = nodes
                 .iter()
