@@ -104,3 +104,39 @@ fn payload_edits_apply_in_order_and_survive_kill_9_and_restart() -> TestResult {
     assert_eq!(payloads(&s)?, expected());
     Ok(())
 }
+
+/// A payload update copies its payload into every named point: ids times payload size is
+/// bounded (not each alone), and so is the number of keys one delete names.
+#[test]
+fn payload_edits_are_bounded_by_what_they_copy() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("p", 2, "Dot")?;
+    // 64 KiB of payload for 4,096 ids is 256 MiB: at the limit, plus the encoding's few bytes.
+    let big = "x".repeat(64 << 10);
+    let ids: Vec<u64> = (0..4096).collect();
+    let r = s.post_json(
+        "/collections/p/points/payload",
+        &json!({"payload": {"k": big}, "points": ids}),
+    )?;
+    assert_eq!(r.status(), 422, "{}", r.text()?);
+    let ids: Vec<u64> = (0..4000).collect();
+    let r = s.post_json(
+        "/collections/p/points/payload?wait=true",
+        &json!({"payload": {"k": big}, "points": ids}),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    let keys = |n: usize| (0..n).map(|i| format!("k{i}")).collect::<Vec<_>>();
+    let r = s.post_json(
+        "/collections/p/points/payload/delete?wait=true",
+        &json!({"keys": keys(1000), "points": [1]}),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    let r = s.post_json(
+        "/collections/p/points/payload/delete",
+        &json!({"keys": keys(1001), "points": [1]}),
+    )?;
+    assert_eq!(r.status(), 422, "{}", r.text()?);
+    Ok(())
+}

@@ -8,6 +8,7 @@ use std::time::Instant;
 use axum::extract::State;
 use axum::response::Response;
 
+use super::on_blocking_pool;
 use super::points::{ack_at, finish_write};
 use crate::api::AppState;
 use crate::api::error::ApiError;
@@ -25,11 +26,29 @@ async fn edit(
     edit: PayloadEdit,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let ticket = state
-        .engine
-        .collection(&name)?
-        .edit_payload(ids, edit, ack_at(wait))?;
+    let ack = ack_at(wait);
+    let ticket = on_blocking_pool(move || {
+        Ok(state
+            .engine
+            .collection(&name)?
+            .edit_payload(ids, edit, ack)?)
+    })
+    .await?;
     finish_write(ticket, started).await
+}
+
+/// The body of both `/points/payload` routes; `make` says whether the payload is merged into the
+/// old one or replaces it.
+async fn set_or_overwrite(
+    state: AppState,
+    name: String,
+    wait: &WaitParam,
+    body: SetPayload,
+    make: fn(crate::columns::Payload) -> PayloadEdit,
+) -> Result<Response, ApiError> {
+    reject_key(body.key.as_ref())?;
+    let ids = selected_ids(body.points, body.filter.as_ref())?;
+    edit(state, name, wait, ids, make(body.payload)).await
 }
 
 fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
@@ -52,10 +71,10 @@ fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, a filter, or `key`", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn set(
     State(state): State<AppState>,
@@ -63,9 +82,7 @@ pub async fn set(
     Query(wait): Query<WaitParam>,
     Json(body): Json<SetPayload>,
 ) -> Result<Response, ApiError> {
-    reject_key(body.key.as_ref())?;
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, &wait, ids, PayloadEdit::Set(body.payload)).await
+    set_or_overwrite(state, name, &wait, body, PayloadEdit::Set).await
 }
 
 /// Replaces the whole payload of points.
@@ -78,10 +95,10 @@ pub async fn set(
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, a filter, or `key`", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn overwrite(
     State(state): State<AppState>,
@@ -89,16 +106,7 @@ pub async fn overwrite(
     Query(wait): Query<WaitParam>,
     Json(body): Json<SetPayload>,
 ) -> Result<Response, ApiError> {
-    reject_key(body.key.as_ref())?;
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(
-        state,
-        name,
-        &wait,
-        ids,
-        PayloadEdit::Overwrite(body.payload),
-    )
-    .await
+    set_or_overwrite(state, name, &wait, body, PayloadEdit::Overwrite).await
 }
 
 /// Removes payload keys (dotted paths reach into nested objects) from points.
@@ -111,10 +119,10 @@ pub async fn overwrite(
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete_keys(
     State(state): State<AppState>,
@@ -136,10 +144,10 @@ pub async fn delete_keys(
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, or a filter", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full while writing the WAL; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
+        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn clear(
     State(state): State<AppState>,

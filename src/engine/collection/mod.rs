@@ -45,6 +45,11 @@ use crate::vector::quantize::QuantizedSearch;
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
+/// Most payload bytes one partial payload update may copy: each named point gets its own copy of
+/// the payload, so the ids times the payload's encoded size are bounded, not each alone.
+pub const MAX_PAYLOAD_EDIT_BYTES: usize = 256 << 20;
+/// Most keys one payload delete may name.
+pub const MAX_PAYLOAD_KEYS: usize = 1_000;
 /// Largest `limit` (plus `offset`) for a search or scroll.
 pub const MAX_LIMIT: usize = 100_000;
 
@@ -315,6 +320,28 @@ impl Collection {
                 limit: MAX_BATCH_POINTS,
                 got: ids.len(),
             });
+        }
+        match &edit {
+            PayloadEdit::Set(payload) | PayloadEdit::Overwrite(payload) => {
+                let mut encoded = Vec::new();
+                crate::columns::encode_payload(payload, &mut encoded);
+                let copied = encoded.len().saturating_mul(ids.len());
+                if copied > MAX_PAYLOAD_EDIT_BYTES {
+                    return Err(EngineError::LimitExceeded {
+                        what: "payload bytes copied by one update (ids x encoded payload)",
+                        limit: MAX_PAYLOAD_EDIT_BYTES,
+                        got: copied,
+                    });
+                }
+            }
+            PayloadEdit::DeleteKeys(keys) if keys.len() > MAX_PAYLOAD_KEYS => {
+                return Err(EngineError::LimitExceeded {
+                    what: "payload keys in one delete",
+                    limit: MAX_PAYLOAD_KEYS,
+                    got: keys.len(),
+                });
+            }
+            PayloadEdit::DeleteKeys(_) | PayloadEdit::Clear => {}
         }
         self.send(Mutation::EditPayload(ids, edit), ack)
     }
