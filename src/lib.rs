@@ -4,6 +4,7 @@
 //! The layers, top to bottom (dependencies only ever point down):
 //!
 //! - [`api`]: HTTP wire types, routes, status codes and OpenAPI. No engine logic.
+//! - [`query`]: the filter predicate, its evaluation and compilation to bitmaps, the planner.
 //! - [`engine`]: the catalog of collections, one writer per collection, concurrent readers.
 //! - [`vector`], [`columns`]: the indexes and value types the engine is made of.
 //! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
@@ -18,5 +19,6 @@ pub mod columns;
 pub mod config;
 pub mod engine;
 pub mod metrics;
+pub mod query;
 pub mod storage;
 pub mod vector;

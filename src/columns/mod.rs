@@ -3,10 +3,14 @@
 //! Later this module also owns the typed columns and their secondary indexes. It never depends on
 //! `serde_json::Value`: the API converts wire JSON into [`Value`] through serde.
 
+mod datetime;
+mod field_path;
 mod payload_edit;
 mod value;
 mod value_codec;
 
+pub use datetime::parse_datetime;
+pub use field_path::{FieldPath, FieldPathError, MAX_PATH_BYTES, MAX_PATH_STEPS};
 pub use payload_edit::PayloadEdit;
 pub use value::{Payload, Value};
 pub use value_codec::{DecodeError, decode_payload, encode_payload};

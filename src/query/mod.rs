@@ -1,0 +1,11 @@
+//! The query layer: the [`Predicate`] every front end compiles to, its evaluation against a
+//! payload, its compilation to slot bitmaps from the payload indexes, and the planner that chooses
+//! how a filtered search runs over one consistent read view of a collection.
+//!
+//! It sits above `engine/` (it reads collections through read views) and below `api/`: it never
+//! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
+//! [`Predicate`] in `api/`.
+
+mod predicate;
+
+pub use predicate::{Condition, Interval, Literal, Predicate};
