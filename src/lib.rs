@@ -6,7 +6,8 @@
 //! - [`api`]: HTTP wire types, routes, status codes and OpenAPI. No engine logic.
 //! - [`query`]: the filter predicate, its evaluation and compilation to bitmaps, the planner.
 //! - [`engine`]: the catalog of collections, one writer per collection, concurrent readers.
-//! - [`vector`], [`columns`]: the indexes and value types the engine is made of.
+//! - [`vector`], [`columns`]: the indexes and value types the engine is made of; every per-slot
+//!   secondary index implements [`slot_index::SlotIndex`].
 //! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
 //!
 //! [`config`] turns the config file, environment and flags into engine and server options (used by
@@ -20,5 +21,6 @@ pub mod config;
 pub mod engine;
 pub mod metrics;
 pub mod query;
+pub mod slot_index;
 pub mod storage;
 pub mod vector;

@@ -1,10 +1,11 @@
 //! Payload values: the typed, JSON-shaped data attached to points, and their binary encoding.
 //!
-//! Later this module also owns the typed columns and their secondary indexes. It never depends on
+//! It also owns the payload field indexes ([`index`]). It never depends on
 //! `serde_json::Value`: the API converts wire JSON into [`Value`] through serde.
 
 mod datetime;
 mod field_path;
+pub mod index;
 mod payload_edit;
 mod value;
 mod value_codec;

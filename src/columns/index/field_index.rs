@@ -1,0 +1,224 @@
+//! [`FieldIndex`]: the secondary index of one payload field: each indexed value maps to the
+//! bitmap of slots holding it, in key order, so equality is one lookup and a range is a union of
+//! the bitmaps in a key range.
+//!
+//! A field holding an array indexes each element. Values of another type than the schema's are
+//! stored and returned but not indexed; the slots holding any are counted
+//! ([`FieldIndex::wrong_type_points`]) so that the collection info shows them.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use roaring::RoaringBitmap;
+
+use super::schema::{IndexKey, IndexSchema};
+use crate::columns::{FieldPath, Value};
+use crate::slot_index::{SlotIndex, SlotPoint};
+
+/// The index of one payload field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldIndex {
+    pub(super) path: FieldPath,
+    pub(super) schema: IndexSchema,
+    pub(super) postings: BTreeMap<IndexKey, RoaringBitmap>,
+    /// Slots with at least one indexed value.
+    pub(super) indexed: RoaringBitmap,
+    /// Slots holding at least one value of another type.
+    pub(super) wrong_type: RoaringBitmap,
+}
+
+impl FieldIndex {
+    /// An empty index of `path` for values of type `schema`.
+    #[must_use]
+    pub fn new(path: FieldPath, schema: IndexSchema) -> Self {
+        Self {
+            path,
+            schema,
+            postings: BTreeMap::new(),
+            indexed: RoaringBitmap::new(),
+            wrong_type: RoaringBitmap::new(),
+        }
+    }
+
+    /// The indexed field.
+    #[must_use]
+    pub fn path(&self) -> &FieldPath {
+        &self.path
+    }
+
+    /// The type of values indexed.
+    #[must_use]
+    pub fn schema(&self) -> IndexSchema {
+        self.schema
+    }
+
+    /// Number of points with at least one indexed value.
+    #[must_use]
+    pub fn indexed_points(&self) -> u64 {
+        self.indexed.len()
+    }
+
+    /// Number of points whose field holds a value of another type (stored, not indexed).
+    #[must_use]
+    pub fn wrong_type_points(&self) -> u64 {
+        self.wrong_type.len()
+    }
+
+    /// Number of distinct indexed values.
+    #[must_use]
+    pub fn distinct_values(&self) -> usize {
+        self.postings.len()
+    }
+
+    /// Slots with at least one indexed value.
+    #[must_use]
+    pub fn indexed_slots(&self) -> &RoaringBitmap {
+        &self.indexed
+    }
+
+    /// Slots holding `key`.
+    #[must_use]
+    pub fn equal(&self, key: &IndexKey) -> RoaringBitmap {
+        self.postings.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Slots holding any of `keys`.
+    #[must_use]
+    pub fn any_of<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>) -> RoaringBitmap {
+        let mut out = RoaringBitmap::new();
+        for key in keys {
+            if let Some(slots) = self.postings.get(key) {
+                out |= slots;
+            }
+        }
+        out
+    }
+
+    /// Slots holding a key between `lower` and `upper`.
+    #[must_use]
+    pub fn range(&self, lower: Bound<&IndexKey>, upper: Bound<&IndexKey>) -> RoaringBitmap {
+        if let (
+            Bound::Included(lo) | Bound::Excluded(lo),
+            Bound::Included(hi) | Bound::Excluded(hi),
+        ) = (lower, upper)
+        {
+            // `BTreeMap::range` panics on these; they hold nothing.
+            let both_excluded = matches!((lower, upper), (Bound::Excluded(_), Bound::Excluded(_)));
+            if lo > hi || (lo == hi && both_excluded) {
+                return RoaringBitmap::new();
+            }
+        }
+        let mut out = RoaringBitmap::new();
+        let mut single: Vec<u32> = Vec::new();
+        for (_, posting) in self.postings.range((lower, upper)) {
+            // Many tiny postings (distinct floats, instants) are cheaper gathered and sorted once
+            // than unioned one by one; large ones are cheaper as bitmap unions.
+            if posting.len() <= 4 {
+                single.extend(posting.iter());
+            } else {
+                out |= posting;
+            }
+        }
+        if !single.is_empty() {
+            single.sort_unstable();
+            single.dedup();
+            out |= RoaringBitmap::from_sorted_iter(single).unwrap_or_default();
+        }
+        out
+    }
+
+    /// Every indexed key with the slots holding it, in key order.
+    pub fn postings(&self) -> impl DoubleEndedIterator<Item = (&IndexKey, &RoaringBitmap)> {
+        self.postings.iter()
+    }
+
+    /// Calls `visit` with the index key of each value the field holds in `point`, and reports
+    /// whether any value had another type.
+    fn for_each_key(&self, point: SlotPoint<'_>, visit: &mut dyn FnMut(IndexKey)) -> bool {
+        let mut wrong = false;
+        let schema = self.schema;
+        self.path.for_each_value(point.payload, &mut |value| {
+            if matches!(value, Value::Null) {
+                return;
+            }
+            match schema.key_of(value) {
+                Some(key) => visit(key),
+                None => wrong = true,
+            }
+        });
+        wrong
+    }
+}
+
+impl SlotIndex for FieldIndex {
+    fn insert(&mut self, point: SlotPoint<'_>) {
+        let mut keys = Vec::new();
+        let wrong = self.for_each_key(point, &mut |k| keys.push(k));
+        if !keys.is_empty() {
+            self.indexed.insert(point.slot);
+        }
+        for key in keys {
+            self.postings.entry(key).or_default().insert(point.slot);
+        }
+        if wrong {
+            self.wrong_type.insert(point.slot);
+        }
+    }
+
+    fn remove(&mut self, point: SlotPoint<'_>) {
+        let mut keys = Vec::new();
+        self.for_each_key(point, &mut |k| keys.push(k));
+        for key in keys {
+            if let Some(slots) = self.postings.get_mut(&key) {
+                slots.remove(point.slot);
+                if slots.is_empty() {
+                    self.postings.remove(&key);
+                }
+            }
+        }
+        self.indexed.remove(point.slot);
+        self.wrong_type.remove(point.slot);
+    }
+
+    fn release(&mut self, slots: &RoaringBitmap) {
+        // A released slot held a tombstone, which `remove` already took out; anything still
+        // here would name the wrong point once the slot is reused, so clear it regardless.
+        if self.indexed.is_disjoint(slots) && self.wrong_type.is_disjoint(slots) {
+            return;
+        }
+        self.postings.retain(|_, posting| {
+            *posting -= slots;
+            !posting.is_empty()
+        });
+        self.indexed -= slots;
+        self.wrong_type -= slots;
+    }
+
+    fn rebuild(&mut self, points: &mut dyn Iterator<Item = SlotPoint<'_>>) {
+        self.postings.clear();
+        self.indexed.clear();
+        self.wrong_type.clear();
+        for point in points {
+            self.insert(point);
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        super::image::encode(self, out);
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let keys: usize = self
+            .postings
+            .iter()
+            .map(|(k, b)| {
+                let key = match k {
+                    IndexKey::Text(s) => s.capacity() + std::mem::size_of::<IndexKey>(),
+                    _ => std::mem::size_of::<IndexKey>(),
+                };
+                key + b.serialized_size() + std::mem::size_of::<RoaringBitmap>()
+            })
+            .sum();
+        keys + self.indexed.serialized_size() + self.wrong_type.serialized_size()
+    }
+}
