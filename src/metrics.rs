@@ -287,6 +287,15 @@ pub static HNSW_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// Payload field indexes rebuilt from payloads at open because their image was missing, stale or
+/// damaged.
+pub static PAYLOAD_INDEX_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_payload_index_rebuilds_total",
+        "Payload field indexes rebuilt from payloads at open because their image was missing, stale or damaged.",
+    )
+});
+
 /// Deleted points per collection whose slots wait for the HNSW graph repair.
 pub static HNSW_TOMBSTONES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -367,6 +376,7 @@ pub fn init() {
     LazyLock::force(&RECOVERY_SECONDS);
     LazyLock::force(&RECOVERY_REPLAYED);
     LazyLock::force(&HNSW_REBUILDS);
+    LazyLock::force(&PAYLOAD_INDEX_REBUILDS);
     LazyLock::force(&HNSW_TOMBSTONES);
     LazyLock::force(&COLLECTION_SLOTS);
     LazyLock::force(&HNSW_REPAIRS);

@@ -29,6 +29,9 @@ pub enum DecodeError {
     /// A string is not UTF-8.
     #[error("payload string is not valid UTF-8")]
     BadUtf8,
+    /// A payload index definition names an invalid field path or an unknown index type.
+    #[error("invalid payload index definition")]
+    BadIndex,
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("payload nesting deeper than {MAX_DEPTH}")]
     TooDeep,

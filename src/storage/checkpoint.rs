@@ -2,9 +2,11 @@
 //! WAL sequence number. The container is the same for every image; its magic says which it is.
 //!
 //! ```text
-//! 0   8  magic: "PLAITCKP" (points), "PLAITHNS" (HNSW graph) or "PLAITQNT" (quantizer + codes)
+//! 0   8  magic: "PLAITCKP" (points), "PLAITHNS" (HNSW graph), "PLAITQNT" (quantizer + codes)
+//!        or "PLAITIDX" (payload field indexes)
 //! 8   4  format version, u32 LE (2: slot-preserving point images, graph images; 3: point images
-//!        may hold released slots, flag 2; version 2 files are still read)
+//!        may hold released slots, flag 2; 4: point images end with the payload index
+//!        definitions; versions 2 and 3 are still read)
 //! 12  4  reserved, zero
 //! 16  8  sequence number of the last WAL record the image includes, u64 LE
 //! 24  4  reserved, zero
@@ -28,11 +30,14 @@ pub const MAGIC: &[u8; 8] = b"PLAITCKP";
 pub const GRAPH_MAGIC: &[u8; 8] = b"PLAITHNS";
 /// Magic bytes at the start of a quantizer image (trained parameters and codes).
 pub const QUANT_MAGIC: &[u8; 8] = b"PLAITQNT";
+/// Magic bytes at the start of a payload field index image.
+pub const INDEX_MAGIC: &[u8; 8] = b"PLAITIDX";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.
-pub const VERSION: u32 = 3;
-/// Oldest version still read: a version 2 body is a version 3 body without released slots.
+pub const VERSION: u32 = 4;
+/// Oldest version still read: a version 2 body is a version 3 body without released slots, and a
+/// version 3 body a version 4 body without index definitions.
 pub const OLDEST_READ_VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;
 const TRAILER_LEN: usize = 16;

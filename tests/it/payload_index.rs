@@ -1,64 +1,234 @@
-//! `PUT /collections/{name}/index` and `DELETE /collections/{name}/index/{field}`: Plait builds
-//! no payload indexes yet. The request is answered 200 with nothing built (so LlamaIndex, which
-//! creates a `doc_id` index on its first write, keeps working), says so in a `Warning` header, and
-//! the collection's `payload_schema` stays empty.
+//! Payload field indexes: `PUT /collections/{name}/index`, `DELETE .../index/{field}` and the
+//! collection's `payload_schema`. An index covers the points stored before it and every later
+//! write; it survives a clean restart (from its checkpoint image), a lost image (rebuilt from the
+//! payloads, counted) and `kill -9` (its creation replayed from the WAL).
 
 use serde_json::{Value, json};
 
 use crate::server::{TestResult, TestServer};
 
+fn schema(s: &TestServer) -> Result<Value, Box<dyn std::error::Error>> {
+    let described: Value = s.get("/collections/c")?.json()?;
+    Ok(described["result"]["payload_schema"].clone())
+}
+
+fn create_index(s: &TestServer, field: &str, schema: Value) -> TestResult {
+    let r = s.put_json(
+        "/collections/c/index?wait=true",
+        &json!({"field_name": field, "field_schema": schema}),
+    )?;
+    let status = r.status();
+    let body: Value = r.json()?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["status"], "completed", "{body}");
+    Ok(())
+}
+
+fn upsert(s: &TestServer, points: Value) -> TestResult {
+    let r = s.put_json(
+        "/collections/c/points?wait=true",
+        &json!({"points": points}),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    Ok(())
+}
+
+fn counts(schema: &Value, field: &str) -> (u64, u64, u64) {
+    let f = &schema[field];
+    (
+        f["points"].as_u64().unwrap_or(u64::MAX),
+        f["plait"]["wrong_type_points"].as_u64().unwrap_or(u64::MAX),
+        f["plait"]["distinct_values"].as_u64().unwrap_or(u64::MAX),
+    )
+}
+
 #[test]
-fn a_payload_index_request_builds_nothing_and_says_so() -> TestResult {
+fn indexes_cover_points_before_and_after_and_survive_restarts_lost_images_and_kill9() -> TestResult
+{
     let dir = tempfile::tempdir()?;
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
     s.create_collection("c", 2, "Dot")?;
+    upsert(
+        &s,
+        json!([
+            {"id": 1, "vector": [1.0, 0.0], "payload": {"city": "Paris", "n": 3, "meta": {"author": "ann"}}},
+            {"id": 2, "vector": [0.0, 1.0], "payload": {"city": ["Paris", "Oslo"], "n": 2.5, "t": "2024-01-01T00:00:00Z"}},
+            {"id": 3, "vector": [1.0, 1.0], "payload": {"city": 7, "items": [{"sku": "a"}, {"sku": "b"}]}},
+        ]),
+    )?;
+    // Created after the load: covers it. Wrong types are counted, not indexed.
+    create_index(&s, "city", json!("keyword"))?;
+    create_index(
+        &s,
+        "n",
+        json!({"type": "integer", "lookup": true, "range": true}),
+    )?;
+    create_index(
+        &s,
+        "meta.author",
+        json!({"type": "keyword", "is_tenant": true}),
+    )?;
+    create_index(&s, "items[].sku", json!("keyword"))?;
+    let sch = schema(&s)?;
+    assert_eq!(counts(&sch, "city"), (2, 1, 2), "{sch}");
+    assert_eq!(sch["city"]["data_type"], "keyword");
+    assert_eq!(counts(&sch, "n"), (1, 1, 1), "{sch}");
+    assert_eq!(counts(&sch, "meta.author"), (1, 0, 1), "{sch}");
+    assert_eq!(counts(&sch, "items[].sku"), (1, 0, 2), "{sch}");
 
-    let r = s.put_json(
-        "/collections/c/index?wait=true",
-        &json!({"field_name": "doc_id", "field_schema": "keyword"}),
+    // Created before the next writes: covers upserts, updates, payload edits and deletes.
+    create_index(&s, "t", json!("datetime"))?;
+    upsert(
+        &s,
+        json!([
+            {"id": 4, "vector": [0.5, 0.5], "payload": {"city": "Rome", "t": "2024-06-01", "n": 9}},
+            {"id": 1, "vector": [1.0, 0.0], "payload": {"city": "Lima"}},
+        ]),
+    )?;
+    let r = s.post_json(
+        "/collections/c/points/payload?wait=true",
+        &json!({"payload": {"city": "Oslo", "t": "yesterday"}, "points": [3]}),
     )?;
     assert_eq!(r.status(), 200);
-    let warning = r
-        .headers()
-        .get("warning")
-        .ok_or("no Warning header")?
-        .to_str()?
-        .to_owned();
-    assert!(
-        warning.contains("payload indexes are not supported yet"),
-        "{warning}"
-    );
-    let body: Value = r.json()?;
-    assert_eq!(
-        body["result"],
-        json!({"operation_id": null, "status": "completed"})
-    );
-
-    let described: Value = s.get("/collections/c")?.json()?;
-    assert_eq!(described["result"]["payload_schema"], json!({}));
+    let r = s.post_json(
+        "/collections/c/points/delete?wait=true",
+        &json!({"points": [2]}),
+    )?;
+    assert_eq!(r.status(), 200);
+    let sch = schema(&s)?;
+    // city: 1 Lima, 3 Oslo, 4 Rome.
+    assert_eq!(counts(&sch, "city"), (3, 0, 3), "{sch}");
+    assert_eq!(counts(&sch, "n"), (1, 0, 1), "{sch}");
+    assert_eq!(counts(&sch, "meta.author"), (0, 0, 0), "{sch}");
+    assert_eq!(counts(&sch, "t"), (1, 1, 1), "{sch}");
 
     let r = s
         .client
-        .delete(s.url("/collections/c/index/doc_id"))
+        .delete(s.url("/collections/c/index/meta.author?wait=true"))
         .send()?;
     assert_eq!(r.status(), 200);
-    assert!(r.headers().get("warning").is_some());
+    let expected = schema(&s)?;
+    assert!(expected.get("meta.author").is_none(), "{expected}");
+    assert_eq!(expected.as_object().map(|o| o.len()), Some(4), "{expected}");
 
+    // A clean restart reads the index image: nothing is rebuilt.
+    s.terminate()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    assert_eq!(schema(&s)?, expected);
+    assert_eq!(s.metric("plait_payload_index_rebuilds_total")?, Some(0.0));
+
+    // A lost image costs a rebuild of every index, never the index itself.
+    s.terminate()?;
+    let image = dir.path().join("collections/c/indexes.plait");
+    assert!(image.exists(), "no index image at {}", image.display());
+    std::fs::remove_file(&image)?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    assert_eq!(schema(&s)?, expected);
+    assert_eq!(s.metric("plait_payload_index_rebuilds_total")?, Some(4.0));
+
+    // Created after the last checkpoint and then killed: replayed from the WAL.
+    create_index(&s, "flag", json!("bool"))?;
+    upsert(
+        &s,
+        json!([{"id": 5, "vector": [0.1, 0.2], "payload": {"flag": true, "city": "Oslo"}}]),
+    )?;
+    s.kill9()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    let sch = schema(&s)?;
+    assert_eq!(counts(&sch, "flag"), (1, 0, 1), "{sch}");
+    assert_eq!(counts(&sch, "city"), (4, 0, 3), "{sch}");
+    Ok(())
+}
+
+#[test]
+fn bad_index_requests_are_refused_with_a_reason() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("c", 2, "Dot")?;
+    let refused = |body: Value, status: u16, says: &str| -> TestResult {
+        let r = s.put_json("/collections/c/index", &body)?;
+        let got = r.status().as_u16();
+        let text = r.text()?;
+        assert_eq!(got, status, "{body} -> {text}");
+        assert!(text.contains(says), "{body} -> {text}");
+        Ok(())
+    };
+    refused(
+        json!({"field_name": "f", "field_schema": "colour"}),
+        422,
+        "unknown payload index type",
+    )?;
+    refused(
+        json!({"field_name": "f", "field_schema": "geo"}),
+        422,
+        "geo",
+    )?;
+    refused(
+        json!({"field_name": "f", "field_schema": {"type": "text"}}),
+        422,
+        "full-text",
+    )?;
+    refused(
+        json!({"field_name": "f", "field_schema": {"type": "keyword", "on_disk": true}}),
+        422,
+        "on_disk",
+    )?;
+    refused(
+        json!({"field_name": "f", "field_schema": {"type": "keyword", "shiny": true}}),
+        422,
+        "shiny",
+    )?;
+    refused(
+        json!({"field_name": "f", "field_schema": 5}),
+        422,
+        "field_schema",
+    )?;
+    refused(json!({"field_name": "f"}), 422, "field_schema")?;
+    refused(
+        json!({"field_name": "", "field_schema": "keyword"}),
+        422,
+        "field_name",
+    )?;
+    refused(
+        json!({"field_name": "a..b", "field_schema": "keyword"}),
+        422,
+        "field_name",
+    )?;
+    refused(
+        json!({"field_name": "x".repeat(513), "field_schema": "keyword"}),
+        422,
+        "too long",
+    )?;
+    refused(json!({"field_schema": "keyword"}), 400, "field_name")?;
     let r = s.put_json(
         "/collections/missing/index",
-        &json!({"field_name": "doc_id"}),
+        &json!({"field_name": "f", "field_schema": "keyword"}),
     )?;
     assert_eq!(r.status(), 404);
     let r = s
         .client
-        .delete(s.url("/collections/missing/index/doc_id"))
+        .delete(s.url("/collections/missing/index/f"))
         .send()?;
     assert_eq!(r.status(), 404);
-    let r = s.put_json("/collections/c/index", &json!({"field_name": ""}))?;
+    let r = s.client.delete(s.url("/collections/c/index/a..b")).send()?;
     assert_eq!(r.status(), 422);
-    // A body without `field_name` is of the wrong shape: 400, as Qdrant answers it.
-    let r = s.put_json("/collections/c/index", &json!({"field_schema": "keyword"}))?;
-    assert_eq!(r.status(), 400);
+
+    // The cap on indexed fields, and one past it.
+    for i in 0..100 {
+        create_index(&s, &format!("f{i}"), json!("integer"))?;
+    }
+    refused(
+        json!({"field_name": "f100", "field_schema": "integer"}),
+        422,
+        "indexed payload fields",
+    )?;
+    // Re-declaring an existing field is not a new one.
+    create_index(&s, "f7", json!("keyword"))?;
+    assert_eq!(schema(&s)?["f7"]["data_type"], "keyword");
     Ok(())
 }

@@ -132,7 +132,7 @@ pub async fn get(
                 },
                 quantization_config: config.quantization.as_ref().map(Into::into),
             },
-            payload_schema: std::collections::BTreeMap::new(),
+            payload_schema: crate::api::wire::payload_index::payload_schema(c.payload_schema()),
             plait: PlaitCollectionInfo {
                 durability: config.durability.into(),
                 disk_bytes: state.engine.disk_bytes(&name),

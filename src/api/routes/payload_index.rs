@@ -1,86 +1,78 @@
-//! `/collections/{name}/index`: payload index requests, accepted without building anything.
+//! `/collections/{name}/index`: create and drop payload field indexes.
 //!
-//! Plait has no payload indexes yet (they arrive with payload filtering). Creating one is still
-//! answered 200, with `operation_id: null` and a `Warning` header, because LlamaIndex's Qdrant store
-//! creates a `doc_id` index on its first write and aborts that write on any other status (it only
-//! tolerates an answer saying the index "already exists", which would be false). Nothing pretends
-//! an index exists: the collection's `payload_schema` stays empty.
+//! Both are writes ordered by the collection's writer with every other write: an index created
+//! after a load covers every point stored before it; one created before covers every later
+//! upsert, update and delete. With `wait=true` (the default) the answer comes once the index is
+//! built.
 
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use super::on_blocking_pool;
+use super::points::{ack_at, finish_write};
 use crate::api::AppState;
-use crate::api::envelope::ok;
+use crate::api::envelope::ErrorBody;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
-use crate::api::wire::payload_index::{CreateFieldIndex, FieldIndexResult};
+use crate::api::extract::{JsonBody, Path, Query};
+use crate::api::wire::payload_index::{CreateFieldIndex, field_path};
+use crate::api::wire::points::{UpdateResult, WaitParam};
 
-/// What the `Warning` header of every payload index answer says.
-const NOT_BUILT: &str = "299 plait \"payload indexes are not supported yet: nothing was built\"";
-
-/// Checks that the collection exists, then answers without building anything.
-async fn not_built(state: AppState, name: String, started: Instant) -> Result<Response, ApiError> {
-    on_blocking_pool(move || {
-        state.engine.collection(&name)?;
-        Ok(())
-    })
-    .await?;
-    let mut response = ok(
-        FieldIndexResult {
-            operation_id: None,
-            status: "completed",
-        },
-        started,
-    );
-    response
-        .headers_mut()
-        .insert(header::WARNING, HeaderValue::from_static(NOT_BUILT));
-    Ok(response)
-}
-
-/// Accepts a payload index request without building an index: Plait has no payload indexes yet.
-/// Answered 200 so that clients creating one by default keep working; `payload_schema` stays
-/// empty, and the `Warning` header says nothing was built.
+/// Indexes a payload field.
 #[utoipa::path(put, path = "/collections/{name}/index", tag = "collections", operation_id = "create_field_index",
-    params(("name" = String, Path)),
+    params(("name" = String, Path), WaitParam),
     request_body = CreateFieldIndex,
     responses(
-        (status = 200, description = "Nothing was built", body = inline(crate::api::envelope::Envelope<FieldIndexResult>),
-            headers(("warning" = String, description = "Says that payload indexes are not supported yet"))),
-        (status = 400, description = "Malformed JSON or path", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No field name", body = crate::api::envelope::ErrorBody),
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed JSON or path", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 422, description = "Bad field name, unknown or unsupported index type, too many indexed fields", body = ErrorBody),
+        (status = 503, description = "Collection recovering, write queue full or writes refused", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<CreateFieldIndex>,
+    Query(wait): Query<WaitParam>,
+    body: JsonBody<CreateFieldIndex>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    if body.field_name.is_empty() {
-        return Err(ApiError::unprocessable("`field_name` must not be empty"));
-    }
-    not_built(state, name, started).await
+    let ack = ack_at(&wait);
+    let ticket = on_blocking_pool(move || {
+        let (path, schema) = body.parse()?.definition()?;
+        Ok(state
+            .engine
+            .collection(&name)?
+            .create_field_index(path, schema, ack)?)
+    })
+    .await?;
+    finish_write(ticket, started).await
 }
 
-/// Accepts a request to drop a payload index: there is none to drop.
+/// Drops the index of a payload field (nothing happens when it is not indexed).
 #[utoipa::path(delete, path = "/collections/{name}/index/{field_name}", tag = "collections", operation_id = "delete_field_index",
-    params(("name" = String, Path), ("field_name" = String, Path)),
+    params(("name" = String, Path), ("field_name" = String, Path), WaitParam),
     responses(
-        (status = 200, description = "Nothing to drop", body = inline(crate::api::envelope::Envelope<FieldIndexResult>),
-            headers(("warning" = String, description = "Says that payload indexes are not supported yet"))),
-        (status = 400, description = "Malformed JSON or path", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open", body = crate::api::envelope::ErrorBody),
+        (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
+        (status = 400, description = "Malformed path", body = ErrorBody),
+        (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 422, description = "Bad field name", body = ErrorBody),
+        (status = 503, description = "Collection recovering, write queue full or writes refused", body = ErrorBody),
     ))]
 pub async fn delete(
     State(state): State<AppState>,
-    Path((name, _field)): Path<(String, String)>,
+    Path((name, field)): Path<(String, String)>,
+    Query(wait): Query<WaitParam>,
 ) -> Result<Response, ApiError> {
-    not_built(state, name, Instant::now()).await
+    let started = Instant::now();
+    let ack = ack_at(&wait);
+    let ticket = on_blocking_pool(move || {
+        let path = field_path(&field)?;
+        Ok(state
+            .engine
+            .collection(&name)?
+            .drop_field_index(path, ack)?)
+    })
+    .await?;
+    finish_write(ticket, started).await
 }

@@ -480,9 +480,9 @@ pub struct CollectionInfo {
     pub indexed_vectors_count: u64,
     /// Configuration.
     pub config: CollectionConfigView,
-    /// Payload indexes (none yet).
-    #[schema(value_type = Object)]
-    pub payload_schema: std::collections::BTreeMap<String, String>,
+    /// Payload field indexes, by field.
+    pub payload_schema:
+        std::collections::BTreeMap<String, crate::api::wire::payload_index::PayloadIndexInfo>,
     /// Plait extension.
     pub plait: PlaitCollectionInfo,
 }

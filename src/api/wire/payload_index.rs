@@ -1,27 +1,173 @@
-//! Payload index requests. Plait builds no payload indexes yet (they arrive with payload
-//! filtering); see `routes::payload_index` for why creating one is answered 200.
+//! Payload index requests and the `payload_schema` of the collection info, in Qdrant's shapes.
+//!
+//! `field_schema` is a type name (`"keyword"`) or an object (`{"type": "integer", "range": true,
+//! ...}`). Parameters that only tune how Qdrant lays an index out (`is_tenant`, `is_principal`,
+//! `lookup`, `range`, `enable_hnsw`, `on_disk: false`, `memory: "pinned"`) are accepted and change
+//! nothing about the answers: Plait keeps every index in memory and answers every condition
+//! exactly. Index types and settings Plait does not implement (`geo`, `text`, `on_disk: true`,
+//! other `memory` placements) are refused with a 422 naming them.
 
-use serde::Deserialize;
-use serde::Serialize;
-use serde::de::IgnoredAny;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::api::error::ApiError;
+use crate::columns::FieldPath;
+use crate::columns::index::IndexSchema;
+use crate::engine::FieldIndexInfo;
 
 /// Body of `PUT /collections/{name}/index`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateFieldIndex {
-    /// The payload key to index.
+    /// The payload field to index: a key, or a path (`meta.author`, `items[].sku`).
     pub field_name: String,
-    /// Qdrant's index type (`"keyword"`, `{"type": "text", ...}`...); not used.
+    /// The index type: `"keyword"`, `"integer"`, `"float"`, `"bool"`, `"datetime"`, `"uuid"`,
+    /// or an object with `"type"` and Qdrant's parameters.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    pub field_schema: Option<IgnoredAny>,
+    pub field_schema: Option<serde_json::Value>,
 }
 
-/// Result of a payload index request: nothing was built.
+/// Parameters accepted in an object `field_schema` besides `type`.
+const LAYOUT_HINTS: [&str; 5] = [
+    "is_tenant",
+    "is_principal",
+    "lookup",
+    "range",
+    "enable_hnsw",
+];
+
+impl CreateFieldIndex {
+    /// The field and index type asked for.
+    ///
+    /// # Errors
+    /// 422 naming what is wrong or not supported.
+    pub fn definition(&self) -> Result<(FieldPath, IndexSchema), ApiError> {
+        let path = field_path(&self.field_name)?;
+        let Some(schema) = &self.field_schema else {
+            return Err(ApiError::unprocessable(
+                "`field_schema` is required: one of keyword, integer, float, bool, datetime, uuid",
+            ));
+        };
+        let type_name = match schema {
+            serde_json::Value::String(name) => name.as_str(),
+            serde_json::Value::Object(params) => {
+                for (key, value) in params {
+                    match key.as_str() {
+                        "type" => {}
+                        k if LAYOUT_HINTS.contains(&k) => {
+                            if !value.is_boolean() && !value.is_null() {
+                                return Err(ApiError::unprocessable(format!(
+                                    "`field_schema.{k}` must be true or false"
+                                )));
+                            }
+                        }
+                        "on_disk" => {
+                            if value.as_bool() == Some(true) {
+                                return Err(ApiError::unsupported(
+                                    "field_schema.on_disk",
+                                    "payload indexes on disk (every index is kept in memory)",
+                                ));
+                            }
+                        }
+                        "memory" => {
+                            if !value.is_null() && value.as_str() != Some("pinned") {
+                                return Err(ApiError::unsupported(
+                                    "field_schema.memory",
+                                    "index memory placements other than `pinned`",
+                                ));
+                            }
+                        }
+                        other => {
+                            return Err(ApiError::unprocessable(format!(
+                                "`field_schema.{}` is not a payload index parameter Plait knows",
+                                other.chars().take(64).collect::<String>()
+                            )));
+                        }
+                    }
+                }
+                params
+                    .get("type")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| {
+                        ApiError::unprocessable("`field_schema.type` must be an index type name")
+                    })?
+            }
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "`field_schema` must be an index type name or an object with `type`",
+                ));
+            }
+        };
+        match IndexSchema::from_name(type_name) {
+            Some(schema) => Ok((path, schema)),
+            None if type_name == "geo" => Err(ApiError::unsupported(
+                "field_schema",
+                "geo indexes and geo filters",
+            )),
+            None if type_name == "text" => Err(ApiError::unsupported(
+                "field_schema",
+                "full-text indexes yet (they arrive with BM25 text search)",
+            )),
+            None => Err(ApiError::unprocessable(format!(
+                "unknown payload index type {:?}: expected one of keyword, integer, float, bool, \
+                 datetime, uuid",
+                type_name.chars().take(64).collect::<String>()
+            ))),
+        }
+    }
+}
+
+/// A field name from a request, parsed as a path.
+///
+/// # Errors
+/// 422 naming what is wrong with it.
+pub fn field_path(name: &str) -> Result<FieldPath, ApiError> {
+    FieldPath::parse(name).map_err(|e| ApiError::unprocessable(format!("`field_name`: {e}")))
+}
+
+/// One entry of `payload_schema`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FieldIndexResult {
-    /// Always `null`: no write was made.
-    pub operation_id: Option<u64>,
-    /// Always `completed`.
-    pub status: &'static str,
+pub struct PayloadIndexInfo {
+    /// The index type.
+    pub data_type: &'static str,
+    /// Points with at least one indexed value.
+    pub points: u64,
+    /// Plait extension: how the index is filled.
+    pub plait: PlaitIndexInfo,
+}
+
+/// Plait's details about one payload index.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaitIndexInfo {
+    /// Points whose field holds a value of another type: stored and returned, not indexed
+    /// (filters still match them by reading the payload).
+    pub wrong_type_points: u64,
+    /// Distinct indexed values.
+    pub distinct_values: u64,
+    /// Approximate bytes of memory the index holds.
+    pub memory_bytes: u64,
+}
+
+/// The `payload_schema` of a collection: its indexes by field.
+#[must_use]
+pub fn payload_schema(indexes: Vec<FieldIndexInfo>) -> BTreeMap<String, PayloadIndexInfo> {
+    indexes
+        .into_iter()
+        .map(|i| {
+            (
+                i.path.as_str().to_owned(),
+                PayloadIndexInfo {
+                    data_type: i.schema.name(),
+                    points: i.points,
+                    plait: PlaitIndexInfo {
+                        wrong_type_points: i.wrong_type_points,
+                        distinct_values: i.distinct_values,
+                        memory_bytes: i.heap_bytes,
+                    },
+                },
+            )
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use super::field_index::FieldIndex;
 use super::image::{self, ImageError};
 use super::schema::IndexSchema;
 use crate::columns::FieldPath;
-use crate::slot_index::{SlotIndex, SlotPoint};
+use crate::slot_index::SlotIndex;
 
 /// Every payload field index of a collection.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,26 +45,6 @@ impl FieldIndexes {
             .values()
             .map(|i| (i.path().clone(), i.schema()))
             .collect()
-    }
-
-    /// Indexes `path` as `schema` over `points` (every live point), replacing an index of the
-    /// field with another schema; an index with the same schema is kept as it is.
-    pub fn create(
-        &mut self,
-        path: FieldPath,
-        schema: IndexSchema,
-        points: &mut dyn Iterator<Item = SlotPoint<'_>>,
-    ) {
-        if self
-            .by_field
-            .get(&path)
-            .is_some_and(|i| i.schema() == schema)
-        {
-            return;
-        }
-        let mut index = FieldIndex::new(path.clone(), schema);
-        index.rebuild(points);
-        self.by_field.insert(path, index);
     }
 
     /// Installs an index read from an image (replacing one of the same field).

@@ -153,7 +153,9 @@ fn images_round_trip_and_damage_is_detected() {
                 slot: slot as u32,
                 payload,
             });
-        set.create(FieldPath::parse(field).expect("path"), schema, &mut points);
+        let mut index = FieldIndex::new(FieldPath::parse(field).expect("path"), schema);
+        index.rebuild(&mut points);
+        set.install(index);
     }
     let bytes = set.encode();
     let decoded = FieldIndexes::decode(&bytes).expect("decodes");

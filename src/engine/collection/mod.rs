@@ -7,6 +7,7 @@
 
 mod consolidation;
 mod health;
+mod index_image;
 mod open;
 mod point_store;
 mod quant_image;
@@ -38,8 +39,10 @@ use health::Health;
 use super::EngineError;
 use super::config::CollectionConfig;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
-use crate::columns::PayloadEdit;
+use crate::columns::index::IndexSchema;
+use crate::columns::{FieldPath, PayloadEdit};
 use crate::metrics;
+use crate::slot_index::SlotIndex;
 use crate::vector::prepare;
 use crate::vector::quantize::QuantizedSearch;
 
@@ -52,6 +55,25 @@ pub const MAX_PAYLOAD_EDIT_BYTES: usize = 256 << 20;
 pub const MAX_PAYLOAD_KEYS: usize = 1_000;
 /// Largest `limit` (plus `offset`) for a search or scroll.
 pub const MAX_LIMIT: usize = 100_000;
+/// Most payload fields one collection may index.
+pub const MAX_FIELD_INDEXES: usize = 100;
+
+/// What one payload field index holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIndexInfo {
+    /// The indexed field.
+    pub path: FieldPath,
+    /// The type of values indexed.
+    pub schema: IndexSchema,
+    /// Points with at least one indexed value.
+    pub points: u64,
+    /// Points whose field holds a value of another type (stored, not indexed).
+    pub wrong_type_points: u64,
+    /// Distinct indexed values.
+    pub distinct_values: u64,
+    /// Approximate heap bytes of the index.
+    pub heap_bytes: u64,
+}
 
 /// Largest HNSW candidate list (`hnsw_ef`) a search may ask for; larger values are clamped. It
 /// equals [`MAX_LIMIT`], the most hits a search returns, since a list never needs to be longer
@@ -344,6 +366,63 @@ impl Collection {
             PayloadEdit::DeleteKeys(_) | PayloadEdit::Clear => {}
         }
         self.send(Mutation::EditPayload(ids, edit), ack)
+    }
+
+    /// Queues the creation of an index of payload field `path` for values of type `schema`. It
+    /// covers every point stored before it and every later write; an index of the same field with
+    /// the same schema is kept, one with another schema is replaced.
+    ///
+    /// # Errors
+    /// [`EngineError::LimitExceeded`] past [`MAX_FIELD_INDEXES`] indexed fields,
+    /// [`EngineError::WriteQueueFull`], [`EngineError::WritesRefused`] or
+    /// [`EngineError::ShuttingDown`].
+    pub fn create_field_index(
+        &self,
+        path: FieldPath,
+        schema: IndexSchema,
+        ack: AckAt,
+    ) -> Result<WriteTicket, EngineError> {
+        let indexed = self.store.read().field_indexes().len();
+        let exists = self.store.read().field_indexes().get(&path).is_some();
+        if !exists && indexed >= MAX_FIELD_INDEXES {
+            return Err(EngineError::LimitExceeded {
+                what: "indexed payload fields in one collection",
+                limit: MAX_FIELD_INDEXES,
+                got: indexed + 1,
+            });
+        }
+        self.send(Mutation::CreateIndex(path, schema), ack)
+    }
+
+    /// Queues dropping the index of payload field `path` (nothing happens when there is none).
+    ///
+    /// # Errors
+    /// [`EngineError::WriteQueueFull`], [`EngineError::WritesRefused`] or
+    /// [`EngineError::ShuttingDown`].
+    pub fn drop_field_index(
+        &self,
+        path: FieldPath,
+        ack: AckAt,
+    ) -> Result<WriteTicket, EngineError> {
+        self.send(Mutation::DropIndex(path), ack)
+    }
+
+    /// What each payload field index holds, by field.
+    #[must_use]
+    pub fn payload_schema(&self) -> Vec<FieldIndexInfo> {
+        let store = self.store.read();
+        store
+            .field_indexes()
+            .iter()
+            .map(|i| FieldIndexInfo {
+                path: i.path().clone(),
+                schema: i.schema(),
+                points: i.indexed_points(),
+                wrong_type_points: i.wrong_type_points(),
+                distinct_values: i.distinct_values() as u64,
+                heap_bytes: i.heap_bytes() as u64,
+            })
+            .collect()
     }
 
     /// Points by id, in the order asked, skipping ids that do not exist.

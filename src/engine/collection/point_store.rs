@@ -19,8 +19,10 @@ use std::ops::{Bound, Range};
 
 use roaring::RoaringBitmap;
 
-use crate::columns::{Payload, PayloadEdit};
+use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
+use crate::columns::{FieldPath, Payload, PayloadEdit};
 use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::slot_index::{SlotIndex, SlotPoint};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
 use crate::vector::quantize::{self, Quantized, QuantizedSearch};
 use crate::vector::{
@@ -43,6 +45,8 @@ pub struct PointStore {
     binary: Option<BinaryVectors>,
     index: Hnsw,
     quantized: Option<Quantized>,
+    /// Payload field indexes, maintained in the same write-lock slice as the payloads.
+    fields: FieldIndexes,
 }
 
 /// Evaluates `$body` with `$space` bound to the space the store measures in: the bit-packed
@@ -82,6 +86,7 @@ impl PointStore {
             metric,
             index: Hnsw::new(hnsw),
             quantized: None,
+            fields: FieldIndexes::default(),
         }
     }
 
@@ -383,6 +388,9 @@ impl PointStore {
         self.index.release(dead, &|n| {
             slot_ids.get(n as usize).is_some_and(Option::is_some)
         });
+        for index in self.fields.slot_indexes_mut() {
+            index.release(dead);
+        }
         for slot in dead.iter().rev() {
             if self.tombstones.remove(slot) {
                 self.free.push(slot);
@@ -447,7 +455,23 @@ impl PointStore {
             slot
         };
         self.by_id.insert(id, slot);
+        self.index_payload(slot, true);
         Ok(slot)
+    }
+
+    /// Tells every payload index that the point in `slot` arrives (`true`) or leaves (`false`).
+    fn index_payload(&mut self, slot: u32, arrives: bool) {
+        let Some(payload) = self.payloads.get(slot as usize) else {
+            return;
+        };
+        let point = SlotPoint { slot, payload };
+        for index in self.fields.slot_indexes_mut() {
+            if arrives {
+                index.insert(point);
+            } else {
+                index.remove(point);
+            }
+        }
     }
 
     /// Deletes a point; returns whether it existed.
@@ -461,6 +485,7 @@ impl PointStore {
 
     /// Turns a live slot into a tombstone (the caller updates `by_id`).
     fn retire(&mut self, slot: u32) {
+        self.index_payload(slot, false);
         self.slot_ids[slot as usize] = None;
         self.payloads[slot as usize] = Payload::new();
         self.tombstones.insert(slot);
@@ -472,8 +497,44 @@ impl PointStore {
         let Some(&slot) = self.by_id.get(&id) else {
             return false;
         };
+        self.index_payload(slot, false);
         edit.apply(&mut self.payloads[slot as usize]);
+        self.index_payload(slot, true);
         true
+    }
+
+    /// The payload field indexes.
+    #[must_use]
+    pub fn field_indexes(&self) -> &FieldIndexes {
+        &self.fields
+    }
+
+    /// A new index of payload field `path` as `schema` over every live point, or `None` when the
+    /// field is already indexed so. Built under the read lock (searches go on); install it with
+    /// [`PointStore::install_field_index`], replacing an index of the field with another schema.
+    #[must_use]
+    pub fn build_field_index(&self, path: &FieldPath, schema: IndexSchema) -> Option<FieldIndex> {
+        if self.fields.get(path).is_some_and(|i| i.schema() == schema) {
+            return None;
+        }
+        let mut index = FieldIndex::new(path.clone(), schema);
+        index.rebuild(&mut live_points(&self.slot_ids, &self.payloads));
+        Some(index)
+    }
+
+    /// Installs an index built by [`PointStore::build_field_index`] since the last write.
+    pub fn install_field_index(&mut self, index: FieldIndex) {
+        self.fields.install(index);
+    }
+
+    /// Drops the index of payload field `path`; returns whether there was one.
+    pub fn drop_field_index(&mut self, path: &FieldPath) -> bool {
+        self.fields.drop_index(path)
+    }
+
+    /// Installs payload field indexes read from a checkpoint image.
+    pub fn set_field_indexes(&mut self, fields: FieldIndexes) {
+        self.fields = fields;
     }
 
     /// The slot of point `id`, when it exists.
@@ -548,7 +609,24 @@ impl PointStore {
             + self.binary.as_ref().map_or(0, BinaryVectors::heap_bytes)
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
+            + self.fields.heap_bytes().map(|(_, b)| b).sum::<usize>()
     }
+}
+
+/// Every live point of a store as the payload indexes see it.
+fn live_points<'a>(
+    slot_ids: &'a [Option<PointId>],
+    payloads: &'a [Payload],
+) -> impl Iterator<Item = SlotPoint<'a>> + 'a {
+    slot_ids
+        .iter()
+        .zip(payloads)
+        .enumerate()
+        .filter(|(_, (id, _))| id.is_some())
+        .map(|(slot, (_, payload))| SlotPoint {
+            slot: u32::try_from(slot).unwrap_or(u32::MAX),
+            payload,
+        })
 }
 
 /// One slot as a checkpoint writes it.

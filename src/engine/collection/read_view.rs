@@ -11,7 +11,8 @@ use roaring::RoaringBitmap;
 
 use super::MAX_EF;
 use super::point_store::PointStore;
-use crate::columns::Payload;
+use crate::columns::index::{FieldIndex, FieldIndexes};
+use crate::columns::{FieldPath, Payload};
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::vector::ScoredSlot;
@@ -78,6 +79,24 @@ impl<'a> ReadView<'a> {
     pub fn payload(&self, slot: u32) -> Option<&'a Payload> {
         self.store.id_at(slot)?;
         self.store.payload_at(slot)
+    }
+
+    /// The index of payload field `path`, when it is indexed.
+    #[must_use]
+    pub fn field_index(&self, path: &FieldPath) -> Option<&'a FieldIndex> {
+        self.store.field_indexes().get(path)
+    }
+
+    /// Every payload field index.
+    #[must_use]
+    pub fn field_indexes(&self) -> &'a FieldIndexes {
+        self.store.field_indexes()
+    }
+
+    /// Number of slots, live or not: every slot number is below it.
+    #[must_use]
+    pub fn slot_count(&self) -> usize {
+        self.store.slot_count()
     }
 
     /// The live point in `slot`, as `projection` asks.

@@ -8,13 +8,18 @@
 //!   tag 4 overwrite payload:      u32 LE count, count × id, payload
 //!   tag 5 delete payload keys:    u32 LE count, count × id, u32 LE n, n × (u32 LE len, UTF-8)
 //!   tag 6 clear payload:          u32 LE count, count × id
+//!   tag 7 create payload index:   u32 LE n, n bytes UTF-8 field path, u8 schema code
+//!   tag 8 drop payload index:     u32 LE n, n bytes UTF-8 field path
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
 //! payload     := see `columns::value_codec`
 //! ```
 
-use crate::columns::{DecodeError, Payload, PayloadEdit, decode_payload, encode_payload};
+use crate::columns::index::IndexSchema;
+use crate::columns::{
+    DecodeError, FieldPath, Payload, PayloadEdit, decode_payload, encode_payload,
+};
 use crate::engine::point::PointId;
 
 const TAG_UPSERT: u8 = 1;
@@ -23,6 +28,8 @@ const TAG_SET_PAYLOAD: u8 = 3;
 const TAG_OVERWRITE_PAYLOAD: u8 = 4;
 const TAG_DELETE_PAYLOAD_KEYS: u8 = 5;
 const TAG_CLEAR_PAYLOAD: u8 = 6;
+const TAG_CREATE_INDEX: u8 = 7;
+const TAG_DROP_INDEX: u8 = 8;
 
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +40,10 @@ pub enum Mutation {
     Delete(Vec<PointId>),
     /// Change part of the payload of these points (ids that do not exist are skipped).
     EditPayload(Vec<PointId>, PayloadEdit),
+    /// Index a payload field over every existing and later point.
+    CreateIndex(FieldPath, IndexSchema),
+    /// Drop the index of a payload field.
+    DropIndex(FieldPath),
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -97,6 +108,17 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
                 }
                 PayloadEdit::Clear => {}
             }
+        }
+        Mutation::CreateIndex(path, schema) => {
+            out.push(TAG_CREATE_INDEX);
+            put_u32(&mut out, path.as_str().len());
+            out.extend_from_slice(path.as_str().as_bytes());
+            out.push(schema.code());
+        }
+        Mutation::DropIndex(path) => {
+            out.push(TAG_DROP_INDEX);
+            put_u32(&mut out, path.as_str().len());
+            out.extend_from_slice(path.as_str().as_bytes());
         }
     }
     out
@@ -217,9 +239,19 @@ impl<'a> Cursor<'a> {
         Ok(payload)
     }
 
-    fn string(&mut self) -> Result<String, DecodeError> {
+    /// A string: u32 LE byte length, then UTF-8.
+    ///
+    /// # Errors
+    /// [`DecodeError`] when truncated or not UTF-8.
+    pub fn string(&mut self) -> Result<String, DecodeError> {
         let len = self.u32()? as usize;
         String::from_utf8(self.take(len)?.to_vec()).map_err(|_| DecodeError::BadUtf8)
+    }
+
+    /// A field path of `len` bytes.
+    fn field_path(&mut self, len: usize) -> Result<FieldPath, DecodeError> {
+        let text = std::str::from_utf8(self.take(len)?).map_err(|_| DecodeError::BadUtf8)?;
+        FieldPath::parse(text).map_err(|_| DecodeError::BadIndex)
     }
 
     /// Whether every byte was consumed.
@@ -257,6 +289,12 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
             Mutation::EditPayload(ids, PayloadEdit::DeleteKeys(keys))
         }
         TAG_CLEAR_PAYLOAD => Mutation::EditPayload(c.ids(count)?, PayloadEdit::Clear),
+        TAG_CREATE_INDEX => {
+            let path = c.field_path(count)?;
+            let schema = IndexSchema::from_code(c.u8()?).ok_or(DecodeError::BadIndex)?;
+            Mutation::CreateIndex(path, schema)
+        }
+        TAG_DROP_INDEX => Mutation::DropIndex(c.field_path(count)?),
         other => return Err(DecodeError::BadTag(other)),
     };
     if !c.is_empty() {
@@ -291,7 +329,12 @@ mod tests {
             PayloadEdit::Clear,
         ]
         .map(|e| Mutation::EditPayload(ids.clone(), e));
-        for m in [up, del].into_iter().chain(edits) {
+        let path = FieldPath::parse("meta.tags[]").expect("path");
+        let indexes = [
+            Mutation::CreateIndex(path.clone(), IndexSchema::Datetime),
+            Mutation::DropIndex(path),
+        ];
+        for m in [up, del].into_iter().chain(edits).chain(indexes) {
             let bytes = encode_mutation(&m);
             assert_eq!(decode_mutation(&bytes, 2), Ok(m.clone()));
             for cut in 0..bytes.len() {

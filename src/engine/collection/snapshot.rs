@@ -6,7 +6,8 @@
 //! and `graph.plait` (the HNSW graph, see `vector::hnsw::persist`). Slots keep their numbers across a restart, so the graph's
 //! node ids stay valid. A missing, damaged or mismatched graph image is not fatal: the graph is
 //! rebuilt from the vectors, with a warning and `plait_hnsw_rebuilds_total`. A quantized
-//! collection writes a third image, `quant.plait` (see `quant_image`), under the same rules.
+//! collection writes a third image, `quant.plait` (see `quant_image`), under the same rules, and
+//! a collection with payload field indexes a fourth, `indexes.plait` (see `index_image`).
 //!
 //! Loading writes every slot's vector into the collection's memory-mapped working file
 //! `vectors.f32`, which is recreated on every open: the checkpoint and the WAL are the truth, the
@@ -17,6 +18,8 @@
 //!     1 u8, point (see record_codec)          a live point
 //!     0 u8, dimension × f32 LE                a tombstone's stale vector
 //!     2 u8                                    a free (released) slot
+//! then (version 4) the payload index definitions:
+//!     u32 LE n, n × (u32 LE length, UTF-8 field path, u8 schema code)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -24,8 +27,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::{PointStore, RestoredSlot, SlotImage};
-use super::quant_image;
 use super::record_codec::{Cursor, put_point};
+use super::{index_image, quant_image};
+use crate::columns::FieldPath;
+use crate::columns::index::IndexSchema;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
 use crate::metrics;
@@ -102,6 +107,20 @@ pub fn write(
         }
         w.write(&buf).map_err(wrap)?;
     }
+    buf.clear();
+    let definitions = store.field_indexes().definitions();
+    buf.extend_from_slice(
+        &u32::try_from(definitions.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    for (path, schema) in &definitions {
+        let text = path.as_str();
+        buf.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+        buf.extend_from_slice(text.as_bytes());
+        buf.push(schema.code());
+    }
+    w.write(&buf).map_err(wrap)?;
     w.finish().map_err(wrap)?;
     // The graph image goes second; if a crash comes between the two, the graph image's sequence
     // number does not match the points' and the graph is rebuilt on open.
@@ -109,7 +128,8 @@ pub fn write(
         .map_err(wrap)?;
     g.write(&store.index().encode()).map_err(wrap)?;
     g.finish().map_err(wrap)?;
-    quant_image::write(fs, name, collection_dir, store, seq)
+    quant_image::write(fs, name, collection_dir, store, seq)?;
+    index_image::write(fs, name, collection_dir, store, seq)
 }
 
 /// Loads the checkpoint of a collection: the store (with its graph) and the WAL sequence it covers,
@@ -130,6 +150,7 @@ pub fn read(
         checkpoint_path(collection_dir),
         graph_path(collection_dir),
         quant_image::quant_path(collection_dir),
+        index_image::index_path(collection_dir),
     ] {
         let mut tmp = path.into_os_string();
         tmp.push(".tmp");
@@ -190,13 +211,16 @@ pub fn read(
             }
         });
     }
-    if !c.is_empty() {
-        return Err(EngineError::Undecodable {
+    // Version 3 and older images end after the slots: no index definitions.
+    let definitions = if c.is_empty() {
+        Vec::new()
+    } else {
+        read_definitions(&mut c).map_err(|detail| EngineError::Undecodable {
             name: name.to_owned(),
             what: "checkpoint",
-            detail: "trailing bytes after the last slot".into(),
-        });
-    }
+            detail,
+        })?
+    };
     let mut store = PointStore::restore(vectors, config.metric, config.hnsw_config(), slots)
         .map_err(|e| EngineError::io("grow", &vectors_file, e))?;
     match load_graph(fs, collection_dir, config, seq, store.slot_count()) {
@@ -215,7 +239,26 @@ pub fn read(
         }
     }
     quant_image::install(fs, name, collection_dir, config, seq, &mut store);
+    index_image::install(fs, name, collection_dir, seq, definitions, &mut store);
     Ok((store, seq))
+}
+
+/// The payload index definitions that close a version 4 points image.
+fn read_definitions(c: &mut Cursor<'_>) -> Result<Vec<(FieldPath, IndexSchema)>, String> {
+    let count = c.u32().map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let text = c.string().map_err(|e| e.to_string())?;
+        let path = FieldPath::parse(&text).map_err(|e| e.to_string())?;
+        let code = c.u8().map_err(|e| e.to_string())?;
+        let schema =
+            IndexSchema::from_code(code).ok_or_else(|| format!("unknown index type {code}"))?;
+        out.push((path, schema));
+    }
+    if !c.is_empty() {
+        return Err("trailing bytes after the index definitions".into());
+    }
+    Ok(out)
 }
 
 /// The graph image for checkpoint `seq`, or why it cannot be used.

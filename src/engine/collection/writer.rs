@@ -425,7 +425,10 @@ impl Writer {
             .iter()
             .map(|w| match &w.mutation {
                 Mutation::Upsert(points) => points.len(),
-                Mutation::Delete(_) | Mutation::EditPayload(..) => 0,
+                Mutation::Delete(_)
+                | Mutation::EditPayload(..)
+                | Mutation::CreateIndex(..)
+                | Mutation::DropIndex(_) => 0,
             })
             .sum();
         if needed == 0 {
@@ -592,6 +595,17 @@ pub fn apply_with(
                 }
                 between_slices();
             }
+        }
+        Mutation::CreateIndex(path, schema) => {
+            // Built under the read lock so searches go on; nothing can change the points in
+            // between, because only this thread writes.
+            let built = store.read().build_field_index(&path, schema);
+            if let Some(index) = built {
+                store.write().install_field_index(index);
+            }
+        }
+        Mutation::DropIndex(path) => {
+            store.write().drop_field_index(&path);
         }
     }
     Ok(())
