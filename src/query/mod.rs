@@ -6,6 +6,7 @@
 //! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
 //! [`Predicate`] in `api/`.
 
+mod evaluate;
 mod predicate;
 
 pub use predicate::{Condition, Interval, Literal, Predicate};
