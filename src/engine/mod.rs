@@ -17,8 +17,8 @@ pub mod point;
 
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
-    AckAt, Collection, HealthReport, MAX_EF, NearestParams, ReadView, SearchRequest, Status,
-    VectorMemory, WriteReceipt, WriteTicket,
+    AckAt, Collection, HealthReport, MAX_EF, NearestParams, ReadView, SearchRequest,
+    SelectedChange, Selector, Status, VectorMemory, WriteReceipt, WriteTicket,
 };
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::EngineError;

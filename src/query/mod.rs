@@ -7,6 +7,10 @@
 //! [`Predicate`] in `api/`.
 
 mod evaluate;
+mod facet;
 mod predicate;
+mod select;
 
+pub use facet::{FacetHit, facet_counts};
 pub use predicate::{Condition, Interval, Literal, Predicate};
+pub use select::{matching_ids, matching_slots, scroll_matching};
