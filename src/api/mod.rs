@@ -65,7 +65,7 @@ pub struct HttpLimits {
 /// the same list and cannot drift apart. Register a handler with `.routes(routes!(handler))`, never
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
-    use routes::{collections, health, payload, payload_index, points, search, service};
+    use routes::{collections, facet, health, payload, payload_index, points, search, service};
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
         .routes(routes!(health::healthz))
@@ -88,6 +88,7 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(payload::clear))
         .routes(routes!(points::count))
         .routes(routes!(points::scroll))
+        .routes(routes!(facet::facet))
         .routes(routes!(search::query))
         .routes(routes!(search::search))
         .routes(routes!(search::query_batch))

@@ -18,7 +18,8 @@ pub mod point;
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
     AckAt, Collection, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,
-    ReadView, SearchRequest, Status, VectorMemory, WriteReceipt, WriteTicket,
+    ReadView, SearchRequest, SelectedChange, Selector, Status, VectorMemory, WriteReceipt,
+    WriteTicket,
 };
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::EngineError;

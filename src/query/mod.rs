@@ -6,6 +6,11 @@
 //! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
 //! [`Predicate`] in `api/`.
 
+mod evaluate;
+mod facet;
 mod predicate;
+mod select;
 
+pub use facet::{FacetHit, facet_counts};
 pub use predicate::{Condition, Interval, Literal, Predicate};
+pub use select::{matching_ids, matching_slots, scroll_matching};

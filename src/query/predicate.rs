@@ -54,7 +54,8 @@ pub enum Condition {
     /// Some value is a datetime (RFC 3339 string) inside this range, in microseconds since the
     /// Unix epoch (UTC).
     DatetimeRange(Interval<i64>),
-    /// The field exists and is `null` (or an array holding only `null`s).
+    /// Some leaf the path reaches is `null` (as in Qdrant, an array holding `null` is not itself
+    /// `null`).
     IsNull,
     /// The field is missing, `null`, or an empty array.
     IsEmpty,

@@ -1,6 +1,7 @@
 //! Route handlers, one file per resource.
 
 pub mod collections;
+pub mod facet;
 pub mod health;
 pub mod payload;
 pub mod payload_index;

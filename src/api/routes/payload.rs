@@ -9,29 +9,33 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::on_blocking_pool;
-use super::points::{ack_at, finish_write};
+use super::points::{ack_at, finish_write, write_selection};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path, Query};
-use crate::api::wire::payload::{ClearPayload, DeletePayload, SetPayload, selected_ids};
+use crate::api::wire::filter::Selection;
+use crate::api::wire::payload::{ClearPayload, DeletePayload, SetPayload, selected};
 use crate::api::wire::points::{UpdateResult, WaitParam};
 use crate::columns::PayloadEdit;
-use crate::engine::PointId;
+use crate::engine::SelectedChange;
 
 async fn edit(
     state: AppState,
     name: String,
     wait: &WaitParam,
-    ids: Vec<PointId>,
+    selection: Selection,
     edit: PayloadEdit,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let ack = ack_at(wait);
     let ticket = on_blocking_pool(move || {
-        Ok(state
-            .engine
-            .collection(&name)?
-            .edit_payload(ids, edit, ack)?)
+        let c = state.engine.collection(&name)?;
+        Ok(write_selection(
+            &c,
+            selection,
+            SelectedChange::EditPayload(edit),
+            ack,
+        )?)
     })
     .await?;
     finish_write(ticket, started).await
@@ -47,8 +51,8 @@ async fn set_or_overwrite(
     make: fn(crate::columns::Payload) -> PayloadEdit,
 ) -> Result<Response, ApiError> {
     reject_key(body.key.as_ref())?;
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, wait, ids, make(body.payload)).await
+    let selection = selected(body.points, body.filter.as_ref())?;
+    edit(state, name, wait, selection, make(body.payload)).await
 }
 
 fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
@@ -71,7 +75,7 @@ fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Neither or both of `points` and `filter`, too many selected points, an unsupported filter condition, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
         (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
@@ -95,7 +99,7 @@ pub async fn set(
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Neither or both of `points` and `filter`, too many selected points, an unsupported filter condition, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
         (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
@@ -119,7 +123,7 @@ pub async fn overwrite(
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Neither or both of `points` and `filter`, too many selected points, an unsupported filter condition, too many ids or keys", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
         (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
@@ -130,8 +134,15 @@ pub async fn delete_keys(
     Query(wait): Query<WaitParam>,
     Json(body): Json<DeletePayload>,
 ) -> Result<Response, ApiError> {
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, &wait, ids, PayloadEdit::DeleteKeys(body.keys)).await
+    let selection = selected(body.points, body.filter.as_ref())?;
+    edit(
+        state,
+        name,
+        &wait,
+        selection,
+        PayloadEdit::DeleteKeys(body.keys),
+    )
+    .await
 }
 
 /// Removes the whole payload of points.
@@ -144,7 +155,7 @@ pub async fn delete_keys(
         (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
         (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
-        (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "Neither or both of `points` and `filter`, too many selected points, an unsupported filter condition, too many ids or keys", body = crate::api::envelope::ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
         (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
         (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
@@ -155,6 +166,6 @@ pub async fn clear(
     Query(wait): Query<WaitParam>,
     Json(body): Json<ClearPayload>,
 ) -> Result<Response, ApiError> {
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, &wait, ids, PayloadEdit::Clear).await
+    let selection = selected(body.points, body.filter.as_ref())?;
+    edit(state, name, &wait, selection, PayloadEdit::Clear).await
 }

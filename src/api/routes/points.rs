@@ -13,11 +13,37 @@ use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
 use crate::api::wire::bounds::check_returned_vectors;
+use crate::api::wire::filter::Selection;
+use crate::api::wire::filter::optional_predicate;
 use crate::api::wire::points::{
     CountRequest, CountResult, DeletePoints, Record, RetrievePoints, ScrollRequest, ScrollResult,
     UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection,
 };
-use crate::engine::{AckAt, PayloadSelector, PointId, Projection, WriteReceipt, WriteTicket};
+use crate::engine::{
+    AckAt, Collection, EngineError, PayloadSelector, PointId, Projection, SelectedChange,
+    WriteReceipt, WriteTicket,
+};
+use crate::query::{matching_ids, matching_slots, scroll_matching};
+
+/// Deletes or edits the selected points: by ids directly, or by a filter that the collection's
+/// writer resolves in order with every other write (so no write lands between choosing the
+/// points and changing them).
+pub(super) fn write_selection(
+    c: &Collection,
+    selection: Selection,
+    change: SelectedChange,
+    ack: AckAt,
+) -> Result<WriteTicket, EngineError> {
+    match (selection, change) {
+        (Selection::Ids(ids), SelectedChange::Delete) => c.delete(ids, ack),
+        (Selection::Ids(ids), SelectedChange::EditPayload(edit)) => c.edit_payload(ids, edit, ack),
+        (Selection::Filter(predicate), change) => c.write_selected(
+            Box::new(move |view| matching_ids(view, &predicate)),
+            change,
+            ack,
+        ),
+    }
+}
 
 pub(super) fn ack_at(wait: &WaitParam) -> AckAt {
     if wait.wait.unwrap_or(true) {
@@ -86,7 +112,7 @@ pub async fn upsert(
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "No ids, too many ids, a filter or an unsupported field", body = ErrorBody),
+        (status = 422, description = "Neither or both of `points` and `filter`, too many ids or selected points, an unsupported field or filter condition", body = ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
         (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down, or its write queue is full (nothing stored; retry after `Retry-After` seconds)", body = ErrorBody),
         (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
@@ -101,8 +127,9 @@ pub async fn delete(
     wait.check()?;
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
-        let ids = body.parse()?.ids()?;
-        Ok(state.engine.collection(&name)?.delete(ids, ack)?)
+        let selection = body.parse()?.selection()?;
+        let c = state.engine.collection(&name)?;
+        Ok(write_selection(&c, selection, SelectedChange::Delete, ack)?)
     })
     .await?;
     finish_write(ticket, started).await
@@ -188,7 +215,7 @@ pub async fn get_point(
         (status = 200, body = inline(crate::api::envelope::Envelope<CountResult>)),
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 422, description = "A filter or an unsupported field", body = ErrorBody),
+        (status = 422, description = "An unsupported field or filter condition, or a list in the filter past its bound", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
     ))]
 pub async fn count(
@@ -199,8 +226,12 @@ pub async fn count(
     let started = Instant::now();
     let count = on_blocking_pool(move || {
         let body: CountRequest = optional_json(&body)?;
-        body.check()?;
-        Ok(state.engine.collection(&name)?.len() as u64)
+        let predicate = body.predicate()?;
+        let c = state.engine.collection(&name)?;
+        Ok(match predicate {
+            None => c.len() as u64,
+            Some(p) => c.read(|view| matching_slots(view, &p).len()),
+        })
     })
     .await?;
     Ok(ok(CountResult { count }, started))
@@ -214,7 +245,7 @@ pub async fn count(
         (status = 200, body = inline(crate::api::envelope::Envelope<ScrollResult>)),
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 422, description = "Limit out of range, too large an answer with vectors, a filter or an unsupported field", body = ErrorBody),
+        (status = 422, description = "Limit out of range, too large an answer with vectors, an unsupported field or filter condition", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
         (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
@@ -234,7 +265,11 @@ pub async fn scroll(
         if projection.with_vector {
             check_returned_vectors(limit, c.config().dimension)?;
         }
-        let (page, next) = c.scroll(body.offset.map(|o| o.0), limit, &projection)?;
+        let from = body.offset.map(|o| o.0);
+        let (page, next) = match optional_predicate(body.filter.as_ref())? {
+            None => c.scroll(from, limit, &projection)?,
+            Some(p) => c.read(|view| scroll_matching(view, &p, from, limit, &projection)),
+        };
         Ok(ScrollResult {
             points: page.into_iter().map(Record::from).collect(),
             next_page_offset: next.map(WirePointId),

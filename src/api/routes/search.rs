@@ -16,22 +16,36 @@ use crate::api::wire::points::{
     QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
 };
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
-use crate::engine::SearchRequest;
+use crate::engine::{Collection, EngineError, ScoredPoint, SearchRequest};
+use crate::query::{Predicate, matching_slots};
+
+/// One search: the engine request and the filter's predicate, if any.
+type Search = (SearchRequest, Option<Predicate>);
+
+/// Runs one search among the points its filter matches, all read from one view.
+fn filtered_search(
+    collection: &Collection,
+    (request, filter): &Search,
+) -> Result<Vec<ScoredPoint>, EngineError> {
+    collection.search_within(request, |view| {
+        filter.as_ref().map(|p| matching_slots(view, p))
+    })
+}
 
 async fn run(
     state: AppState,
     name: String,
-    request: SearchRequest,
+    search: Search,
 ) -> Result<Vec<WireScoredPoint>, ApiError> {
     // A turn first: searches past the gate's bounds are answered 503 at once.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
         let _permit = permit;
         let c = state.engine.collection(&name)?;
-        if request.projection.with_vector {
-            check_returned_vectors(request.limit, c.config().dimension)?;
+        if search.0.projection.with_vector {
+            check_returned_vectors(search.0.limit, c.config().dimension)?;
         }
-        let hits = c.search(&request)?;
+        let hits = filtered_search(&c, &search)?;
         Ok(hits.into_iter().map(WireScoredPoint::from).collect())
     })
     .await
@@ -42,7 +56,7 @@ async fn run(
 async fn run_batch(
     state: AppState,
     name: String,
-    requests: Vec<SearchRequest>,
+    requests: Vec<Search>,
 ) -> Result<Vec<Vec<WireScoredPoint>>, ApiError> {
     // One turn for the whole batch: it runs as one task.
     let permit = state.searches.enter().await?;
@@ -53,8 +67,7 @@ async fn run_batch(
             .iter()
             .enumerate()
             .map(|(i, request)| {
-                let hits = collection
-                    .search(request)
+                let hits = filtered_search(&collection, request)
                     .map_err(|e| ApiError::from(e).within(&format!("searches[{i}]")))?;
                 Ok(hits.into_iter().map(WireScoredPoint::from).collect())
             })
@@ -66,8 +79,8 @@ async fn run_batch(
 /// The engine requests of a batch's searches, refusing a batch past [`MAX_BATCH_SEARCHES`].
 fn batch_requests<T>(
     searches: Vec<T>,
-    convert: impl Fn(T) -> Result<SearchRequest, ApiError>,
-) -> Result<Vec<SearchRequest>, ApiError> {
+    convert: impl Fn(T) -> Result<Search, ApiError>,
+) -> Result<Vec<Search>, ApiError> {
     if searches.len() > MAX_BATCH_SEARCHES {
         return Err(ApiError::unprocessable(format!(
             "a batch holds at most {MAX_BATCH_SEARCHES} searches; this one has {}",
@@ -81,12 +94,12 @@ fn batch_requests<T>(
         .collect()
 }
 
-fn query_request(body: QueryRequest) -> Result<SearchRequest, ApiError> {
+fn query_request(body: QueryRequest) -> Result<Search, ApiError> {
     let vector = body.query.into_vector()?;
     body.options.into_request(vector, body.limit.unwrap_or(10))
 }
 
-fn search_request(body: SearchRequestBody) -> Result<SearchRequest, ApiError> {
+fn search_request(body: SearchRequestBody) -> Result<Search, ApiError> {
     body.options.into_request(body.vector.0, body.limit)
 }
 

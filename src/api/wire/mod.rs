@@ -3,6 +3,8 @@
 
 pub mod bounds;
 pub mod collections;
+pub mod facet;
+pub mod filter;
 pub mod payload;
 pub mod payload_index;
 pub mod point_id;

@@ -5,9 +5,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::WirePointId;
+use super::bounds::MAX_POINTS_PER_REQUEST;
+use super::filter::{Filter, Selection, WireFilter, selection};
 use crate::api::error::ApiError;
 use crate::columns::Payload;
-use crate::engine::PointId;
 
 /// Body of `POST` (set keys) and `PUT` (overwrite) `/collections/{name}/points/payload`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -18,10 +19,10 @@ pub struct SetPayload {
     /// The points to change.
     #[serde(default)]
     pub points: Option<Vec<WirePointId>>,
-    /// Not supported yet (422 when present): payload filtering arrives with the columnstore.
+    /// Or every point this filter matches (at most 100000).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
     /// Not supported yet (422 when present): setting keys under a nested path.
     #[serde(default)]
     pub key: Option<String>,
@@ -35,10 +36,10 @@ pub struct DeletePayload {
     /// The points to change.
     #[serde(default)]
     pub points: Option<Vec<WirePointId>>,
-    /// Not supported yet (422 when present).
+    /// Or every point this filter matches (at most 100000).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
 }
 
 /// Body of `POST /collections/{name}/points/payload/clear`: `{"points": [...]}`.
@@ -47,27 +48,19 @@ pub struct ClearPayload {
     /// The points whose payload is removed.
     #[serde(default)]
     pub points: Option<Vec<WirePointId>>,
-    /// Not supported yet (422 when present).
+    /// Or every point this filter matches (at most 100000).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
 }
 
-/// The ids a payload request names.
+/// The points a payload request names: listed in `points`, or matched by `filter`.
 ///
 /// # Errors
-/// 422 for a `filter` (not supported yet) or when `points` is missing.
-pub fn selected_ids(
+/// 422 when both or neither are given or for too many ids; a bad filter.
+pub fn selected(
     points: Option<Vec<WirePointId>>,
-    filter: Option<&serde::de::IgnoredAny>,
-) -> Result<Vec<PointId>, ApiError> {
-    if filter.is_some() {
-        return Err(ApiError::unprocessable(
-            "selecting points by `filter` is not supported yet (payload filtering arrives with \
-             the columnstore); list them in `points`",
-        ));
-    }
-    let ids =
-        points.ok_or_else(|| ApiError::unprocessable("`points` (a list of ids) is required"))?;
-    Ok(ids.into_iter().map(|id| id.0).collect())
+    filter: Option<&WireFilter>,
+) -> Result<Selection, ApiError> {
+    selection(points, filter, MAX_POINTS_PER_REQUEST)
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::WirePointId;
 use super::bounds::{MAX_HNSW_EF, MAX_LIMIT, MAX_POINTS_PER_REQUEST, check_len, check_range};
+use super::filter::{Filter, Selection, WireFilter, optional_predicate, selection};
 use super::quantization::QuantizationSearchParams;
 pub use super::query_input::QueryInput;
 use super::unsupported::{SHARD_KEY, reject_present};
@@ -16,6 +17,7 @@ use crate::columns::Payload;
 use crate::engine::{
     NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint, SearchRequest,
 };
+use crate::query::Predicate;
 
 /// A point to write.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -203,19 +205,6 @@ pub fn projection(
     }
 }
 
-/// Rejects a non-null `filter`: payload filtering arrives with the columnstore.
-///
-/// # Errors
-/// 422 when a filter is present.
-pub fn reject_filter(filter: Option<&serde::de::IgnoredAny>) -> Result<(), ApiError> {
-    if filter.is_some() {
-        return Err(ApiError::unprocessable(
-            "`filter` is not supported yet: payload filtering arrives with the columnstore",
-        ));
-    }
-    Ok(())
-}
-
 /// A point as returned.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Record {
@@ -314,10 +303,10 @@ pub struct DeletePoints {
     #[serde(default)]
     #[schema(max_items = 100_000)]
     pub points: Option<Vec<WirePointId>>,
-    /// Not supported yet (422 when present).
+    /// Or every point this filter matches (at most 100000).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
     /// Not supported (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -325,20 +314,13 @@ pub struct DeletePoints {
 }
 
 impl DeletePoints {
-    /// The ids to delete.
+    /// The points to delete.
     ///
     /// # Errors
-    /// 422 for a filter, a `shard_key`, no ids, or too many.
-    pub fn ids(self) -> Result<Vec<PointId>, ApiError> {
-        reject_filter(self.filter.as_ref())?;
+    /// 422 for a `shard_key`, both or neither of ids and filter, too many ids; a bad filter.
+    pub fn selection(self) -> Result<Selection, ApiError> {
         reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])?;
-        let Some(ids) = self.points else {
-            return Err(ApiError::unprocessable(
-                "`points` (a list of ids) is required",
-            ));
-        };
-        check_len("points", ids.len(), MAX_POINTS_PER_REQUEST)?;
-        Ok(ids.into_iter().map(|id| id.0).collect())
+        selection(self.points, self.filter.as_ref(), MAX_POINTS_PER_REQUEST)
     }
 }
 
@@ -348,10 +330,10 @@ pub struct CountRequest {
     /// Counts are always exact; accepted for compatibility.
     #[serde(default)]
     pub exact: Option<bool>,
-    /// Not supported yet (422 when present).
+    /// Count only the points this filter matches.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
     /// Not supported (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -359,13 +341,13 @@ pub struct CountRequest {
 }
 
 impl CountRequest {
-    /// Refuses what a count cannot honour.
+    /// The filter to count under, if any.
     ///
     /// # Errors
-    /// 422 for a filter or a `shard_key`.
-    pub fn check(&self) -> Result<(), ApiError> {
-        reject_filter(self.filter.as_ref())?;
-        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])
+    /// 422 for a `shard_key`; a bad filter.
+    pub fn predicate(&self) -> Result<Option<Predicate>, ApiError> {
+        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])?;
+        optional_predicate(self.filter.as_ref())
     }
 }
 
@@ -392,10 +374,10 @@ pub struct ScrollRequest {
     /// Default `false`.
     #[serde(default)]
     pub with_vector: Option<WithVector>,
-    /// Not supported yet (422 when present).
+    /// Only points this filter matches.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
     /// Not supported (422 when present): pages are always in id order.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -410,9 +392,8 @@ impl ScrollRequest {
     /// The page size.
     ///
     /// # Errors
-    /// 422 for a limit out of `1..=MAX_LIMIT`, a filter, `order_by` or `shard_key`.
+    /// 422 for a limit out of `1..=MAX_LIMIT`, `order_by` or `shard_key`.
     pub fn checked_limit(&self) -> Result<usize, ApiError> {
-        reject_filter(self.filter.as_ref())?;
         reject_present(&[
             ("order_by", &self.order_by, "ordering by a payload field"),
             ("shard_key", &self.shard_key, SHARD_KEY),
@@ -534,10 +515,10 @@ pub struct SearchOptions {
     /// Search parameters.
     #[serde(default)]
     pub params: Option<SearchParams>,
-    /// Not supported yet (422 when present).
+    /// Only points this filter matches; `limit` hits come back whenever that many match.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub filter: Option<serde::de::IgnoredAny>,
+    #[schema(value_type = Option<Filter>)]
+    pub filter: Option<WireFilter>,
     /// Not supported (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -557,12 +538,18 @@ pub struct SearchOptions {
 }
 
 impl SearchOptions {
-    /// The engine request for `vector` and `limit` with these options.
+    /// The engine request for `vector` and `limit` with these options, and the filter's
+    /// predicate (none when every point is allowed).
     ///
     /// # Errors
-    /// 422 when a filter is present or the quantization options are invalid.
-    pub fn into_request(self, vector: Vec<f32>, limit: u64) -> Result<SearchRequest, ApiError> {
-        reject_filter(self.filter.as_ref())?;
+    /// 422 for out-of-range numbers, unsupported fields or invalid quantization options; a bad
+    /// filter.
+    pub fn into_request(
+        self,
+        vector: Vec<f32>,
+        limit: u64,
+    ) -> Result<(SearchRequest, Option<Predicate>), ApiError> {
+        let predicate = optional_predicate(self.filter.as_ref())?;
         reject_present(&[
             ("prefetch", &self.prefetch, "multi-stage queries"),
             (
@@ -593,7 +580,7 @@ impl SearchOptions {
             .unwrap_or_default();
         // Each value was checked against a bound that fits a usize above.
         let fit = |v: u64| usize::try_from(v).unwrap_or(MAX_LIMIT);
-        Ok(SearchRequest {
+        let request = SearchRequest {
             vector,
             limit: fit(limit),
             offset: fit(offset),
@@ -602,7 +589,8 @@ impl SearchOptions {
             ef: ef.map(fit),
             exact: self.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
             quantization,
-        })
+        };
+        Ok((request, predicate))
     }
 }
 

@@ -14,6 +14,7 @@ mod quant_image;
 mod quant_trigger;
 mod read_view;
 pub mod record_codec;
+mod selected_write;
 mod snapshot;
 #[cfg(test)]
 mod write_queue_tests;
@@ -31,6 +32,8 @@ pub use open::open;
 pub use point_store::PointStore;
 pub use read_view::{NearestParams, ReadView};
 use record_codec::{Mutation, encode_mutation};
+use selected_write::SelectedWrite;
+pub use selected_write::{SelectedChange, Selector};
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
 
@@ -45,6 +48,7 @@ use crate::metrics;
 use crate::slot_index::SlotIndex;
 use crate::vector::prepare;
 use crate::vector::quantize::QuantizedSearch;
+use roaring::RoaringBitmap;
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
@@ -241,40 +245,75 @@ impl Collection {
     }
 
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
+        let record = encode_mutation(&mutation);
+        self.send_command(|reply| {
+            Command::Write(QueuedWrite {
+                mutation,
+                record,
+                ack,
+                reply,
+            })
+        })
+    }
+
+    fn send_command(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<WriteReceipt, EngineError>>) -> Command,
+    ) -> Result<WriteTicket, EngineError> {
         if let Some(reason) = self.health.writes_refused() {
             return Err(EngineError::WritesRefused {
                 name: self.name.clone(),
                 reason,
             });
         }
-        let record = encode_mutation(&mutation);
         let (reply, rx) = oneshot::channel();
         // Never blocks: a full queue is the client's signal to back off, and the caller may be
         // a thread the server needs for other requests.
-        self.tx
-            .try_send(Command::Write(QueuedWrite {
-                mutation,
-                record,
-                ack,
-                reply,
-            }))
-            .map_err(|e| match e {
-                TrySendError::Full(_) => {
-                    metrics::REJECTED_REQUESTS
-                        .with_label_values(&["write"])
-                        .inc();
-                    EngineError::WriteQueueFull {
-                        name: self.name.clone(),
-                        capacity: self.tx.capacity().unwrap_or(0),
-                    }
-                }
-                TrySendError::Disconnected(_) => EngineError::ShuttingDown {
+        self.tx.try_send(make(reply)).map_err(|e| match e {
+            TrySendError::Full(_) => {
+                metrics::REJECTED_REQUESTS
+                    .with_label_values(&["write"])
+                    .inc();
+                EngineError::WriteQueueFull {
                     name: self.name.clone(),
-                },
-            })?;
+                    capacity: self.tx.capacity().unwrap_or(0),
+                }
+            }
+            TrySendError::Disconnected(_) => EngineError::ShuttingDown {
+                name: self.name.clone(),
+            },
+        })?;
         Ok(WriteTicket {
             name: self.name.clone(),
             rx,
+        })
+    }
+
+    /// Queues a write of the points `select` picks. The writer runs `select` on the collection
+    /// after every write queued before this one is applied and before any queued after it, so
+    /// the selection and the change are one step to every other write (see `selected_write`).
+    /// Over [`MAX_BATCH_POINTS`] selected points (or an edit over its limits) fails with
+    /// [`EngineError::LimitExceeded`] and changes nothing.
+    ///
+    /// # Errors
+    /// [`EngineError::WritesRefused`], [`EngineError::WriteQueueFull`],
+    /// [`EngineError::ShuttingDown`]; the ticket carries the limit errors.
+    pub fn write_selected(
+        &self,
+        select: Selector,
+        change: SelectedChange,
+        ack: AckAt,
+    ) -> Result<WriteTicket, EngineError> {
+        if let SelectedChange::EditPayload(edit) = &change {
+            check_edit(0, edit)?;
+        }
+        self.send_command(|reply| {
+            Command::WriteSelected(SelectedWrite {
+                select,
+                change,
+                ack,
+                reply,
+            })
         })
     }
 
@@ -343,28 +382,7 @@ impl Collection {
                 got: ids.len(),
             });
         }
-        match &edit {
-            PayloadEdit::Set(payload) | PayloadEdit::Overwrite(payload) => {
-                let mut encoded = Vec::new();
-                crate::columns::encode_payload(payload, &mut encoded);
-                let copied = encoded.len().saturating_mul(ids.len());
-                if copied > MAX_PAYLOAD_EDIT_BYTES {
-                    return Err(EngineError::LimitExceeded {
-                        what: "payload bytes copied by one update (ids x encoded payload)",
-                        limit: MAX_PAYLOAD_EDIT_BYTES,
-                        got: copied,
-                    });
-                }
-            }
-            PayloadEdit::DeleteKeys(keys) if keys.len() > MAX_PAYLOAD_KEYS => {
-                return Err(EngineError::LimitExceeded {
-                    what: "payload keys in one delete",
-                    limit: MAX_PAYLOAD_KEYS,
-                    got: keys.len(),
-                });
-            }
-            PayloadEdit::DeleteKeys(_) | PayloadEdit::Clear => {}
-        }
+        check_edit(ids.len(), &edit)?;
         self.send(Mutation::EditPayload(ids, edit), ack)
     }
 
@@ -462,6 +480,20 @@ impl Collection {
     /// # Errors
     /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<ScoredPoint>, EngineError> {
+        self.search_within(req, |_| None)
+    }
+
+    /// [`Collection::search`] among the slots `allowed` picks from the same read view (every live
+    /// point when it returns `None`). `limit` hits come back whenever that many allowed points
+    /// pass the threshold, whatever `ef` is.
+    ///
+    /// # Errors
+    /// As [`Collection::search`].
+    pub fn search_within(
+        &self,
+        req: &SearchRequest,
+        allowed: impl FnOnce(&ReadView<'_>) -> Option<RoaringBitmap>,
+    ) -> Result<Vec<ScoredPoint>, EngineError> {
         check_limit(req.limit.saturating_add(req.offset))?;
         let query =
             prepare(&req.vector, self.config.dimension, self.config.metric).map_err(|source| {
@@ -478,7 +510,8 @@ impl Collection {
             quantization: req.quantization,
         };
         Ok(self.read(|view| {
-            view.nearest(&query, k, params, None)
+            let allowed = allowed(view);
+            view.nearest(&query, k, params, allowed.as_ref())
                 .into_iter()
                 .skip(req.offset)
                 .filter_map(|hit| {
@@ -526,6 +559,33 @@ fn last_of_each_id<T>(
         }
     }
     out
+}
+
+/// Checks a payload edit of `ids` points against the bounds on what it copies and names.
+fn check_edit(ids: usize, edit: &PayloadEdit) -> Result<(), EngineError> {
+    match edit {
+        PayloadEdit::Set(payload) | PayloadEdit::Overwrite(payload) => {
+            let mut encoded = Vec::new();
+            crate::columns::encode_payload(payload, &mut encoded);
+            let copied = encoded.len().saturating_mul(ids);
+            if copied > MAX_PAYLOAD_EDIT_BYTES {
+                return Err(EngineError::LimitExceeded {
+                    what: "payload bytes copied by one update (ids x encoded payload)",
+                    limit: MAX_PAYLOAD_EDIT_BYTES,
+                    got: copied,
+                });
+            }
+        }
+        PayloadEdit::DeleteKeys(keys) if keys.len() > MAX_PAYLOAD_KEYS => {
+            return Err(EngineError::LimitExceeded {
+                what: "payload keys in one delete",
+                limit: MAX_PAYLOAD_KEYS,
+                got: keys.len(),
+            });
+        }
+        PayloadEdit::DeleteKeys(_) | PayloadEdit::Clear => {}
+    }
+    Ok(())
 }
 
 fn check_limit(limit: usize) -> Result<(), EngineError> {

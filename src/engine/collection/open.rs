@@ -83,6 +83,7 @@ pub fn open(
     let applied_seq = wal.last_seq().max(checkpoint_seq);
     let writer = Writer {
         name: name.to_owned(),
+        config,
         dir: dir.to_path_buf(),
         durability: config.durability,
         fs,

@@ -574,6 +574,14 @@ impl PointStore {
         Some(self.record_at(slot, id, projection))
     }
 
+    /// Live points in id order from `from` (inclusive), with their slots.
+    pub fn ids_from(&self, from: Option<PointId>) -> impl Iterator<Item = (PointId, u32)> + '_ {
+        let start = from.map_or(Bound::Unbounded, Bound::Included);
+        self.by_id
+            .range((start, Bound::Unbounded))
+            .map(|(&id, &slot)| (id, slot))
+    }
+
     /// Up to `limit` points in id order starting at `from` (inclusive), and the id that starts the
     /// next page, if any.
     #[must_use]

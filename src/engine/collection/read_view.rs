@@ -62,6 +62,20 @@ impl<'a> ReadView<'a> {
         self.store.live_slots().collect()
     }
 
+    /// Every live point as (slot, id, payload), in slot order (sequential memory for scans).
+    pub fn points(&self) -> impl Iterator<Item = (u32, PointId, &'a Payload)> + 'a {
+        let store = self.store;
+        store.live_slots().filter_map(move |slot| {
+            let id = store.id_at(slot)?;
+            Some((slot, id, store.payload_at(slot)?))
+        })
+    }
+
+    /// Live points in id order from `from` (inclusive), with their slots.
+    pub fn ids_from(&self, from: Option<PointId>) -> impl Iterator<Item = (PointId, u32)> + 'a {
+        self.store.ids_from(from)
+    }
+
     /// The slot of point `id`, when it exists.
     #[must_use]
     pub fn slot_of(&self, id: PointId) -> Option<u32> {

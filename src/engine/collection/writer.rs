@@ -35,9 +35,12 @@ use super::consolidation::{self, Consolidation};
 use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
+use super::read_view::ReadView;
 use super::record_codec::Mutation;
+use super::selected_write::SelectedWrite;
 use super::snapshot;
 use crate::engine::EngineError;
+use crate::engine::config::CollectionConfig;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::wal::{Durability, WalError, WriteAheadLog};
@@ -70,6 +73,8 @@ pub struct WriteReceipt {
 pub enum Command {
     /// Persist and apply a mutation.
     Write(QueuedWrite),
+    /// Select points, then persist and apply a mutation of them (see `selected_write`).
+    WriteSelected(SelectedWrite),
     /// Checkpoint and stop.
     Shutdown {
         /// Where to reply.
@@ -95,6 +100,8 @@ pub struct QueuedWrite {
 pub struct Writer {
     /// Collection name (for errors and logs).
     pub name: String,
+    /// The collection's settings (for the read views of selected writes).
+    pub config: CollectionConfig,
     /// Collection directory.
     pub dir: PathBuf,
     /// Durability of the WAL.
@@ -232,6 +239,17 @@ impl Writer {
                         metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
                     }
                     Command::Write(w) => writes.push(w),
+                    Command::WriteSelected(w) if w.reply.is_closed() => {
+                        metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
+                    }
+                    Command::WriteSelected(w) => {
+                        // Everything queued before it is applied first, so it selects from the
+                        // state its place in the queue promises; nothing after it is logged yet.
+                        self.commit(std::mem::take(&mut writes), &mut next_sync);
+                        if let Some(resolved) = self.resolve(w) {
+                            writes.push(resolved);
+                        }
+                    }
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }
             }
@@ -242,6 +260,13 @@ impl Writer {
                 return;
             }
         }
+    }
+
+    /// Runs a selected write's selector on the store as it is now (only this thread changes it)
+    /// and returns the ordinary write it becomes, if any.
+    fn resolve(&self, write: SelectedWrite) -> Option<QueuedWrite> {
+        let store = self.store.read();
+        write.resolve(&ReadView::new(&store, &self.config))
     }
 
     /// When the writer must wake up even if no command arrives; `None` when nothing is due.
