@@ -6,11 +6,13 @@
 //! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
 //! [`Predicate`] in `api/`.
 
+mod compile;
 mod evaluate;
 mod facet;
 mod predicate;
 mod select;
 
+pub use compile::{CompileStats, fully_indexed, matching_in};
 pub use facet::{FacetHit, facet_counts};
 pub use predicate::{Condition, Interval, Literal, Predicate};
 pub use select::{matching_ids, matching_slots, scroll_matching};

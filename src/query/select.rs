@@ -1,24 +1,18 @@
 //! Which points of one read view satisfy a [`Predicate`]: as a slot bitmap, as ids, or as a page
-//! in id order. Today every answer comes from evaluating payloads (a scan); the planner replaces
-//! the inside of [`matching_slots`] with index bitmaps where indexes answer, keeping its meaning.
+//! in id order. Payload indexes answer what they can; payloads are read for the rest (see
+//! [`super::compile`]).
 
 use roaring::RoaringBitmap;
 
 use super::Predicate;
+use super::compile::{CompileStats, matching_in};
 use crate::engine::{PointId, PointRecord, Projection, ReadView};
 
 /// Every live slot whose point satisfies `predicate`.
 #[must_use]
 pub fn matching_slots(view: &ReadView<'_>, predicate: &Predicate) -> RoaringBitmap {
-    match predicate {
-        Predicate::All => view.live(),
-        Predicate::HasId(ids) => ids.iter().filter_map(|id| view.slot_of(*id)).collect(),
-        _ => view
-            .points()
-            .filter(|(_, id, payload)| predicate.matches(*id, payload))
-            .map(|(slot, _, _)| slot)
-            .collect(),
-    }
+    let mut stats = CompileStats::default();
+    matching_in(view, predicate, view.live(), &mut stats)
 }
 
 /// The ids of every live point that satisfies `predicate`, in slot order.

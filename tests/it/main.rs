@@ -11,6 +11,7 @@ mod engine_faults;
 mod error_answers;
 mod full_disk;
 mod graph_repair;
+mod index_agreement;
 mod input_bounds;
 mod js_client;
 mod langchain;

@@ -76,6 +76,12 @@ impl FieldIndex {
         &self.indexed
     }
 
+    /// Slots whose field holds a value of another type (stored, not indexed).
+    #[must_use]
+    pub fn wrong_type_slots(&self) -> &RoaringBitmap {
+        &self.wrong_type
+    }
+
     /// Slots holding `key`.
     #[must_use]
     pub fn equal(&self, key: &IndexKey) -> RoaringBitmap {

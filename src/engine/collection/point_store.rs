@@ -47,6 +47,8 @@ pub struct PointStore {
     quantized: Option<Quantized>,
     /// Payload field indexes, maintained in the same write-lock slice as the payloads.
     fields: FieldIndexes,
+    /// Slots holding live points (the same set as `slot_ids` entries that are `Some`).
+    live: RoaringBitmap,
 }
 
 /// Evaluates `$body` with `$space` bound to the space the store measures in: the bit-packed
@@ -87,6 +89,7 @@ impl PointStore {
             index: Hnsw::new(hnsw),
             quantized: None,
             fields: FieldIndexes::default(),
+            live: RoaringBitmap::new(),
         }
     }
 
@@ -115,6 +118,7 @@ impl PointStore {
                 RestoredSlot::Live(id, vector, payload) => {
                     let slot = store.push_vector(&vector)?;
                     store.by_id.insert(id, slot);
+                    store.live.insert(slot);
                     store.payloads.push(payload);
                     Some(id)
                 }
@@ -455,6 +459,7 @@ impl PointStore {
             slot
         };
         self.by_id.insert(id, slot);
+        self.live.insert(slot);
         self.index_payload(slot, true);
         Ok(slot)
     }
@@ -486,6 +491,7 @@ impl PointStore {
     /// Turns a live slot into a tombstone (the caller updates `by_id`).
     fn retire(&mut self, slot: u32) {
         self.index_payload(slot, false);
+        self.live.remove(slot);
         self.slot_ids[slot as usize] = None;
         self.payloads[slot as usize] = Payload::new();
         self.tombstones.insert(slot);
@@ -501,6 +507,12 @@ impl PointStore {
         edit.apply(&mut self.payloads[slot as usize]);
         self.index_payload(slot, true);
         true
+    }
+
+    /// Slots holding live points.
+    #[must_use]
+    pub fn live_bitmap(&self) -> &RoaringBitmap {
+        &self.live
     }
 
     /// The payload field indexes.

@@ -58,8 +58,8 @@ impl<'a> ReadView<'a> {
 
     /// The slots of every live point.
     #[must_use]
-    pub fn live(&self) -> RoaringBitmap {
-        self.store.live_slots().collect()
+    pub fn live(&self) -> &'a RoaringBitmap {
+        self.store.live_bitmap()
     }
 
     /// Every live point as (slot, id, payload), in slot order (sequential memory for scans).

@@ -1,0 +1,325 @@
+//! Compiling a [`Predicate`] to the bitmap of the slots that satisfy it, within a domain (a set
+//! of live slots), from one read view: payload field indexes answer the conditions they can,
+//! payloads are evaluated for the rest, and only over the slots still in question.
+//!
+//! The answer is always exact; indexes only make it cheaper. A field index answers `match`
+//! (`value`, `any`) and ranges of its own type; the slots whose field holds values of another
+//! type (counted by the index, usually none) are evaluated, so a wrong-type value still matches
+//! exactly as it would without the index. Inside `and`, the children indexes answer go first
+//! and narrow the domain the others are evaluated over.
+
+use std::ops::Bound;
+
+use roaring::RoaringBitmap;
+
+use super::predicate::{Condition, Interval, Literal, Predicate};
+use crate::columns::index::{FieldIndex, Float, IndexKey, IndexSchema};
+use crate::engine::ReadView;
+
+/// Work done while compiling, for `explain`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompileStats {
+    /// Conditions answered from an index.
+    pub index_conditions: u32,
+    /// Conditions answered by reading payloads.
+    pub scanned_conditions: u32,
+    /// Payloads read (a point read for several conditions counts each time).
+    pub payloads_read: u64,
+}
+
+/// The slots of `domain` (live slots) whose points satisfy `predicate`.
+#[must_use]
+pub fn matching_in(
+    view: &ReadView<'_>,
+    predicate: &Predicate,
+    domain: &RoaringBitmap,
+    stats: &mut CompileStats,
+) -> RoaringBitmap {
+    if domain.is_empty() {
+        return RoaringBitmap::new();
+    }
+    match predicate {
+        Predicate::All => domain.clone(),
+        Predicate::HasId(ids) => {
+            stats.index_conditions += 1;
+            ids.iter()
+                .filter_map(|id| view.slot_of(*id))
+                .filter(|slot| domain.contains(*slot))
+                .collect()
+        }
+        Predicate::And(items) => {
+            let mut order: Vec<&Predicate> = items.iter().collect();
+            order.sort_by_key(|p| !fully_indexed(view, p));
+            let mut current = domain.clone();
+            for item in order {
+                current = matching_in(view, item, &current, stats);
+                if current.is_empty() {
+                    break;
+                }
+            }
+            current
+        }
+        Predicate::Or(items) => {
+            let mut found = RoaringBitmap::new();
+            let mut rest = domain.clone();
+            for item in items {
+                let hits = matching_in(view, item, &rest, stats);
+                rest -= &hits;
+                found |= hits;
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            found
+        }
+        Predicate::Not(inner) => domain - matching_in(view, inner, domain, stats),
+        Predicate::AtLeast { min, of } => at_least(view, *min, of, domain, stats),
+        Predicate::Field(path, condition) => {
+            match view
+                .field_index(path)
+                .and_then(|index| index_answer(index, condition))
+            {
+                Some(answer) => {
+                    stats.index_conditions += 1;
+                    let mut hits = answer.exact & domain;
+                    let unsure = answer.verify & domain;
+                    hits |= evaluate(view, predicate, &unsure, stats);
+                    hits
+                }
+                None => {
+                    stats.scanned_conditions += 1;
+                    evaluate(view, predicate, domain, stats)
+                }
+            }
+        }
+        Predicate::Nested { .. } => {
+            stats.scanned_conditions += 1;
+            evaluate(view, predicate, domain, stats)
+        }
+    }
+}
+
+/// Whether indexes answer `predicate` without reading payloads (beyond wrong-type values).
+#[must_use]
+pub fn fully_indexed(view: &ReadView<'_>, predicate: &Predicate) -> bool {
+    match predicate {
+        Predicate::All | Predicate::HasId(_) => true,
+        Predicate::And(items) | Predicate::Or(items) | Predicate::AtLeast { of: items, .. } => {
+            items.iter().all(|p| fully_indexed(view, p))
+        }
+        Predicate::Not(inner) => fully_indexed(view, inner),
+        Predicate::Field(path, condition) => view
+            .field_index(path)
+            .is_some_and(|index| answerable(index.schema(), condition)),
+        Predicate::Nested { .. } => false,
+    }
+}
+
+/// The slots of `domain` satisfying at least `min` of `of`.
+fn at_least(
+    view: &ReadView<'_>,
+    min: usize,
+    of: &[Predicate],
+    domain: &RoaringBitmap,
+    stats: &mut CompileStats,
+) -> RoaringBitmap {
+    if min == 0 {
+        return domain.clone();
+    }
+    // counts[i]: slots satisfying at least i + 1 of the children seen so far.
+    let mut counts: Vec<RoaringBitmap> = vec![RoaringBitmap::new(); min];
+    for item in of {
+        let hits = matching_in(view, item, domain, stats);
+        for i in (0..min).rev() {
+            let reached = if i == 0 {
+                hits.clone()
+            } else {
+                &counts[i - 1] & &hits
+            };
+            counts[i] |= reached;
+        }
+    }
+    counts.pop().unwrap_or_default()
+}
+
+/// The slots of `domain` whose payloads satisfy `predicate`.
+fn evaluate(
+    view: &ReadView<'_>,
+    predicate: &Predicate,
+    domain: &RoaringBitmap,
+    stats: &mut CompileStats,
+) -> RoaringBitmap {
+    stats.payloads_read += domain.len();
+    domain
+        .iter()
+        .filter(|&slot| match (view.id_at(slot), view.payload(slot)) {
+            (Some(id), Some(payload)) => predicate.matches(id, payload),
+            _ => false,
+        })
+        .collect()
+}
+
+/// What an index says about one condition: slots that satisfy it for sure, and slots that must
+/// be checked against their payload.
+struct IndexAnswer {
+    exact: RoaringBitmap,
+    verify: RoaringBitmap,
+}
+
+/// Whether an index of `schema` answers `condition` (see [`index_answer`]).
+fn answerable(schema: IndexSchema, condition: &Condition) -> bool {
+    match condition {
+        Condition::Equals(_) | Condition::AnyOf(_) => true,
+        Condition::NumberRange(_) => matches!(schema, IndexSchema::Integer | IndexSchema::Float),
+        Condition::DatetimeRange(_) => schema == IndexSchema::Datetime,
+        _ => false,
+    }
+}
+
+/// The index's answer to `condition`, or `None` when it cannot help.
+fn index_answer(index: &FieldIndex, condition: &Condition) -> Option<IndexAnswer> {
+    let schema = index.schema();
+    if !answerable(schema, condition) {
+        return None;
+    }
+    // Values of another type than the index's are not in it; their slots are checked.
+    let mut verify = index.wrong_type_slots().clone();
+    let exact = match condition {
+        Condition::Equals(literal) => {
+            let (exact, unsure) = lookup(index, std::slice::from_ref(literal));
+            verify |= unsure;
+            exact
+        }
+        Condition::AnyOf(literals) => {
+            let (exact, unsure) = lookup(index, literals);
+            verify |= unsure;
+            exact
+        }
+        Condition::NumberRange(range) => match schema {
+            IndexSchema::Integer => match integer_bounds(range) {
+                Some((lo, hi)) => index.range(bound_ref(&lo), bound_ref(&hi)),
+                None => RoaringBitmap::new(),
+            },
+            _ => {
+                let lo = range
+                    .lower
+                    .map(|(x, inc)| float_bound(x, inc))
+                    .unwrap_or(Bound::Unbounded);
+                let hi = range
+                    .upper
+                    .map(|(x, inc)| float_bound(x, inc))
+                    .unwrap_or(Bound::Unbounded);
+                index.range(bound_ref(&lo), bound_ref(&hi))
+            }
+        },
+        Condition::DatetimeRange(range) => {
+            let to_key = |(t, inc): (i64, bool)| {
+                if inc {
+                    Bound::Included(IndexKey::Int(t))
+                } else {
+                    Bound::Excluded(IndexKey::Int(t))
+                }
+            };
+            let lo = range.lower.map_or(Bound::Unbounded, to_key);
+            let hi = range.upper.map_or(Bound::Unbounded, to_key);
+            index.range(bound_ref(&lo), bound_ref(&hi))
+        }
+        _ => return None,
+    };
+    Some(IndexAnswer { exact, verify })
+}
+
+/// Slots holding one of `literals` for sure, and slots to check (keys an index folds together
+/// that evaluation tells apart: UUID spellings, integers stored as floats).
+fn lookup(index: &FieldIndex, literals: &[Literal]) -> (RoaringBitmap, RoaringBitmap) {
+    let mut exact = RoaringBitmap::new();
+    let mut unsure = RoaringBitmap::new();
+    for literal in literals {
+        match (index.schema(), literal) {
+            (IndexSchema::Keyword, Literal::String(s)) => {
+                exact |= index.equal(&IndexKey::Text(s.clone()));
+            }
+            (IndexSchema::Integer, Literal::Int(i)) => exact |= index.equal(&IndexKey::Int(*i)),
+            (IndexSchema::Bool, Literal::Bool(b)) => exact |= index.equal(&IndexKey::Bool(*b)),
+            (IndexSchema::Uuid, Literal::String(s)) => {
+                if let Ok(u) = uuid::Uuid::parse_str(s) {
+                    unsure |= index.equal(&IndexKey::Uuid(u.as_u128()));
+                }
+            }
+            (IndexSchema::Float, Literal::Int(i)) => {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "the float index keys every number as f64; candidates are verified"
+                )]
+                let key = IndexKey::Float(Float::new(*i as f64));
+                unsure |= index.equal(&key);
+            }
+            (IndexSchema::Datetime, Literal::String(s)) => {
+                if let Some(t) = crate::columns::parse_datetime(s) {
+                    unsure |= index.equal(&IndexKey::Int(t));
+                }
+            }
+            // Any other literal can only equal a value of another type than the index's: those
+            // slots are in the wrong-type set, which is always checked.
+            _ => {}
+        }
+    }
+    (exact, unsure)
+}
+
+fn bound_ref(b: &Bound<IndexKey>) -> Bound<&IndexKey> {
+    match b {
+        Bound::Included(k) => Bound::Included(k),
+        Bound::Excluded(k) => Bound::Excluded(k),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn float_bound(x: f64, inclusive: bool) -> Bound<IndexKey> {
+    let key = IndexKey::Float(Float::new(x));
+    if inclusive {
+        Bound::Included(key)
+    } else {
+        Bound::Excluded(key)
+    }
+}
+
+/// The integer keys inside a real interval, as inclusive bounds; `None` when it holds none.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "bounds are clamped to the i64 range before the cast"
+)]
+fn integer_bounds(range: &Interval<f64>) -> Option<(Bound<IndexKey>, Bound<IndexKey>)> {
+    const MAX: f64 = i64::MAX as f64;
+    const MIN: f64 = i64::MIN as f64;
+    let lo = match range.lower {
+        None => Bound::Unbounded,
+        Some((x, inclusive)) => {
+            let first = if inclusive { x.ceil() } else { x.floor() + 1.0 };
+            if first > MAX {
+                return None;
+            }
+            if first <= MIN {
+                Bound::Unbounded
+            } else {
+                Bound::Included(IndexKey::Int(first as i64))
+            }
+        }
+    };
+    let hi = match range.upper {
+        None => Bound::Unbounded,
+        Some((x, inclusive)) => {
+            let last = if inclusive { x.floor() } else { x.ceil() - 1.0 };
+            if last < MIN {
+                return None;
+            }
+            if last >= MAX {
+                Bound::Unbounded
+            } else {
+                Bound::Included(IndexKey::Int(last as i64))
+            }
+        }
+    };
+    Some((lo, hi))
+}

@@ -1,0 +1,205 @@
+//! Payload indexes never change an answer: for random payloads (arrays, nulls, wrong types,
+//! nested objects) and random predicates, the points a filter selects with every field indexed
+//! are exactly those that evaluating the predicate on each payload selects, after upserts,
+//! updates, payload edits and deletes, and again after a reopen that reads the index images.
+
+use std::collections::BTreeSet;
+
+use plait::columns::index::IndexSchema;
+use plait::columns::{FieldPath, Payload, PayloadEdit, Value};
+use plait::engine::{AckAt, Collection, Engine, EngineOptions, NewPoint, PointId, WriteTicket};
+use plait::query::{Condition, Interval, Literal, Predicate, matching_ids};
+use plait::storage::wal::Durability;
+use proptest::prelude::*;
+
+use crate::engine_faults::{config, reopen};
+
+const FIELDS: [(&str, IndexSchema); 7] = [
+    ("k", IndexSchema::Keyword),
+    ("n", IndexSchema::Integer),
+    ("f", IndexSchema::Float),
+    ("b", IndexSchema::Bool),
+    ("t", IndexSchema::Datetime),
+    ("u", IndexSchema::Uuid),
+    ("o.x", IndexSchema::Keyword),
+];
+const WORDS: [&str; 4] = ["red", "green", "blue", "Red"];
+const UUIDS: [&str; 2] = [
+    "67e55044-10b1-426f-9247-bb680e5fe0c8",
+    "67E55044-10B1-426F-9247-BB680E5FE0C8",
+];
+const TIMES: [&str; 3] = [
+    "2024-01-01T00:00:00Z",
+    "2024-06-01",
+    "2025-01-01T12:00:00+02:00",
+];
+
+fn value() -> impl Strategy<Value = Value> {
+    let scalar = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-5i64..5).prop_map(Value::Int),
+        (-5i64..5).prop_map(|i| Value::Float(i as f64 / 2.0)),
+        prop::sample::select(&WORDS[..]).prop_map(|w| Value::String(w.into())),
+        prop::sample::select(&UUIDS[..]).prop_map(|w| Value::String(w.into())),
+        prop::sample::select(&TIMES[..]).prop_map(|w| Value::String(w.into())),
+    ];
+    prop_oneof![
+        4 => scalar.clone(),
+        1 => prop::collection::vec(scalar, 0..3).prop_map(Value::Array),
+    ]
+}
+
+fn payload() -> impl Strategy<Value = Payload> {
+    (
+        prop::collection::btree_map(
+            prop::sample::select(&["k", "n", "f", "b", "t", "u"][..]),
+            value(),
+            0..6,
+        ),
+        prop::option::of(value()),
+    )
+        .prop_map(|(fields, nested)| {
+            let mut p: Payload = fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            if let Some(x) = nested {
+                let mut o = Payload::new();
+                o.insert("x".into(), x);
+                p.insert("o".into(), Value::Object(o));
+            }
+            p
+        })
+}
+
+fn literal() -> impl Strategy<Value = Literal> {
+    prop_oneof![
+        prop::sample::select(&WORDS[..]).prop_map(|w| Literal::String(w.into())),
+        prop::sample::select(&UUIDS[..]).prop_map(|w| Literal::String(w.into())),
+        prop::sample::select(&TIMES[..]).prop_map(|w| Literal::String(w.into())),
+        (-5i64..5).prop_map(Literal::Int),
+        any::<bool>().prop_map(Literal::Bool),
+    ]
+}
+
+fn end<T: std::fmt::Debug + Clone + 'static>(
+    x: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Option<(T, bool)>> {
+    prop::option::of((x, any::<bool>()))
+}
+
+fn leaf() -> impl Strategy<Value = Predicate> {
+    let path =
+        prop::sample::select(&FIELDS[..]).prop_map(|(f, _)| FieldPath::parse(f).expect("path"));
+    let times: Vec<i64> = TIMES
+        .iter()
+        .filter_map(|t| plait::columns::parse_datetime(t))
+        .collect();
+    let condition = prop_oneof![
+        literal().prop_map(Condition::Equals),
+        prop::collection::vec(literal(), 0..3).prop_map(Condition::AnyOf),
+        prop::collection::vec(literal(), 0..3).prop_map(Condition::NoneOf),
+        (end(-6i64..6), end(-6i64..6)).prop_map(|(lo, hi)| Condition::NumberRange(Interval {
+            lower: lo.map(|(x, inc)| (x as f64 / 2.0, inc)),
+            upper: hi.map(|(x, inc)| (x as f64 / 2.0, inc)),
+        })),
+        (
+            end(prop::sample::select(times.clone())),
+            end(prop::sample::select(times))
+        )
+            .prop_map(|(lower, upper)| Condition::DatetimeRange(Interval { lower, upper })),
+        Just(Condition::IsNull),
+        Just(Condition::IsEmpty),
+    ];
+    prop_oneof![
+        8 => (path, condition).prop_map(|(p, c)| Predicate::Field(p, c)),
+        1 => prop::collection::btree_set((0u64..40).prop_map(PointId::Num), 0..5).prop_map(Predicate::HasId),
+    ]
+}
+
+fn predicate() -> impl Strategy<Value = Predicate> {
+    leaf().prop_recursive(3, 16, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Predicate::And),
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Predicate::Or),
+            inner.clone().prop_map(|p| Predicate::Not(Box::new(p))),
+            (0usize..3, prop::collection::vec(inner, 0..4))
+                .prop_map(|(min, of)| Predicate::AtLeast { min, of }),
+        ]
+    })
+}
+
+fn wait(ticket: Result<WriteTicket, plait::engine::EngineError>) {
+    ticket
+        .and_then(WriteTicket::wait_blocking)
+        .expect("write applied");
+}
+
+fn naive(c: &Collection, p: &Predicate) -> BTreeSet<PointId> {
+    c.read(|view| {
+        view.points()
+            .filter(|(_, id, payload)| p.matches(*id, payload))
+            .map(|(_, id, _)| id)
+            .collect()
+    })
+}
+
+fn planned(c: &Collection, p: &Predicate) -> BTreeSet<PointId> {
+    c.read(|view| matching_ids(view, p).into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn indexed_answers_equal_evaluated_answers(
+        payloads in prop::collection::vec(payload(), 1..40),
+        edits in prop::collection::vec((0u64..40, payload()), 0..8),
+        predicates in prop::collection::vec(predicate(), 6),
+    ) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let opts = EngineOptions::new(dir.path().to_path_buf());
+        let mut cfg = config();
+        cfg.durability = Durability::None;
+        {
+            let engine = Engine::open(opts.clone()).expect("engine");
+            let c = engine.create("c", cfg).expect("collection");
+            // Half the fields indexed before the load, half after.
+            for (field, schema) in &FIELDS[..3] {
+                wait(c.create_field_index(FieldPath::parse(field).expect("path"), *schema, AckAt::Applied));
+            }
+            let points = payloads.iter().enumerate().map(|(i, p)| NewPoint {
+                id: PointId::Num(i as u64),
+                vector: vec![i as f32, 1.0, 0.0, 0.0],
+                payload: p.clone(),
+            }).collect();
+            wait(c.upsert(points, AckAt::Applied));
+            for (field, schema) in &FIELDS[3..] {
+                wait(c.create_field_index(FieldPath::parse(field).expect("path"), *schema, AckAt::Applied));
+            }
+            for p in &predicates {
+                prop_assert_eq!(planned(&c, p), naive(&c, p), "{:?}", p);
+            }
+            // Updates, payload edits and deletes keep the indexes in step.
+            for (i, (id, p)) in edits.iter().enumerate() {
+                match i % 4 {
+                    0 => wait(c.upsert(vec![NewPoint { id: PointId::Num(*id), vector: vec![1.0, 0.0, 0.0, 0.0], payload: p.clone() }], AckAt::Applied)),
+                    1 => wait(c.edit_payload(vec![PointId::Num(*id)], PayloadEdit::Set(p.clone()), AckAt::Applied)),
+                    2 => wait(c.edit_payload(vec![PointId::Num(*id)], PayloadEdit::DeleteKeys(vec!["k".into(), "o.x".into()]), AckAt::Applied)),
+                    _ => wait(c.delete(vec![PointId::Num(*id)], AckAt::Applied)),
+                }
+            }
+            for p in &predicates {
+                prop_assert_eq!(planned(&c, p), naive(&c, p), "{:?}", p);
+            }
+            engine.shutdown();
+        }
+        // Reopened from the checkpoint and its index images.
+        let engine = reopen(opts).expect("reopen");
+        engine.recover_all();
+        let c = engine.collection("c").expect("collection");
+        prop_assert_eq!(c.payload_schema().len(), FIELDS.len());
+        for p in &predicates {
+            prop_assert_eq!(planned(&c, p), naive(&c, p), "{:?}", p);
+        }
+        engine.shutdown();
+    }
+}
