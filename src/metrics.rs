@@ -287,6 +287,21 @@ pub static HNSW_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// Vector searches by the strategy the planner chose (`unfiltered`, `exact_scan`,
+/// `graph_allow_list`, `graph_predicate`).
+pub static FILTERED_SEARCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_search_strategy_total",
+                "Vector searches by the strategy the planner chose.",
+            ),
+            &["strategy"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
 /// Payload field indexes rebuilt from payloads at open because their image was missing, stale or
 /// damaged.
 pub static PAYLOAD_INDEX_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
@@ -377,6 +392,7 @@ pub fn init() {
     LazyLock::force(&RECOVERY_REPLAYED);
     LazyLock::force(&HNSW_REBUILDS);
     LazyLock::force(&PAYLOAD_INDEX_REBUILDS);
+    LazyLock::force(&FILTERED_SEARCHES);
     LazyLock::force(&HNSW_TOMBSTONES);
     LazyLock::force(&COLLECTION_SLOTS);
     LazyLock::force(&HNSW_REPAIRS);

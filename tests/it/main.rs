@@ -9,6 +9,7 @@ mod crash;
 mod data_dir_safety;
 mod engine_faults;
 mod error_answers;
+mod filtered_search;
 mod full_disk;
 mod graph_repair;
 mod index_agreement;

@@ -12,41 +12,48 @@ use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{Json, Path, Query};
 use crate::api::wire::bounds::check_returned_vectors;
+use crate::api::wire::explain::WireExplain;
 use crate::api::wire::points::{
-    QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
+    FilteredSearch, QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
 };
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
-use crate::engine::{Collection, EngineError, ScoredPoint, SearchRequest};
-use crate::query::{Predicate, matching_slots};
+use crate::engine::{Collection, EngineError};
+use crate::query::filtered_nearest;
 
-/// One search: the engine request and the filter's predicate, if any.
-type Search = (SearchRequest, Option<Predicate>);
+/// One search: the engine request, the filter's predicate and whether to explain.
+type Search = FilteredSearch;
 
-/// Runs one search among the points its filter matches, all read from one view.
-fn filtered_search(
-    collection: &Collection,
-    (request, filter): &Search,
-) -> Result<Vec<ScoredPoint>, EngineError> {
-    collection.search_within(request, |view| {
-        filter.as_ref().map(|p| matching_slots(view, p))
+/// The hits of one search, and how it ran when asked.
+struct Answer {
+    points: Vec<WireScoredPoint>,
+    explain: Option<WireExplain>,
+}
+
+/// Runs one search among the points its filter matches, all read from one view, as the planner
+/// chooses.
+fn filtered_search(collection: &Collection, search: &Search) -> Result<Answer, EngineError> {
+    let mut explained = None;
+    let hits = collection.search_planned(&search.request, |view, query, k, params| {
+        let (hits, explain) = filtered_nearest(view, query, k, params, search.filter.as_ref());
+        explained = Some(explain);
+        hits
+    })?;
+    Ok(Answer {
+        points: hits.into_iter().map(WireScoredPoint::from).collect(),
+        explain: explained.filter(|_| search.explain).map(WireExplain::from),
     })
 }
 
-async fn run(
-    state: AppState,
-    name: String,
-    search: Search,
-) -> Result<Vec<WireScoredPoint>, ApiError> {
+async fn run(state: AppState, name: String, search: Search) -> Result<Answer, ApiError> {
     // A turn first: searches past the gate's bounds are answered 503 at once.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
         let _permit = permit;
         let c = state.engine.collection(&name)?;
-        if search.0.projection.with_vector {
-            check_returned_vectors(search.0.limit, c.config().dimension)?;
+        if search.request.projection.with_vector {
+            check_returned_vectors(search.request.limit, c.config().dimension)?;
         }
-        let hits = filtered_search(&c, &search)?;
-        Ok(hits.into_iter().map(WireScoredPoint::from).collect())
+        Ok(filtered_search(&c, &search)?)
     })
     .await
 }
@@ -57,7 +64,7 @@ async fn run_batch(
     state: AppState,
     name: String,
     requests: Vec<Search>,
-) -> Result<Vec<Vec<WireScoredPoint>>, ApiError> {
+) -> Result<Vec<Answer>, ApiError> {
     // One turn for the whole batch: it runs as one task.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
@@ -67,9 +74,8 @@ async fn run_batch(
             .iter()
             .enumerate()
             .map(|(i, request)| {
-                let hits = filtered_search(&collection, request)
-                    .map_err(|e| ApiError::from(e).within(&format!("searches[{i}]")))?;
-                Ok(hits.into_iter().map(WireScoredPoint::from).collect())
+                filtered_search(&collection, request)
+                    .map_err(|e| ApiError::from(e).within(&format!("searches[{i}]")))
             })
             .collect()
     })
@@ -100,7 +106,14 @@ fn query_request(body: QueryRequest) -> Result<Search, ApiError> {
 }
 
 fn search_request(body: SearchRequestBody) -> Result<Search, ApiError> {
-    body.options.into_request(body.vector.0, body.limit)
+    let search = body.options.into_request(body.vector.0, body.limit)?;
+    if search.explain {
+        return Err(ApiError::unprocessable(
+            "`params.explain` is answered by `points/query` (its result has room for it); \
+             `points/search` returns a bare list",
+        ));
+    }
+    Ok(search)
 }
 
 /// Nearest points to a vector, best first (HNSW above the collection's `full_scan_threshold`,
@@ -127,8 +140,14 @@ pub async fn query(
     let started = Instant::now();
     timeout.check()?;
     let request = query_request(body)?;
-    let points = run(state, name, request).await?;
-    Ok(ok(QueryResponse { points }, started))
+    let answer = run(state, name, request).await?;
+    Ok(ok(
+        QueryResponse {
+            points: answer.points,
+            explain: answer.explain,
+        },
+        started,
+    ))
 }
 
 /// Several queries in one request, answered in order: one `{points}` per query.
@@ -154,7 +173,10 @@ pub async fn query_batch(
     let results = run_batch(state, name, requests).await?;
     let results: Vec<QueryResponse> = results
         .into_iter()
-        .map(|points| QueryResponse { points })
+        .map(|a| QueryResponse {
+            points: a.points,
+            explain: a.explain,
+        })
         .collect();
     Ok(ok(results, started))
 }
@@ -181,8 +203,8 @@ pub async fn search(
     let started = Instant::now();
     timeout.check()?;
     let request = search_request(body)?;
-    let points = run(state, name, request).await?;
-    Ok(ok(points, started))
+    let answer = run(state, name, request).await?;
+    Ok(ok(answer.points, started))
 }
 
 /// Several searches in one request (the older batch endpoint), answered in order: one list of
@@ -206,6 +228,10 @@ pub async fn search_batch(
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let requests = batch_requests(body.searches, search_request)?;
-    let results = run_batch(state, name, requests).await?;
+    let results: Vec<Vec<WireScoredPoint>> = run_batch(state, name, requests)
+        .await?
+        .into_iter()
+        .map(|a| a.points)
+        .collect();
     Ok(ok(results, started))
 }

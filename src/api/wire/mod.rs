@@ -3,6 +3,7 @@
 
 pub mod bounds;
 pub mod collections;
+pub mod explain;
 pub mod facet;
 pub mod filter;
 pub mod payload;

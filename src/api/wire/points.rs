@@ -494,6 +494,22 @@ pub struct SearchParams {
     /// How to use the collection's quantized codes.
     #[serde(default)]
     pub quantization: Option<QuantizationSearchParams>,
+    /// Plait extension: return how the search ran (`explain` next to the points of
+    /// `points/query`): the strategy the planner chose for the filter, estimated and actual
+    /// candidate counts, payloads read and time per stage.
+    #[serde(default)]
+    pub explain: Option<bool>,
+}
+
+/// One search as the API hands it to the planner.
+#[derive(Debug)]
+pub struct FilteredSearch {
+    /// The engine's request.
+    pub request: SearchRequest,
+    /// The filter, if any.
+    pub filter: Option<Predicate>,
+    /// Whether the answer explains how the search ran.
+    pub explain: bool,
 }
 
 /// Options shared by both search bodies.
@@ -544,12 +560,13 @@ impl SearchOptions {
     /// # Errors
     /// 422 for out-of-range numbers, unsupported fields or invalid quantization options; a bad
     /// filter.
-    pub fn into_request(
-        self,
-        vector: Vec<f32>,
-        limit: u64,
-    ) -> Result<(SearchRequest, Option<Predicate>), ApiError> {
+    pub fn into_request(self, vector: Vec<f32>, limit: u64) -> Result<FilteredSearch, ApiError> {
         let predicate = optional_predicate(self.filter.as_ref())?;
+        let explain = self
+            .params
+            .as_ref()
+            .and_then(|p| p.explain)
+            .unwrap_or(false);
         reject_present(&[
             ("prefetch", &self.prefetch, "multi-stage queries"),
             (
@@ -590,7 +607,11 @@ impl SearchOptions {
             exact: self.params.as_ref().and_then(|p| p.exact).unwrap_or(false),
             quantization,
         };
-        Ok((request, predicate))
+        Ok(FilteredSearch {
+            request,
+            filter: predicate,
+            explain,
+        })
     }
 }
 
@@ -616,6 +637,9 @@ pub struct QueryRequest {
 pub struct QueryResponse {
     /// Hits, best first.
     pub points: Vec<WireScoredPoint>,
+    /// Plait extension, with `params.explain`: how the search ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<crate::api::wire::explain::WireExplain>,
 }
 
 /// Body of the older `POST /collections/{name}/points/search`.

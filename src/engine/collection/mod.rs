@@ -46,8 +46,8 @@ use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, PayloadEdit};
 use crate::metrics;
 use crate::slot_index::SlotIndex;
-use crate::vector::prepare;
 use crate::vector::quantize::QuantizedSearch;
+use crate::vector::{ScoredSlot, prepare};
 use roaring::RoaringBitmap;
 
 /// Most points accepted in one upsert or delete request.
@@ -494,6 +494,23 @@ impl Collection {
         req: &SearchRequest,
         allowed: impl FnOnce(&ReadView<'_>) -> Option<RoaringBitmap>,
     ) -> Result<Vec<ScoredPoint>, EngineError> {
+        self.search_planned(req, |view, query, k, params| {
+            let allowed = allowed(view);
+            view.nearest(query, k, params, allowed.as_ref())
+        })
+    }
+
+    /// [`Collection::search`] with the nearest slots chosen by `plan` from one read view, given
+    /// the query vector prepared for the metric, `k = limit + offset` and the search parameters
+    /// (a query planner's entry point: it picks among the view's search primitives).
+    ///
+    /// # Errors
+    /// As [`Collection::search`].
+    pub fn search_planned(
+        &self,
+        req: &SearchRequest,
+        plan: impl FnOnce(&ReadView<'_>, &[f32], usize, NearestParams) -> Vec<ScoredSlot>,
+    ) -> Result<Vec<ScoredPoint>, EngineError> {
         check_limit(req.limit.saturating_add(req.offset))?;
         let query =
             prepare(&req.vector, self.config.dimension, self.config.metric).map_err(|source| {
@@ -510,8 +527,7 @@ impl Collection {
             quantization: req.quantization,
         };
         Ok(self.read(|view| {
-            let allowed = allowed(view);
-            view.nearest(&query, k, params, allowed.as_ref())
+            plan(view, &query, k, params)
                 .into_iter()
                 .skip(req.offset)
                 .filter_map(|hit| {

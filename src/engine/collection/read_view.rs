@@ -120,6 +120,56 @@ impl<'a> ReadView<'a> {
         Some(self.store.record_at(slot, id, projection))
     }
 
+    /// The HNSW beam size a search with `params` and `k` uses.
+    #[must_use]
+    pub fn beam(&self, k: usize, params: &NearestParams) -> usize {
+        params
+            .ef
+            .unwrap_or(self.config.hnsw.ef_construction)
+            .clamp(1, MAX_EF)
+            .max(k)
+    }
+
+    /// Whether searches here are exact anyway (asked, or at most `full_scan_threshold` points).
+    #[must_use]
+    pub fn searches_exactly(&self, params: &NearestParams) -> bool {
+        params.exact || self.store.len() <= self.config.hnsw.full_scan_threshold
+    }
+
+    /// Whether a graph walk restricted to `allowed` points should rather be an exact scan of
+    /// them (see `Hnsw::prefers_scan`).
+    #[must_use]
+    pub fn prefers_scan(&self, allowed: u64, ef: usize) -> bool {
+        self.store.index().prefers_scan(allowed, ef)
+    }
+
+    /// Up to `k` nearest live points that `accept` takes, through the graph (on quantized codes
+    /// when trained, unless ignored), checking `accept` on each candidate the walk meets. Fewer
+    /// than `k` may come back when accepted points are rare; the caller then scans instead.
+    #[must_use]
+    pub fn nearest_where(
+        &self,
+        query: &[f32],
+        k: usize,
+        params: NearestParams,
+        accept: &dyn Fn(u32) -> bool,
+    ) -> Vec<ScoredSlot> {
+        let store = self.store;
+        let ef = self.beam(k, &params);
+        let allow = |slot: u32| store.id_at(slot).is_some() && accept(slot);
+        let quantized = if params.quantization.ignore {
+            None
+        } else {
+            store.search_quantized(query, k, ef, &allow, params.quantization)
+        };
+        let mut hits = quantized.unwrap_or_else(|| store.search_index(query, k, ef, &allow));
+        if let Some(t) = params.score_threshold {
+            let metric = self.config.metric;
+            hits.retain(|h| metric.passes_threshold(h.score, t));
+        }
+        hits
+    }
+
     /// The `k` nearest live points to `query` (already prepared for the metric), best first,
     /// within `allowed` when given. Exact at or below the collection's `full_scan_threshold` or
     /// when asked; through the graph (on quantized codes when trained, unless ignored) otherwise.
@@ -135,18 +185,13 @@ impl<'a> ReadView<'a> {
     ) -> Vec<ScoredSlot> {
         let store = self.store;
         let threshold = params.score_threshold;
-        let exact = params.exact || store.len() <= self.config.hnsw.full_scan_threshold;
-        if exact {
+        if self.searches_exactly(&params) {
             return match allowed {
                 None => store.search_exact(query, k, threshold),
                 Some(allowed) => store.search_exact_in(query, allowed, k, threshold),
             };
         }
-        let ef = params
-            .ef
-            .unwrap_or(self.config.hnsw.ef_construction)
-            .clamp(1, MAX_EF)
-            .max(k);
+        let ef = self.beam(k, &params);
         let mut hits = match allowed {
             None => {
                 let live = |slot: u32| store.id_at(slot).is_some();

@@ -16,6 +16,18 @@ use crate::vector::exact::nearest_keys;
 use crate::vector::ranked::Ranked;
 
 impl Hnsw {
+    /// Whether scanning `allowed` slots exactly is expected to cost fewer distance evaluations
+    /// than a graph walk with beam `ef` that skips the others: `allowed` against about
+    /// `ef · m0 / s` at selectivity `s = allowed / nodes`, i.e. scan when
+    /// `allowed² <= ef · m0 · nodes`.
+    #[must_use]
+    #[expect(clippy::cast_precision_loss, reason = "an estimate")]
+    pub fn prefers_scan(&self, allowed: u64, ef: usize) -> bool {
+        let nodes = self.graph.capacity().max(1) as f64;
+        let count = allowed as f64;
+        count * count <= ef as f64 * self.graph.m0 as f64 * nodes
+    }
+
     /// The `k` nearest slots in `allowed` that `live` accepts, closest first, with their keys.
     pub fn search_allowed<S: Space>(
         &self,
@@ -30,11 +42,7 @@ impl Hnsw {
             return Vec::new();
         }
         let ef = ef.max(k);
-        let nodes = self.graph.capacity().max(1) as f64;
-        let count = allowed.len() as f64;
-        // Scan when count <= ef · m0 · nodes / count, i.e. count² <= ef · m0 · nodes.
-        let scan = count * count <= ef as f64 * self.graph.m0 as f64 * nodes;
-        if !scan {
+        if !self.prefers_scan(allowed.len(), ef) {
             let accept = |slot: u32| allowed.contains(slot) && live(slot);
             let found = self.search(space, query, k, ef, &accept);
             if found.len() >= k {

@@ -1,0 +1,217 @@
+//! The planner for filtered vector search: how the `k` nearest points that satisfy a predicate
+//! are found in one read view, and an [`Explain`] of what it did.
+//!
+//! Strategies, chosen by the expected number of distance evaluations (the model the HNSW allow-list
+//! search uses: a scan of `c` allowed points costs `c`, a graph walk with beam `ef` at selectivity
+//! `s` about `ef · m0 / s`; scan when `c² <= ef · m0 · n`):
+//! - [`Strategy::ExactScan`]: score every allowed point (very selective filters, small or exact
+//!   collections). The allowed set comes from indexes, or from reading payloads when it must.
+//! - [`Strategy::GraphAllowList`]: walk the graph accepting only slots in the allowed bitmap (the
+//!   filter is answered by indexes, so the bitmap is cheap). The walk falls back to a scan when it
+//!   comes back short, so `limit` results come back whenever that many points match.
+//! - [`Strategy::GraphPredicate`]: the filter needs payloads and is not selective (estimated by
+//!   evaluating a sample of points): walk the graph evaluating the predicate on each candidate it
+//!   meets, without computing the whole allowed set; if the walk comes back short, compute the set
+//!   and scan it ([`Explain::fell_back`]).
+//!
+//! It never mutates anything; every count in the explanation is measured, not estimated, except
+//! `estimated_candidates`.
+
+use std::time::Instant;
+
+use roaring::RoaringBitmap;
+
+use super::compile::{CompileStats, fully_indexed, matching_in};
+use super::predicate::Predicate;
+use crate::engine::{NearestParams, ReadView};
+use crate::metrics;
+use crate::vector::ScoredSlot;
+
+/// Points evaluated to estimate the selectivity of a filter indexes cannot answer.
+pub const SAMPLE_SIZE: u64 = 512;
+
+/// How a filtered search ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// No filter: a plain search.
+    Unfiltered,
+    /// Every allowed point scored.
+    ExactScan,
+    /// A graph walk restricted to the allowed bitmap.
+    GraphAllowList,
+    /// A graph walk evaluating the predicate on each candidate.
+    GraphPredicate,
+}
+
+impl Strategy {
+    /// The name used in explanations and metric labels.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unfiltered => "unfiltered",
+            Self::ExactScan => "exact_scan",
+            Self::GraphAllowList => "graph_allow_list",
+            Self::GraphPredicate => "graph_predicate",
+        }
+    }
+}
+
+/// What the planner did for one search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explain {
+    /// The strategy that produced the hits.
+    pub strategy: Strategy,
+    /// Whether indexes answered the whole filter (the allowed set is then exact and cheap).
+    pub fully_indexed: bool,
+    /// Points expected to match: exact when indexes answer the filter, from a sample otherwise.
+    pub estimated_candidates: u64,
+    /// Points known to match (the allowed set), when it was computed.
+    pub candidates: Option<u64>,
+    /// Live points in the collection.
+    pub live_points: u64,
+    /// A graph walk came back short and the allowed points were scanned instead.
+    pub fell_back: bool,
+    /// The graph beam size used (0 for a scan).
+    pub ef: usize,
+    /// Filter conditions answered from indexes.
+    pub index_conditions: u32,
+    /// Filter conditions answered by reading payloads.
+    pub scanned_conditions: u32,
+    /// Payloads read to evaluate the filter (sample, allowed set and walk together).
+    pub payloads_read: u64,
+    /// Microseconds spent on the filter (estimate and allowed set).
+    pub filter_micros: u64,
+    /// Microseconds spent finding the nearest points.
+    pub search_micros: u64,
+}
+
+/// The `k` nearest live points to `query` satisfying `predicate` (all live points when `None`),
+/// best first, and how they were found. `k` hits come back whenever `k` matching points pass the
+/// score threshold.
+#[must_use]
+pub fn filtered_nearest(
+    view: &ReadView<'_>,
+    query: &[f32],
+    k: usize,
+    params: NearestParams,
+    predicate: Option<&Predicate>,
+) -> (Vec<ScoredSlot>, Explain) {
+    let live_points = view.len() as u64;
+    let exactly = view.searches_exactly(&params);
+    let ef = if exactly { 0 } else { view.beam(k, &params) };
+    let mut explain = Explain {
+        strategy: Strategy::Unfiltered,
+        fully_indexed: true,
+        estimated_candidates: live_points,
+        candidates: None,
+        live_points,
+        fell_back: false,
+        ef,
+        index_conditions: 0,
+        scanned_conditions: 0,
+        payloads_read: 0,
+        filter_micros: 0,
+        search_micros: 0,
+    };
+    let Some(predicate) = predicate.filter(|p| !matches!(p, Predicate::All)) else {
+        let started = Instant::now();
+        let hits = view.nearest(query, k, params, None);
+        explain.search_micros = micros(started);
+        count(Strategy::Unfiltered);
+        return (hits, explain);
+    };
+    let mut stats = CompileStats::default();
+    let filter_started = Instant::now();
+    explain.fully_indexed = fully_indexed(view, predicate);
+    let mut allowed: Option<RoaringBitmap> = None;
+    if explain.fully_indexed || exactly {
+        let set = matching_in(view, predicate, view.live(), &mut stats);
+        explain.estimated_candidates = set.len();
+        allowed = Some(set);
+    } else {
+        explain.estimated_candidates = estimate(view, predicate, &mut stats);
+    }
+    explain.filter_micros = micros(filter_started);
+
+    let scan = exactly || view.prefers_scan(explain.estimated_candidates, ef.max(k));
+    let search_started = Instant::now();
+    let hits = if let (Some(set), false) = (&allowed, scan) {
+        explain.strategy = Strategy::GraphAllowList;
+        explain.candidates = Some(set.len());
+        view.nearest(query, k, params, Some(set))
+    } else if !scan {
+        explain.strategy = Strategy::GraphPredicate;
+        let read = std::cell::Cell::new(0u64);
+        let accept = |slot: u32| {
+            read.set(read.get() + 1);
+            match (view.id_at(slot), view.payload(slot)) {
+                (Some(id), Some(payload)) => predicate.matches(id, payload),
+                _ => false,
+            }
+        };
+        let walked = view.nearest_where(query, k, params, &accept);
+        stats.payloads_read += read.get();
+        if walked.len() >= k {
+            walked
+        } else {
+            explain.fell_back = true;
+            let set = matching_in(view, predicate, view.live(), &mut stats);
+            explain.candidates = Some(set.len());
+            view.nearest(
+                query,
+                k,
+                NearestParams {
+                    exact: true,
+                    ..params
+                },
+                Some(&set),
+            )
+        }
+    } else {
+        explain.strategy = Strategy::ExactScan;
+        let set = allowed.unwrap_or_else(|| matching_in(view, predicate, view.live(), &mut stats));
+        explain.candidates = Some(set.len());
+        view.nearest(
+            query,
+            k,
+            NearestParams {
+                exact: true,
+                ..params
+            },
+            Some(&set),
+        )
+    };
+    explain.search_micros = micros(search_started);
+    explain.index_conditions = stats.index_conditions;
+    explain.scanned_conditions = stats.scanned_conditions;
+    explain.payloads_read = stats.payloads_read;
+    count(explain.strategy);
+    (hits, explain)
+}
+
+/// Matching points expected among the live ones, from an evenly spread sample of them.
+fn estimate(view: &ReadView<'_>, predicate: &Predicate, stats: &mut CompileStats) -> u64 {
+    let live = view.live();
+    let n = live.len();
+    if n <= SAMPLE_SIZE {
+        return matching_in(view, predicate, live, stats).len();
+    }
+    let step = n / SAMPLE_SIZE;
+    let sample: RoaringBitmap = live
+        .iter()
+        .step_by(usize::try_from(step).unwrap_or(usize::MAX))
+        .take(usize::try_from(SAMPLE_SIZE).unwrap_or(usize::MAX))
+        .collect();
+    let hits = matching_in(view, predicate, &sample, stats).len();
+    (hits * n).div_ceil(sample.len().max(1))
+}
+
+fn micros(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+fn count(strategy: Strategy) {
+    metrics::FILTERED_SEARCHES
+        .with_label_values(&[strategy.name()])
+        .inc();
+}
