@@ -9,6 +9,8 @@ mod crash;
 mod data_dir_safety;
 mod engine_faults;
 mod error_answers;
+mod filter_reference;
+mod filters;
 mod full_disk;
 mod graph_repair;
 mod input_bounds;
