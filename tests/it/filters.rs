@@ -147,14 +147,14 @@ fn filters_select_points_in_every_read_route() -> TestResult {
     assert_eq!(ids(&none["points"]), Vec::<u64>::new());
 
     // Facets: points per value, most first, ties in value order; under a filter.
-    let facet = ok(s.post_json("/collections/f/points/facet", &json!({"key": "tags"}))?)?;
+    let facet = ok(s.post_json("/collections/f/facet", &json!({"key": "tags"}))?)?;
     assert_eq!(
         facet,
         json!({"hits": [{"value": "even", "count": 15}, {"value": "odd", "count": 15},
                         {"value": "big", "count": 10}]})
     );
     let facet = ok(s.post_json(
-        "/collections/f/points/facet",
+        "/collections/f/facet",
         &json!({"key": "city", "limit": 2, "exact": true, "filter": {"must": [{"key": "n", "range": {"lte": 4}}]}}),
     )?)?;
     assert_eq!(
@@ -258,7 +258,7 @@ fn a_nesting_bomb_and_oversized_filters_are_refused_quickly() -> TestResult {
         r#"{"must": ["#.repeat(depth),
         "]}".repeat(depth)
     );
-    for route in ["count", "scroll", "delete", "facet"] {
+    for route in ["points/count", "points/scroll", "points/delete", "facet"] {
         let body = if route == "facet" {
             bomb.replacen('{', r#"{"key": "city", "#, 1)
         } else {
@@ -267,7 +267,7 @@ fn a_nesting_bomb_and_oversized_filters_are_refused_quickly() -> TestResult {
         let started = Instant::now();
         let r = s
             .client
-            .post(s.url(&format!("/collections/b/points/{route}")))
+            .post(s.url(&format!("/collections/b/{route}")))
             .header("content-type", "application/json")
             .body(body)
             .send()?;

@@ -36,7 +36,7 @@ const INDEX_FIELD: &str = "/collections/{name}/index/{field_name}";
 const PAYLOAD: &str = "/collections/{name}/points/payload";
 const PAYLOAD_DELETE: &str = "/collections/{name}/points/payload/delete";
 const PAYLOAD_CLEAR: &str = "/collections/{name}/points/payload/clear";
-const FACET: &str = "/collections/{name}/points/facet";
+const FACET: &str = "/collections/{name}/facet";
 
 /// In order: later cases rely on the collection `c` and point 1 the earlier ones create.
 #[rustfmt::skip]
@@ -138,11 +138,11 @@ const CASES: &[Case] = &[
     ("POST", DELETE, "/collections/c/points/delete", Body::Untyped(r#"{"points": [1]}"#), 415),
     ("POST", DELETE, "/collections/c/points/delete", Body::Json("{}"), 422),
     ("POST", DELETE, "/collections/missing/points/delete", Body::Json(r#"{"points": [1]}"#), 404),
-    ("POST", FACET, "/collections/c/points/facet", Body::Json(r#"{"key": "a"}"#), 200),
-    ("POST", FACET, "/collections/c/points/facet", Body::Json("{"), 400),
-    ("POST", FACET, "/collections/c/points/facet", Body::Untyped(r#"{"key": "a"}"#), 415),
-    ("POST", FACET, "/collections/c/points/facet", Body::Json(r#"{"key": "a", "limit": 0}"#), 422),
-    ("POST", FACET, "/collections/missing/points/facet", Body::Json(r#"{"key": "a"}"#), 404),
+    ("POST", FACET, "/collections/c/facet", Body::Json(r#"{"key": "a"}"#), 200),
+    ("POST", FACET, "/collections/c/facet", Body::Json("{"), 400),
+    ("POST", FACET, "/collections/c/facet", Body::Untyped(r#"{"key": "a"}"#), 415),
+    ("POST", FACET, "/collections/c/facet", Body::Json(r#"{"key": "a", "limit": 0}"#), 422),
+    ("POST", FACET, "/collections/missing/facet", Body::Json(r#"{"key": "a"}"#), 404),
     ("DELETE", C, "/collections/c", Body::None, 200),
     ("DELETE", C, "/collections/-c", Body::None, 422),
     ("DELETE", C, "/collections/%FF", Body::None, 400),
