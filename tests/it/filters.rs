@@ -302,6 +302,13 @@ fn a_nesting_bomb_and_oversized_filters_are_refused_quickly() -> TestResult {
     )?;
     assert_eq!(r.status(), 400);
     assert!(r.text()?.contains("filter.must[0].range.gte"));
+    for (limit, status) in [(10_000, 200), (10_001, 422)] {
+        let r = s.post_json(
+            "/collections/b/facet",
+            &json!({"key": "city", "limit": limit}),
+        )?;
+        assert_eq!(r.status(), status, "facet limit {limit}");
+    }
     // The server still answers, and nothing was deleted.
     assert_eq!(count(&s, "b", &json!({}))?, 30);
     Ok(())

@@ -116,3 +116,36 @@ fn a_selected_write_sees_exactly_the_writes_queued_before_it() -> TestResult {
     assert_eq!(ids_of(&engine)?, expected);
     Ok(())
 }
+
+#[test]
+fn a_selection_past_the_batch_bound_changes_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let engine = Engine::open(EngineOptions::new(dir.path().to_path_buf()))?;
+    engine.recover_all();
+    let c = engine.create("c", config())?;
+    c.upsert((1..=2).map(point).collect(), AckAt::Applied)?
+        .wait_blocking()?;
+    let too_many = u64::try_from(super::MAX_BATCH_POINTS)? + 1;
+    let refused = c
+        .write_selected(
+            Box::new(move |_| (1..=too_many).map(PointId::Num).collect()),
+            SelectedChange::Delete,
+            AckAt::Applied,
+        )?
+        .wait_blocking();
+    assert!(
+        matches!(refused, Err(crate::engine::EngineError::LimitExceeded { got, .. }) if got as u64 == too_many),
+        "{refused:?}"
+    );
+    let at_bound = c
+        .write_selected(
+            Box::new(move |_| (1..too_many).map(PointId::Num).collect()),
+            SelectedChange::Delete,
+            AckAt::Applied,
+        )?
+        .wait_blocking();
+    assert!(at_bound.is_ok(), "{at_bound:?}");
+    assert!(c.is_empty());
+    engine.shutdown();
+    Ok(())
+}
