@@ -113,7 +113,7 @@ fn invalid_vectors_are_rejected_and_nothing_of_the_request_is_stored() -> TestRe
     assert_error(
         s.post_json(
             "/collections/v/points/query",
-            &json!({"query": [1.0, 1.0, 1.0], "filter": {"must": []}}),
+            &json!({"query": [1.0, 1.0, 1.0], "filter": {"must": [{"key": "at", "geo_radius": {}}]}}),
         )?,
         422,
     )?;

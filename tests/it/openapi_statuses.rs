@@ -36,6 +36,7 @@ const INDEX_FIELD: &str = "/collections/{name}/index/{field_name}";
 const PAYLOAD: &str = "/collections/{name}/points/payload";
 const PAYLOAD_DELETE: &str = "/collections/{name}/points/payload/delete";
 const PAYLOAD_CLEAR: &str = "/collections/{name}/points/payload/clear";
+const FACET: &str = "/collections/{name}/facet";
 
 /// In order: later cases rely on the collection `c` and point 1 the earlier ones create.
 #[rustfmt::skip]
@@ -77,12 +78,14 @@ const CASES: &[Case] = &[
     ("POST", COUNT, "/collections/c/points/count", Body::Json("{}"), 200),
     ("POST", COUNT, "/collections/c/points/count", Body::Json("null"), 200),
     ("POST", COUNT, "/collections/c/points/count", Body::Json("{"), 400),
-    ("POST", COUNT, "/collections/c/points/count", Body::Json(r#"{"filter": {}}"#), 422),
+    ("POST", COUNT, "/collections/c/points/count", Body::Json(r#"{"filter": {"must": [{"key": "a", "match": {"value": 1}}]}}"#), 200),
+    ("POST", COUNT, "/collections/c/points/count", Body::Json(r#"{"filter": {"must": [{"key": "a", "range": {"gte": "cheap"}}]}}"#), 400),
+    ("POST", COUNT, "/collections/c/points/count", Body::Json(r#"{"filter": {"must": [{"has_vector": "image"}]}}"#), 422),
     ("POST", COUNT, "/collections/missing/points/count", Body::Json("{}"), 404),
     ("POST", SCROLL, "/collections/c/points/scroll", Body::Json("{}"), 200),
     ("POST", SCROLL, "/collections/c/points/scroll", Body::Json("null"), 200),
     ("POST", SCROLL, "/collections/c/points/scroll", Body::Json("{"), 400),
-    ("POST", SCROLL, "/collections/c/points/scroll", Body::Json(r#"{"filter": {}}"#), 422),
+    ("POST", SCROLL, "/collections/c/points/scroll", Body::Json(r#"{"filter": {"must": [{"key": "at", "geo_radius": {}}]}}"#), 422),
     ("POST", SCROLL, "/collections/missing/points/scroll", Body::Json("{}"), 404),
     ("POST", QUERY, "/collections/c/points/query", Body::Json(r#"{"query": [1, 0]}"#), 200),
     ("POST", QUERY, "/collections/c/points/query", Body::Json("{"), 400),
@@ -107,7 +110,7 @@ const CASES: &[Case] = &[
     ("POST", PAYLOAD_DELETE, "/collections/c/points/payload/delete", Body::Json(r#"{"keys": ["b"], "points": [1]}"#), 200),
     ("POST", PAYLOAD_DELETE, "/collections/c/points/payload/delete", Body::Json("{"), 400),
     ("POST", PAYLOAD_DELETE, "/collections/c/points/payload/delete", Body::Untyped(r#"{"keys": ["b"], "points": [1]}"#), 415),
-    ("POST", PAYLOAD_DELETE, "/collections/c/points/payload/delete", Body::Json(r#"{"keys": ["b"], "filter": {}}"#), 422),
+    ("POST", PAYLOAD_DELETE, "/collections/c/points/payload/delete", Body::Json(r#"{"keys": ["b"], "filter": {}, "points": [1]}"#), 422),
     ("POST", PAYLOAD_DELETE, "/collections/missing/points/payload/delete", Body::Json(r#"{"keys": ["b"], "points": [1]}"#), 404),
     ("POST", PAYLOAD_CLEAR, "/collections/c/points/payload/clear", Body::Json(r#"{"points": [1]}"#), 200),
     ("POST", PAYLOAD_CLEAR, "/collections/c/points/payload/clear", Body::Json("{"), 400),
@@ -137,6 +140,11 @@ const CASES: &[Case] = &[
     ("POST", DELETE, "/collections/c/points/delete", Body::Untyped(r#"{"points": [1]}"#), 415),
     ("POST", DELETE, "/collections/c/points/delete", Body::Json("{}"), 422),
     ("POST", DELETE, "/collections/missing/points/delete", Body::Json(r#"{"points": [1]}"#), 404),
+    ("POST", FACET, "/collections/c/facet", Body::Json(r#"{"key": "a"}"#), 200),
+    ("POST", FACET, "/collections/c/facet", Body::Json("{"), 400),
+    ("POST", FACET, "/collections/c/facet", Body::Untyped(r#"{"key": "a"}"#), 415),
+    ("POST", FACET, "/collections/c/facet", Body::Json(r#"{"key": "a", "limit": 0}"#), 422),
+    ("POST", FACET, "/collections/missing/facet", Body::Json(r#"{"key": "a"}"#), 404),
     ("DELETE", C, "/collections/c", Body::None, 200),
     ("DELETE", C, "/collections/-c", Body::None, 422),
     ("DELETE", C, "/collections/%FF", Body::None, 400),

@@ -83,7 +83,7 @@ fn payload_edits_apply_in_order_and_survive_kill_9_and_restart() -> TestResult {
 
     // Unsupported selectors are refused, not ignored.
     for body in [
-        json!({"payload": {"a": 3}, "filter": {"must": []}}),
+        json!({"payload": {"a": 3}, "points": [1], "filter": {"must": []}}),
         json!({"payload": {"a": 3}, "points": [1], "key": "n"}),
         json!({"payload": {"a": 3}}),
     ] {

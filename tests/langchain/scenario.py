@@ -12,7 +12,7 @@ import uuid
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_qdrant import QdrantVectorStore, RetrievalMode
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 
 URL = os.environ["QDRANT_URL"]
 NAME = "langchain"
@@ -91,6 +91,17 @@ again = QdrantVectorStore.from_existing_collection(
     embedding=embedding, collection_name=NAME, url=URL, retrieval_mode=RetrievalMode.DENSE)
 check([d.page_content for d in again.similarity_search(texts[2], k=1)] == [texts[2]],
       "from_existing_collection validates the collection and searches it")
+
+# Metadata filters: LangChain keeps metadata under `metadata.*`; the same ids as evaluating the
+# condition on the metadata written above.
+pets = models.Filter(must=[models.FieldCondition(key="metadata.topic", match=models.MatchValue(value="pets"))])
+found = store.similarity_search(texts[3], k=4, filter=pets)
+check(sorted(d.metadata["_id"] for d in found) == sorted(ids[i] for i, m in enumerate(metadatas) if m["topic"] == "pets"),
+      f"similarity_search with a metadata filter (got {[d.metadata for d in found]})")
+tagged = models.Filter(must=[models.FieldCondition(key="metadata.tags", match=models.MatchAny(any=["memory"])),
+                             models.FieldCondition(key="metadata.n", range=models.Range(gte=3))])
+found = store.similarity_search_with_score(texts[0], k=4, filter=tagged)
+check([d.metadata["_id"] for d, _ in found] == [ids[2]], "a filter on an array and a range")
 
 check(store.delete(ids=[ids[0], extra_id]) is True, "delete returns True")
 check(raw.count(NAME, exact=True).count == 3, "delete removed the points")

@@ -15,10 +15,14 @@ from typing import List
 from llama_index.core import StorageContext, VectorStoreIndex
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import TextNode
-from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
 from llama_index.vector_stores.qdrant import QdrantVectorStore
 from qdrant_client import QdrantClient
-from qdrant_client.http.exceptions import UnexpectedResponse
 
 URL = os.environ["QDRANT_URL"]
 NAME = "llama"
@@ -52,17 +56,6 @@ class HashedWords(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> List[float]:
         return self._vector(query)
-
-
-def refused_for_filters(call, what):
-    try:
-        call()
-    except UnexpectedResponse as e:
-        body = e.content.decode(errors="replace")
-        check(e.status_code == 422 and "filter" in body,
-              f"{what} needs payload filters: a clear 422 (got {e.status_code}: {body})")
-        return
-    check(False, f"{what} raises until payload filtering arrives")
 
 
 embed = HashedWords()
@@ -106,14 +99,25 @@ again = VectorStoreIndex.from_vector_store(reopened, embed_model=embed).as_retri
 check([n.node.node_id for n in again.retrieve("garbage collector")] == [ids[2]],
       "retriever on the existing collection")
 
-refused_for_filters(lambda: store.delete_nodes(node_ids=[ids[1]]), "delete_nodes (has_id)")
-refused_for_filters(lambda: store.get_nodes(node_ids=[ids[1]]), "get_nodes (has_id)")
-refused_for_filters(lambda: store.delete(ref_doc_id="none"), "delete by ref_doc_id (doc_id match)")
-check(client.count(NAME, exact=True).count == 4, "a refused delete deleted nothing")
+# Metadata filters: the same nodes as evaluating the condition on the metadata written above.
+pets = MetadataFilters(filters=[MetadataFilter(key="topic", value="pets")])
+found = index.as_retriever(similarity_top_k=4, filters=pets).retrieve("hot tea")
+check(sorted(n.node.node_id for n in found) == sorted(n.node_id for n in nodes if n.metadata["topic"] == "pets"),
+      f"retriever with a metadata filter (got {[n.node.metadata for n in found]})")
+late = MetadataFilters(filters=[MetadataFilter(key="n", value=2, operator=FilterOperator.GTE)])
+found = index.as_retriever(similarity_top_k=4, filters=late).retrieve("cats")
+check(sorted(n.node.node_id for n in found) == sorted(ids[2:]), "a range filter")
+got = store.get_nodes(node_ids=[ids[1], ids[3]])
+check(sorted(n.node_id for n in got) == sorted([ids[1], ids[3]]), "get_nodes (has_id)")
+store.delete(ref_doc_id="none")
+check(client.count(NAME, exact=True).count == 4, "delete by an unknown ref_doc_id deletes nothing")
+store.delete_nodes(node_ids=[ids[0]])
+check(client.count(NAME, exact=True).count == 3 and store.get_nodes(node_ids=[ids[0]]) == [],
+      "delete_nodes (has_id)")
 
 client.delete(NAME, points_selector=[ids[1]], wait=True)
 remaining = [n.node.node_id for n in index.as_retriever(similarity_top_k=4).retrieve("dogs bark")]
-check(ids[1] not in remaining and len(remaining) == 3, "a node deleted by id is no longer retrieved")
+check(ids[1] not in remaining and len(remaining) == 2, "a node deleted by id is no longer retrieved")
 
 store.clear()
 check(not client.collection_exists(NAME), "clear deletes the collection")

@@ -29,7 +29,6 @@ from plait_client.models import (
     CollectionExistsResponse200,
     CountPointsResponse200,
     CountRequest,
-    CountRequestFilterType0,
     CreateCollection,
     CreateCollectionResponse200,
     DeleteCollectionResponse200,
@@ -37,6 +36,7 @@ from plait_client.models import (
     DeletePointsResponse200,
     Distance,
     ErrorBody,
+    Filter,
     GetCollectionResponse200,
     GetCollectionsResponse200,
     GetPointResponse200,
@@ -135,8 +135,9 @@ def main():
     count = ok(count_points.sync_detailed(NAME, client=client, body=CountRequest(exact=True)),
                CountPointsResponse200).count
     assert count == 3, count
-    unsupported = CountRequest(filter_=CountRequestFilterType0.from_dict({"must": []}))
-    assert "filter" in error(count_points.sync_detailed(NAME, client=client, body=unsupported), 422)
+    red = CountRequest(filter_=Filter.from_dict({"must": [{"key": "colour", "match": {"value": "red"}}]}))
+    count = ok(count_points.sync_detailed(NAME, client=client, body=red), CountPointsResponse200).count
+    assert count == 1, count
 
     deleted = ok(delete_points.sync_detailed(NAME, client=client, body=DeletePoints(points=[1]),
                                              wait=True), DeletePointsResponse200)

@@ -98,6 +98,39 @@ except UnexpectedResponse as e:
     check(e.status_code == 400, f"wrong dimension -> 400 (got {e.status_code})")
 check(client.count(NAME).count == 4, "nothing stored by the rejected upsert")
 
+# Filters: points 1 and 3 have `n`, 10 and 11 have `b`.
+has_n = models.Filter(must=[models.FieldCondition(key="n", range=models.Range(gte=0))])
+hits = client.query_points(NAME, query=[1.0, 0.05, 0.0, 0.0], limit=10, query_filter=has_n).points
+check([h.id for h in hits] == [1, 3], f"filtered query_points {[h.id for h in hits]}")
+b_any = models.Filter(should=[models.FieldCondition(key="b", match=models.MatchAny(any=[10, 11]))])
+page, nxt = client.scroll(NAME, scroll_filter=b_any, limit=1)
+check([p.id for p in page] == [10] and nxt == 11, f"filtered scroll {[p.id for p in page]} next {nxt}")
+no_b = models.Filter(must=[models.IsEmptyCondition(is_empty=models.PayloadField(key="b"))])
+check(client.count(NAME, count_filter=no_b, exact=True).count == 2, "filtered count")
+check(client.count(NAME, count_filter=models.Filter(must_not=no_b.must)).count == 2, "must_not count")
+tag = lambda v: models.Filter(must=[models.FieldCondition(key="tag", match=models.MatchValue(value=v))])
+r = client.set_payload(NAME, payload={"tag": "x"}, points=models.Filter(must=[models.HasIdCondition(has_id=[1, 10])]), wait=True)
+check(r.status == models.UpdateStatus.COMPLETED and client.count(NAME, count_filter=tag("x")).count == 2,
+      "set_payload by filter")
+client.overwrite_payload(NAME, payload={"tag": "y"},
+                         points=models.Filter(must=[models.FieldCondition(key="b", match=models.MatchValue(value=11))]), wait=True)
+check(client.retrieve(NAME, ids=[11])[0].payload == {"tag": "y"}, "overwrite_payload by filter")
+client.delete_payload(NAME, keys=["tag"], points=tag("x"), wait=True)
+check(client.retrieve(NAME, ids=[10])[0].payload == {"b": 10}, "delete_payload by filter")
+client.clear_payload(NAME, points_selector=models.FilterSelector(filter=tag("y")), wait=True)
+check(client.retrieve(NAME, ids=[11])[0].payload == {}, "clear_payload by filter")
+facet = client.facet(NAME, key="key", limit=10, facet_filter=has_n)
+check([(h.value, h.count) for h in facet.hits] == [("1", 1), ("3", 1)], f"facet {facet.hits}")
+r = client.delete(NAME, points_selector=models.FilterSelector(
+    filter=models.Filter(must=[models.FieldCondition(key="b", match=models.MatchValue(value=10))])), wait=True)
+check(r.status == models.UpdateStatus.COMPLETED and client.count(NAME).count == 3, "delete by filter")
+try:
+    client.count(NAME, count_filter=models.Filter(must=[models.FieldCondition(
+        key="loc", geo_radius=models.GeoRadius(center=models.GeoPoint(lat=0, lon=0), radius=1.0))]))
+    check(False, "geo filter raises")
+except UnexpectedResponse as e:
+    check(e.status_code == 422, f"geo filter -> 422 (got {e.status_code})")
+
 check(client.delete_collection(NAME) is True, "delete_collection")
 check(client.collection_exists(NAME) is False, "collection gone")
 try:

@@ -1,4 +1,4 @@
-//! `POST /collections/{name}/points/facet`: how many points hold each value of a field.
+//! `POST /collections/{name}/facet`: how many points hold each value of a field.
 
 use std::time::Instant;
 
@@ -16,7 +16,7 @@ use crate::query::facet_counts;
 
 /// Counts the points holding each value of `key` (strings, integers, booleans; each element of an
 /// array), among those `filter` matches; the `limit` most frequent values, ties in value order.
-#[utoipa::path(post, path = "/collections/{name}/points/facet", tag = "points", operation_id = "facet",
+#[utoipa::path(post, path = "/collections/{name}/facet", tag = "points", operation_id = "facet",
     params(("name" = String, Path), TimeoutParam),
     request_body = FacetRequest,
     responses(

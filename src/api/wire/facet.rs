@@ -1,4 +1,4 @@
-//! Body and answer of `POST /collections/{name}/points/facet`, in Qdrant's shapes.
+//! Body and answer of `POST /collections/{name}/facet`, in Qdrant's shapes.
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use crate::query::{FacetHit, Literal, Predicate};
 /// Most values one facet answer may list.
 pub const MAX_FACET_LIMIT: usize = 10_000;
 
-/// Body of `POST /collections/{name}/points/facet`.
+/// Body of `POST /collections/{name}/facet`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FacetRequest {
     /// The payload key whose values are counted.

@@ -15,6 +15,8 @@ mod quant_trigger;
 mod read_view;
 pub mod record_codec;
 mod selected_write;
+#[cfg(test)]
+mod selected_write_tests;
 mod snapshot;
 #[cfg(test)]
 mod write_queue_tests;
