@@ -93,6 +93,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::query::TypeMismatch> for ApiError {
+    fn from(e: crate::query::TypeMismatch) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, format!("Bad request: {e}"))
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match &e {

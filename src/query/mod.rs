@@ -12,9 +12,11 @@ mod facet;
 mod plan;
 mod predicate;
 mod select;
+mod type_check;
 
 pub use compile::{CompileStats, fully_indexed, matching_in};
 pub use facet::{FacetHit, facet_counts};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};
 pub use select::{matching_ids, matching_slots, scroll_matching};
+pub use type_check::{TypeMismatch, check_types};

@@ -12,7 +12,7 @@ use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::facet::{FacetRequest, FacetResponse};
 use crate::api::wire::points::TimeoutParam;
-use crate::query::facet_counts;
+use crate::query::{check_types, facet_counts};
 
 /// Counts the points holding each value of `key` (strings, integers, booleans; each element of an
 /// array), among those `filter` matches; the `limit` most frequent values, ties in value order.
@@ -40,9 +40,11 @@ pub async fn facet(
         let _permit = permit;
         let (key, filter, limit) = body.parse()?.checked()?;
         let c = state.engine.collection(&name)?;
-        Ok(FacetResponse::from(
-            c.read(|view| facet_counts(view, &key, &filter, limit)),
-        ))
+        let hits = c.read(|view| {
+            check_types(view, &filter)?;
+            Ok::<_, ApiError>(facet_counts(view, &key, &filter, limit))
+        })?;
+        Ok(FacetResponse::from(hits))
     })
     .await?;
     Ok(ok(result, started))

@@ -20,10 +20,10 @@ use crate::api::wire::points::{
     UpdateResult, UpdateStatus, UpsertPoints, WaitParam, projection,
 };
 use crate::engine::{
-    AckAt, Collection, EngineError, PayloadSelector, PointId, Projection, SelectedChange,
-    WriteReceipt, WriteTicket,
+    AckAt, Collection, PayloadSelector, PointId, Projection, SelectedChange, WriteReceipt,
+    WriteTicket,
 };
-use crate::query::{matching_ids, matching_slots, scroll_matching};
+use crate::query::{check_types, matching_ids, matching_slots, scroll_matching};
 
 /// Deletes or edits the selected points: by ids directly, or by a filter that the collection's
 /// writer resolves in order with every other write (so no write lands between choosing the
@@ -33,16 +33,21 @@ pub(super) fn write_selection(
     selection: Selection,
     change: SelectedChange,
     ack: AckAt,
-) -> Result<WriteTicket, EngineError> {
-    match (selection, change) {
-        (Selection::Ids(ids), SelectedChange::Delete) => c.delete(ids, ack),
-        (Selection::Ids(ids), SelectedChange::EditPayload(edit)) => c.edit_payload(ids, edit, ack),
-        (Selection::Filter(predicate), change) => c.write_selected(
-            Box::new(move |view| matching_ids(view, &predicate)),
-            change,
-            ack,
-        ),
-    }
+) -> Result<WriteTicket, ApiError> {
+    Ok(match (selection, change) {
+        (Selection::Ids(ids), SelectedChange::Delete) => c.delete(ids, ack)?,
+        (Selection::Ids(ids), SelectedChange::EditPayload(edit)) => {
+            c.edit_payload(ids, edit, ack)?
+        }
+        (Selection::Filter(predicate), change) => {
+            c.read(|view| check_types(view, &predicate))?;
+            c.write_selected(
+                Box::new(move |view| matching_ids(view, &predicate)),
+                change,
+                ack,
+            )?
+        }
+    })
 }
 
 pub(super) fn ack_at(wait: &WaitParam) -> AckAt {
@@ -230,7 +235,10 @@ pub async fn count(
         let c = state.engine.collection(&name)?;
         Ok(match predicate {
             None => c.len() as u64,
-            Some(p) => c.read(|view| matching_slots(view, &p).len()),
+            Some(p) => c.read(|view| {
+                check_types(view, &p)?;
+                Ok::<_, ApiError>(matching_slots(view, &p).len())
+            })?,
         })
     })
     .await?;
@@ -268,7 +276,10 @@ pub async fn scroll(
         let from = body.offset.map(|o| o.0);
         let (page, next) = match optional_predicate(body.filter.as_ref())? {
             None => c.scroll(from, limit, &projection)?,
-            Some(p) => c.read(|view| scroll_matching(view, &p, from, limit, &projection)),
+            Some(p) => c.read(|view| {
+                check_types(view, &p)?;
+                Ok::<_, ApiError>(scroll_matching(view, &p, from, limit, &projection))
+            })?,
         };
         Ok(ScrollResult {
             points: page.into_iter().map(Record::from).collect(),

@@ -17,8 +17,8 @@ use crate::api::wire::points::{
     FilteredSearch, QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
 };
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
-use crate::engine::{Collection, EngineError};
-use crate::query::filtered_nearest;
+use crate::engine::Collection;
+use crate::query::{check_types, filtered_nearest};
 
 /// One search: the engine request, the filter's predicate and whether to explain.
 type Search = FilteredSearch;
@@ -31,13 +31,21 @@ struct Answer {
 
 /// Runs one search among the points its filter matches, all read from one view, as the planner
 /// chooses.
-fn filtered_search(collection: &Collection, search: &Search) -> Result<Answer, EngineError> {
+fn filtered_search(collection: &Collection, search: &Search) -> Result<Answer, ApiError> {
     let mut explained = None;
+    let mut mismatch = None;
     let hits = collection.search_planned(&search.request, |view, query, k, params| {
+        if let Some(Err(e)) = search.filter.as_ref().map(|p| check_types(view, p)) {
+            mismatch = Some(e);
+            return Vec::new();
+        }
         let (hits, explain) = filtered_nearest(view, query, k, params, search.filter.as_ref());
         explained = Some(explain);
         hits
     })?;
+    if let Some(e) = mismatch {
+        return Err(e.into());
+    }
     Ok(Answer {
         points: hits.into_iter().map(WireScoredPoint::from).collect(),
         explain: explained.filter(|_| search.explain).map(WireExplain::from),
@@ -75,7 +83,7 @@ async fn run_batch(
             .enumerate()
             .map(|(i, request)| {
                 filtered_search(&collection, request)
-                    .map_err(|e| ApiError::from(e).within(&format!("searches[{i}]")))
+                    .map_err(|e| e.within(&format!("searches[{i}]")))
             })
             .collect()
     })
