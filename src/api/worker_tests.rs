@@ -171,3 +171,66 @@ fn livez_answers_while_a_large_body_is_parsed() -> TestResult {
         Ok::<_, Box<dyn std::error::Error>>(())
     })
 }
+
+/// Every operation of the route table that takes a body, as `(method, concrete path)`, with
+/// path parameters filled in for collection `c`.
+fn body_routes() -> Vec<(Method, String)> {
+    let doc = super::openapi::document();
+    let mut routes = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let concrete = path
+            .replace("{name}", "c")
+            .replace("{id}", "1")
+            .replace("{field_name}", "f");
+        for (method, operation) in [
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ] {
+            if operation.as_ref().is_some_and(|o| o.request_body.is_some()) {
+                routes.push((method, concrete.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_route_with_a_body_parses_it_on_the_blocking_pool() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (app, _collection) = app(dir.path())?;
+    // One blocking thread, held below: a body parsed on the blocking pool waits for it, while one
+    // parsed on the runtime thread is refused (malformed) before the test looks.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()?;
+    let routes = body_routes();
+    assert!(routes.len() >= 10, "too few body routes found: {routes:?}");
+    rt.block_on(async {
+        let (release, released) = mpsc::channel::<()>();
+        let blocker = tokio::task::spawn_blocking(move || {
+            let _ = released.recv_timeout(Duration::from_secs(10));
+        });
+        let mut handles = Vec::new();
+        for (method, path) in &routes {
+            let r = request(method.clone(), path, "{\"malformed")?;
+            handles.push(tokio::spawn(app.clone().oneshot(r)));
+        }
+        let_others_run().await;
+        for ((method, path), h) in routes.iter().zip(&handles) {
+            assert!(
+                !h.is_finished(),
+                "{method} {path} parsed its body on the async worker"
+            );
+        }
+        let _ = release.send(());
+        blocker.await?;
+        for ((method, path), h) in routes.iter().zip(handles) {
+            let status = h.await??.status();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}");
+        }
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}

@@ -7,27 +7,35 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::response::Response;
+use serde::de::DeserializeOwned;
 
 use super::on_blocking_pool;
 use super::points::{ack_at, finish_write};
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path, Query};
+use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::payload::{ClearPayload, DeletePayload, SetPayload, selected_ids};
 use crate::api::wire::points::{UpdateResult, WaitParam};
 use crate::columns::PayloadEdit;
 use crate::engine::PointId;
 
-async fn edit(
+/// Parses the body and queues the edit it asks for, on the blocking pool (a body can be large
+/// enough to stall an async worker), then waits for the writer.
+async fn edit<B, F>(
     state: AppState,
     name: String,
     wait: &WaitParam,
-    ids: Vec<PointId>,
-    edit: PayloadEdit,
-) -> Result<Response, ApiError> {
+    body: JsonBody<B>,
+    into_edit: F,
+) -> Result<Response, ApiError>
+where
+    B: DeserializeOwned + Send + 'static,
+    F: FnOnce(B) -> Result<(Vec<PointId>, PayloadEdit), ApiError> + Send + 'static,
+{
     let started = Instant::now();
     let ack = ack_at(wait);
     let ticket = on_blocking_pool(move || {
+        let (ids, edit) = into_edit(body.parse()?)?;
         Ok(state
             .engine
             .collection(&name)?
@@ -37,18 +45,15 @@ async fn edit(
     finish_write(ticket, started).await
 }
 
-/// The body of both `/points/payload` routes; `make` says whether the payload is merged into the
+/// The edit of both `/points/payload` routes; `make` says whether the payload is merged into the
 /// old one or replaces it.
-async fn set_or_overwrite(
-    state: AppState,
-    name: String,
-    wait: &WaitParam,
+fn set_or_overwrite(
     body: SetPayload,
     make: fn(crate::columns::Payload) -> PayloadEdit,
-) -> Result<Response, ApiError> {
+) -> Result<(Vec<PointId>, PayloadEdit), ApiError> {
     reject_key(body.key.as_ref())?;
     let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, wait, ids, make(body.payload)).await
+    Ok((ids, make(body.payload)))
 }
 
 fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
@@ -80,9 +85,12 @@ pub async fn set(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<SetPayload>,
+    body: JsonBody<SetPayload>,
 ) -> Result<Response, ApiError> {
-    set_or_overwrite(state, name, &wait, body, PayloadEdit::Set).await
+    edit(state, name, &wait, body, |b| {
+        set_or_overwrite(b, PayloadEdit::Set)
+    })
+    .await
 }
 
 /// Replaces the whole payload of points.
@@ -104,9 +112,12 @@ pub async fn overwrite(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<SetPayload>,
+    body: JsonBody<SetPayload>,
 ) -> Result<Response, ApiError> {
-    set_or_overwrite(state, name, &wait, body, PayloadEdit::Overwrite).await
+    edit(state, name, &wait, body, |b| {
+        set_or_overwrite(b, PayloadEdit::Overwrite)
+    })
+    .await
 }
 
 /// Removes payload keys (dotted paths reach into nested objects) from points.
@@ -128,10 +139,13 @@ pub async fn delete_keys(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<DeletePayload>,
+    body: JsonBody<DeletePayload>,
 ) -> Result<Response, ApiError> {
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, &wait, ids, PayloadEdit::DeleteKeys(body.keys)).await
+    edit(state, name, &wait, body, |b: DeletePayload| {
+        let ids = selected_ids(b.points, b.filter.as_ref())?;
+        Ok((ids, PayloadEdit::DeleteKeys(b.keys)))
+    })
+    .await
 }
 
 /// Removes the whole payload of points.
@@ -153,8 +167,11 @@ pub async fn clear(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(wait): Query<WaitParam>,
-    Json(body): Json<ClearPayload>,
+    body: JsonBody<ClearPayload>,
 ) -> Result<Response, ApiError> {
-    let ids = selected_ids(body.points, body.filter.as_ref())?;
-    edit(state, name, &wait, ids, PayloadEdit::Clear).await
+    edit(state, name, &wait, body, |b: ClearPayload| {
+        let ids = selected_ids(b.points, b.filter.as_ref())?;
+        Ok((ids, PayloadEdit::Clear))
+    })
+    .await
 }

@@ -16,15 +16,22 @@ use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::ok;
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path};
+use crate::api::extract::{JsonBody, Path};
 use crate::api::wire::payload_index::{CreateFieldIndex, FieldIndexResult};
 
 /// What the `Warning` header of every payload index answer says.
 const NOT_BUILT: &str = "299 plait \"payload indexes are not supported yet: nothing was built\"";
 
-/// Checks that the collection exists, then answers without building anything.
-async fn not_built(state: AppState, name: String, started: Instant) -> Result<Response, ApiError> {
+/// Runs `check` (which may parse the body) and checks that the collection exists, on the
+/// blocking pool, then answers without building anything.
+async fn not_built(
+    state: AppState,
+    name: String,
+    started: Instant,
+    check: impl FnOnce() -> Result<(), ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
     on_blocking_pool(move || {
+        check()?;
         state.engine.collection(&name)?;
         Ok(())
     })
@@ -59,13 +66,15 @@ async fn not_built(state: AppState, name: String, started: Instant) -> Result<Re
 pub async fn create(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<CreateFieldIndex>,
+    body: JsonBody<CreateFieldIndex>,
 ) -> Result<Response, ApiError> {
-    let started = Instant::now();
-    if body.field_name.is_empty() {
-        return Err(ApiError::unprocessable("`field_name` must not be empty"));
-    }
-    not_built(state, name, started).await
+    not_built(state, name, Instant::now(), move || {
+        if body.parse()?.field_name.is_empty() {
+            return Err(ApiError::unprocessable("`field_name` must not be empty"));
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Accepts a request to drop a payload index: there is none to drop.
@@ -82,5 +91,5 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((name, _field)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    not_built(state, name, Instant::now()).await
+    not_built(state, name, Instant::now(), || Ok(())).await
 }

@@ -5,12 +5,13 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::response::Response;
+use serde::de::DeserializeOwned;
 
 use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path, Query};
+use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::bounds::check_returned_vectors;
 use crate::api::wire::points::{
     QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
@@ -18,56 +19,117 @@ use crate::api::wire::points::{
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
 use crate::engine::SearchRequest;
 
-async fn run(
+/// The body of one search: a `/points/query` or a `/points/search` body.
+trait SearchBody: DeserializeOwned + Send + 'static {
+    /// The engine request, checked against every bound.
+    fn into_request(self) -> Result<SearchRequest, ApiError>;
+}
+
+impl SearchBody for QueryRequest {
+    fn into_request(self) -> Result<SearchRequest, ApiError> {
+        let vector = self.query.into_vector()?;
+        self.options.into_request(vector, self.limit.unwrap_or(10))
+    }
+}
+
+impl SearchBody for SearchRequestBody {
+    fn into_request(self) -> Result<SearchRequest, ApiError> {
+        self.options.into_request(self.vector.0, self.limit)
+    }
+}
+
+/// The body of a batch: the searches of one of the two batch routes.
+trait BatchBody: DeserializeOwned + Send + 'static {
+    /// One search of the batch.
+    type Search: SearchBody;
+    /// The searches, in order.
+    fn into_searches(self) -> Vec<Self::Search>;
+}
+
+impl BatchBody for QueryBatchRequest {
+    type Search = QueryRequest;
+    fn into_searches(self) -> Vec<QueryRequest> {
+        self.searches
+    }
+}
+
+impl BatchBody for SearchBatchRequest {
+    type Search = SearchRequestBody;
+    fn into_searches(self) -> Vec<SearchRequestBody> {
+        self.searches
+    }
+}
+
+/// Runs one search. After a turn at the gate, the body is parsed and the search run in one task
+/// on the blocking pool: a body can be large enough to stall an async worker.
+async fn run<B: SearchBody>(
     state: AppState,
     name: String,
-    request: SearchRequest,
+    body: JsonBody<B>,
 ) -> Result<Vec<WireScoredPoint>, ApiError> {
     // A turn first: searches past the gate's bounds are answered 503 at once.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
         let _permit = permit;
-        let c = state.engine.collection(&name)?;
-        if request.projection.with_vector {
-            check_returned_vectors(request.limit, c.config().dimension)?;
-        }
-        let hits = c.search(&request)?;
-        Ok(hits.into_iter().map(WireScoredPoint::from).collect())
+        let request = body.parse()?.into_request()?;
+        let mut hits = search_all(&state, &name, vec![request], |_, e| e)?;
+        Ok(hits.pop().unwrap_or_default())
     })
     .await
 }
 
-/// Runs the searches of a batch in order, in one task on the blocking pool; the first error
-/// answers the whole batch, naming the search it came from.
-async fn run_batch(
+/// Runs the searches of a batch in order, in one task on the blocking pool (one turn at the gate
+/// for the whole batch); the first error answers the whole batch, naming the search it came from.
+async fn run_batch<B: BatchBody>(
     state: AppState,
     name: String,
-    requests: Vec<SearchRequest>,
+    body: JsonBody<B>,
 ) -> Result<Vec<Vec<WireScoredPoint>>, ApiError> {
-    // One turn for the whole batch: it runs as one task.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
         let _permit = permit;
-        let collection = state.engine.collection(&name)?;
-        requests
-            .iter()
-            .enumerate()
-            .map(|(i, request)| {
-                let hits = collection
-                    .search(request)
-                    .map_err(|e| ApiError::from(e).within(&format!("searches[{i}]")))?;
-                Ok(hits.into_iter().map(WireScoredPoint::from).collect())
-            })
-            .collect()
+        let requests = batch_requests(body.parse()?.into_searches())?;
+        search_all(&state, &name, requests, within_batch)
     })
     .await
 }
 
+/// Names the search of a batch an error came from.
+fn within_batch(i: usize, e: ApiError) -> ApiError {
+    e.within(&format!("searches[{i}]"))
+}
+
+/// Runs searches of one collection in order, `locate` naming the search an error came from.
+/// The vectors returned over all of them are bounded together (see [`check_returned_vectors`]).
+fn search_all(
+    state: &AppState,
+    name: &str,
+    requests: Vec<SearchRequest>,
+    locate: fn(usize, ApiError) -> ApiError,
+) -> Result<Vec<Vec<WireScoredPoint>>, ApiError> {
+    let collection = state.engine.collection(name)?;
+    let with_vectors: usize = requests
+        .iter()
+        .filter(|r| r.projection.with_vector)
+        .map(|r| r.limit)
+        .sum();
+    if with_vectors > 0 {
+        check_returned_vectors(with_vectors, collection.config().dimension)?;
+    }
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, request)| {
+            let hits = collection
+                .search(request)
+                .map_err(|e| locate(i, ApiError::from(e)))?;
+            Ok(hits.into_iter().map(WireScoredPoint::from).collect())
+        })
+        .collect()
+}
+
 /// The engine requests of a batch's searches, refusing a batch past [`MAX_BATCH_SEARCHES`].
-fn batch_requests<T>(
-    searches: Vec<T>,
-    convert: impl Fn(T) -> Result<SearchRequest, ApiError>,
-) -> Result<Vec<SearchRequest>, ApiError> {
+fn batch_requests<S: SearchBody>(searches: Vec<S>) -> Result<Vec<SearchRequest>, ApiError> {
     if searches.len() > MAX_BATCH_SEARCHES {
         return Err(ApiError::unprocessable(format!(
             "a batch holds at most {MAX_BATCH_SEARCHES} searches; this one has {}",
@@ -77,19 +139,9 @@ fn batch_requests<T>(
     searches
         .into_iter()
         .enumerate()
-        .map(|(i, search)| convert(search).map_err(|e| e.within(&format!("searches[{i}]"))))
+        .map(|(i, search)| search.into_request().map_err(|e| within_batch(i, e)))
         .collect()
 }
-
-fn query_request(body: QueryRequest) -> Result<SearchRequest, ApiError> {
-    let vector = body.query.into_vector()?;
-    body.options.into_request(vector, body.limit.unwrap_or(10))
-}
-
-fn search_request(body: SearchRequestBody) -> Result<SearchRequest, ApiError> {
-    body.options.into_request(body.vector.0, body.limit)
-}
-
 /// Nearest points to a vector, best first (HNSW above the collection's `full_scan_threshold`,
 /// exact below it or with `params.exact`). See the score convention on
 /// `WireScoredPoint.score`.
@@ -109,12 +161,11 @@ pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(timeout): Query<TimeoutParam>,
-    Json(body): Json<QueryRequest>,
+    body: JsonBody<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     timeout.check()?;
-    let request = query_request(body)?;
-    let points = run(state, name, request).await?;
+    let points = run(state, name, body).await?;
     Ok(ok(QueryResponse { points }, started))
 }
 
@@ -134,12 +185,11 @@ pub async fn query(
 pub async fn query_batch(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<QueryBatchRequest>,
+    body: JsonBody<QueryBatchRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let requests = batch_requests(body.searches, query_request)?;
-    let results = run_batch(state, name, requests).await?;
-    let results: Vec<QueryResponse> = results
+    let results: Vec<QueryResponse> = run_batch(state, name, body)
+        .await?
         .into_iter()
         .map(|points| QueryResponse { points })
         .collect();
@@ -163,12 +213,11 @@ pub async fn search(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(timeout): Query<TimeoutParam>,
-    Json(body): Json<SearchRequestBody>,
+    body: JsonBody<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     timeout.check()?;
-    let request = search_request(body)?;
-    let points = run(state, name, request).await?;
+    let points = run(state, name, body).await?;
     Ok(ok(points, started))
 }
 
@@ -189,10 +238,9 @@ pub async fn search(
 pub async fn search_batch(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<SearchBatchRequest>,
+    body: JsonBody<SearchBatchRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let requests = batch_requests(body.searches, search_request)?;
-    let results = run_batch(state, name, requests).await?;
+    let results = run_batch(state, name, body).await?;
     Ok(ok(results, started))
 }
