@@ -11,6 +11,7 @@ mod open;
 mod point_store;
 mod quant_image;
 mod quant_trigger;
+mod queue_bytes;
 mod read_view;
 pub mod record_codec;
 mod snapshot;
@@ -34,9 +35,11 @@ pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
 
 use health::Health;
+use queue_bytes::QueueBytes;
 
 use super::EngineError;
 use super::config::CollectionConfig;
+use super::error::QueueLimit;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
 use crate::columns::PayloadEdit;
 use crate::metrics;
@@ -131,6 +134,8 @@ pub struct Collection {
     store: Arc<RwLock<PointStore>>,
     health: Arc<Health>,
     tx: Sender<Command>,
+    /// The byte budget of the queue behind `tx`, shared with the writer.
+    queue_bytes: Arc<QueueBytes>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -226,6 +231,16 @@ impl Collection {
             });
         }
         let record = encode_mutation(&mutation);
+        let bytes = record.len();
+        if !self.queue_bytes.take(bytes) {
+            metrics::REJECTED_REQUESTS
+                .with_label_values(&["write"])
+                .inc();
+            return Err(EngineError::WriteQueueFull {
+                name: self.name.clone(),
+                limit: QueueLimit::Bytes(self.queue_bytes.budget()),
+            });
+        }
         let (reply, rx) = oneshot::channel();
         // Never blocks: a full queue is the client's signal to back off, and the caller may be
         // a thread the server needs for other requests.
@@ -236,19 +251,22 @@ impl Collection {
                 ack,
                 reply,
             }))
-            .map_err(|e| match e {
-                TrySendError::Full(_) => {
-                    metrics::REJECTED_REQUESTS
-                        .with_label_values(&["write"])
-                        .inc();
-                    EngineError::WriteQueueFull {
-                        name: self.name.clone(),
-                        capacity: self.tx.capacity().unwrap_or(0),
+            .map_err(|e| {
+                self.queue_bytes.give_back(bytes);
+                match e {
+                    TrySendError::Full(_) => {
+                        metrics::REJECTED_REQUESTS
+                            .with_label_values(&["write"])
+                            .inc();
+                        EngineError::WriteQueueFull {
+                            name: self.name.clone(),
+                            limit: QueueLimit::Writes(self.tx.capacity().unwrap_or(0)),
+                        }
                     }
+                    TrySendError::Disconnected(_) => EngineError::ShuttingDown {
+                        name: self.name.clone(),
+                    },
                 }
-                TrySendError::Disconnected(_) => EngineError::ShuttingDown {
-                    name: self.name.clone(),
-                },
             })?;
         Ok(WriteTicket {
             name: self.name.clone(),
