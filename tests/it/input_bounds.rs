@@ -165,6 +165,22 @@ fn answers_with_vectors_are_bounded_by_limit_times_dimension() -> TestResult {
             &json!({"query": vec![0.5; dim], "limit": n, "with_vector": true}),
         )?;
         assert_eq!(r.status(), status, "query {n}");
+        // A batch's searches are bounded together: two halves fit exactly when one whole does.
+        let halves = [n / 2, n - n / 2];
+        let r = s.post_json(
+            "/collections/wide/points/query/batch",
+            &json!({"searches": halves.map(|limit| {
+                json!({"query": vec![0.5; dim], "limit": limit, "with_vector": true})
+            })}),
+        )?;
+        assert_eq!(r.status(), status, "query batch {n}");
+        let r = s.post_json(
+            "/collections/wide/points/search/batch",
+            &json!({"searches": halves.map(|limit| {
+                json!({"vector": vec![0.5; dim], "limit": limit, "with_vector": true})
+            })}),
+        )?;
+        assert_eq!(r.status(), status, "search batch {n}");
     }
     // Without vectors the same sizes are fine.
     let r = s.post_json(

@@ -12,12 +12,43 @@ use serde::de::DeserializeOwned;
 use super::on_blocking_pool;
 use super::points::{ack_at, finish_write};
 use crate::api::AppState;
+use crate::api::envelope::ErrorBody;
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::payload::{ClearPayload, DeletePayload, SetPayload, selected_ids};
 use crate::api::wire::points::{UpdateResult, WaitParam};
 use crate::columns::PayloadEdit;
 use crate::engine::PointId;
+
+/// The error answers every payload edit shares (422 differs by route).
+#[derive(utoipa::IntoResponses)]
+#[expect(
+    dead_code,
+    reason = "describes answers for the OpenAPI document; ApiError makes them"
+)]
+enum EditErrors {
+    #[response(status = 400, description = "Malformed JSON")]
+    Malformed(ErrorBody),
+    #[response(status = 404, description = "No such collection")]
+    NotFound(ErrorBody),
+    #[response(status = 415, description = "Body not declared as JSON")]
+    NotJson(ErrorBody),
+    #[response(
+        status = 500,
+        description = "The write could not be made durable; the collection refuses writes until a restart"
+    )]
+    NotDurable(ErrorBody),
+    #[response(
+        status = 503,
+        description = "The collection refuses writes, is recovering, failed, or is shutting down"
+    )]
+    Unavailable(ErrorBody),
+    #[response(
+        status = 507,
+        description = "Disk full: nothing stored; writes succeed again once space is freed"
+    )]
+    DiskFull(ErrorBody),
+}
 
 /// Parses the body and queues the edit it asks for, on the blocking pool (a body can be large
 /// enough to stall an async worker), then waits for the writer.
@@ -72,14 +103,9 @@ fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
     params(("name" = String, Path), WaitParam),
     request_body = SetPayload,
     responses(
+        EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
-        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn set(
     State(state): State<AppState>,
@@ -99,14 +125,9 @@ pub async fn set(
     params(("name" = String, Path), WaitParam),
     request_body = SetPayload,
     responses(
+        EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
-        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn overwrite(
     State(state): State<AppState>,
@@ -126,14 +147,9 @@ pub async fn overwrite(
     params(("name" = String, Path), WaitParam),
     request_body = DeletePayload,
     responses(
+        EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
-        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete_keys(
     State(state): State<AppState>,
@@ -154,14 +170,9 @@ pub async fn delete_keys(
     params(("name" = String, Path), WaitParam),
     request_body = ClearPayload,
     responses(
+        EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON", body = crate::api::envelope::ErrorBody),
-        (status = 404, description = "No such collection", body = crate::api::envelope::ErrorBody),
-        (status = 415, description = "Body not declared as JSON", body = crate::api::envelope::ErrorBody),
         (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
-        (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = crate::api::envelope::ErrorBody),
-        (status = 503, description = "The collection refuses writes, is recovering, failed, or is shutting down", body = crate::api::envelope::ErrorBody),
-        (status = 507, description = "Disk full: nothing stored; writes succeed again once space is freed", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn clear(
     State(state): State<AppState>,

@@ -19,6 +19,32 @@ use crate::api::wire::points::{
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
 use crate::engine::SearchRequest;
 
+/// The error answers every search route shares (400 and 422 differ by route).
+#[derive(utoipa::IntoResponses)]
+#[expect(
+    dead_code,
+    reason = "describes answers for the OpenAPI document; ApiError makes them"
+)]
+enum SearchErrors {
+    #[response(status = 404, description = "No such collection")]
+    NotFound(ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not declared as application/json"
+    )]
+    NotJson(ErrorBody),
+    #[response(
+        status = 500,
+        description = "Internal error (the server log has the details)"
+    )]
+    Internal(ErrorBody),
+    #[response(
+        status = 503,
+        description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)"
+    )]
+    Unavailable(ErrorBody),
+}
+
 /// The body of one search: a `/points/query` or a `/points/search` body.
 trait SearchBody: DeserializeOwned + Send + 'static {
     /// The engine request, checked against every bound.
@@ -149,13 +175,10 @@ fn batch_requests<S: SearchBody>(searches: Vec<S>) -> Result<Vec<SearchRequest>,
     params(("name" = String, Path), TimeoutParam),
     request_body = QueryRequest,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn query(
     State(state): State<AppState>,
@@ -174,13 +197,10 @@ pub async fn query(
     params(("name" = String, Path)),
     request_body = QueryBatchRequest,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<QueryResponse>>)),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "More than 256 queries, or a bad query (the message names it)", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn query_batch(
     State(state): State<AppState>,
@@ -201,13 +221,10 @@ pub async fn query_batch(
     params(("name" = String, Path), TimeoutParam),
     request_body = SearchRequestBody,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
@@ -227,13 +244,10 @@ pub async fn search(
     params(("name" = String, Path)),
     request_body = SearchBatchRequest,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Vec<WireScoredPoint>>>)),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "More than 256 searches, or a bad search (the message names it)", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn search_batch(
     State(state): State<AppState>,
