@@ -47,6 +47,20 @@ pub struct CollectionConfig {
 }
 
 impl CollectionConfig {
+    /// A Euclid collection of `dimension` with `fsync` durability and default index settings,
+    /// for tests.
+    #[cfg(test)]
+    pub(crate) fn euclid_for_tests(dimension: usize) -> Self {
+        Self {
+            dimension,
+            metric: Metric::Euclid,
+            durability: Durability::Fsync,
+            hnsw: HnswParams::default(),
+            quantization: None,
+            vector_named: false,
+        }
+    }
+
     /// The vector index's build parameters.
     #[must_use]
     pub fn hnsw_config(&self) -> crate::vector::hnsw::HnswConfig {

@@ -126,6 +126,28 @@ impl WriteTicket {
     }
 }
 
+/// A thread holding a collection's store lock ([`Collection::hold_store_for_test`]).
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct StoreHold {
+    release: std::sync::mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+#[cfg(test)]
+impl StoreHold {
+    /// Releases the lock and waits for the holding thread.
+    ///
+    /// # Errors
+    /// When the holding thread panicked.
+    pub(crate) fn release(self) -> Result<(), &'static str> {
+        let _ = self.release.send(());
+        self.thread
+            .join()
+            .map_err(|_| "the store lock holder panicked")
+    }
+}
+
 /// An open collection.
 #[derive(Debug)]
 pub struct Collection {
@@ -221,6 +243,28 @@ impl Collection {
     #[cfg(test)]
     pub(crate) fn lock_store_for_test(&self) -> parking_lot::RwLockWriteGuard<'_, PointStore> {
         self.store.write()
+    }
+
+    /// Holds the store's write lock on another thread until [`StoreHold::release`] (or for at
+    /// most `most`), so the writer stops at its next write and readers wait.
+    ///
+    /// # Errors
+    /// When the holding thread died before taking the lock.
+    #[cfg(test)]
+    pub(crate) fn hold_store_for_test(
+        self: &Arc<Self>,
+        most: std::time::Duration,
+    ) -> Result<StoreHold, std::sync::mpsc::RecvError> {
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let collection = Arc::clone(self);
+        let thread = std::thread::spawn(move || {
+            let _write = collection.lock_store_for_test();
+            let _ = locked.send(());
+            let _ = released.recv_timeout(most);
+        });
+        is_locked.recv()?;
+        Ok(StoreHold { release, thread })
     }
 
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
