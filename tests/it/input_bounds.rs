@@ -296,6 +296,15 @@ fn zero_and_negative_settings_are_refused() -> TestResult {
         &json!({"points": [1]}),
     )?;
     expect_error(r, 422)?;
+    let edit = json!({"points": [1], "payload": {"a": 1}, "keys": ["a"]});
+    for path in ["payload", "payload/delete", "payload/clear"] {
+        let r = s.post_json(&format!("/collections/one/points/{path}?timeout=0"), &edit)?;
+        expect_error(r, 422)?;
+    }
+    expect_error(
+        s.put_json("/collections/one/points/payload?timeout=0", &edit)?,
+        422,
+    )?;
     assert_eq!(
         s.put_json("/collections/one/points?timeout=1", &body)?
             .status(),

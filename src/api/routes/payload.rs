@@ -64,6 +64,7 @@ where
     F: FnOnce(B) -> Result<(Vec<PointId>, PayloadEdit), ApiError> + Send + 'static,
 {
     let started = Instant::now();
+    wait.check()?;
     let ack = ack_at(wait);
     let ticket = on_blocking_pool(move || {
         let (ids, edit) = into_edit(body.parse()?)?;
@@ -105,7 +106,7 @@ fn reject_key(key: Option<&String>) -> Result<(), ApiError> {
     responses(
         EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, `key`, too many ids, ids x payload size over the limit, or `timeout=0`", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn set(
     State(state): State<AppState>,
@@ -127,7 +128,7 @@ pub async fn set(
     responses(
         EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 422, description = "No ids, a filter, `key`, too many ids, or ids x payload size over the limit", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, `key`, too many ids, ids x payload size over the limit, or `timeout=0`", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn overwrite(
     State(state): State<AppState>,
@@ -149,7 +150,7 @@ pub async fn overwrite(
     responses(
         EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, too many ids or keys, or `timeout=0`", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn delete_keys(
     State(state): State<AppState>,
@@ -172,7 +173,7 @@ pub async fn delete_keys(
     responses(
         EditErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 422, description = "No ids, a filter, too many ids or keys", body = crate::api::envelope::ErrorBody),
+        (status = 422, description = "No ids, a filter, too many ids or keys, or `timeout=0`", body = crate::api::envelope::ErrorBody),
     ))]
 pub async fn clear(
     State(state): State<AppState>,
