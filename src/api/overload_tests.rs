@@ -9,18 +9,20 @@ use tower::ServiceExt;
 
 use super::admission::SearchLimits;
 use super::test_router::{TestLimits, TestRouter, test_router};
+use crate::engine::config::DEFAULT_WRITE_QUEUE_BYTES;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn setup(
     searches: SearchLimits,
-    write_queue: usize,
+    (write_queue, write_queue_bytes): (usize, usize),
     timeout: Duration,
 ) -> Result<TestRouter, Box<dyn std::error::Error>> {
     test_router(TestLimits {
         dimension: 2,
         searches,
         write_queue,
+        write_queue_bytes,
         max_body_bytes: 1 << 20,
         timeout,
     })
@@ -71,7 +73,7 @@ async fn a_search_past_the_queue_gets_503_with_retry_after_at_once() -> TestResu
             concurrent: 1,
             queued: 0,
         },
-        16,
+        (16, DEFAULT_WRITE_QUEUE_BYTES),
         Duration::from_secs(30),
     )?;
     let hold = s.collection.hold_store_for_test(Duration::from_secs(30))?;
@@ -110,16 +112,23 @@ async fn a_search_past_the_queue_gets_503_with_retry_after_at_once() -> TestResu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_past_the_queue_gets_503_with_retry_after_at_once() -> TestResult {
+    third_write_is_refused((1, DEFAULT_WRITE_QUEUE_BYTES), "writes queued already").await?;
+    // A budget of one byte: the empty queue still takes the second write; the third is refused.
+    third_write_is_refused((16, 1), "byte budget").await
+}
+
+/// The writer takes the first write and waits for the store lock; the second fills the queue
+/// (`write_queue` = (capacity, bytes)), and the third is answered 503 at once, saying `says`.
+async fn third_write_is_refused(write_queue: (usize, usize), says: &str) -> TestResult {
     let s = setup(
         SearchLimits {
             concurrent: 4,
             queued: 4,
         },
-        1,
+        write_queue,
         Duration::from_secs(30),
     )?;
     let hold = s.collection.hold_store_for_test(Duration::from_secs(30))?;
-    // The writer takes the first write and waits for the store lock; the second fills the queue.
     let first = tokio::spawn(s.app.clone().oneshot(upsert(1)?));
     settle().await;
     let second = tokio::spawn(s.app.clone().oneshot(upsert(2)?));
@@ -129,7 +138,7 @@ async fn a_write_past_the_queue_gets_503_with_retry_after_at_once() -> TestResul
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.headers().contains_key(header::RETRY_AFTER));
     let text = body_text(refused).await?;
-    assert!(text.contains("writes queued already"), "{text}");
+    assert!(text.contains(says), "{text}");
     hold.release()?;
     assert_eq!(first.await??.status(), StatusCode::OK);
     assert_eq!(second.await??.status(), StatusCode::OK);
@@ -155,7 +164,7 @@ fn work_waiting_for_a_blocking_thread_is_dropped_when_its_request_times_out() ->
             concurrent: 4,
             queued: 4,
         },
-        16,
+        (16, DEFAULT_WRITE_QUEUE_BYTES),
         Duration::from_millis(300),
     )?;
     let hold = s.collection.hold_store_for_test(Duration::from_secs(30))?;

@@ -26,6 +26,8 @@ pub(crate) struct TestLimits {
     pub(crate) searches: SearchLimits,
     /// `write_queue_capacity`.
     pub(crate) write_queue: usize,
+    /// `write_queue_bytes`.
+    pub(crate) write_queue_bytes: usize,
     /// Largest body.
     pub(crate) max_body_bytes: usize,
     /// Request timeout.
@@ -37,6 +39,7 @@ pub(crate) fn test_router(limits: TestLimits) -> Result<TestRouter, Box<dyn std:
     let dir = tempfile::tempdir()?;
     let mut opts = EngineOptions::new(dir.path().to_path_buf());
     opts.write_queue_capacity = limits.write_queue;
+    opts.write_queue_bytes = limits.write_queue_bytes;
     let engine = Arc::new(Engine::open(opts)?);
     engine.recover_all();
     let collection = engine.create("c", CollectionConfig::euclid_for_tests(limits.dimension))?;

@@ -11,7 +11,7 @@ use tower::ServiceExt;
 
 use super::admission::SearchLimits;
 use super::test_router::{TestLimits, TestRouter, test_router};
-use crate::engine::config::DEFAULT_WRITE_QUEUE_CAPACITY;
+use crate::engine::config::{DEFAULT_WRITE_QUEUE_BYTES, DEFAULT_WRITE_QUEUE_CAPACITY};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -23,6 +23,7 @@ fn app() -> Result<TestRouter, Box<dyn std::error::Error>> {
             queued: 16,
         },
         write_queue: DEFAULT_WRITE_QUEUE_CAPACITY,
+        write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
         max_body_bytes: 256 << 20,
         timeout: Duration::from_secs(60),
     })
