@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::api::admission::SearchLimits;
 use crate::engine::EngineOptions;
-use crate::engine::config::DEFAULT_WRITE_QUEUE_CAPACITY;
+use crate::engine::config::{DEFAULT_WRITE_QUEUE_BYTES, DEFAULT_WRITE_QUEUE_CAPACITY};
 use crate::engine::manifest::parse_durability;
 
 /// Why the configuration could not be loaded.
@@ -101,6 +101,9 @@ pub struct StorageSettings {
     pub max_collections: usize,
     /// Writes each collection queues while its writer is busy; past it a write gets 503.
     pub write_queue_capacity: usize,
+    /// Bytes of encoded writes each collection queues while its writer is busy; a write that
+    /// does not fit gets 503 (an empty queue takes any one write).
+    pub write_queue_bytes: usize,
 }
 
 impl Default for StorageSettings {
@@ -113,6 +116,7 @@ impl Default for StorageSettings {
             flush_interval_ms: 200,
             max_collections: crate::engine::config::DEFAULT_MAX_COLLECTIONS,
             write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
+            write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
         }
     }
 }
@@ -183,6 +187,8 @@ pub struct Overrides {
     pub max_queued_searches: Option<usize>,
     /// `--write-queue-capacity` / `PLAIT_WRITE_QUEUE_CAPACITY`.
     pub write_queue_capacity: Option<usize>,
+    /// `--write-queue-bytes` / `PLAIT_WRITE_QUEUE_BYTES`.
+    pub write_queue_bytes: Option<usize>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -260,6 +266,9 @@ impl Settings {
         if let Some(v) = o.write_queue_capacity {
             s.storage.write_queue_capacity = v;
         }
+        if let Some(v) = o.write_queue_bytes {
+            s.storage.write_queue_bytes = v;
+        }
         if let Some(v) = o.log_level {
             s.log.level = v;
         }
@@ -311,6 +320,9 @@ impl Settings {
         if self.storage.write_queue_capacity == 0 {
             return invalid("storage.write_queue_capacity", "must be at least 1");
         }
+        if self.storage.write_queue_bytes == 0 {
+            return invalid("storage.write_queue_bytes", "must be at least 1");
+        }
         Ok(())
     }
 
@@ -326,6 +338,7 @@ impl Settings {
         opts.flush_interval = Duration::from_millis(self.storage.flush_interval_ms);
         opts.max_collections = self.storage.max_collections;
         opts.write_queue_capacity = self.storage.write_queue_capacity;
+        opts.write_queue_bytes = self.storage.write_queue_bytes;
         opts
     }
 
@@ -421,6 +434,10 @@ mod tests {
                 blocking_threads: Some(0),
                 ..Overrides::default()
             },
+            Overrides {
+                write_queue_bytes: Some(0),
+                ..Overrides::default()
+            },
         ] {
             assert!(matches!(
                 Settings::load(None, bad),
@@ -434,6 +451,7 @@ mod tests {
                 max_concurrent_searches: Some(5),
                 max_queued_searches: Some(0),
                 write_queue_capacity: Some(7),
+                write_queue_bytes: Some(4096),
                 ..Overrides::default()
             },
         )?;
@@ -446,6 +464,7 @@ mod tests {
             }
         );
         assert_eq!(s.engine_options().write_queue_capacity, 7);
+        assert_eq!(s.engine_options().write_queue_bytes, 4096);
         Ok(())
     }
 }

@@ -232,6 +232,10 @@ struct ServeArgs {
     /// Writes queued per collection; past it a write gets 503 [default: 256].
     #[arg(long, env = "PLAIT_WRITE_QUEUE_CAPACITY")]
     write_queue_capacity: Option<usize>,
+    /// Bytes of writes queued per collection; a write that does not fit gets 503
+    /// [default: 134217728].
+    #[arg(long, env = "PLAIT_WRITE_QUEUE_BYTES")]
+    write_queue_bytes: Option<usize>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -261,6 +265,7 @@ impl ServeArgs {
                 max_concurrent_searches: self.max_concurrent_searches,
                 max_queued_searches: self.max_queued_searches,
                 write_queue_capacity: self.write_queue_capacity,
+                write_queue_bytes: self.write_queue_bytes,
                 log_level: self.log_level,
                 log_format: self.log_format,
             },

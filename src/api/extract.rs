@@ -16,21 +16,10 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
-/// A JSON body of type `T`, parsed with Qdrant's status codes (see the module doc).
-#[derive(Debug)]
-pub struct Json<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        parse(&json_bytes(req, state).await?).map(Json)
-    }
-}
-
-/// A JSON body that has been read but not parsed. Parsing a body of up to `max_body_bytes` takes
-/// long enough to stall an async worker, so handlers call [`JsonBody::parse`] on the blocking
-/// pool. The content type is checked here; statuses and messages are [`Json`]'s.
+/// A JSON body of type `T` that has been read but not parsed. Parsing a body of up to
+/// `max_body_bytes` takes long enough to stall an async worker, so there is no extractor that
+/// parses: handlers call [`JsonBody::parse`] on the blocking pool. The content type is checked
+/// here; statuses and messages are the module doc's.
 #[derive(Debug)]
 pub struct JsonBody<T> {
     bytes: Bytes,
@@ -100,7 +89,7 @@ pub struct Path<T>(pub T);
 pub struct Query<T>(pub T);
 
 /// Parses an optional JSON body: an empty body or `null` means `T::default()` (the document
-/// declares such bodies optional and nullable). Errors as [`Json`]'s.
+/// declares such bodies optional and nullable). Errors as [`JsonBody::parse`]'s.
 ///
 /// # Errors
 /// 400 for malformed JSON or JSON of the wrong shape.

@@ -17,6 +17,8 @@ pub mod openapi;
 #[cfg(test)]
 mod overload_tests;
 mod routes;
+#[cfg(test)]
+mod test_router;
 pub mod wire;
 #[cfg(test)]
 mod worker_tests;

@@ -1,63 +1,30 @@
 //! Bounded queues answer 503 with `Retry-After` at once, and work whose request ended is dropped
 //! before it starts. A test holds the collection's store lock to keep work in flight.
 
-use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use tower::ServiceExt;
 
-use super::admission::{SearchGate, SearchLimits};
-use super::{AppState, HttpLimits, router};
-use crate::engine::{Collection, CollectionConfig, Engine, EngineOptions, HnswParams};
-use crate::storage::wal::Durability;
-use crate::vector::Metric;
+use super::admission::SearchLimits;
+use super::test_router::{TestLimits, TestRouter, test_router};
+use crate::engine::config::DEFAULT_WRITE_QUEUE_BYTES;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-struct Setup {
-    app: Router,
-    collection: Arc<Collection>,
-    _dir: tempfile::TempDir,
-}
-
 fn setup(
     searches: SearchLimits,
-    write_queue: usize,
+    (write_queue, write_queue_bytes): (usize, usize),
     timeout: Duration,
-) -> Result<Setup, Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let mut opts = EngineOptions::new(dir.path().to_path_buf());
-    opts.write_queue_capacity = write_queue;
-    let engine = Arc::new(Engine::open(opts)?);
-    engine.recover_all();
-    let collection = engine.create(
-        "c",
-        CollectionConfig {
-            dimension: 2,
-            metric: Metric::Euclid,
-            durability: Durability::Fsync,
-            hnsw: HnswParams::default(),
-            quantization: None,
-            vector_named: false,
-        },
-    )?;
-    let state = AppState {
-        engine,
-        default_durability: Durability::Fsync,
-        searches: SearchGate::new(searches),
-    };
-    let limits = HttpLimits {
+) -> Result<TestRouter, Box<dyn std::error::Error>> {
+    test_router(TestLimits {
+        dimension: 2,
+        searches,
+        write_queue,
+        write_queue_bytes,
         max_body_bytes: 1 << 20,
-        request_timeout: timeout,
-    };
-    Ok(Setup {
-        app: router(state, limits),
-        collection,
-        _dir: dir,
+        timeout,
     })
 }
 
@@ -85,21 +52,6 @@ fn query() -> Result<Request<Body>, axum::http::Error> {
     )
 }
 
-/// Holds the store's write lock on another thread until the returned sender is used or dropped.
-fn hold_store(
-    collection: Arc<Collection>,
-) -> Result<(mpsc::Sender<()>, std::thread::JoinHandle<()>), mpsc::RecvError> {
-    let (locked, is_locked) = mpsc::channel();
-    let (release, released) = mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let _write = collection.lock_store_for_test();
-        let _ = locked.send(());
-        let _ = released.recv_timeout(Duration::from_secs(30));
-    });
-    is_locked.recv()?;
-    Ok((release, holder))
-}
-
 async fn body_text(
     response: axum::response::Response,
 ) -> Result<String, Box<dyn std::error::Error>> {
@@ -121,10 +73,10 @@ async fn a_search_past_the_queue_gets_503_with_retry_after_at_once() -> TestResu
             concurrent: 1,
             queued: 0,
         },
-        16,
+        (16, DEFAULT_WRITE_QUEUE_BYTES),
         Duration::from_secs(30),
     )?;
-    let (release, holder) = hold_store(Arc::clone(&s.collection))?;
+    let hold = s.collection.hold_store_for_test(Duration::from_secs(30))?;
     // Takes the only turn, then waits for the store lock on the blocking pool.
     let running = tokio::spawn(s.app.clone().oneshot(query()?));
     settle().await;
@@ -140,14 +92,13 @@ async fn a_search_past_the_queue_gets_503_with_retry_after_at_once() -> TestResu
     );
     let text = body_text(refused).await?;
     assert!(text.contains(r#""error":"too many searches"#), "{text}");
-    let _ = release.send(());
+    hold.release()?;
     assert_eq!(running.await??.status(), StatusCode::OK);
     // The turn is free again.
     assert_eq!(
         s.app.clone().oneshot(query()?).await?.status(),
         StatusCode::OK
     );
-    holder.join().map_err(|_| "holder panicked")?;
     let metrics = crate::metrics::render();
     assert!(
         metrics.lines().any(
@@ -161,16 +112,23 @@ async fn a_search_past_the_queue_gets_503_with_retry_after_at_once() -> TestResu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_past_the_queue_gets_503_with_retry_after_at_once() -> TestResult {
+    third_write_is_refused((1, DEFAULT_WRITE_QUEUE_BYTES), "writes queued already").await?;
+    // A budget of one byte: the empty queue still takes the second write; the third is refused.
+    third_write_is_refused((16, 1), "byte budget").await
+}
+
+/// The writer takes the first write and waits for the store lock; the second fills the queue
+/// (`write_queue` = (capacity, bytes)), and the third is answered 503 at once, saying `says`.
+async fn third_write_is_refused(write_queue: (usize, usize), says: &str) -> TestResult {
     let s = setup(
         SearchLimits {
             concurrent: 4,
             queued: 4,
         },
-        1,
+        write_queue,
         Duration::from_secs(30),
     )?;
-    let (release, holder) = hold_store(Arc::clone(&s.collection))?;
-    // The writer takes the first write and waits for the store lock; the second fills the queue.
+    let hold = s.collection.hold_store_for_test(Duration::from_secs(30))?;
     let first = tokio::spawn(s.app.clone().oneshot(upsert(1)?));
     settle().await;
     let second = tokio::spawn(s.app.clone().oneshot(upsert(2)?));
@@ -180,11 +138,10 @@ async fn a_write_past_the_queue_gets_503_with_retry_after_at_once() -> TestResul
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.headers().contains_key(header::RETRY_AFTER));
     let text = body_text(refused).await?;
-    assert!(text.contains("writes queued already"), "{text}");
-    let _ = release.send(());
+    assert!(text.contains(says), "{text}");
+    hold.release()?;
     assert_eq!(first.await??.status(), StatusCode::OK);
     assert_eq!(second.await??.status(), StatusCode::OK);
-    holder.join().map_err(|_| "holder panicked")?;
     assert_eq!(
         s.collection.len(),
         2,
@@ -207,10 +164,10 @@ fn work_waiting_for_a_blocking_thread_is_dropped_when_its_request_times_out() ->
             concurrent: 4,
             queued: 4,
         },
-        16,
+        (16, DEFAULT_WRITE_QUEUE_BYTES),
         Duration::from_millis(300),
     )?;
-    let (release, holder) = hold_store(Arc::clone(&s.collection))?;
+    let hold = s.collection.hold_store_for_test(Duration::from_secs(30))?;
     rt.block_on(async {
         let count = tokio::spawn(s.app.clone().oneshot(request(
             Method::POST,
@@ -225,7 +182,7 @@ fn work_waiting_for_a_blocking_thread_is_dropped_when_its_request_times_out() ->
         )?;
         let timed_out = s.app.clone().oneshot(create).await?;
         assert_eq!(timed_out.status(), StatusCode::REQUEST_TIMEOUT);
-        let _ = release.send(());
+        hold.release()?;
         // The count (already running) finishes; the create then finds its request gone.
         let _ = count.await??;
         // Blocking work runs in arrival order: once a later count has run, so has the create.
@@ -247,6 +204,5 @@ fn work_waiting_for_a_blocking_thread_is_dropped_when_its_request_times_out() ->
         );
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;
-    holder.join().map_err(|_| "holder panicked")?;
     Ok(())
 }

@@ -2,50 +2,31 @@
 //! not hold up others. Each test runs the router on a single-threaded runtime, where one blocked
 //! handler would stall every request, `/livez` included.
 
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt;
 
-use super::admission::{SearchGate, SearchLimits};
-use super::{AppState, HttpLimits, router};
-use crate::engine::{Collection, CollectionConfig, Engine, EngineOptions, HnswParams};
-use crate::storage::wal::Durability;
-use crate::vector::Metric;
+use super::admission::SearchLimits;
+use super::test_router::{TestLimits, TestRouter, test_router};
+use crate::engine::config::{DEFAULT_WRITE_QUEUE_BYTES, DEFAULT_WRITE_QUEUE_CAPACITY};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-fn app(dir: &std::path::Path) -> Result<(Router, Arc<Collection>), Box<dyn std::error::Error>> {
-    let engine = Arc::new(Engine::open(EngineOptions::new(dir.to_path_buf()))?);
-    engine.recover_all();
-    let collection = engine.create(
-        "c",
-        CollectionConfig {
-            dimension: 4,
-            metric: Metric::Euclid,
-            durability: Durability::Fsync,
-            hnsw: HnswParams::default(),
-            quantization: None,
-            vector_named: false,
-        },
-    )?;
-    let state = AppState {
-        engine,
-        default_durability: Durability::Fsync,
-        searches: SearchGate::new(SearchLimits {
+fn app() -> Result<TestRouter, Box<dyn std::error::Error>> {
+    test_router(TestLimits {
+        dimension: 4,
+        searches: SearchLimits {
             concurrent: 4,
             queued: 16,
-        }),
-    };
-    let limits = HttpLimits {
+        },
+        write_queue: DEFAULT_WRITE_QUEUE_CAPACITY,
+        write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
         max_body_bytes: 256 << 20,
-        request_timeout: Duration::from_secs(60),
-    };
-    Ok((router(state, limits), collection))
+        timeout: Duration::from_secs(60),
+    })
 }
 
 fn request(
@@ -75,19 +56,12 @@ async fn let_others_run() {
 
 #[test]
 fn livez_answers_while_requests_wait_for_a_store_lock() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let (app, collection) = app(dir.path())?;
+    let t = app()?;
+    let app = t.app.clone();
     let rt = single_thread()?;
-    let (locked, is_locked) = mpsc::channel();
-    let (release, released) = mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let _write = collection.lock_store_for_test();
-        let _ = locked.send(());
-        // Held until the test has probed /livez; a runtime blocked on the lock gets it back
-        // after a few seconds, and the test then fails.
-        let _ = released.recv_timeout(Duration::from_secs(3));
-    });
-    is_locked.recv()?;
+    // Held until the test has probed /livez; a runtime blocked on the lock gets it back after a
+    // few seconds, and the test then fails.
+    let hold = t.collection.hold_store_for_test(Duration::from_secs(3))?;
     let waiting = [
         request(Method::POST, "/collections/c/points/count", "{}")?,
         request(Method::GET, "/collections/c/points/1", Body::empty())?,
@@ -124,21 +98,20 @@ fn livez_answers_while_requests_wait_for_a_store_lock() -> TestResult {
                 "{name} blocked the runtime thread on the store lock"
             );
         }
-        let _ = release.send(());
+        hold.release()?;
         for (name, h) in names.iter().zip(handles) {
             let status = h.await??.status();
             assert!(!status.is_server_error(), "{name}: {status}");
         }
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;
-    holder.join().map_err(|_| "lock holder panicked")?;
     Ok(())
 }
 
 #[test]
 fn livez_answers_while_a_large_body_is_parsed() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let (app, _collection) = app(dir.path())?;
+    let t = app()?;
+    let app = t.app.clone();
     // About 48 MiB of points; the dimension is wrong, so once parsed it is refused with 422.
     let point = format!(
         r#"{{"id":1,"vector":[{}]}}"#,
@@ -168,6 +141,69 @@ fn livez_answers_while_a_large_body_is_parsed() -> TestResult {
             "/livez waited {waited:?}; parsing the body takes {parse_time:?}"
         );
         assert_eq!(upsert.await??.status(), StatusCode::BAD_REQUEST);
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}
+
+/// Every operation of the route table that takes a body, as `(method, concrete path)`, with
+/// path parameters filled in for collection `c`.
+fn body_routes() -> Vec<(Method, String)> {
+    let doc = super::openapi::document();
+    let mut routes = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let concrete = path
+            .replace("{name}", "c")
+            .replace("{id}", "1")
+            .replace("{field_name}", "f");
+        for (method, operation) in [
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ] {
+            if operation.as_ref().is_some_and(|o| o.request_body.is_some()) {
+                routes.push((method, concrete.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_route_with_a_body_parses_it_on_the_blocking_pool() -> TestResult {
+    let t = app()?;
+    let app = t.app.clone();
+    // One blocking thread, held below: a body parsed on the blocking pool waits for it, while one
+    // parsed on the runtime thread is refused (malformed) before the test looks.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()?;
+    let routes = body_routes();
+    assert!(routes.len() >= 10, "too few body routes found: {routes:?}");
+    rt.block_on(async {
+        let (release, released) = mpsc::channel::<()>();
+        let blocker = tokio::task::spawn_blocking(move || {
+            let _ = released.recv_timeout(Duration::from_secs(10));
+        });
+        let mut handles = Vec::new();
+        for (method, path) in &routes {
+            let r = request(method.clone(), path, "{\"malformed")?;
+            handles.push(tokio::spawn(app.clone().oneshot(r)));
+        }
+        let_others_run().await;
+        for ((method, path), h) in routes.iter().zip(&handles) {
+            assert!(
+                !h.is_finished(),
+                "{method} {path} parsed its body on the async worker"
+            );
+        }
+        let _ = release.send(());
+        blocker.await?;
+        for ((method, path), h) in routes.iter().zip(handles) {
+            let status = h.await??.status();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}");
+        }
         Ok::<_, Box<dyn std::error::Error>>(())
     })
 }

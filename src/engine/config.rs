@@ -47,6 +47,20 @@ pub struct CollectionConfig {
 }
 
 impl CollectionConfig {
+    /// A Euclid collection of `dimension` with `fsync` durability and default index settings,
+    /// for tests.
+    #[cfg(test)]
+    pub(crate) fn euclid_for_tests(dimension: usize) -> Self {
+        Self {
+            dimension,
+            metric: Metric::Euclid,
+            durability: Durability::Fsync,
+            hnsw: HnswParams::default(),
+            quantization: None,
+            vector_named: false,
+        }
+    }
+
     /// The vector index's build parameters.
     #[must_use]
     pub fn hnsw_config(&self) -> crate::vector::hnsw::HnswConfig {
@@ -63,6 +77,10 @@ pub const MAX_DIMENSION: usize = 65_536;
 /// Default of [`EngineOptions::write_queue_capacity`]: one full group commit waiting while
 /// another is written.
 pub const DEFAULT_WRITE_QUEUE_CAPACITY: usize = 256;
+
+/// Default of [`EngineOptions::write_queue_bytes`]: 128 MiB of encoded writes per collection,
+/// a few upserts of the largest body.
+pub const DEFAULT_WRITE_QUEUE_BYTES: usize = 128 << 20;
 
 /// Engine-wide options, from the server configuration.
 #[derive(Debug, Clone)]
@@ -82,6 +100,10 @@ pub struct EngineOptions {
     /// Writes each collection's queue holds while its writer is busy; a write past it is refused
     /// at once ([`crate::engine::EngineError::WriteQueueFull`]) instead of waiting.
     pub write_queue_capacity: usize,
+    /// Bytes of encoded writes each collection's queue holds while its writer is busy; a write
+    /// that does not fit is refused at once ([`crate::engine::EngineError::WriteQueueFull`]).
+    /// An empty queue takes any one write.
+    pub write_queue_bytes: usize,
 }
 
 /// Default of [`EngineOptions::max_collections`].
@@ -99,6 +121,7 @@ impl EngineOptions {
             flush_interval: Duration::from_millis(200),
             max_collections: DEFAULT_MAX_COLLECTIONS,
             write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
+            write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
         }
     }
 }

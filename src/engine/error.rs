@@ -179,12 +179,12 @@ pub enum EngineError {
     },
     /// The collection's write queue is full: the writer is behind. Nothing was queued; the client
     /// should retry shortly.
-    #[error("collection `{name}` has {capacity} writes queued already; retry shortly")]
+    #[error("collection `{name}` has {limit}; retry shortly")]
     WriteQueueFull {
         /// The collection.
         name: String,
-        /// How many writes its queue holds.
-        capacity: usize,
+        /// The bound its queue reached.
+        limit: QueueLimit,
     },
     /// The collection is shutting down (deleted, or the server is stopping).
     #[error("collection `{name}` is shutting down")]
@@ -208,6 +208,27 @@ impl EngineError {
             name: name.to_owned(),
             what,
             detail: e.to_string(),
+        }
+    }
+}
+
+/// The bound a full write queue reached ([`EngineError::WriteQueueFull`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueLimit {
+    /// `write_queue_capacity`: this many writes are queued.
+    Writes(usize),
+    /// `write_queue_bytes`: the queued writes hold this many bytes, or would with this one.
+    Bytes(usize),
+}
+
+impl std::fmt::Display for QueueLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Writes(n) => write!(f, "{n} writes queued already"),
+            Self::Bytes(n) => write!(
+                f,
+                "writes queued up to its write queue's byte budget ({n} bytes) already"
+            ),
         }
     }
 }

@@ -22,5 +22,5 @@ pub use collection::{
     WriteTicket,
 };
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
-pub use error::EngineError;
+pub use error::{EngineError, QueueLimit};
 pub use point::{NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint};

@@ -287,3 +287,41 @@ fn oversized_bodies_get_413_and_the_limit_itself_is_accepted() -> TestResult {
     assert_eq!(s.get("/readyz")?.status(), 200);
     Ok(())
 }
+
+#[test]
+fn a_bad_with_vector_says_what_is_accepted_on_every_route() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.create_collection("w", 2, "Dot")?;
+    for bad in [json!(5), json!({"a": 1}), json!("yes"), json!(1.5)] {
+        for (path, mut body) in [
+            ("query", json!({"query": [1.0, 2.0]})),
+            ("search", json!({"vector": [1.0, 2.0], "limit": 1})),
+            ("scroll", json!({})),
+            ("", json!({"ids": [1]})),
+            (
+                "query/batch",
+                json!({"searches": [{"query": [1.0, 2.0], "with_vector": bad.clone()}]}),
+            ),
+        ] {
+            if !path.ends_with("batch") {
+                body["with_vector"] = bad.clone();
+            }
+            let path = format!("/collections/w/points/{path}");
+            let path = path.trim_end_matches('/');
+            let r = s.post_json(path, &body)?;
+            let got = r.status().as_u16();
+            let answer: Value = r.json()?;
+            let message = answer["status"]["error"].as_str().unwrap_or_default();
+            assert_eq!(got, 400, "{path} {bad}: {answer}");
+            assert!(
+                message.contains("`with_vector`")
+                    && message.contains("`true`, `false`")
+                    && message.contains(r#""" is the unnamed vector"#)
+                    && !message.contains("invalid type"),
+                "{path} {bad}: {message}"
+            );
+        }
+    }
+    Ok(())
+}

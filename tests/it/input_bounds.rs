@@ -165,6 +165,22 @@ fn answers_with_vectors_are_bounded_by_limit_times_dimension() -> TestResult {
             &json!({"query": vec![0.5; dim], "limit": n, "with_vector": true}),
         )?;
         assert_eq!(r.status(), status, "query {n}");
+        // A batch's searches are bounded together: two halves fit exactly when one whole does.
+        let halves = [n / 2, n - n / 2];
+        let r = s.post_json(
+            "/collections/wide/points/query/batch",
+            &json!({"searches": halves.map(|limit| {
+                json!({"query": vec![0.5; dim], "limit": limit, "with_vector": true})
+            })}),
+        )?;
+        assert_eq!(r.status(), status, "query batch {n}");
+        let r = s.post_json(
+            "/collections/wide/points/search/batch",
+            &json!({"searches": halves.map(|limit| {
+                json!({"vector": vec![0.5; dim], "limit": limit, "with_vector": true})
+            })}),
+        )?;
+        assert_eq!(r.status(), status, "search batch {n}");
     }
     // Without vectors the same sizes are fine.
     let r = s.post_json(
@@ -280,6 +296,15 @@ fn zero_and_negative_settings_are_refused() -> TestResult {
         &json!({"points": [1]}),
     )?;
     expect_error(r, 422)?;
+    let edit = json!({"points": [1], "payload": {"a": 1}, "keys": ["a"]});
+    for path in ["payload", "payload/delete", "payload/clear"] {
+        let r = s.post_json(&format!("/collections/one/points/{path}?timeout=0"), &edit)?;
+        expect_error(r, 422)?;
+    }
+    expect_error(
+        s.put_json("/collections/one/points/payload?timeout=0", &edit)?,
+        422,
+    )?;
     assert_eq!(
         s.put_json("/collections/one/points?timeout=1", &body)?
             .status(),

@@ -5,12 +5,13 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::response::Response;
+use serde::de::DeserializeOwned;
 
 use super::on_blocking_pool;
 use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
-use crate::api::extract::{Json, Path, Query};
+use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::bounds::check_returned_vectors;
 use crate::api::wire::explain::WireExplain;
 use crate::api::wire::points::{
@@ -20,8 +21,57 @@ use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, Sear
 use crate::engine::Collection;
 use crate::query::{check_types, filtered_nearest};
 
-/// One search: the engine request, the filter's predicate and whether to explain.
-type Search = FilteredSearch;
+/// The error answers every search route shares (400 and 422 differ by route).
+#[derive(utoipa::IntoResponses)]
+#[expect(
+    dead_code,
+    reason = "describes answers for the OpenAPI document; ApiError makes them"
+)]
+enum SearchErrors {
+    #[response(status = 404, description = "No such collection")]
+    NotFound(ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not declared as application/json"
+    )]
+    NotJson(ErrorBody),
+    #[response(
+        status = 500,
+        description = "Internal error (the server log has the details)"
+    )]
+    Internal(ErrorBody),
+    #[response(
+        status = 503,
+        description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)"
+    )]
+    Unavailable(ErrorBody),
+}
+
+/// The body of one search: a `/points/query` or a `/points/search` body.
+trait SearchBody: DeserializeOwned + Send + 'static {
+    /// The engine request, checked against every bound.
+    fn into_request(self) -> Result<FilteredSearch, ApiError>;
+}
+
+impl SearchBody for QueryRequest {
+    fn into_request(self) -> Result<FilteredSearch, ApiError> {
+        let vector = self.query.into_vector()?;
+        self.options.into_request(vector, self.limit.unwrap_or(10))
+    }
+}
+
+impl SearchBody for SearchRequestBody {
+    fn into_request(self) -> Result<FilteredSearch, ApiError> {
+        let search = self.options.into_request(self.vector.0, self.limit)?;
+        if search.explain {
+            return Err(ApiError::unprocessable(
+                "`params.explain` is answered by `points/query` (its result has room for it); \
+                 `points/search` returns a bare list",
+            ));
+        }
+        Ok(search)
+    }
+}
 
 /// The hits of one search, and how it ran when asked.
 struct Answer {
@@ -31,7 +81,7 @@ struct Answer {
 
 /// Runs one search among the points its filter matches, all read from one view, as the planner
 /// chooses.
-fn filtered_search(collection: &Collection, search: &Search) -> Result<Answer, ApiError> {
+fn filtered_search(collection: &Collection, search: &FilteredSearch) -> Result<Answer, ApiError> {
     let mut explained = None;
     let mut mismatch = None;
     let hits = collection.search_planned(&search.request, |view, query, k, params| {
@@ -52,49 +102,95 @@ fn filtered_search(collection: &Collection, search: &Search) -> Result<Answer, A
     })
 }
 
-async fn run(state: AppState, name: String, search: Search) -> Result<Answer, ApiError> {
+/// The body of a batch: the searches of one of the two batch routes.
+trait BatchBody: DeserializeOwned + Send + 'static {
+    /// One search of the batch.
+    type Search: SearchBody;
+    /// The searches, in order.
+    fn into_searches(self) -> Vec<Self::Search>;
+}
+
+impl BatchBody for QueryBatchRequest {
+    type Search = QueryRequest;
+    fn into_searches(self) -> Vec<QueryRequest> {
+        self.searches
+    }
+}
+
+impl BatchBody for SearchBatchRequest {
+    type Search = SearchRequestBody;
+    fn into_searches(self) -> Vec<SearchRequestBody> {
+        self.searches
+    }
+}
+
+/// Runs one search. After a turn at the gate, the body is parsed and the search run in one task
+/// on the blocking pool: a body can be large enough to stall an async worker.
+async fn run<B: SearchBody>(
+    state: AppState,
+    name: String,
+    body: JsonBody<B>,
+) -> Result<Answer, ApiError> {
     // A turn first: searches past the gate's bounds are answered 503 at once.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
         let _permit = permit;
-        let c = state.engine.collection(&name)?;
-        if search.request.projection.with_vector {
-            check_returned_vectors(search.request.limit, c.config().dimension)?;
-        }
-        Ok(filtered_search(&c, &search)?)
+        let request = body.parse()?.into_request()?;
+        let mut answers = search_all(&state, &name, vec![request], |_, e| e)?;
+        answers
+            .pop()
+            .ok_or_else(|| ApiError::unprocessable("no search to run"))
     })
     .await
 }
 
-/// Runs the searches of a batch in order, in one task on the blocking pool; the first error
-/// answers the whole batch, naming the search it came from.
-async fn run_batch(
+/// Runs the searches of a batch in order, in one task on the blocking pool (one turn at the gate
+/// for the whole batch); the first error answers the whole batch, naming the search it came from.
+async fn run_batch<B: BatchBody>(
     state: AppState,
     name: String,
-    requests: Vec<Search>,
+    body: JsonBody<B>,
 ) -> Result<Vec<Answer>, ApiError> {
-    // One turn for the whole batch: it runs as one task.
     let permit = state.searches.enter().await?;
     on_blocking_pool(move || {
         let _permit = permit;
-        let collection = state.engine.collection(&name)?;
-        requests
-            .iter()
-            .enumerate()
-            .map(|(i, request)| {
-                filtered_search(&collection, request)
-                    .map_err(|e| e.within(&format!("searches[{i}]")))
-            })
-            .collect()
+        let requests = batch_requests(body.parse()?.into_searches())?;
+        search_all(&state, &name, requests, within_batch)
     })
     .await
 }
 
+/// Names the search of a batch an error came from.
+fn within_batch(i: usize, e: ApiError) -> ApiError {
+    e.within(&format!("searches[{i}]"))
+}
+
+/// Runs searches of one collection in order, `locate` naming the search an error came from.
+/// The vectors returned over all of them are bounded together (see [`check_returned_vectors`]).
+fn search_all(
+    state: &AppState,
+    name: &str,
+    requests: Vec<FilteredSearch>,
+    locate: fn(usize, ApiError) -> ApiError,
+) -> Result<Vec<Answer>, ApiError> {
+    let collection = state.engine.collection(name)?;
+    let with_vectors: usize = requests
+        .iter()
+        .filter(|r| r.request.projection.with_vector)
+        .map(|r| r.request.limit)
+        .sum();
+    if with_vectors > 0 {
+        check_returned_vectors(with_vectors, collection.config().dimension)?;
+    }
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, request)| filtered_search(&collection, request).map_err(|e| locate(i, e)))
+        .collect()
+}
+
 /// The engine requests of a batch's searches, refusing a batch past [`MAX_BATCH_SEARCHES`].
-fn batch_requests<T>(
-    searches: Vec<T>,
-    convert: impl Fn(T) -> Result<Search, ApiError>,
-) -> Result<Vec<Search>, ApiError> {
+fn batch_requests<S: SearchBody>(searches: Vec<S>) -> Result<Vec<FilteredSearch>, ApiError> {
     if searches.len() > MAX_BATCH_SEARCHES {
         return Err(ApiError::unprocessable(format!(
             "a batch holds at most {MAX_BATCH_SEARCHES} searches; this one has {}",
@@ -104,26 +200,9 @@ fn batch_requests<T>(
     searches
         .into_iter()
         .enumerate()
-        .map(|(i, search)| convert(search).map_err(|e| e.within(&format!("searches[{i}]"))))
+        .map(|(i, search)| search.into_request().map_err(|e| within_batch(i, e)))
         .collect()
 }
-
-fn query_request(body: QueryRequest) -> Result<Search, ApiError> {
-    let vector = body.query.into_vector()?;
-    body.options.into_request(vector, body.limit.unwrap_or(10))
-}
-
-fn search_request(body: SearchRequestBody) -> Result<Search, ApiError> {
-    let search = body.options.into_request(body.vector.0, body.limit)?;
-    if search.explain {
-        return Err(ApiError::unprocessable(
-            "`params.explain` is answered by `points/query` (its result has room for it); \
-             `points/search` returns a bare list",
-        ));
-    }
-    Ok(search)
-}
-
 /// Nearest points to a vector, best first (HNSW above the collection's `full_scan_threshold`,
 /// exact below it or with `params.exact`). See the score convention on
 /// `WireScoredPoint.score`.
@@ -131,24 +210,20 @@ fn search_request(body: SearchRequestBody) -> Result<Search, ApiError> {
     params(("name" = String, Path), TimeoutParam),
     request_body = QueryRequest,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn query(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(timeout): Query<TimeoutParam>,
-    Json(body): Json<QueryRequest>,
+    body: JsonBody<QueryRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     timeout.check()?;
-    let request = query_request(body)?;
-    let answer = run(state, name, request).await?;
+    let answer = run(state, name, body).await?;
     Ok(ok(
         QueryResponse {
             points: answer.points,
@@ -163,23 +238,19 @@ pub async fn query(
     params(("name" = String, Path)),
     request_body = QueryBatchRequest,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<QueryResponse>>)),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "More than 256 queries, or a bad query (the message names it)", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn query_batch(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<QueryBatchRequest>,
+    body: JsonBody<QueryBatchRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let requests = batch_requests(body.searches, query_request)?;
-    let results = run_batch(state, name, requests).await?;
-    let results: Vec<QueryResponse> = results
+    let results: Vec<QueryResponse> = run_batch(state, name, body)
+        .await?
         .into_iter()
         .map(|a| QueryResponse {
             points: a.points,
@@ -194,24 +265,20 @@ pub async fn query_batch(
     params(("name" = String, Path), TimeoutParam),
     request_body = SearchRequestBody,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<WireScoredPoint>>)),
         (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "Bad query vector, limit or hnsw_ef out of range, an unsupported query kind or field", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn search(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(timeout): Query<TimeoutParam>,
-    Json(body): Json<SearchRequestBody>,
+    body: JsonBody<SearchRequestBody>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     timeout.check()?;
-    let request = search_request(body)?;
-    let answer = run(state, name, request).await?;
+    let answer = run(state, name, body).await?;
     Ok(ok(answer.points, started))
 }
 
@@ -221,22 +288,18 @@ pub async fn search(
     params(("name" = String, Path)),
     request_body = SearchBatchRequest,
     responses(
+        SearchErrors,
         (status = 200, body = inline(crate::api::envelope::Envelope<Vec<Vec<WireScoredPoint>>>)),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "More than 256 searches, or a bad search (the message names it)", body = ErrorBody),
-        (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
-        (status = 503, description = "Collection recovering or failed to open, or too many searches running and waiting (retry after `Retry-After` seconds)", body = ErrorBody),
     ))]
 pub async fn search_batch(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(body): Json<SearchBatchRequest>,
+    body: JsonBody<SearchBatchRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let requests = batch_requests(body.searches, search_request)?;
-    let results: Vec<Vec<WireScoredPoint>> = run_batch(state, name, requests)
+    let results: Vec<Vec<WireScoredPoint>> = run_batch(state, name, body)
         .await?
         .into_iter()
         .map(|a| a.points)

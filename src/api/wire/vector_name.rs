@@ -216,19 +216,44 @@ impl WithVector {
     }
 }
 
+/// What `with_vector` accepts, for the message refusing anything else. The message names the
+/// field itself: inside a flattened struct (a search's options) the parser loses its path.
+const WITH_VECTOR_ACCEPTS: &str = "`with_vector` takes `true`, `false`, or a list of vector \
+    names, where \"\" is the unnamed vector (the one vector of a Plait collection)";
+
+/// Refuses a `with_vector` of another JSON type, saying what is accepted.
+fn refuse_with_vector<E: de::Error>(got: de::Unexpected<'_>) -> E {
+    E::custom(format!("{WITH_VECTOR_ACCEPTS}; got {got}"))
+}
+
 impl<'de> Deserialize<'de> for WithVector {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = WithVector;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("true, false or a list of vector names")
+                f.write_str(WITH_VECTOR_ACCEPTS)
             }
             fn visit_bool<E: de::Error>(self, flag: bool) -> Result<WithVector, E> {
                 Ok(WithVector::Flag(flag))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<WithVector, A::Error> {
                 Vec::deserialize(SeqAccessDeserializer::new(seq)).map(WithVector::Names)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WithVector, E> {
+                Err(refuse_with_vector(de::Unexpected::Signed(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WithVector, E> {
+                Err(refuse_with_vector(de::Unexpected::Unsigned(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<WithVector, E> {
+                Err(refuse_with_vector(de::Unexpected::Float(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WithVector, E> {
+                Err(refuse_with_vector(de::Unexpected::Str(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<WithVector, A::Error> {
+                Err(refuse_with_vector(de::Unexpected::Map))
             }
         }
         d.deserialize_any(V)
@@ -312,6 +337,16 @@ mod tests {
                 panic!("{what}: a vector name other than \"\" was accepted");
             };
             assert!(message.contains("named vectors"), "{what}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_with_vector_of_another_type_says_what_is_accepted() {
+        for bad in ["5", "-1", "1.5", r#""yes""#, r#"{"a": 1}"#] {
+            let Err(message) = parse::<WithVector>(bad) else {
+                panic!("with_vector {bad} was accepted");
+            };
+            assert!(message.starts_with(WITH_VECTOR_ACCEPTS), "{bad}: {message}");
         }
     }
 

@@ -12,6 +12,7 @@ mod open;
 mod point_store;
 mod quant_image;
 mod quant_trigger;
+mod queue_bytes;
 mod read_view;
 pub mod record_codec;
 mod selected_write;
@@ -40,9 +41,11 @@ pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
 
 use health::Health;
+use queue_bytes::QueueBytes;
 
 use super::EngineError;
 use super::config::CollectionConfig;
+use super::error::QueueLimit;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
 use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, PayloadEdit};
@@ -151,6 +154,28 @@ impl WriteTicket {
     }
 }
 
+/// A thread holding a collection's store lock ([`Collection::hold_store_for_test`]).
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct StoreHold {
+    release: std::sync::mpsc::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+#[cfg(test)]
+impl StoreHold {
+    /// Releases the lock and waits for the holding thread.
+    ///
+    /// # Errors
+    /// When the holding thread panicked.
+    pub(crate) fn release(self) -> Result<(), &'static str> {
+        let _ = self.release.send(());
+        self.thread
+            .join()
+            .map_err(|_| "the store lock holder panicked")
+    }
+}
+
 /// An open collection.
 #[derive(Debug)]
 pub struct Collection {
@@ -159,6 +184,8 @@ pub struct Collection {
     store: Arc<RwLock<PointStore>>,
     health: Arc<Health>,
     tx: Sender<Command>,
+    /// The byte budget of the queue behind `tx`, shared with the writer.
+    queue_bytes: Arc<QueueBytes>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -246,8 +273,42 @@ impl Collection {
         self.store.write()
     }
 
+    /// Holds the store's write lock on another thread until [`StoreHold::release`] (or for at
+    /// most `most`), so the writer stops at its next write and readers wait.
+    ///
+    /// # Errors
+    /// When the holding thread died before taking the lock.
+    #[cfg(test)]
+    pub(crate) fn hold_store_for_test(
+        self: &Arc<Self>,
+        most: std::time::Duration,
+    ) -> Result<StoreHold, std::sync::mpsc::RecvError> {
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let collection = Arc::clone(self);
+        let thread = std::thread::spawn(move || {
+            let _write = collection.lock_store_for_test();
+            let _ = locked.send(());
+            let _ = released.recv_timeout(most);
+        });
+        is_locked.recv()?;
+        Ok(StoreHold { release, thread })
+    }
+
     fn send(&self, mutation: Mutation, ack: AckAt) -> Result<WriteTicket, EngineError> {
         let record = encode_mutation(&mutation);
+        let bytes = record.len();
+        if !self.queue_bytes.take(bytes) {
+            metrics::REJECTED_REQUESTS
+                .with_label_values(&["write"])
+                .inc();
+            return Err(EngineError::WriteQueueFull {
+                name: self.name.clone(),
+                limit: QueueLimit::Bytes(self.queue_bytes.budget()),
+            });
+        }
+        // The writer gives the bytes back when it takes the write; a write never queued gives
+        // them back here.
         self.send_command(|reply| {
             Command::Write(QueuedWrite {
                 mutation,
@@ -256,6 +317,7 @@ impl Collection {
                 reply,
             })
         })
+        .inspect_err(|_| self.queue_bytes.give_back(bytes))
     }
 
     fn send_command(
@@ -278,7 +340,7 @@ impl Collection {
                     .inc();
                 EngineError::WriteQueueFull {
                     name: self.name.clone(),
-                    capacity: self.tx.capacity().unwrap_or(0),
+                    limit: QueueLimit::Writes(self.tx.capacity().unwrap_or(0)),
                 }
             }
             TrySendError::Disconnected(_) => EngineError::ShuttingDown {

@@ -8,6 +8,7 @@ use parking_lot::{Mutex, RwLock};
 
 use super::health::Health;
 use super::quant_trigger::QuantTrigger;
+use super::queue_bytes::QueueBytes;
 use super::record_codec::decode_mutation;
 use super::writer::{CheckpointRetry, Writer, apply};
 use super::{Collection, snapshot};
@@ -80,6 +81,7 @@ pub fn open(
         "collection recovered"
     );
     let health = Arc::new(Health::default());
+    let queue_bytes = Arc::new(QueueBytes::new(opts.write_queue_bytes));
     let applied_seq = wal.last_seq().max(checkpoint_seq);
     let writer = Writer {
         name: name.to_owned(),
@@ -97,6 +99,7 @@ pub fn open(
         consolidation: None,
         health: Arc::clone(&health),
         checkpoint_retry: CheckpointRetry::default(),
+        queue_bytes: Arc::clone(&queue_bytes),
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.
@@ -123,6 +126,7 @@ pub fn open(
         store,
         health,
         tx,
+        queue_bytes,
         thread: Mutex::new(Some(thread)),
     })
 }

@@ -1,15 +1,12 @@
-//! The write queue: a write nobody waits for any more is withdrawn if the writer has not logged
-//! it yet, and never reappears after a restart.
+//! The write queue: it is bounded by bytes as well as by count, and a write nobody waits for any
+//! more is withdrawn if the writer has not logged it yet, and never reappears after a restart.
 
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::columns::Payload;
 use crate::engine::{
-    AckAt, CollectionConfig, Engine, EngineOptions, HnswParams, NewPoint, PointId, Projection,
+    AckAt, CollectionConfig, Engine, EngineOptions, NewPoint, PointId, Projection,
 };
-use crate::storage::wal::Durability;
-use crate::vector::Metric;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -41,28 +38,8 @@ fn a_queued_write_whose_ticket_is_dropped_is_never_applied_nor_logged() -> TestR
     {
         let engine = Engine::open(opts.clone())?;
         engine.recover_all();
-        let c = engine.create(
-            "c",
-            CollectionConfig {
-                dimension: 2,
-                metric: Metric::Euclid,
-                durability: Durability::Fsync,
-                hnsw: HnswParams::default(),
-                quantization: None,
-                vector_named: false,
-            },
-        )?;
-        let (locked, is_locked) = mpsc::channel();
-        let (release, released) = mpsc::channel::<()>();
-        let holder = std::thread::spawn({
-            let c = std::sync::Arc::clone(&c);
-            move || {
-                let _write = c.lock_store_for_test();
-                let _ = locked.send(());
-                let _ = released.recv_timeout(Duration::from_secs(30));
-            }
-        });
-        is_locked.recv()?;
+        let c = engine.create("c", CollectionConfig::euclid_for_tests(2))?;
+        let hold = c.hold_store_for_test(Duration::from_secs(30))?;
         // The writer takes the first write and waits for the store lock with it (or, if it was
         // already waiting for the lock at the top of its loop, all three writes queue up); either
         // way the second write is dropped while it is still queued, before it is logged.
@@ -73,15 +50,63 @@ fn a_queued_write_whose_ticket_is_dropped_is_never_applied_nor_logged() -> TestR
         }
         drop(c.upsert(vec![point(2)], AckAt::Applied)?);
         let third = c.upsert(vec![point(3)], AckAt::Applied)?;
-        let _ = release.send(());
+        hold.release()?;
         first.wait_blocking()?;
         third.wait_blocking()?;
-        holder.join().map_err(|_| "holder panicked")?;
         assert_eq!(present(&engine, &[1, 2, 3])?, vec![1, 3]);
         engine.shutdown();
     }
     let engine = Engine::open(opts)?;
     engine.recover_all();
     assert_eq!(present(&engine, &[1, 2, 3])?, vec![1, 3]);
+    Ok(())
+}
+
+#[test]
+fn a_write_one_byte_past_the_queue_byte_budget_is_refused_at_once() -> TestResult {
+    use super::record_codec::{Mutation, encode_mutation};
+    use crate::engine::{EngineError, QueueLimit};
+
+    let dir = tempfile::tempdir()?;
+    let one = |id: u64| {
+        encode_mutation(&Mutation::Upsert(vec![(
+            PointId::Num(id),
+            vec![id as f32, 1.0],
+            Payload::new(),
+        )]))
+        .len()
+    };
+    // Room for the second and third writes, one byte short of the fourth.
+    let mut opts = EngineOptions::new(dir.path().to_path_buf());
+    opts.write_queue_bytes = one(2) + one(3) + one(4) - 1;
+    let engine = Engine::open(opts)?;
+    engine.recover_all();
+    let c = engine.create("c", CollectionConfig::euclid_for_tests(2))?;
+    let hold = c.hold_store_for_test(Duration::from_secs(30))?;
+    // Durable before it is applied: once acknowledged, the writer has taken it off the queue and
+    // waits for the store lock, so what follows stays queued.
+    let first = c.upsert(vec![point(1)], AckAt::Durable)?;
+    first.wait_blocking()?;
+    let second = c.upsert(vec![point(2)], AckAt::Applied)?;
+    let third = c.upsert(vec![point(3)], AckAt::Applied)?;
+    let refused = c.upsert(vec![point(4)], AckAt::Applied);
+    assert!(
+        matches!(
+            refused,
+            Err(EngineError::WriteQueueFull {
+                limit: QueueLimit::Bytes(_),
+                ..
+            })
+        ),
+        "a write past the byte budget was queued: {refused:?}"
+    );
+    hold.release()?;
+    second.wait_blocking()?;
+    third.wait_blocking()?;
+    assert_eq!(present(&engine, &[1, 2, 3, 4])?, vec![1, 2, 3]);
+    // The writer gave the budget back: the queue takes the refused write now.
+    c.upsert(vec![point(4)], AckAt::Applied)?.wait_blocking()?;
+    assert_eq!(present(&engine, &[4])?, vec![4]);
+    engine.shutdown();
     Ok(())
 }

@@ -35,6 +35,7 @@ use super::consolidation::{self, Consolidation};
 use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
+use super::queue_bytes::QueueBytes;
 use super::read_view::ReadView;
 use super::record_codec::Mutation;
 use super::selected_write::SelectedWrite;
@@ -129,6 +130,8 @@ pub struct Writer {
     pub health: Arc<Health>,
     /// Back-off of failed automatic checkpoints.
     pub checkpoint_retry: CheckpointRetry,
+    /// The queue's byte budget: what a write took is given back as it leaves the queue.
+    pub queue_bytes: Arc<QueueBytes>,
 }
 
 /// Back-off for automatic checkpoints after a failure: the first retry waits
@@ -233,12 +236,17 @@ impl Writer {
             let mut shutdown = None;
             for cmd in group {
                 match cmd {
-                    // Nobody waits for it (the request timed out or its client left) and it is
-                    // not logged yet: withdraw it rather than apply it behind the client's back.
-                    Command::Write(w) if w.reply.is_closed() => {
-                        metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
+                    Command::Write(w) => {
+                        self.queue_bytes.give_back(w.record.len());
+                        if w.reply.is_closed() {
+                            // Nobody waits for it (the request timed out or its client left) and
+                            // it is not logged yet: withdraw it rather than apply it behind the
+                            // client's back.
+                            metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
+                        } else {
+                            writes.push(w);
+                        }
                     }
-                    Command::Write(w) => writes.push(w),
                     Command::WriteSelected(w) if w.reply.is_closed() => {
                         metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
                     }
