@@ -134,7 +134,7 @@ pub async fn delete(
     let ticket = on_blocking_pool(move || {
         let selection = body.parse()?.selection()?;
         let c = state.engine.collection(&name)?;
-        Ok(write_selection(&c, selection, SelectedChange::Delete, ack)?)
+        write_selection(&c, selection, SelectedChange::Delete, ack)
     })
     .await?;
     finish_write(ticket, started).await
