@@ -19,6 +19,12 @@
 //!   directory `fsync`: what `LocalWal` does when the log rolls over;
 //! - `create_no_prealloc`: the same without the reservation (the log before preallocation).
 //!
+//! Before criterion's runs, `paired` (`PLAIT_WAL_PAIRED_ROUNDS`, default 300; 0 skips it) times
+//! the commit variants and the two segment starts interleaved, one of each per round in rotating
+//! order, so that every variant meets the same disk conditions: on a shared disk whose `fsync`
+//! latency drifts by 10x within minutes, criterion's one-variant-after-the-other runs cannot
+//! compare them. It prints p10 / p50 / p90 per variant and the median of the per-round ratios.
+//!
 //! Files live in a temporary directory under `PLAIT_BENCH_DIR` (default: the system temporary
 //! directory); the bench prints the file system type it found there. On tmpfs `fdatasync` is a
 //! no-op, so run it on the disk a data directory would use.
@@ -29,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use plait::storage::wal::{Durability, LocalWal, WalOptions, WriteAheadLog, frame, segment};
 use plait::storage::{FileSystem, RealFs, WritableFile};
 
@@ -249,5 +255,137 @@ fn segment_start(c: &mut Criterion) {
     group.finish();
 }
 
+/// One durable commit of `frame` on `target`, timed (the set-up of a fresh file is not).
+fn timed_commit(target: &mut Target, frame: &[u8], marks: bool, slot: &mut usize) -> f64 {
+    let need = frame.len() as u64;
+    target.make_room(need);
+    let started = Instant::now();
+    let (file, at) = target.take(need);
+    file.write_all_at(frame, at).expect("write a frame");
+    file.sync_data().expect("fsync the frame");
+    if marks {
+        let mark = segment::encode_mark(at + need);
+        file.write_all_at(&mark, segment::MARK_SLOTS[*slot] as u64)
+            .expect("write the mark");
+        file.sync_data().expect("fsync the mark");
+        *slot ^= 1;
+    }
+    started.elapsed().as_secs_f64() * 1e6
+}
+
+/// One segment start, timed; the file is removed untimed afterwards.
+fn timed_segment_start(dir: &Path, reserve: bool) -> f64 {
+    let fs = RealFs;
+    let path = dir.join("paired-segment.wal");
+    let started = Instant::now();
+    let mut file = fs.create(&path).expect("create a segment");
+    if reserve {
+        file.allocate(SEGMENT_BYTES).expect("reserve a segment");
+    }
+    file.write_all_at(&segment::encode_header(1), 0)
+        .expect("write a header");
+    file.sync_data().expect("fsync a header");
+    fs.sync_dir(dir).expect("fsync the directory");
+    let us = started.elapsed().as_secs_f64() * 1e6;
+    drop(file);
+    fs.remove_file(&path).expect("remove the segment");
+    fs.sync_dir(dir).expect("fsync the directory");
+    us
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let idx = ((sorted.len().saturating_sub(1)) as f64 * q).round() as usize;
+    sorted.get(idx).copied().unwrap_or(0.0)
+}
+
+fn summary(name: &str, mut us: Vec<f64>) -> String {
+    us.sort_by(f64::total_cmp);
+    format!(
+        "| {name} | {:.0} | {:.0} | {:.0} |",
+        quantile(&us, 0.1),
+        quantile(&us, 0.5),
+        quantile(&us, 0.9)
+    )
+}
+
+fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
+    let mut r: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    r.sort_by(f64::total_cmp);
+    quantile(&r, 0.5)
+}
+
+/// The interleaved measurement described in the module documentation.
+fn paired() {
+    let rounds: usize = std::env::var("PLAIT_WAL_PAIRED_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    if rounds == 0 {
+        return;
+    }
+    let dir = bench_dir();
+    println!("paired, {rounds} rounds; microseconds per commit or segment start");
+    println!("| variant | p10 | p50 | p90 |");
+    println!("|---|---:|---:|---:|");
+    for &bytes in &RECORD_BYTES {
+        let frame = framed(&record(bytes));
+        let mut targets: Vec<Target> = [false, true, true]
+            .into_iter()
+            .enumerate()
+            .map(|(i, prealloc)| {
+                let sub = dir.path().join(format!("paired-{bytes}-{i}"));
+                std::fs::create_dir_all(&sub).expect("a bench subdirectory");
+                Target::new(&sub, prealloc)
+            })
+            .collect();
+        let mut times = vec![Vec::new(); 3];
+        let mut slot = 0usize;
+        for round in 0..rounds {
+            for k in 0..3 {
+                let v = (round + k) % 3;
+                let us = timed_commit(&mut targets[v], &frame, v == 2, &mut slot);
+                times[v].push(us);
+            }
+        }
+        let two_vs_one = median_ratio(&times[2], &times[1]);
+        let two_vs_grow = median_ratio(&times[2], &times[0]);
+        let one_vs_grow = median_ratio(&times[1], &times[0]);
+        let names = ["grow_one_fsync", "prealloc_one_fsync", "prealloc_two_fsync"];
+        for (name, t) in names.iter().zip(times) {
+            println!("{}", summary(&format!("commit/{name}/{bytes}"), t));
+        }
+        println!(
+            "| ratios {bytes} B (median per round) | two/one prealloc {two_vs_one:.2} | \
+             two prealloc/one grow {two_vs_grow:.2} | one prealloc/one grow {one_vs_grow:.2} |"
+        );
+    }
+    let seg_rounds = rounds.div_ceil(5);
+    let mut seg = vec![Vec::new(); 2];
+    for round in 0..seg_rounds {
+        for k in 0..2 {
+            let v = (round + k) % 2;
+            seg[v].push(timed_segment_start(dir.path(), v == 0));
+        }
+    }
+    let extra: Vec<f64> = seg[0].iter().zip(&seg[1]).map(|(a, b)| a - b).collect();
+    let mut extra_sorted = extra.clone();
+    extra_sorted.sort_by(f64::total_cmp);
+    let ratio = median_ratio(&seg[0], &seg[1]);
+    let [with, without]: [Vec<f64>; 2] = seg.try_into().expect("two variants");
+    println!("{}", summary("segment/create_prealloc_64mib", with));
+    println!("{}", summary("segment/create_no_prealloc", without));
+    println!(
+        "| segment ({seg_rounds} rounds) | prealloc/no prealloc {ratio:.2} | extra p50 {:.0} us | |",
+        quantile(&extra_sorted, 0.5)
+    );
+}
+
 criterion_group!(benches, commit, segment_start);
-criterion_main!(benches);
+
+fn main() {
+    if !std::env::args().any(|a| a == "--list") {
+        paired();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
