@@ -14,8 +14,12 @@
 #   SQ8_ARGS ["--quantization sq8 --oversampling 2"]  a second Plait configuration run in the
 #                    same rounds (graph searched on SQ8 codes, re-scored on f32); empty to skip
 #
-# REPEAT (default 3) rounds; the comparison keeps each system's best per ef.
+# REPEAT (default 3) rounds; the comparison pairs the runs of each round and reports every
+# figure and every ratio as median (min-max) over the rounds: the run-to-run spread.
+# hnswlib is called in batches (one knn_query over the whole query matrix), so its QPS carries
+# no Python call overhead; see hnswlib_ann.py.
 # Outputs: target/peers/plait.jsonl, target/peers/plait-sq8.jsonl, target/peers/hnswlib.jsonl,
+# target/peers/host.txt (CPU model, load average before each round),
 # target/peers/compare.md (Plait f32 against hnswlib, then Plait SQ8 against hnswlib).
 # The virtual environment <repo>/.venv-peers is created once and reinstalled only when
 # requirements.txt changes (its sha256 is kept in .venv-peers/.requirements.sha256).
@@ -99,12 +103,18 @@ args=(
 )
 
 # One after the other, never together: each would steal the other's cores. The pair is
-# repeated REPEAT times, alternating, and compare.py keeps each system's best run per ef, because
-# this kind of shared machine is noisy (QPS varies by 20-30% between identical runs).
+# repeated REPEAT times, alternating, and compare.py reports the median and the spread over the
+# rounds, because a shared machine is noisy (QPS varies by 20-30% or more between identical runs).
 repeat="${REPEAT:-3}"
 rm -f "$out_dir/plait.jsonl" "$out_dir/plait-sq8.jsonl" "$out_dir/hnswlib.jsonl" "$out_dir/compare.md"
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit: $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)"
+    lscpu | grep -E '^(Model name|CPU\(s\)|Thread\(s\) per core):' || true
+} >"$out_dir/host.txt"
 for round in $(seq 1 "$repeat"); do
     echo "# round $round of $repeat"
+    echo "round $round load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out_dir/host.txt"
     run_to "$out_dir/plait.jsonl" "$plait_bin" bench ann "${args[@]}"
     if ((${#sq8_args[@]})); then
         run_to "$out_dir/plait-sq8.jsonl" "$plait_bin" bench ann "${args[@]}" "${sq8_args[@]}"
@@ -112,7 +122,8 @@ for round in $(seq 1 "$repeat"); do
     run_to "$out_dir/hnswlib.jsonl" "$venv/bin/python" "$here/hnswlib_ann.py" "${args[@]}"
 done
 
-params="best of $repeat rounds, dataset $(basename "$dataset"), metric $metric, k $k, m $m, ef_construction $ef_construction, query threads $threads, build threads $build_threads"
+echo "end load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out_dir/host.txt"
+params="$repeat rounds, dataset $(basename "$dataset"), metric $metric, k $k, m $m, ef_construction $ef_construction, query threads $threads, build threads $build_threads"
 echo
 run_to "$out_dir/compare.md" "$venv/bin/python" "$here/compare.py" \
     "$out_dir/plait.jsonl" "$out_dir/hnswlib.jsonl" --params "Plait f32, $params"

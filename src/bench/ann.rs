@@ -77,6 +77,10 @@ pub struct EfResult {
     pub p50_us: f64,
     /// 99th-percentile query latency in microseconds.
     pub p99_us: f64,
+    /// CPU time of the whole process during the pass, per query, in microseconds. Unlike `qps`,
+    /// it does not grow when other processes take the cores away, which makes it the steadier
+    /// figure on a shared machine (with one query thread it is the cost of one search).
+    pub cpu_us_per_query: f64,
 }
 
 /// The build line.
@@ -132,6 +136,22 @@ fn status_kb(field: &str) -> u64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// CPU time consumed so far by every thread of this process, in seconds (0 where unavailable).
+fn process_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec that outlives the call; the clock id is a
+    // constant the C library defines.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut ts) };
+    if rc == 0 {
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    } else {
+        0.0
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -231,6 +251,7 @@ pub fn run(
     for &ef in &config.ef {
         let mut latencies = vec![0.0f64; n_queries];
         let mut found: Vec<Vec<u32>> = vec![Vec::new(); n_queries];
+        let cpu_started = process_cpu_seconds();
         let started = Instant::now();
         let results: Vec<(f64, Vec<u32>)> = query_pool.install(|| {
             (0..n_queries)
@@ -264,6 +285,7 @@ pub fn run(
                 .collect()
         });
         let wall = started.elapsed().as_secs_f64();
+        let cpu = process_cpu_seconds() - cpu_started;
         for (q, (us, ids)) in results.into_iter().enumerate() {
             latencies[q] = us;
             found[q] = ids;
@@ -283,6 +305,7 @@ pub fn run(
             qps: n_queries as f64 / wall,
             p50_us: percentile(&latencies, 0.5),
             p99_us: percentile(&latencies, 0.99),
+            cpu_us_per_query: cpu * 1e6 / n_queries as f64,
         });
     }
     let f32_vector_bytes = vectors.bytes() as u64;
@@ -341,8 +364,8 @@ pub mod erased {
         }
         fn text(&self) -> String {
             format!(
-                "ef {:>5}  recall@k {:.4}  qps {:>9.1}  p50 {:>8.1} us  p99 {:>8.1} us",
-                self.ef, self.recall, self.qps, self.p50_us, self.p99_us
+                "ef {:>5}  recall@k {:.4}  qps {:>9.1}  p50 {:>8.1} us  p99 {:>8.1} us  cpu {:>8.1} us/query",
+                self.ef, self.recall, self.qps, self.p50_us, self.p99_us, self.cpu_us_per_query
             )
         }
     }
