@@ -325,6 +325,20 @@ pub static HNSW_TOMBSTONES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+/// Approximate memory held by each payload field index.
+pub static PAYLOAD_INDEX_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "plait_payload_index_bytes",
+                "Approximate memory held by each payload field index, by collection and field.",
+            ),
+            &["collection", "field"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
 /// Vector slots per collection: live points, tombstones and free slots.
 pub static COLLECTION_SLOTS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
@@ -395,6 +409,7 @@ pub fn init() {
     LazyLock::force(&FILTERED_SEARCHES);
     LazyLock::force(&HNSW_TOMBSTONES);
     LazyLock::force(&COLLECTION_SLOTS);
+    LazyLock::force(&PAYLOAD_INDEX_BYTES);
     LazyLock::force(&HNSW_REPAIRS);
     LazyLock::force(&HNSW_REPAIRED_NODES);
     LazyLock::force(&HTTP_IGNORED_FIELDS);

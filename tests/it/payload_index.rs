@@ -118,6 +118,15 @@ fn indexes_cover_points_before_and_after_and_survive_restarts_lost_images_and_ki
     s.wait_ready()?;
     assert_eq!(schema(&s)?, expected);
     assert_eq!(s.metric("plait_payload_index_rebuilds_total")?, Some(0.0));
+    let city_bytes = s
+        .metric("plait_payload_index_bytes{collection=\"c\",field=\"city\"}")?
+        .ok_or("no memory gauge for the city index")?;
+    assert_eq!(
+        Some(city_bytes),
+        expected["city"]["plait"]["memory_bytes"].as_f64(),
+        "{expected}"
+    );
+    assert!(city_bytes > 0.0);
 
     // A lost image costs a rebuild of every index, never the index itself.
     s.terminate()?;

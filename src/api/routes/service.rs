@@ -67,6 +67,7 @@ fn render_metrics(state: &AppState) -> String {
     metrics::COLLECTION_VECTOR_BYTES.reset();
     metrics::HNSW_TOMBSTONES.reset();
     metrics::COLLECTION_SLOTS.reset();
+    metrics::PAYLOAD_INDEX_BYTES.reset();
     metrics::COLLECTION_STATUS.reset();
     for (name, s) in state
         .engine
@@ -97,6 +98,11 @@ fn render_metrics(state: &AppState) -> String {
             metrics::COLLECTION_SLOTS
                 .with_label_values(&[name.as_str()])
                 .set(i64::try_from(c.slot_count()).unwrap_or(i64::MAX));
+            for index in c.payload_schema() {
+                metrics::PAYLOAD_INDEX_BYTES
+                    .with_label_values(&[name.as_str(), index.path.as_str()])
+                    .set(i64::try_from(index.heap_bytes).unwrap_or(i64::MAX));
+            }
             let status = c.health().status();
             for s in [Status::Green, Status::Yellow, Status::Red] {
                 metrics::COLLECTION_STATUS
