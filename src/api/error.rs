@@ -99,6 +99,12 @@ impl From<crate::query::TypeMismatch> for ApiError {
     }
 }
 
+impl From<crate::query::OrderError> for ApiError {
+    fn from(e: crate::query::OrderError) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, format!("Bad request: {e}"))
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         match &e {

@@ -9,6 +9,7 @@
 mod compile;
 mod evaluate;
 mod facet;
+mod order;
 mod plan;
 mod predicate;
 mod select;
@@ -16,6 +17,7 @@ mod type_check;
 
 pub use compile::{CompileStats, fully_indexed, matching_in};
 pub use facet::{FacetHit, facet_counts};
+pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};
 pub use select::{matching_ids, matching_slots, scroll_matching};

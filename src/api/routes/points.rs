@@ -23,7 +23,9 @@ use crate::engine::{
     AckAt, Collection, PayloadSelector, PointId, Projection, SelectedChange, WriteReceipt,
     WriteTicket,
 };
-use crate::query::{check_types, matching_ids, matching_slots, scroll_matching};
+use crate::query::{
+    check_types, matching_ids, matching_slots, scroll_matching, scroll_ordered,
+};
 
 /// Deletes or edits the selected points: by ids directly, or by a filter that the collection's
 /// writer resolves in order with every other write (so no write lands between choosing the
@@ -274,7 +276,39 @@ pub async fn scroll(
             check_returned_vectors(limit, c.config().dimension)?;
         }
         let from = body.offset.map(|o| o.0);
-        let (page, next) = match optional_predicate(body.filter.as_ref())? {
+        let predicate = optional_predicate(body.filter.as_ref())?;
+        if let Some(order) = &body.order_by {
+            if from.is_some() {
+                return Err(ApiError::unprocessable(
+                    "`offset` cannot be combined with `order_by`: continue an ordered scroll \
+                     with `order_by.start_from`",
+                ));
+            }
+            let order = order.to_query()?;
+            let page = c.read(|view| {
+                if let Some(p) = &predicate {
+                    check_types(view, p)?;
+                }
+                Ok::<_, ApiError>(scroll_ordered(
+                    view,
+                    &order,
+                    predicate.as_ref(),
+                    limit,
+                    &projection,
+                )?)
+            })?;
+            return Ok(ScrollResult {
+                points: page
+                    .into_iter()
+                    .map(|(record, value)| Record {
+                        order_value: Some(value.into()),
+                        ..Record::from(record)
+                    })
+                    .collect(),
+                next_page_offset: None,
+            });
+        }
+        let (page, next) = match predicate {
             None => c.scroll(from, limit, &projection)?,
             Some(p) => c.read(|view| {
                 check_types(view, &p)?;

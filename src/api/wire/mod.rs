@@ -5,6 +5,7 @@ pub mod bounds;
 pub mod collections;
 pub mod explain;
 pub mod facet;
+pub mod order_by;
 pub mod filter;
 pub mod payload;
 pub mod payload_index;

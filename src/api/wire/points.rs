@@ -217,6 +217,10 @@ pub struct Record {
     /// Its vector, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vector: Option<Vec<f32>>,
+    /// The value it was ordered by, in a scroll with `order_by` (a datetime as microseconds
+    /// since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_value: Option<crate::api::wire::order_by::WireOrderValue>,
 }
 
 impl From<PointRecord> for Record {
@@ -225,6 +229,7 @@ impl From<PointRecord> for Record {
             id: WirePointId(r.id),
             payload: r.payload,
             vector: r.vector,
+            order_value: None,
         }
     }
 }
@@ -378,10 +383,11 @@ pub struct ScrollRequest {
     #[serde(default)]
     #[schema(value_type = Option<Filter>)]
     pub filter: Option<WireFilter>,
-    /// Not supported (422 when present): pages are always in id order.
+    /// Order by a payload field with an integer, float or datetime index instead of by id: a
+    /// field name, or `{"key", "direction": "asc"|"desc", "start_from"}`. An ordered page has no
+    /// `next_page_offset`; continue with `start_from` (the last `order_value`).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub order_by: Option<IgnoredAny>,
+    pub order_by: Option<crate::api::wire::order_by::WireOrderBy>,
     /// Not supported (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -392,12 +398,9 @@ impl ScrollRequest {
     /// The page size.
     ///
     /// # Errors
-    /// 422 for a limit out of `1..=MAX_LIMIT`, `order_by` or `shard_key`.
+    /// 422 for a limit out of `1..=MAX_LIMIT` or `shard_key`.
     pub fn checked_limit(&self) -> Result<usize, ApiError> {
-        reject_present(&[
-            ("order_by", &self.order_by, "ordering by a payload field"),
-            ("shard_key", &self.shard_key, SHARD_KEY),
-        ])?;
+        reject_present(&[("shard_key", &self.shard_key, SHARD_KEY)])?;
         let limit = self.limit.unwrap_or(10);
         check_range("limit", limit, 1, MAX_LIMIT)?;
         Ok(usize::try_from(limit).unwrap_or(MAX_LIMIT))

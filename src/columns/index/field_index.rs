@@ -103,20 +103,9 @@ impl FieldIndex {
     /// Slots holding a key between `lower` and `upper`.
     #[must_use]
     pub fn range(&self, lower: Bound<&IndexKey>, upper: Bound<&IndexKey>) -> RoaringBitmap {
-        if let (
-            Bound::Included(lo) | Bound::Excluded(lo),
-            Bound::Included(hi) | Bound::Excluded(hi),
-        ) = (lower, upper)
-        {
-            // `BTreeMap::range` panics on these; they hold nothing.
-            let both_excluded = matches!((lower, upper), (Bound::Excluded(_), Bound::Excluded(_)));
-            if lo > hi || (lo == hi && both_excluded) {
-                return RoaringBitmap::new();
-            }
-        }
         let mut out = RoaringBitmap::new();
         let mut single: Vec<u32> = Vec::new();
-        for (_, posting) in self.postings.range((lower, upper)) {
+        for (_, posting) in self.postings_in(lower, upper) {
             // Many tiny postings (distinct floats, instants) are cheaper gathered and sorted once
             // than unioned one by one; large ones are cheaper as bitmap unions.
             if posting.len() <= 4 {
@@ -131,6 +120,24 @@ impl FieldIndex {
             out |= RoaringBitmap::from_sorted_iter(single).unwrap_or_default();
         }
         out
+    }
+
+    /// The indexed keys between `lower` and `upper` with the slots holding them, in key order
+    /// (nothing for an empty or inverted range).
+    pub fn postings_in<'a>(
+        &'a self,
+        lower: Bound<&IndexKey>,
+        upper: Bound<&IndexKey>,
+    ) -> Box<dyn DoubleEndedIterator<Item = (&'a IndexKey, &'a RoaringBitmap)> + 'a> {
+        if let (Bound::Included(lo) | Bound::Excluded(lo), Bound::Included(hi) | Bound::Excluded(hi)) =
+            (lower, upper)
+        {
+            let both_excluded = matches!((lower, upper), (Bound::Excluded(_), Bound::Excluded(_)));
+            if lo > hi || (lo == hi && both_excluded) {
+                return Box::new(std::iter::empty());
+            }
+        }
+        Box::new(self.postings.range::<IndexKey, _>((lower, upper)))
     }
 
     /// Every indexed key with the slots holding it, in key order.
