@@ -81,7 +81,11 @@ pub fn scroll_ordered(
         (Some(StartFrom::Number(x)), IndexSchema::Float) => Some(IndexKey::Float(Float::new(x))),
         (Some(StartFrom::Number(x)), IndexSchema::Integer) => {
             // The first integer at or past `x` in the scroll's direction.
-            let edge = if order.descending { x.floor() } else { x.ceil() };
+            let edge = if order.descending {
+                x.floor()
+            } else {
+                x.ceil()
+            };
             #[expect(clippy::cast_possible_truncation, reason = "saturating on purpose")]
             Some(IndexKey::Int(edge as i64))
         }

@@ -22,6 +22,7 @@ mod llama_index;
 mod openapi_document;
 mod openapi_snapshot;
 mod openapi_statuses;
+mod order_by;
 mod overload;
 mod payload_index;
 mod payload_selection;

@@ -23,9 +23,7 @@ use crate::engine::{
     AckAt, Collection, PayloadSelector, PointId, Projection, SelectedChange, WriteReceipt,
     WriteTicket,
 };
-use crate::query::{
-    check_types, matching_ids, matching_slots, scroll_matching, scroll_ordered,
-};
+use crate::query::{check_types, matching_ids, matching_slots, scroll_matching, scroll_ordered};
 
 /// Deletes or edits the selected points: by ids directly, or by a filter that the collection's
 /// writer resolves in order with every other write (so no write lands between choosing the

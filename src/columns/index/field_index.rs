@@ -129,8 +129,10 @@ impl FieldIndex {
         lower: Bound<&IndexKey>,
         upper: Bound<&IndexKey>,
     ) -> Box<dyn DoubleEndedIterator<Item = (&'a IndexKey, &'a RoaringBitmap)> + 'a> {
-        if let (Bound::Included(lo) | Bound::Excluded(lo), Bound::Included(hi) | Bound::Excluded(hi)) =
-            (lower, upper)
+        if let (
+            Bound::Included(lo) | Bound::Excluded(lo),
+            Bound::Included(hi) | Bound::Excluded(hi),
+        ) = (lower, upper)
         {
             let both_excluded = matches!((lower, upper), (Bound::Excluded(_), Bound::Excluded(_)));
             if lo > hi || (lo == hi && both_excluded) {
