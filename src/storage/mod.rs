@@ -14,4 +14,4 @@ pub mod fs;
 pub mod wal;
 
 pub use atomic_write::atomic_write;
-pub use fs::{FileSystem, RealFs, WritableFile};
+pub use fs::{FileSystem, ReadableFile, RealFs, WritableFile};

@@ -1,5 +1,7 @@
-//! Opening a collection: load the checkpoint, replay the WAL after it, start the writer.
+//! Opening a collection: load the checkpoint, open the WAL (which checks and repairs it), replay
+//! the records after the checkpoint as the log streams them, start the writer.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,6 +9,7 @@ use std::time::Instant;
 use parking_lot::{Mutex, RwLock};
 
 use super::health::Health;
+use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::record_codec::decode_mutation;
 use super::writer::{CheckpointRetry, Writer, apply};
@@ -53,24 +56,37 @@ pub fn open(
             "cut a torn WAL tail (an append interrupted by a crash; it was never acknowledged)"
         );
     }
-    let replayed = recovered.records.len();
     let store_lock = RwLock::new(store);
-    for (seq, bytes) in recovered.records {
-        let mutation =
-            decode_mutation(&bytes, config.dimension).map_err(|e| EngineError::Undecodable {
-                name: name.to_owned(),
-                what: "WAL record",
-                detail: format!("sequence {seq}: {e}"),
-            })?;
-        apply(&store_lock, mutation).map_err(|e| EngineError::VectorStorage {
-            name: name.to_owned(),
-            source: Arc::new(e),
-        })?;
+    // Records are applied as the log streams them, one in memory at a time.
+    let mut replayed = 0u64;
+    let mut failed = None;
+    wal.replay(checkpoint_seq + 1, &mut |seq, bytes| match replay_record(
+        &store_lock,
+        name,
+        &config,
+        seq,
+        bytes,
+    ) {
+        Ok(()) => {
+            replayed += 1;
+            ControlFlow::Continue(())
+        }
+        Err(e) => {
+            failed = Some(e);
+            ControlFlow::Break(())
+        }
+    })
+    .map_err(|e| EngineError::Wal {
+        name: name.to_owned(),
+        source: Arc::new(e),
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
     }
     let quant = QuantTrigger::new(&config);
     quant.train_if_due(name, &store_lock);
     let store = Arc::new(store_lock);
-    metrics::RECOVERY_REPLAYED.inc_by(replayed as u64);
+    metrics::RECOVERY_REPLAYED.inc_by(replayed);
     metrics::RECOVERY_SECONDS.observe(started.elapsed().as_secs_f64());
     tracing::info!(
         collection = name,
@@ -123,6 +139,26 @@ pub fn open(
         health,
         tx,
         thread: Mutex::new(Some(thread)),
+    })
+}
+
+/// Decodes one logged record and applies it to the store being recovered.
+fn replay_record(
+    store: &RwLock<PointStore>,
+    name: &str,
+    config: &CollectionConfig,
+    seq: u64,
+    bytes: &[u8],
+) -> Result<(), EngineError> {
+    let mutation =
+        decode_mutation(bytes, config.dimension).map_err(|e| EngineError::Undecodable {
+            name: name.to_owned(),
+            what: "WAL record",
+            detail: format!("sequence {seq}: {e}"),
+        })?;
+    apply(store, mutation).map_err(|e| EngineError::VectorStorage {
+        name: name.to_owned(),
+        source: Arc::new(e),
     })
 }
 

@@ -58,6 +58,17 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b)
 }
 
+/// The whole length (header and payload) that a frame header claims, when the header is intact
+/// and the length within the limit: how many bytes [`decode`] needs to see.
+#[must_use]
+pub fn claimed_len(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < HEADER_LEN || crc32c::crc32c(&bytes[0..16]) != u32_at(bytes, 16) {
+        return None;
+    }
+    let len = u32_at(bytes, 0) as usize;
+    (len <= MAX_PAYLOAD).then_some(HEADER_LEN + len)
+}
+
 /// Decodes the frame at the start of `bytes`.
 #[must_use]
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {

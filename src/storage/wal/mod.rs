@@ -2,8 +2,8 @@
 //!
 //! A log is a directory of segment files. Each record is framed with its length, a sequence number
 //! and CRC32C checksums (see [`frame`]). The interface is deliberately narrow, [`WriteAheadLog`]:
-//! append, wait until durable, read from a sequence number, drop what a checkpoint covers, so that a
-//! replicated log can later stand in for the local one.
+//! append, wait until durable, replay from a sequence number, drop what a checkpoint covers, so that
+//! a replicated log can later stand in for the local one.
 //!
 //! Segments are created at their full size with their space reserved ([`segment`]), so a full disk
 //! refuses an append before anything is written and leaves the log usable. Each segment records how
@@ -15,9 +15,12 @@
 //! This module never interprets record payloads.
 
 #[cfg(test)]
+mod bounded_read_tests;
+#[cfg(test)]
 mod disk_full_tests;
 mod error;
 pub mod frame;
+pub mod reader;
 pub mod recovery;
 pub mod segment;
 #[cfg(test)]
@@ -25,7 +28,7 @@ mod synced_mark_tests;
 mod writer;
 
 pub use error::WalError;
-pub use recovery::{RecoveredLog, TailRepair};
+pub use recovery::{RecoveredLog, ScanMode, TailRepair, Visit};
 pub use writer::{LocalWal, WalOptions};
 
 /// How long an acknowledged write may still be lost, chosen per collection.
@@ -64,11 +67,14 @@ pub trait WriteAheadLog: Send + std::fmt::Debug {
     /// The I/O error; the log is poisoned afterwards.
     fn sync_all(&mut self) -> Result<(), WalError>;
 
-    /// Reads every record with a sequence number `>= from`, in order.
+    /// Hands every record with a sequence number `>= from` to `visit`, in order, as it is read:
+    /// recovery replays the log through this after a checkpoint, one record in memory at a time.
+    /// Records that [`WriteAheadLog::truncate_through`] dropped are not visited. `visit` returning
+    /// [`std::ops::ControlFlow::Break`] ends the replay early (the caller keeps its own reason).
     ///
     /// # Errors
-    /// I/O errors and corruption found while reading.
-    fn read_from(&self, from: u64) -> Result<Vec<(u64, Vec<u8>)>, WalError>;
+    /// I/O errors and corruption found while reading; records before the error were visited.
+    fn replay(&self, from: u64, visit: Visit<'_>) -> Result<(), WalError>;
 
     /// Forgets every record with a sequence number `<= seq` (they are in a durable checkpoint).
     ///
