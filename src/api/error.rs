@@ -14,8 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::envelope::{ErrorBody, ErrorStatus};
-use crate::engine::EngineError;
-use crate::storage::wal::WalError;
+use crate::engine::{EngineError, WalError};
 use crate::vector::VectorError;
 
 /// An error answer.

@@ -13,8 +13,8 @@ use tower::ServiceExt;
 
 use super::admission::{SearchGate, SearchLimits};
 use super::{AppState, HttpLimits, router};
+use crate::engine::Durability;
 use crate::engine::{Collection, CollectionConfig, Engine, EngineOptions, HnswParams};
-use crate::storage::wal::Durability;
 use crate::vector::Metric;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
