@@ -15,6 +15,8 @@ mod read_view;
 pub mod record_codec;
 mod snapshot;
 #[cfg(test)]
+mod wal_outage_tests;
+#[cfg(test)]
 mod write_queue_tests;
 pub mod writer;
 

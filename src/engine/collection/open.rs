@@ -56,6 +56,56 @@ pub fn open(
             "cut a torn WAL tail (an append interrupted by a crash; it was never acknowledged)"
         );
     }
+    start(
+        Stored {
+            fs,
+            name,
+            dir,
+            config,
+            opts,
+            store,
+            checkpoint_seq,
+            started,
+        },
+        Box::new(wal),
+    )
+}
+
+/// A collection's checkpoint, read back, and where the collection lives.
+pub(crate) struct Stored<'a> {
+    pub fs: Arc<dyn FileSystem>,
+    pub name: &'a str,
+    pub dir: &'a Path,
+    pub config: CollectionConfig,
+    pub opts: &'a EngineOptions,
+    /// The points as of the checkpoint.
+    pub store: PointStore,
+    /// The sequence number the checkpoint covers.
+    pub checkpoint_seq: u64,
+    /// When opening began.
+    pub started: Instant,
+}
+
+/// The part of opening that works with any [`WriteAheadLog`]: replays the records after the
+/// checkpoint into the store and starts the writer on the log.
+///
+/// # Errors
+/// [`EngineError::Wal`] when the log cannot be read, [`EngineError::Undecodable`] for a record
+/// that does not decode; the error of spawning the writer thread.
+pub(crate) fn start(
+    stored: Stored<'_>,
+    wal: Box<dyn WriteAheadLog>,
+) -> Result<Collection, EngineError> {
+    let Stored {
+        fs,
+        name,
+        dir,
+        config,
+        opts,
+        store,
+        checkpoint_seq,
+        started,
+    } = stored;
     let store_lock = RwLock::new(store);
     // Records are applied as the log streams them, one in memory at a time.
     let mut replayed = 0u64;
@@ -102,7 +152,7 @@ pub fn open(
         dir: dir.to_path_buf(),
         durability: config.durability,
         fs,
-        wal: Box::new(wal),
+        wal,
         store: Arc::clone(&store),
         checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
         flush_interval: opts.flush_interval,
@@ -112,6 +162,7 @@ pub fn open(
         consolidation: None,
         health: Arc::clone(&health),
         checkpoint_retry: CheckpointRetry::default(),
+        in_doubt: Vec::new(),
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.
