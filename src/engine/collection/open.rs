@@ -96,67 +96,55 @@ pub(crate) fn start(
     stored: Stored<'_>,
     wal: Box<dyn WriteAheadLog>,
 ) -> Result<Collection, EngineError> {
-    let Stored {
-        fs,
-        name,
-        dir,
-        config,
-        opts,
-        store,
-        checkpoint_seq,
-        started,
-    } = stored;
-    let store_lock = RwLock::new(store);
+    let store_lock = RwLock::new(stored.store);
     // Records are applied as the log streams them, one in memory at a time.
     let mut replayed = 0u64;
     let mut failed = None;
-    wal.replay(checkpoint_seq + 1, &mut |seq, bytes| match replay_record(
-        &store_lock,
-        name,
-        &config,
-        seq,
-        bytes,
-    ) {
-        Ok(()) => {
-            replayed += 1;
-            ControlFlow::Continue(())
-        }
-        Err(e) => {
-            failed = Some(e);
-            ControlFlow::Break(())
-        }
-    })
+    wal.replay(
+        stored.checkpoint_seq + 1,
+        &mut |seq, bytes| match replay_record(&store_lock, stored.name, &stored.config, seq, bytes)
+        {
+            Ok(()) => {
+                replayed += 1;
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        },
+    )
     .map_err(|e| EngineError::Wal {
-        name: name.to_owned(),
+        name: stored.name.to_owned(),
         source: Arc::new(e),
     })?;
     if let Some(e) = failed {
         return Err(e);
     }
-    let quant = QuantTrigger::new(&config);
-    quant.train_if_due(name, &store_lock);
+    let quant = QuantTrigger::new(&stored.config);
+    quant.train_if_due(stored.name, &store_lock);
     let store = Arc::new(store_lock);
     metrics::RECOVERY_REPLAYED.inc_by(replayed);
-    metrics::RECOVERY_SECONDS.observe(started.elapsed().as_secs_f64());
+    metrics::RECOVERY_SECONDS.observe(stored.started.elapsed().as_secs_f64());
     tracing::info!(
-        collection = name,
+        collection = stored.name,
         points = store.read().len(),
         replayed_records = replayed,
-        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        elapsed_ms = u64::try_from(stored.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "collection recovered"
     );
     let health = Arc::new(Health::default());
-    let applied_seq = wal.last_seq().max(checkpoint_seq);
+    let applied_seq = wal.last_seq().max(stored.checkpoint_seq);
     let writer = Writer {
-        name: name.to_owned(),
-        dir: dir.to_path_buf(),
-        durability: config.durability,
-        fs,
+        name: stored.name.to_owned(),
+        dir: stored.dir.to_path_buf(),
+        durability: stored.config.durability,
+        fs: stored.fs,
         wal,
         store: Arc::clone(&store),
-        checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
-        flush_interval: opts.flush_interval,
-        checkpoint_seq,
+        checkpoint_wal_bytes: stored.opts.checkpoint_wal_bytes,
+        flush_interval: stored.opts.flush_interval,
+        checkpoint_seq: stored.checkpoint_seq,
         applied_seq,
         quant,
         consolidation: None,
@@ -166,11 +154,11 @@ pub(crate) fn start(
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.
-    let (tx, rx) = crossbeam_channel::bounded(opts.write_queue_capacity.max(1));
+    let (tx, rx) = crossbeam_channel::bounded(stored.opts.write_queue_capacity.max(1));
     let supervised = Arc::clone(&health);
-    let thread_name = name.to_owned();
+    let thread_name = stored.name.to_owned();
     let thread = std::thread::Builder::new()
-        .name(format!("writer-{name}"))
+        .name(format!("writer-{}", stored.name))
         .spawn(move || {
             // A panic in the writer must not leave the collection looking healthy while every
             // write fails: it turns into a refusal the status, `/readyz` and `/metrics` report.
@@ -182,10 +170,10 @@ pub(crate) fn start(
                 metrics::COLLECTION_WRITES_REFUSED.inc();
             }
         })
-        .map_err(|e| EngineError::io("spawn writer thread", dir, e))?;
+        .map_err(|e| EngineError::io("spawn writer thread", stored.dir, e))?;
     Ok(Collection {
-        name: name.to_owned(),
-        config,
+        name: stored.name.to_owned(),
+        config: stored.config,
         store,
         health,
         tx,

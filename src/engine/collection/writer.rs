@@ -416,31 +416,13 @@ impl Writer {
             ..
         }) = pending.next()
         {
-            let applied = apply_with(&self.store, mutation, &mut || {
-                sync_if_due(
-                    self.durability,
-                    self.flush_interval,
-                    self.wal.as_mut(),
-                    &self.name,
-                    next_sync,
-                );
-            });
-            if let Err(e) = applied {
-                // The store holds every record through `applied_seq` and nothing after: this one
-                // and the rest of the group stay in the log, unapplied, for the next start.
-                let reason: Arc<str> = format!(
-                    "a logged write (sequence {seq}) could not be applied ({e}); it and later \
-                     writes are in the log and are applied when the collection reopens"
-                )
-                .into();
-                self.refuse_writes(reason.to_string());
+            if let Err(reason) = self.apply_logged(seq, mutation, next_sync) {
                 let rest = pending.by_ref().map(|p| p.reply);
                 for reply in std::iter::once(reply).chain(rest).flatten() {
                     let _ = reply.send(Err(self.refused(Arc::clone(&reason))));
                 }
                 return;
             }
-            self.applied_seq = seq;
             if let Some(reply) = reply {
                 let _ = reply.send(Ok(WriteReceipt { seq, applied: true }));
             }
@@ -496,24 +478,42 @@ impl Writer {
             return Err(Arc::new(e));
         }
         for (seq, mutation) in std::mem::take(&mut self.in_doubt) {
-            let applied = apply_with(&self.store, mutation, &mut || {
-                sync_if_due(
-                    self.durability,
-                    self.flush_interval,
-                    self.wal.as_mut(),
-                    &self.name,
-                    next_sync,
-                );
-            });
-            if let Err(e) = applied {
-                self.refuse_writes(format!(
-                    "a logged write (sequence {seq}) could not be applied ({e}); it and later \
-                     writes are in the log and are applied when the collection reopens"
-                ));
-                return Ok(());
+            if self.apply_logged(seq, mutation, next_sync).is_err() {
+                break;
             }
-            self.applied_seq = seq;
         }
+        Ok(())
+    }
+
+    /// Applies the logged record `seq` and advances `applied_seq`. When it cannot be applied,
+    /// the collection refuses writes and the reason is returned: the store holds every record
+    /// through `applied_seq` and nothing after, so this one and every later one stay in the log,
+    /// unapplied, for the next start.
+    fn apply_logged(
+        &mut self,
+        seq: u64,
+        mutation: Mutation,
+        next_sync: &mut Instant,
+    ) -> Result<(), Arc<str>> {
+        let applied = apply_with(&self.store, mutation, &mut || {
+            sync_if_due(
+                self.durability,
+                self.flush_interval,
+                self.wal.as_mut(),
+                &self.name,
+                next_sync,
+            );
+        });
+        if let Err(e) = applied {
+            let reason: Arc<str> = format!(
+                "a logged write (sequence {seq}) could not be applied ({e}); it and later \
+                 writes are in the log and are applied when the collection reopens"
+            )
+            .into();
+            self.refuse_writes(reason.to_string());
+            return Err(reason);
+        }
+        self.applied_seq = seq;
         Ok(())
     }
 
