@@ -495,14 +495,10 @@ impl Writer {
         mutation: Mutation,
         next_sync: &mut Instant,
     ) -> Result<(), Arc<str>> {
+        let (durability, interval) = (self.durability, self.flush_interval);
+        let (wal, name) = (self.wal.as_mut(), self.name.as_str());
         let applied = apply_with(&self.store, mutation, &mut || {
-            sync_if_due(
-                self.durability,
-                self.flush_interval,
-                self.wal.as_mut(),
-                &self.name,
-                next_sync,
-            );
+            sync_if_due(durability, interval, wal, name, next_sync);
         });
         if let Err(e) = applied {
             let reason: Arc<str> = format!(

@@ -120,26 +120,17 @@ fn bad_frame_reason(reader: &mut SegmentReader, at: u64) -> Result<&'static str,
     })
 }
 
-/// Where a run of consecutive records ended.
-struct Run {
-    /// The end of the last record of the run: the first frame that is not the next record.
-    end: u64,
-    /// The sequence number that frame should have carried.
-    next_seq: u64,
-    /// Whether the visitor asked to stop.
-    stopped: bool,
-}
-
 /// Reads the records that follow each other from byte `at` on (sequence numbers `first`,
 /// `first + 1`, ...) up to the first frame that is anything else or the end of the file, handing
-/// those numbered `>= from` to `visit`.
+/// those numbered `>= from` to `visit`. Returns where the run ended (no tail judged yet) and
+/// whether the visitor asked to stop.
 fn read_run(
     reader: &mut SegmentReader,
     mut at: u64,
     first: u64,
     from: u64,
     visit: Visit<'_>,
-) -> Result<Run, WalError> {
+) -> Result<(SegmentScan, bool), WalError> {
     let mut next_seq = first;
     while at < reader.len() {
         let Decoded::Record {
@@ -156,18 +147,18 @@ fn read_run(
         at += frame_len as u64;
         next_seq += 1;
         if seq >= from && visit(seq, payload).is_break() {
-            return Ok(Run {
-                end: at,
-                next_seq,
-                stopped: true,
-            });
+            return Ok((run_end(at, next_seq), true));
         }
     }
-    Ok(Run {
-        end: at,
+    Ok((run_end(at, next_seq), false))
+}
+
+fn run_end(end: u64, next_seq: u64) -> SegmentScan {
+    SegmentScan {
+        end,
         next_seq,
-        stopped: false,
-    })
+        torn: None,
+    }
 }
 
 fn corrupt(reader: &SegmentReader, offset: u64, reason: impl Into<String>) -> WalError {
@@ -187,14 +178,9 @@ fn scan_frames(
     mode: ScanMode,
     visit: Visit<'_>,
 ) -> Result<(SegmentScan, bool), WalError> {
-    let run = read_run(reader, segment::HEADER_LEN as u64, first, from, visit)?;
-    let (at, next_seq) = (run.end, run.next_seq);
-    let scan = SegmentScan {
-        end: at,
-        next_seq,
-        torn: None,
-    };
-    if run.stopped {
+    let (scan, stopped) = read_run(reader, segment::HEADER_LEN as u64, first, from, visit)?;
+    let (at, next_seq) = (scan.end, scan.next_seq);
+    if stopped {
         return Ok((scan, true));
     }
     if at < reader.len() && at < synced {
@@ -240,15 +226,10 @@ fn scan_frames_v1(
     from: u64,
     visit: Visit<'_>,
 ) -> Result<(SegmentScan, bool), WalError> {
-    let run = read_run(reader, segment::HEADER_LEN_V1 as u64, first, from, visit)?;
-    let (at, next_seq) = (run.end, run.next_seq);
-    let mut scan = SegmentScan {
-        end: at,
-        next_seq,
-        torn: None,
-    };
-    if run.stopped || at >= reader.len() {
-        return Ok((scan, run.stopped));
+    let (mut scan, stopped) = read_run(reader, segment::HEADER_LEN_V1 as u64, first, from, visit)?;
+    let (at, next_seq) = (scan.end, scan.next_seq);
+    if stopped || at >= reader.len() {
+        return Ok((scan, stopped));
     }
     let (reason, torn_reason) = match reader.frame(at)? {
         Decoded::Record { seq, .. } => (
