@@ -14,8 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::envelope::{ErrorBody, ErrorStatus};
-use crate::engine::EngineError;
-use crate::storage::wal::WalError;
+use crate::engine::{EngineError, WalError};
 use crate::vector::VectorError;
 
 /// An error answer.
@@ -134,7 +133,9 @@ impl From<EngineError> for ApiError {
             EngineError::CollectionRecovering { .. } | EngineError::ShuttingDown { .. } => {
                 Self::retry_later(e.to_string())
             }
-            EngineError::WriteQueueFull { .. } => Self::retry_later(e.to_string()),
+            EngineError::WriteQueueFull { .. } | EngineError::LogUnavailable { .. } => {
+                Self::retry_later(e.to_string())
+            }
             EngineError::CollectionFailed { .. } | EngineError::WritesRefused { .. } => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
@@ -150,7 +151,12 @@ impl From<EngineError> for ApiError {
                 tracing::error!(error = %e, "write refused");
                 if source.is_disk_full() {
                     Self::new(StatusCode::INSUFFICIENT_STORAGE, e.to_string())
-                } else if matches!(source.as_ref(), WalError::Poisoned) {
+                } else if source.is_transient() {
+                    Self::retry_later(e.to_string())
+                } else if matches!(
+                    source.as_ref(),
+                    WalError::Poisoned | WalError::Fenced { .. }
+                ) {
                     Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
                 } else {
                     Self::new(
@@ -197,5 +203,70 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+
+    use super::ApiError;
+    use crate::engine::{EngineError, WalError};
+
+    fn answer(e: EngineError) -> (StatusCode, bool) {
+        let response = ApiError::from(e).into_response();
+        let retry = response.headers().contains_key(header::RETRY_AFTER);
+        (response.status(), retry)
+    }
+
+    fn unavailable(outcome_unknown: bool) -> EngineError {
+        EngineError::LogUnavailable {
+            name: "c".into(),
+            source: Arc::new(WalError::Timeout {
+                after: Duration::from_secs(1),
+            }),
+            outcome_unknown,
+        }
+    }
+
+    #[test]
+    fn the_errors_of_a_remote_log_map_to_their_statuses() {
+        // Unreachable or unconfirmed: 503 and come back shortly.
+        assert_eq!(
+            answer(unavailable(false)),
+            (StatusCode::SERVICE_UNAVAILABLE, true)
+        );
+        assert_eq!(
+            answer(unavailable(true)),
+            (StatusCode::SERVICE_UNAVAILABLE, true)
+        );
+        // Fenced: this node no longer writes, so retrying here does not help.
+        let fenced = EngineError::WriteFailed {
+            name: "c".into(),
+            source: Arc::new(WalError::Fenced {
+                reason: "node 2".into(),
+            }),
+        };
+        assert_eq!(answer(fenced), (StatusCode::SERVICE_UNAVAILABLE, false));
+        let refused = EngineError::WritesRefused {
+            name: "c".into(),
+            reason: "fenced".into(),
+        };
+        assert_eq!(answer(refused), (StatusCode::SERVICE_UNAVAILABLE, false));
+    }
+
+    #[test]
+    fn an_unknown_outcome_says_so() {
+        let message = unavailable(true).to_string();
+        assert!(
+            message.contains("may or may not have been stored"),
+            "{message}"
+        );
+        let message = unavailable(false).to_string();
+        assert!(message.contains("nothing was stored"), "{message}");
     }
 }

@@ -12,6 +12,8 @@ mod body_limit;
 mod envelope;
 mod error;
 mod extract;
+#[cfg(test)]
+mod layering_tests;
 mod observe;
 pub mod openapi;
 #[cfg(test)]
@@ -38,8 +40,8 @@ use utoipa_axum::routes;
 
 pub use error::ApiError;
 
+use crate::engine::Durability;
 use crate::engine::Engine;
-use crate::storage::wal::Durability;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]

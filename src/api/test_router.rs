@@ -8,8 +8,8 @@ use axum::Router;
 
 use super::admission::{SearchGate, SearchLimits};
 use super::{AppState, HttpLimits, router};
+use crate::engine::Durability;
 use crate::engine::{Collection, CollectionConfig, Engine, EngineOptions};
-use crate::storage::wal::Durability;
 
 /// A router, its collection `c`, and the data directory they live in.
 pub(crate) struct TestRouter {

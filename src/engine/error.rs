@@ -103,8 +103,23 @@ pub enum EngineError {
         /// The WAL error.
         source: Arc<WalError>,
     },
-    /// The collection refuses writes until the server restarts (its WAL failed, a logged write
-    /// could not be applied, or its writer stopped); reads go on. See the collection's status.
+    /// The write-ahead log could not be reached, or did not confirm the write in time
+    /// ([`WalError::is_transient`]); the write was not acknowledged and the client should retry
+    /// shortly. With `outcome_unknown` the record had been logged: if the log turns out to hold
+    /// it, it is applied before any later write (and a restart replays it); otherwise nothing was
+    /// logged.
+    #[error("collection `{name}`: {source}; {}", outcome_text(*.outcome_unknown))]
+    LogUnavailable {
+        /// The collection.
+        name: String,
+        /// The WAL error.
+        source: Arc<WalError>,
+        /// Whether the write may have been stored after all.
+        outcome_unknown: bool,
+    },
+    /// The collection refuses writes until the server restarts (its WAL failed or was fenced by
+    /// another writer, a logged write could not be applied, or its writer stopped); reads go on.
+    /// See the collection's status.
     #[error("collection `{name}` refuses writes until the server restarts: {reason}")]
     WritesRefused {
         /// The collection.
@@ -192,6 +207,14 @@ pub enum EngineError {
         /// The collection.
         name: String,
     },
+}
+
+fn outcome_text(outcome_unknown: bool) -> &'static str {
+    if outcome_unknown {
+        "the write may or may not have been stored (a read shows which); retry shortly"
+    } else {
+        "nothing was stored; retry shortly"
+    }
 }
 
 impl EngineError {

@@ -15,6 +15,8 @@ pub mod name;
 mod payload_path;
 pub mod point;
 
+/// The storage types the engine's interface names, so that `api/` never reaches into `storage/`.
+pub use crate::storage::wal::{Durability, WalError};
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
     AckAt, Collection, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,

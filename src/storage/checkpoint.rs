@@ -22,6 +22,10 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use zerocopy::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use super::file_header::{self, FileHeader};
 use super::{FileSystem, WritableFile};
 
 /// Magic bytes at the start of a collection checkpoint (points).
@@ -39,8 +43,17 @@ pub const VERSION: u32 = 4;
 /// Oldest version still read: a version 2 body is a version 3 body without released slots, and a
 /// version 3 body a version 4 body without index definitions.
 pub const OLDEST_READ_VERSION: u32 = 2;
-const HEADER_LEN: usize = 32;
-const TRAILER_LEN: usize = 16;
+const HEADER_LEN: usize = file_header::LEN;
+const TRAILER_LEN: usize = size_of::<Trailer>();
+
+/// The bytes after the body.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct Trailer {
+    body_len: U64,
+    body_crc: U32,
+    end_magic: [u8; 4],
+}
 /// Bytes gathered before one `write` call while streaming a checkpoint.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -100,13 +113,7 @@ impl<'a> CheckpointWriter<'a> {
             path: tmp.clone(),
             source,
         })?;
-        let mut header = [0u8; HEADER_LEN];
-        header[0..8].copy_from_slice(magic);
-        header[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        header[16..24].copy_from_slice(&seq.to_le_bytes());
-        let crc = crc32c::crc32c(&header[0..28]);
-        header[28..32].copy_from_slice(&crc.to_le_bytes());
-        file.write_all(&header)
+        file.write_all(FileHeader::new(*magic, VERSION, seq).bytes())
             .map_err(|source| CheckpointError::Io {
                 op: "write",
                 path: tmp.clone(),
@@ -158,11 +165,12 @@ impl<'a> CheckpointWriter<'a> {
     /// # Errors
     /// Any I/O error; the previous checkpoint then stays in place.
     pub fn finish(mut self) -> Result<(), CheckpointError> {
-        let mut trailer = [0u8; TRAILER_LEN];
-        trailer[0..8].copy_from_slice(&self.body_len.to_le_bytes());
-        trailer[8..12].copy_from_slice(&self.crc.to_le_bytes());
-        trailer[12..16].copy_from_slice(END_MAGIC);
-        self.pending.extend_from_slice(&trailer);
+        let trailer = Trailer {
+            body_len: U64::new(self.body_len),
+            body_crc: U32::new(self.crc),
+            end_magic: *END_MAGIC,
+        };
+        self.pending.extend_from_slice(trailer.as_bytes());
         self.flush_pending()?;
         if let Err(e) = self.file.sync_data() {
             return Err(self.io("fsync", e));
@@ -204,35 +212,36 @@ pub fn read(
     if bytes.len() < HEADER_LEN + TRAILER_LEN {
         return Err(corrupt("file shorter than header and trailer"));
     }
-    if &bytes[0..8] != magic {
+    let body_end = bytes.len() - TRAILER_LEN;
+    let (Some(header), Ok(trailer)) = (
+        FileHeader::parse(&bytes),
+        Trailer::ref_from_bytes(&bytes[body_end..]),
+    ) else {
+        return Err(corrupt("file shorter than header and trailer"));
+    };
+    if header.magic() != magic {
         return Err(corrupt("bad magic"));
     }
-    let word =
-        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-    let dword = |at: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(b)
-    };
-    if crc32c::crc32c(&bytes[0..28]) != word(28) {
+    if !header.checksum_ok() {
         return Err(corrupt("header checksum mismatch"));
     }
-    if !(OLDEST_READ_VERSION..=VERSION).contains(&word(8)) {
-        return Err(corrupt(&format!("unsupported version {}", word(8))));
+    if !(OLDEST_READ_VERSION..=VERSION).contains(&header.version()) {
+        return Err(corrupt(&format!(
+            "unsupported version {}",
+            header.version()
+        )));
     }
-    let seq = dword(16);
-    let trailer = bytes.len() - TRAILER_LEN;
-    if &bytes[trailer + 12..] != END_MAGIC {
+    let seq = header.seq();
+    if &trailer.end_magic != END_MAGIC {
         return Err(corrupt("bad end magic (file truncated?)"));
     }
-    let body_len = dword(trailer);
-    if body_len != (trailer - HEADER_LEN) as u64 {
+    if trailer.body_len.get() != (body_end - HEADER_LEN) as u64 {
         return Err(corrupt("body length does not match the file size"));
     }
-    if crc32c::crc32c(&bytes[HEADER_LEN..trailer]) != word(trailer + 8) {
+    if crc32c::crc32c(&bytes[HEADER_LEN..body_end]) != trailer.body_crc.get() {
         return Err(corrupt("body checksum mismatch"));
     }
-    bytes.truncate(trailer);
+    bytes.truncate(body_end);
     bytes.drain(..HEADER_LEN);
     Ok(Some((seq, bytes)))
 }
@@ -270,6 +279,28 @@ mod tests {
                 "truncation at {cut} undetected"
             );
         }
+        Ok(())
+    }
+
+    #[test]
+    fn the_container_is_laid_out_as_documented() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("checkpoint.plait");
+        let mut w = CheckpointWriter::create(&RealFs, &path, MAGIC, 0x0102_0304_0506_0708)?;
+        w.write(b"body")?;
+        w.finish()?;
+        let f = std::fs::read(&path)?;
+        assert_eq!(f.len(), 32 + 4 + 16);
+        assert_eq!(&f[0..8], MAGIC);
+        assert_eq!(f[8..12], VERSION.to_le_bytes());
+        assert_eq!(f[12..16], [0; 4]);
+        assert_eq!(f[16..24], 0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(f[24..28], [0; 4]);
+        assert_eq!(f[28..32], crc32c::crc32c(&f[0..28]).to_le_bytes());
+        assert_eq!(&f[32..36], b"body");
+        assert_eq!(f[36..44], 4u64.to_le_bytes());
+        assert_eq!(f[44..48], crc32c::crc32c(b"body").to_le_bytes());
+        assert_eq!(&f[48..52], END_MAGIC);
         Ok(())
     }
 

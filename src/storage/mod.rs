@@ -10,8 +10,9 @@
 
 pub mod atomic_write;
 pub mod checkpoint;
+pub mod file_header;
 pub mod fs;
 pub mod wal;
 
 pub use atomic_write::atomic_write;
-pub use fs::{FileSystem, RealFs, WritableFile};
+pub use fs::{FileSystem, ReadableFile, RealFs, WritableFile};

@@ -3,11 +3,12 @@
 //! acknowledged (synced) records they stop recovery with a clear error, even in the last record,
 //! and after the mark they are cut as a torn tail.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
 use plait::storage::RealFs;
-use plait::storage::wal::recovery::scan;
+use plait::storage::wal::recovery::{RecoveredLog, ScanMode, scan};
 use plait::storage::wal::{Durability, LocalWal, WalError, WalOptions, WriteAheadLog, segment};
 use rand::{Rng, SeedableRng};
 
@@ -19,6 +20,28 @@ fn record(i: u64) -> Vec<u8> {
     (0..(i % 37 + 1))
         .map(|b| (b as u8).wrapping_mul(i as u8 | 1))
         .collect()
+}
+
+type Records = Vec<(u64, Vec<u8>)>;
+
+/// Checks the log in `dir` without changing it, collecting every record.
+fn check(dir: &Path) -> Result<(Records, RecoveredLog), WalError> {
+    let mut records = Vec::new();
+    let found = scan(&RealFs, dir, 1, ScanMode::Check, &mut |seq, payload| {
+        records.push((seq, payload.to_vec()));
+        ControlFlow::Continue(())
+    })?;
+    Ok((records, found))
+}
+
+/// The records a log replays from `from` on.
+fn replayed(wal: &LocalWal, from: u64) -> Result<Records, WalError> {
+    let mut records = Vec::new();
+    wal.replay(from, &mut |seq, payload| {
+        records.push((seq, payload.to_vec()));
+        ControlFlow::Continue(())
+    })?;
+    Ok(records)
 }
 
 fn opts(durability: Durability) -> WalOptions {
@@ -75,8 +98,9 @@ fn a_crash_keeping_any_prefix_of_the_unsynced_appends_keeps_exactly_the_complete
         let complete = ends.iter().filter(|&&e| crashed[..e] == bytes[..e]).count() as u64;
         let (mut wal, recovered) =
             LocalWal::open(Arc::new(RealFs), case.path(), opts(Durability::Fsync), 0)?;
-        assert_eq!(recovered.records.len() as u64, complete, "cut at {cut}");
-        for (seq, payload) in &recovered.records {
+        let records = replayed(&wal, 1)?;
+        assert_eq!(records.len() as u64, complete, "cut at {cut}");
+        for (seq, payload) in &records {
             assert_eq!(payload, &record(*seq));
         }
         if ends.contains(&cut) {
@@ -89,8 +113,8 @@ fn a_crash_keeping_any_prefix_of_the_unsynced_appends_keeps_exactly_the_complete
         let seq = wal.append(b"after")?;
         wal.wait_durable(seq)?;
         assert_eq!(seq, complete + 1);
-        let again = scan(&RealFs, case.path(), 1, false)?;
-        assert_eq!(again.records.len() as u64, complete + 1);
+        let (records, again) = check(case.path())?;
+        assert_eq!(records.len() as u64, complete + 1);
         assert!(again.tail.is_none());
         cuts += 1;
     }
@@ -102,10 +126,7 @@ fn a_crash_keeping_any_prefix_of_the_unsynced_appends_keeps_exactly_the_complete
         crashed[cut..].fill(0);
         std::fs::write(segment::path(case.path(), 1), &crashed)?;
         assert!(
-            matches!(
-                scan(&RealFs, case.path(), 1, false),
-                Err(WalError::Corrupt { .. })
-            ),
+            matches!(check(case.path()), Err(WalError::Corrupt { .. })),
             "cut at {cut} inside synced records went unnoticed"
         );
     }
@@ -131,22 +152,22 @@ fn bit_flips_are_always_detected() -> TestResult {
         damaged[at] ^= 1 << rng.random_range(0..8);
         let case = tempfile::tempdir()?;
         std::fs::write(segment::path(case.path(), 1), &damaged)?;
-        match scan(&RealFs, case.path(), 1, false) {
+        match check(case.path()) {
             Err(WalError::Corrupt { .. }) => {
                 assert!(
                     at < data_end && !marks.contains(&at),
                     "trial {trial}: flip at {at} outside the records reported as corruption"
                 );
             }
-            Ok(recovered) => {
+            Ok((records, recovered)) => {
                 // A flip in one mark slot leaves the other, older mark; a flip in the zeros after
                 // the records is a torn tail. Either way every acknowledged record is intact.
                 assert!(
                     marks.contains(&at) || at >= data_end,
                     "trial {trial}: flip at {at} in an acknowledged record went undetected"
                 );
-                assert_eq!(recovered.records.len(), ends.len());
-                for (seq, payload) in &recovered.records {
+                assert_eq!(records.len(), ends.len());
+                for (seq, payload) in &records {
                     assert_eq!(payload, &record(*seq), "trial {trial}: wrong data served");
                 }
                 if at >= data_end {
@@ -184,18 +205,12 @@ fn damage_in_a_sealed_segment_or_a_missing_segment_is_corruption() -> TestResult
     // Truncating a sealed segment inside its records is corruption, not a torn tail.
     let sealed = std::fs::read(&segments[0])?;
     std::fs::write(&segments[0], &sealed[..sealed.len() / 2])?;
-    assert!(matches!(
-        scan(&RealFs, dir.path(), 1, false),
-        Err(WalError::Corrupt { .. })
-    ));
+    assert!(matches!(check(dir.path()), Err(WalError::Corrupt { .. })));
     std::fs::write(&segments[0], &sealed)?;
-    assert_eq!(scan(&RealFs, dir.path(), 1, false)?.records.len(), 40);
+    assert_eq!(check(dir.path())?.0.len(), 40);
     // A missing middle segment is a gap.
     std::fs::remove_file(&segments[1])?;
-    assert!(matches!(
-        scan(&RealFs, dir.path(), 1, false),
-        Err(WalError::Corrupt { .. })
-    ));
+    assert!(matches!(check(dir.path()), Err(WalError::Corrupt { .. })));
     Ok(())
 }
 
@@ -214,15 +229,17 @@ fn a_checkpoint_ahead_of_the_log_starts_a_fresh_segment_without_a_gap() -> TestR
     }
     let checkpoint_seq = 5; // covers 1..=5; 4 and 5 never reached the log
     {
-        let (mut wal, recovered) =
-            LocalWal::open(Arc::new(RealFs), dir.path(), opts, checkpoint_seq)?;
-        assert!(recovered.records.is_empty());
+        let (mut wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, checkpoint_seq)?;
+        assert!(replayed(&wal, checkpoint_seq + 1)?.is_empty());
         let seq = wal.append(b"six")?;
         wal.wait_durable(seq)?;
         assert_eq!(seq, 6);
     }
-    let (_, recovered) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, checkpoint_seq)?;
-    assert_eq!(recovered.records, vec![(6, b"six".to_vec())]);
+    let (wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, checkpoint_seq)?;
+    assert_eq!(
+        replayed(&wal, checkpoint_seq + 1)?,
+        vec![(6, b"six".to_vec())]
+    );
     // Missing records between a checkpoint and the oldest segment are corruption.
     let err = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 2)
         .err()
@@ -232,13 +249,13 @@ fn a_checkpoint_ahead_of_the_log_starts_a_fresh_segment_without_a_gap() -> TestR
 }
 
 #[test]
-fn read_from_returns_the_records_from_a_sequence_number_on() -> TestResult {
+fn replay_hands_over_the_records_from_a_sequence_number_on() -> TestResult {
     let dir = tempfile::tempdir()?;
     let (_, ends) = write_log(dir.path(), 12, 0)?;
     assert_eq!(ends.len(), 12);
     let opts = opts(Durability::Fsync);
     let (wal, _) = LocalWal::open(Arc::new(RealFs), dir.path(), opts, 0)?;
-    let records = wal.read_from(5)?;
+    let records = replayed(&wal, 5)?;
     assert_eq!(
         records.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
         (5..=12).collect::<Vec<u64>>()
@@ -246,6 +263,17 @@ fn read_from_returns_the_records_from_a_sequence_number_on() -> TestResult {
     for (seq, payload) in &records {
         assert_eq!(payload, &record(*seq));
     }
-    assert!(wal.read_from(13)?.is_empty());
+    assert!(replayed(&wal, 13)?.is_empty());
+    // A visitor that breaks ends the replay at once.
+    let mut visited = Vec::new();
+    wal.replay(1, &mut |seq, _| {
+        visited.push(seq);
+        if seq == 3 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    assert_eq!(visited, vec![1, 2, 3]);
     Ok(())
 }

@@ -12,7 +12,7 @@ use plait::columns::Payload;
 use plait::engine::{
     AckAt, Engine, EngineError, EngineOptions, NewPoint, PointId, Projection, Status,
 };
-use plait::storage::fs::{FileSystem, RealFs, WritableFile};
+use plait::storage::fs::{FileSystem, ReadableFile, RealFs, WritableFile};
 use plait::storage::wal::WalError;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -126,6 +126,9 @@ impl FileSystem for PanickingFs {
     }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         RealFs.read(path)
+    }
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn ReadableFile>> {
+        RealFs.open_read(path)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         RealFs.rename(from, to)

@@ -10,8 +10,8 @@ use super::quantization::QuantizationConfigWire;
 use super::unsupported::reject_present;
 use super::vector_name::unnamed_entry;
 use crate::api::error::ApiError;
+use crate::engine::Durability;
 use crate::engine::{CollectionConfig, HnswParams};
-use crate::storage::wal::Durability;
 use crate::vector::Metric;
 
 /// A distance metric, spelled as Qdrant spells it.

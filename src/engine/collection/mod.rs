@@ -20,6 +20,8 @@ mod selected_write;
 mod selected_write_tests;
 mod snapshot;
 #[cfg(test)]
+mod wal_outage_tests;
+#[cfg(test)]
 mod write_queue_tests;
 pub mod writer;
 

@@ -1,5 +1,7 @@
-//! Opening a collection: load the checkpoint, replay the WAL after it, start the writer.
+//! Opening a collection: load the checkpoint, open the WAL (which checks and repairs it), replay
+//! the records after the checkpoint as the log streams them, start the writer.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,6 +9,7 @@ use std::time::Instant;
 use parking_lot::{Mutex, RwLock};
 
 use super::health::Health;
+use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::queue_bytes::QueueBytes;
 use super::record_codec::decode_mutation;
@@ -54,60 +57,112 @@ pub fn open(
             "cut a torn WAL tail (an append interrupted by a crash; it was never acknowledged)"
         );
     }
-    let replayed = recovered.records.len();
-    let store_lock = RwLock::new(store);
-    for (seq, bytes) in recovered.records {
-        let mutation =
-            decode_mutation(&bytes, config.dimension).map_err(|e| EngineError::Undecodable {
-                name: name.to_owned(),
-                what: "WAL record",
-                detail: format!("sequence {seq}: {e}"),
-            })?;
-        apply(&store_lock, mutation).map_err(|e| EngineError::VectorStorage {
-            name: name.to_owned(),
-            source: Arc::new(e),
-        })?;
+    start(
+        Stored {
+            fs,
+            name,
+            dir,
+            config,
+            opts,
+            store,
+            checkpoint_seq,
+            started,
+        },
+        Box::new(wal),
+    )
+}
+
+/// A collection's checkpoint, read back, and where the collection lives.
+pub(crate) struct Stored<'a> {
+    pub fs: Arc<dyn FileSystem>,
+    pub name: &'a str,
+    pub dir: &'a Path,
+    pub config: CollectionConfig,
+    pub opts: &'a EngineOptions,
+    /// The points as of the checkpoint.
+    pub store: PointStore,
+    /// The sequence number the checkpoint covers.
+    pub checkpoint_seq: u64,
+    /// When opening began.
+    pub started: Instant,
+}
+
+/// The part of opening that works with any [`WriteAheadLog`]: replays the records after the
+/// checkpoint into the store and starts the writer on the log.
+///
+/// # Errors
+/// [`EngineError::Wal`] when the log cannot be read, [`EngineError::Undecodable`] for a record
+/// that does not decode; the error of spawning the writer thread.
+pub(crate) fn start(
+    stored: Stored<'_>,
+    wal: Box<dyn WriteAheadLog>,
+) -> Result<Collection, EngineError> {
+    let store_lock = RwLock::new(stored.store);
+    // Records are applied as the log streams them, one in memory at a time.
+    let mut replayed = 0u64;
+    let mut failed = None;
+    wal.replay(
+        stored.checkpoint_seq + 1,
+        &mut |seq, bytes| match replay_record(&store_lock, stored.name, &stored.config, seq, bytes)
+        {
+            Ok(()) => {
+                replayed += 1;
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        },
+    )
+    .map_err(|e| EngineError::Wal {
+        name: stored.name.to_owned(),
+        source: Arc::new(e),
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    let quant = QuantTrigger::new(&config);
-    quant.train_if_due(name, &store_lock);
+    let quant = QuantTrigger::new(&stored.config);
+    quant.train_if_due(stored.name, &store_lock);
     let store = Arc::new(store_lock);
-    metrics::RECOVERY_REPLAYED.inc_by(replayed as u64);
-    metrics::RECOVERY_SECONDS.observe(started.elapsed().as_secs_f64());
+    metrics::RECOVERY_REPLAYED.inc_by(replayed);
+    metrics::RECOVERY_SECONDS.observe(stored.started.elapsed().as_secs_f64());
     tracing::info!(
-        collection = name,
+        collection = stored.name,
         points = store.read().len(),
         replayed_records = replayed,
-        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        elapsed_ms = u64::try_from(stored.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "collection recovered"
     );
     let health = Arc::new(Health::default());
-    let queue_bytes = Arc::new(QueueBytes::new(opts.write_queue_bytes));
-    let applied_seq = wal.last_seq().max(checkpoint_seq);
+    let queue_bytes = Arc::new(QueueBytes::new(stored.opts.write_queue_bytes));
+    let applied_seq = wal.last_seq().max(stored.checkpoint_seq);
     let writer = Writer {
-        name: name.to_owned(),
-        config,
-        dir: dir.to_path_buf(),
-        durability: config.durability,
-        fs,
-        wal: Box::new(wal),
+        name: stored.name.to_owned(),
+        config: stored.config,
+        dir: stored.dir.to_path_buf(),
+        durability: stored.config.durability,
+        fs: stored.fs,
+        wal,
         store: Arc::clone(&store),
-        checkpoint_wal_bytes: opts.checkpoint_wal_bytes,
-        flush_interval: opts.flush_interval,
-        checkpoint_seq,
+        checkpoint_wal_bytes: stored.opts.checkpoint_wal_bytes,
+        flush_interval: stored.opts.flush_interval,
+        checkpoint_seq: stored.checkpoint_seq,
         applied_seq,
         quant,
         consolidation: None,
         health: Arc::clone(&health),
         checkpoint_retry: CheckpointRetry::default(),
         queue_bytes: Arc::clone(&queue_bytes),
+        in_doubt: Vec::new(),
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.
-    let (tx, rx) = crossbeam_channel::bounded(opts.write_queue_capacity.max(1));
+    let (tx, rx) = crossbeam_channel::bounded(stored.opts.write_queue_capacity.max(1));
     let supervised = Arc::clone(&health);
-    let thread_name = name.to_owned();
+    let thread_name = stored.name.to_owned();
     let thread = std::thread::Builder::new()
-        .name(format!("writer-{name}"))
+        .name(format!("writer-{}", stored.name))
         .spawn(move || {
             // A panic in the writer must not leave the collection looking healthy while every
             // write fails: it turns into a refusal the status, `/readyz` and `/metrics` report.
@@ -119,15 +174,35 @@ pub fn open(
                 metrics::COLLECTION_WRITES_REFUSED.inc();
             }
         })
-        .map_err(|e| EngineError::io("spawn writer thread", dir, e))?;
+        .map_err(|e| EngineError::io("spawn writer thread", stored.dir, e))?;
     Ok(Collection {
-        name: name.to_owned(),
-        config,
+        name: stored.name.to_owned(),
+        config: stored.config,
         store,
         health,
         tx,
         queue_bytes,
         thread: Mutex::new(Some(thread)),
+    })
+}
+
+/// Decodes one logged record and applies it to the store being recovered.
+fn replay_record(
+    store: &RwLock<PointStore>,
+    name: &str,
+    config: &CollectionConfig,
+    seq: u64,
+    bytes: &[u8],
+) -> Result<(), EngineError> {
+    let mutation =
+        decode_mutation(bytes, config.dimension).map_err(|e| EngineError::Undecodable {
+            name: name.to_owned(),
+            what: "WAL record",
+            detail: format!("sequence {seq}: {e}"),
+        })?;
+    apply(store, mutation).map_err(|e| EngineError::VectorStorage {
+        name: name.to_owned(),
+        source: Arc::new(e),
     })
 }
 

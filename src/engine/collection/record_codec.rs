@@ -16,6 +16,9 @@
 //! payload     := see `columns::value_codec`
 //! ```
 
+use zerocopy::FromBytes;
+use zerocopy::little_endian::{F32, U32, U64};
+
 use crate::columns::index::IndexSchema;
 use crate::columns::{
     DecodeError, FieldPath, Payload, PayloadEdit, decode_payload, encode_payload,
@@ -153,6 +156,13 @@ impl<'a> Cursor<'a> {
         Ok(head)
     }
 
+    /// Reads one little-endian value by a checked cast.
+    fn read<T: FromBytes>(&mut self) -> Result<T, DecodeError> {
+        let (value, rest) = T::read_from_prefix(self.bytes).map_err(|_| DecodeError::Truncated)?;
+        self.bytes = rest;
+        Ok(value)
+    }
+
     /// Reads one byte.
     ///
     /// # Errors
@@ -178,11 +188,10 @@ impl<'a> Cursor<'a> {
     /// # Errors
     /// [`DecodeError::Truncated`].
     pub fn vector(&mut self, dim: usize) -> Result<Vec<f32>, DecodeError> {
-        let raw = self.take(dim * 4)?;
-        Ok(raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        let (raw, rest) = <[F32]>::ref_from_prefix_with_elems(self.bytes, dim)
+            .map_err(|_| DecodeError::Truncated)?;
+        self.bytes = rest;
+        Ok(raw.iter().map(|x| x.get()).collect())
     }
 
     /// Reads a u32 LE.
@@ -190,9 +199,7 @@ impl<'a> Cursor<'a> {
     /// # Errors
     /// [`DecodeError::Truncated`].
     pub fn u32(&mut self) -> Result<u32, DecodeError> {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(self.take(4)?);
-        Ok(u32::from_le_bytes(b))
+        Ok(self.read::<U32>()?.get())
     }
 
     /// Reads a u64 LE.
@@ -200,9 +207,7 @@ impl<'a> Cursor<'a> {
     /// # Errors
     /// [`DecodeError::Truncated`].
     pub fn u64(&mut self) -> Result<u64, DecodeError> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(b))
+        Ok(self.read::<U64>()?.get())
     }
 
     fn ids(&mut self, count: usize) -> Result<Vec<PointId>, DecodeError> {
@@ -212,11 +217,7 @@ impl<'a> Cursor<'a> {
     fn id(&mut self) -> Result<PointId, DecodeError> {
         match self.u8()? {
             0 => Ok(PointId::Num(self.u64()?)),
-            1 => {
-                let mut b = [0u8; 16];
-                b.copy_from_slice(self.take(16)?);
-                Ok(PointId::Uuid(uuid::Uuid::from_bytes(b)))
-            }
+            1 => Ok(PointId::Uuid(uuid::Uuid::from_bytes(self.read()?))),
             other => Err(DecodeError::BadTag(other)),
         }
     }

@@ -132,6 +132,11 @@ pub struct Writer {
     pub checkpoint_retry: CheckpointRetry,
     /// The queue's byte budget: what a write took is given back as it leaves the queue.
     pub queue_bytes: Arc<QueueBytes>,
+    /// Logged records whose durability the log could not confirm (it was unavailable or timed
+    /// out; see [`WriteAheadLog`]), in log order. Their writers were told the outcome is unknown;
+    /// they are applied once the log confirms them, before anything else is logged. Always empty
+    /// with the local log.
+    pub in_doubt: Vec<(u64, Mutation)>,
 }
 
 /// Back-off for automatic checkpoints after a failure: the first retry waits
@@ -308,6 +313,23 @@ impl Writer {
         }
     }
 
+    /// The answer to a write the log did not take or confirm: retry later for a transient
+    /// failure, a failed write otherwise.
+    fn log_error(&self, source: Arc<WalError>, outcome_unknown: bool) -> EngineError {
+        if source.is_transient() {
+            EngineError::LogUnavailable {
+                name: self.name.clone(),
+                source,
+                outcome_unknown,
+            }
+        } else {
+            EngineError::WriteFailed {
+                name: self.name.clone(),
+                source,
+            }
+        }
+    }
+
     fn refused(&self, reason: Arc<str>) -> EngineError {
         EngineError::WritesRefused {
             name: self.name.clone(),
@@ -330,6 +352,21 @@ impl Writer {
         if let Some(reason) = self.health.writes_refused() {
             for w in writes {
                 let _ = w.reply.send(Err(self.refused(Arc::clone(&reason))));
+            }
+            return;
+        }
+        let settled = self.settle_in_doubt(next_sync);
+        if let Some(reason) = self.health.writes_refused() {
+            for w in writes {
+                let _ = w.reply.send(Err(self.refused(Arc::clone(&reason))));
+            }
+            return;
+        }
+        if let Err(source) = settled {
+            for w in writes {
+                let _ = w
+                    .reply
+                    .send(Err(self.log_error(Arc::clone(&source), false)));
             }
             return;
         }
@@ -356,10 +393,14 @@ impl Writer {
                         got: len,
                     }));
                 }
+                Err(e) if e.is_transient() => {
+                    // Nothing was taken; later writes try again.
+                    let _ = reply.send(Err(self.log_error(Arc::new(e), false)));
+                }
                 Err(e) => {
                     // A full disk met while reserving a new segment leaves the log healthy: this
                     // write is refused (nothing of it logged) and later ones try again.
-                    if self.wal.is_poisoned() {
+                    if self.wal.is_poisoned() || matches!(e, WalError::Fenced { .. }) {
                         self.refuse_writes(format!("the write-ahead log failed: {e}"));
                     }
                     let _ = reply.send(Err(self.write_failed(e)));
@@ -370,24 +411,25 @@ impl Writer {
             return;
         };
         metrics::WAL_GROUP_SIZE.observe(pending.len() as f64);
-        if let Err(e) = self.wal.wait_durable(last) {
-            // Nothing in this group is acknowledged, and none of it is applied in this process.
-            // The records may or may not have reached the disk: whatever did is applied when the
-            // collection next opens, after a clean shutdown and a crash alike (checkpoints never
-            // cover an unapplied record).
-            // Refused before anyone hears of the failure, so a client that checks the status
-            // right after its error sees the collection red.
-            let shared = Arc::new(e);
-            self.refuse_writes(format!("the write-ahead log failed: {shared}"));
-            for p in pending {
-                if let Some(reply) = p.reply {
-                    let _ = reply.send(Err(EngineError::WriteFailed {
-                        name: self.name.clone(),
-                        source: Arc::clone(&shared),
-                    }));
+        match self.wal.wait_durable(last) {
+            Err(e) if e.is_transient() => {
+                // The log may hold these records or not; it keeps them in order, so the next
+                // group asks again and applies them first if it does (`settle_in_doubt`).
+                let shared = Arc::new(e);
+                for p in pending {
+                    if let Some(reply) = p.reply {
+                        let _ = reply.send(Err(EngineError::LogUnavailable {
+                            name: self.name.clone(),
+                            source: Arc::clone(&shared),
+                            outcome_unknown: true,
+                        }));
+                    }
+                    self.in_doubt.push((p.seq, p.mutation));
                 }
+                return;
             }
-            return;
+            Err(e) => return self.group_failed(e, pending),
+            Ok(()) => {}
         }
         for p in &mut pending {
             if p.ack == AckAt::Durable
@@ -407,31 +449,13 @@ impl Writer {
             ..
         }) = pending.next()
         {
-            let applied = apply_with(&self.store, mutation, &mut || {
-                sync_if_due(
-                    self.durability,
-                    self.flush_interval,
-                    self.wal.as_mut(),
-                    &self.name,
-                    next_sync,
-                );
-            });
-            if let Err(e) = applied {
-                // The store holds every record through `applied_seq` and nothing after: this one
-                // and the rest of the group stay in the log, unapplied, for the next start.
-                let reason: Arc<str> = format!(
-                    "a logged write (sequence {seq}) could not be applied ({e}); it and later \
-                     writes are in the log and are applied when the collection reopens"
-                )
-                .into();
-                self.refuse_writes(reason.to_string());
+            if let Err(reason) = self.apply_logged(seq, mutation, next_sync) {
                 let rest = pending.by_ref().map(|p| p.reply);
                 for reply in std::iter::once(reply).chain(rest).flatten() {
                     let _ = reply.send(Err(self.refused(Arc::clone(&reason))));
                 }
                 return;
             }
-            self.applied_seq = seq;
             if let Some(reply) = reply {
                 let _ = reply.send(Ok(WriteReceipt { seq, applied: true }));
             }
@@ -449,6 +473,77 @@ impl Writer {
             self.quant.train_if_due(&self.name, &self.store);
             *next_sync = Instant::now() + self.flush_interval;
         }
+    }
+
+    /// The log failed to make a group durable (not a transient failure): nothing in it is
+    /// acknowledged and the collection refuses writes.
+    fn group_failed(&self, e: WalError, pending: Vec<Pending>) {
+        // Nothing in this group is acknowledged, and none of it is applied in this process.
+        // The records may or may not have reached the disk: whatever did is applied when the
+        // collection next opens, after a clean shutdown and a crash alike (checkpoints never
+        // cover an unapplied record).
+        // Refused before anyone hears of the failure, so a client that checks the status
+        // right after its error sees the collection red.
+        let shared = Arc::new(e);
+        self.refuse_writes(format!("the write-ahead log failed: {shared}"));
+        for p in pending {
+            if let Some(reply) = p.reply {
+                let _ = reply.send(Err(EngineError::WriteFailed {
+                    name: self.name.clone(),
+                    source: Arc::clone(&shared),
+                }));
+            }
+        }
+    }
+
+    /// Settles the records left in doubt by an unavailable or timed-out log before anything new
+    /// is logged: once the log confirms them they are applied, in order, so the store stays a
+    /// prefix of the log (a record that cannot be applied makes the collection refuse writes, as
+    /// in [`Self::commit`]). While the log cannot confirm them, its error.
+    fn settle_in_doubt(&mut self, next_sync: &mut Instant) -> Result<(), Arc<WalError>> {
+        let Some(&(last, _)) = self.in_doubt.last() else {
+            return Ok(());
+        };
+        if let Err(e) = self.wal.wait_durable(last) {
+            if !e.is_transient() {
+                self.refuse_writes(format!("the write-ahead log failed: {e}"));
+            }
+            return Err(Arc::new(e));
+        }
+        for (seq, mutation) in std::mem::take(&mut self.in_doubt) {
+            if self.apply_logged(seq, mutation, next_sync).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the logged record `seq` and advances `applied_seq`. When it cannot be applied,
+    /// the collection refuses writes and the reason is returned: the store holds every record
+    /// through `applied_seq` and nothing after, so this one and every later one stay in the log,
+    /// unapplied, for the next start.
+    fn apply_logged(
+        &mut self,
+        seq: u64,
+        mutation: Mutation,
+        next_sync: &mut Instant,
+    ) -> Result<(), Arc<str>> {
+        let (durability, interval) = (self.durability, self.flush_interval);
+        let (wal, name) = (self.wal.as_mut(), self.name.as_str());
+        let applied = apply_with(&self.store, mutation, &mut || {
+            sync_if_due(durability, interval, wal, name, next_sync);
+        });
+        if let Err(e) = applied {
+            let reason: Arc<str> = format!(
+                "a logged write (sequence {seq}) could not be applied ({e}); it and later \
+                 writes are in the log and are applied when the collection reopens"
+            )
+            .into();
+            self.refuse_writes(reason.to_string());
+            return Err(reason);
+        }
+        self.applied_seq = seq;
+        Ok(())
     }
 
     /// Reserves room for the vectors of every upsert in the group at once. When the room cannot

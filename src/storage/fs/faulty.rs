@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::{FileSystem, RealFs, WritableFile};
+use super::{FileSystem, ReadableFile, RealFs, WritableFile};
 
 /// Which operation fails, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +153,10 @@ impl FileSystem for FaultyFs {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         RealFs.read(path)
+    }
+
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn ReadableFile>> {
+        RealFs.open_read(path)
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

@@ -32,6 +32,15 @@ pub trait WritableFile: Send + Debug {
     fn sync_data(&mut self) -> io::Result<()>;
 }
 
+/// A file opened for reading at chosen offsets, so a reader can hold a bounded window of it
+/// instead of the whole file.
+pub trait ReadableFile: Send + Debug {
+    /// The file's length in bytes when it was opened.
+    fn size(&self) -> u64;
+    /// Fills `buf` with the bytes from `offset` on; `UnexpectedEof` when the file ends first.
+    fn read_exact_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+}
+
 /// The operations the storage layer needs from a file system.
 pub trait FileSystem: Send + Sync + Debug {
     /// Creates a directory and its parents.
@@ -42,6 +51,8 @@ pub trait FileSystem: Send + Sync + Debug {
     fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>>;
     /// Reads a whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Opens an existing file for reading a part at a time.
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn ReadableFile>>;
     /// Atomically renames `from` to `to`, replacing `to`.
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file.

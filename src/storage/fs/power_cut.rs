@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::{FileSystem, RealFs, WritableFile};
+use super::{FileSystem, ReadableFile, RealFs, WritableFile};
 
 /// The granularity at which unsynced writes survive a cut or not (a disk sector).
 const BLOCK: usize = 512;
@@ -289,6 +289,24 @@ impl WritableFile for PowerCutFile {
     }
 }
 
+/// A file opened for reading; like every handle, it fails once the power is cut.
+#[derive(Debug)]
+struct PowerCutReadFile {
+    inner: Box<dyn ReadableFile>,
+    model: Arc<Mutex<Model>>,
+}
+
+impl ReadableFile for PowerCutReadFile {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+
+    fn read_exact_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.model.lock().check()?;
+        self.inner.read_exact_at(buf, offset)
+    }
+}
+
 impl FileSystem for PowerCutFs {
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         self.model.lock().check()?;
@@ -306,6 +324,14 @@ impl FileSystem for PowerCutFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.model.lock().check()?;
         RealFs.read(path)
+    }
+
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn ReadableFile>> {
+        self.model.lock().check()?;
+        Ok(Box::new(PowerCutReadFile {
+            inner: RealFs.open_read(path)?,
+            model: Arc::clone(&self.model),
+        }))
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::{FileSystem, WritableFile};
+use super::{FileSystem, ReadableFile, WritableFile};
 
 /// The real file system, through `std::fs`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -29,6 +29,22 @@ impl WritableFile for RealFile {
 
     fn sync_data(&mut self) -> io::Result<()> {
         self.0.sync_data()
+    }
+}
+
+#[derive(Debug)]
+struct RealReadFile {
+    file: File,
+    size: u64,
+}
+
+impl ReadableFile for RealReadFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_exact_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        self.file.read_exact_at(buf, offset)
     }
 }
 
@@ -74,6 +90,12 @@ impl FileSystem for RealFs {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
+    }
+
+    fn open_read(&self, path: &Path) -> io::Result<Box<dyn ReadableFile>> {
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        Ok(Box::new(RealReadFile { file, size }))
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

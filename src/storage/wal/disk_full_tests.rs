@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::recovery::{list_segments, scan};
+use super::recovery::{ScanMode, collect, list_segments};
 use super::{Durability, LocalWal, WalError, WalOptions, WriteAheadLog};
 use crate::storage::RealFs;
 use crate::storage::fs::{FaultKind, FaultyFs};
@@ -55,8 +55,8 @@ fn a_full_disk_refuses_the_append_and_appends_resume_once_space_returns() -> Tes
         "no sequence number was lost to the refusal"
     );
     drop(wal);
-    let recovered = scan(&RealFs, dir.path(), 1, false)?;
-    assert_eq!(recovered.records.len() as u64, acknowledged + 1);
+    let (records, recovered) = collect(&RealFs, dir.path(), 1, ScanMode::Check)?;
+    assert_eq!(records.len() as u64, acknowledged + 1);
     assert!(recovered.tail.is_none());
     Ok(())
 }

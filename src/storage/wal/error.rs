@@ -2,6 +2,7 @@
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What can go wrong in the write-ahead log.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,30 @@ pub enum WalError {
     /// new segment does not poison the log: nothing had been written.)
     #[error("WAL refuses writes after an earlier I/O failure; restart the server to recover")]
     Poisoned,
+    /// The log cannot be reached now (a replicated log lost its quorum or its connection). The
+    /// log is not poisoned and a later call may succeed. See [`super::WriteAheadLog`] for what
+    /// it means for each call.
+    #[error("the write-ahead log is unavailable: {reason}")]
+    Unavailable {
+        /// Why, as the log knows it.
+        reason: String,
+    },
+    /// Another writer took over this log (a newer leader fenced this one out). This node must
+    /// stop writing to it: every later append and sync fails the same way.
+    #[error("another writer took over the write-ahead log: {reason}")]
+    Fenced {
+        /// Who or what took over, as the log knows it.
+        reason: String,
+    },
+    /// The log did not confirm durability in time: the records may or may not be durable, and
+    /// the log keeps them in order either way.
+    #[error(
+        "the write-ahead log did not confirm durability within {after:?}; the outcome is unknown"
+    )]
+    Timeout {
+        /// How long the caller waited.
+        after: Duration,
+    },
     /// A record is larger than a frame can carry.
     #[error("WAL record of {len} bytes exceeds the limit of {max} bytes")]
     RecordTooLarge {
@@ -46,6 +71,13 @@ impl WalError {
     #[must_use]
     pub fn is_disk_full(&self) -> bool {
         matches!(self, Self::Io { source, .. } if source.raw_os_error() == Some(28))
+    }
+
+    /// Whether the log could not be reached or did not answer in time ([`Self::Unavailable`],
+    /// [`Self::Timeout`]): the call may succeed later, and the log is not poisoned.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable { .. } | Self::Timeout { .. })
     }
 
     pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {

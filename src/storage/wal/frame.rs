@@ -9,22 +9,37 @@
 //! 20     len   payload
 //! ```
 
+use zerocopy::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+/// The frame header, as laid out above.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct Header {
+    len: U32,
+    seq: U64,
+    payload_crc: U32,
+    header_crc: U32,
+}
+
 /// Size of the frame header in bytes.
-pub const HEADER_LEN: usize = 20;
+pub const HEADER_LEN: usize = size_of::<Header>();
+/// The bytes the header checksum covers.
+const CHECKED_LEN: usize = HEADER_LEN - 4;
 /// The largest payload one frame may carry (1 GiB).
 pub const MAX_PAYLOAD: usize = 1 << 30;
 
 /// Appends the frame for `payload` with sequence number `seq` to `out`.
 pub fn encode(seq: u64, payload: &[u8], out: &mut Vec<u8>) {
-    let mut header = [0u8; HEADER_LEN];
-    // The caller checks MAX_PAYLOAD, which fits in u32.
-    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
-    header[0..4].copy_from_slice(&len.to_le_bytes());
-    header[4..12].copy_from_slice(&seq.to_le_bytes());
-    header[12..16].copy_from_slice(&crc32c::crc32c(payload).to_le_bytes());
-    let header_crc = crc32c::crc32c(&header[0..16]);
-    header[16..20].copy_from_slice(&header_crc.to_le_bytes());
-    out.extend_from_slice(&header);
+    let mut header = Header {
+        // The caller checks MAX_PAYLOAD, which fits in u32.
+        len: U32::new(u32::try_from(payload.len()).unwrap_or(u32::MAX)),
+        seq: U64::new(seq),
+        payload_crc: U32::new(crc32c::crc32c(payload)),
+        header_crc: U32::ZERO,
+    };
+    header.header_crc = U32::new(crc32c::crc32c(&header.as_bytes()[..CHECKED_LEN]));
+    out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(payload);
 }
 
@@ -46,40 +61,42 @@ pub enum Decoded<'a> {
     Invalid(&'static str),
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&bytes[at..at + 4]);
-    u32::from_le_bytes(b)
+/// The header at the start of `bytes` when it is whole and its checksum holds.
+fn checked_header(bytes: &[u8]) -> Result<&Header, Decoded<'static>> {
+    let (header, _) = Header::ref_from_prefix(bytes).map_err(|_| Decoded::Incomplete)?;
+    if crc32c::crc32c(&header.as_bytes()[..CHECKED_LEN]) != header.header_crc.get() {
+        return Err(Decoded::Invalid("frame header checksum mismatch"));
+    }
+    Ok(header)
 }
 
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&bytes[at..at + 8]);
-    u64::from_le_bytes(b)
+/// The whole length (header and payload) that a frame header claims, when the header is intact
+/// and the length within the limit: how many bytes [`decode`] needs to see.
+#[must_use]
+pub fn claimed_len(bytes: &[u8]) -> Option<usize> {
+    let len = checked_header(bytes).ok()?.len.get() as usize;
+    (len <= MAX_PAYLOAD).then_some(HEADER_LEN + len)
 }
 
 /// Decodes the frame at the start of `bytes`.
 #[must_use]
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
-    if bytes.len() < HEADER_LEN {
-        return Decoded::Incomplete;
-    }
-    if crc32c::crc32c(&bytes[0..16]) != u32_at(bytes, 16) {
-        return Decoded::Invalid("frame header checksum mismatch");
-    }
-    let len = u32_at(bytes, 0) as usize;
+    let header = match checked_header(bytes) {
+        Ok(header) => header,
+        Err(outcome) => return outcome,
+    };
+    let len = header.len.get() as usize;
     if len > MAX_PAYLOAD {
         return Decoded::Invalid("frame length over the limit");
     }
-    let seq = u64_at(bytes, 4);
     let Some(payload) = bytes.get(HEADER_LEN..HEADER_LEN + len) else {
         return Decoded::Incomplete;
     };
-    if crc32c::crc32c(payload) != u32_at(bytes, 12) {
+    if crc32c::crc32c(payload) != header.payload_crc.get() {
         return Decoded::Invalid("frame payload checksum mismatch");
     }
     Decoded::Record {
-        seq,
+        seq: header.seq.get(),
         payload,
         frame_len: HEADER_LEN + len,
     }
@@ -101,6 +118,18 @@ mod tests {
                 frame_len: HEADER_LEN + 5
             }
         );
+    }
+
+    #[test]
+    fn the_header_is_laid_out_as_documented() {
+        let mut buf = Vec::new();
+        encode(0x0102_0304_0506_0708, b"hello", &mut buf);
+        assert_eq!(buf.len(), 20 + 5);
+        assert_eq!(buf[0..4], 5u32.to_le_bytes());
+        assert_eq!(buf[4..12], 0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(buf[12..16], crc32c::crc32c(b"hello").to_le_bytes());
+        assert_eq!(buf[16..20], crc32c::crc32c(&buf[0..16]).to_le_bytes());
+        assert_eq!(&buf[20..], b"hello");
     }
 
     #[test]

@@ -17,11 +17,16 @@
 //!
 //! Version-1 segments (no mark, not preallocated) keep the old rule: a bad frame is a torn tail only
 //! in the newest segment with no valid frame anywhere after it; anything else is corruption.
+//!
+//! Segments are read through [`SegmentReader`], a window at a time, and records are handed to a
+//! visitor as they are read, never collected: memory is bounded by the largest record.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use super::WalError;
-use super::frame::{self, Decoded};
+use super::frame::Decoded;
+use super::reader::{SegmentReader, WINDOW};
 use super::segment::{self, HeaderError};
 use crate::storage::FileSystem;
 
@@ -53,6 +58,23 @@ pub struct LastSegment {
     pub mark_slot: usize,
 }
 
+/// What a scan does besides reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanMode {
+    /// Ready the log for appends: cut a torn tail (zeroed in a preallocated segment, truncated in
+    /// a version-1 one), remove a header-less newest segment, and move the newest segment's
+    /// synced mark to the end of its valid frames.
+    Repair,
+    /// Check every segment and report a torn tail; change nothing.
+    Check,
+    /// Read the records; check what is read, but stop at the end of the newest segment's valid
+    /// frames without reading the rest of it (a torn tail is not looked for).
+    Replay,
+}
+
+/// Receives each record read, in order; [`ControlFlow::Break`] ends the scan early.
+pub type Visit<'a> = &'a mut dyn FnMut(u64, &[u8]) -> ControlFlow<()>;
+
 /// What recovery found in a WAL directory.
 #[derive(Debug, Default)]
 pub struct RecoveredLog {
@@ -62,8 +84,6 @@ pub struct RecoveredLog {
     pub last_segment: Option<LastSegment>,
     /// Sequence number of the last valid record (0 when there is none).
     pub last_seq: u64,
-    /// Records with a sequence number `>= from`, in order.
-    pub records: Vec<(u64, Vec<u8>)>,
     /// The torn tail, when one was found.
     pub tail: Option<TailRepair>,
 }
@@ -83,155 +103,153 @@ pub fn list_segments(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<u64>, WalErr
     Ok(firsts)
 }
 
-fn valid_frame_after(bytes: &[u8], start: usize) -> bool {
-    (start..bytes.len()).any(|at| matches!(frame::decode(&bytes[at..]), Decoded::Record { .. }))
-}
-
 /// How the frames of one segment ended.
 struct SegmentScan {
     /// End of the valid frames.
-    end: usize,
+    end: u64,
     /// Sequence number after the last valid frame.
     next_seq: u64,
     /// A torn tail: the first bad frame's reason and the end of the bytes it spoils.
-    torn: Option<(&'static str, usize)>,
+    torn: Option<(&'static str, u64)>,
 }
 
-fn bad_frame_reason(bytes: &[u8]) -> &'static str {
-    match frame::decode(bytes) {
+fn bad_frame_reason(reader: &mut SegmentReader, at: u64) -> Result<&'static str, WalError> {
+    Ok(match reader.frame(at)? {
         Decoded::Invalid(r) => r,
         Decoded::Incomplete | Decoded::Record { .. } => "frame incomplete",
+    })
+}
+
+/// Reads the records that follow each other from byte `at` on (sequence numbers `first`,
+/// `first + 1`, ...) up to the first frame that is anything else or the end of the file, handing
+/// those numbered `>= from` to `visit`. Returns where the run ended (no tail judged yet) and
+/// whether the visitor asked to stop.
+fn read_run(
+    reader: &mut SegmentReader,
+    mut at: u64,
+    first: u64,
+    from: u64,
+    visit: Visit<'_>,
+) -> Result<(SegmentScan, bool), WalError> {
+    let mut next_seq = first;
+    while at < reader.len() {
+        let Decoded::Record {
+            seq,
+            payload,
+            frame_len,
+        } = reader.frame(at)?
+        else {
+            break;
+        };
+        if seq != next_seq {
+            break;
+        }
+        at += frame_len as u64;
+        next_seq += 1;
+        if seq >= from && visit(seq, payload).is_break() {
+            return Ok((run_end(at, next_seq), true));
+        }
+    }
+    Ok((run_end(at, next_seq), false))
+}
+
+fn run_end(end: u64, next_seq: u64) -> SegmentScan {
+    SegmentScan {
+        end,
+        next_seq,
+        torn: None,
+    }
+}
+
+fn corrupt(reader: &SegmentReader, offset: u64, reason: impl Into<String>) -> WalError {
+    WalError::Corrupt {
+        path: reader.path().to_path_buf(),
+        offset,
+        reason: reason.into(),
     }
 }
 
 /// Reads the frames of a version-2 segment. `synced` is its synced mark.
 fn scan_frames(
-    bytes: &[u8],
-    path: &Path,
+    reader: &mut SegmentReader,
     first: u64,
-    synced: usize,
+    synced: u64,
     from: u64,
-    records: &mut Vec<(u64, Vec<u8>)>,
-) -> Result<SegmentScan, WalError> {
-    let mut at = segment::HEADER_LEN;
-    let mut next_seq = first;
-    while at < bytes.len() {
-        match frame::decode(&bytes[at..]) {
-            Decoded::Record {
-                seq,
-                payload,
-                frame_len,
-            } if seq == next_seq => {
-                if seq >= from {
-                    records.push((seq, payload.to_vec()));
-                }
-                next_seq += 1;
-                at += frame_len;
-            }
-            _ if at >= synced => break,
+    mode: ScanMode,
+    visit: Visit<'_>,
+) -> Result<(SegmentScan, bool), WalError> {
+    let (scan, stopped) = read_run(reader, segment::HEADER_LEN as u64, first, from, visit)?;
+    let (at, next_seq) = (scan.end, scan.next_seq);
+    if stopped {
+        return Ok((scan, true));
+    }
+    if at < reader.len() && at < synced {
+        let reason = match reader.frame(at)? {
             Decoded::Record { seq, .. } => {
-                return Err(WalError::Corrupt {
-                    path: path.to_path_buf(),
-                    offset: at as u64,
-                    reason: format!("record has sequence {seq}, expected {next_seq}"),
-                });
+                format!("record has sequence {seq}, expected {next_seq}")
             }
-            Decoded::Incomplete | Decoded::Invalid(_) => {
-                return Err(WalError::Corrupt {
-                    path: path.to_path_buf(),
-                    offset: at as u64,
-                    reason: format!(
-                        "record {next_seq} is damaged ({}) before the synced mark at byte {synced}: \
-                         it was acknowledged as durable",
-                        bad_frame_reason(&bytes[at..])
-                    ),
-                });
-            }
-        }
+            Decoded::Incomplete | Decoded::Invalid(_) => format!(
+                "record {next_seq} is damaged ({}) before the synced mark at byte {synced}: \
+                 it was acknowledged as durable",
+                bad_frame_reason(reader, at)?
+            ),
+        };
+        return Err(corrupt(reader, at, reason));
     }
     if at < synced {
-        return Err(WalError::Corrupt {
-            path: path.to_path_buf(),
-            offset: at as u64,
-            reason: format!(
+        return Err(corrupt(
+            reader,
+            at,
+            format!(
                 "segment ends at byte {at}, before its synced mark at byte {synced}: \
                  acknowledged records from {next_seq} on are missing"
             ),
-        });
+        ));
     }
-    let dirty_end = bytes
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(0, |last| last + 1);
-    let torn = (dirty_end > at).then(|| (bad_frame_reason(&bytes[at..]), dirty_end));
-    Ok(SegmentScan {
-        end: at,
-        next_seq,
-        torn,
-    })
+    if mode == ScanMode::Replay {
+        return Ok((scan, false));
+    }
+    let dirty_end = reader.dirty_end(at)?;
+    let torn = if dirty_end > at {
+        Some((bad_frame_reason(reader, at)?, dirty_end))
+    } else {
+        None
+    };
+    Ok((SegmentScan { torn, ..scan }, false))
 }
 
 /// Reads the frames of a version-1 segment with the old torn-tail rule.
 fn scan_frames_v1(
-    bytes: &[u8],
-    path: &Path,
+    reader: &mut SegmentReader,
     first: u64,
     is_last: bool,
     from: u64,
-    records: &mut Vec<(u64, Vec<u8>)>,
-) -> Result<SegmentScan, WalError> {
-    let mut at = segment::HEADER_LEN_V1;
-    let mut next_seq = first;
-    while at < bytes.len() {
-        match frame::decode(&bytes[at..]) {
-            Decoded::Record {
-                seq,
-                payload,
-                frame_len,
-            } => {
-                if seq != next_seq {
-                    return Err(WalError::Corrupt {
-                        path: path.to_path_buf(),
-                        offset: at as u64,
-                        reason: format!("record has sequence {seq}, expected {next_seq}"),
-                    });
-                }
-                if seq >= from {
-                    records.push((seq, payload.to_vec()));
-                }
-                next_seq += 1;
-                at += frame_len;
-            }
-            Decoded::Incomplete | Decoded::Invalid(_)
-                if is_last && !valid_frame_after(bytes, at + 1) =>
-            {
-                return Ok(SegmentScan {
-                    end: at,
-                    next_seq,
-                    torn: Some((bad_frame_reason(&bytes[at..]), bytes.len())),
-                });
-            }
-            Decoded::Incomplete => {
-                return Err(WalError::Corrupt {
-                    path: path.to_path_buf(),
-                    offset: at as u64,
-                    reason: "frame incomplete before valid data".into(),
-                });
-            }
-            Decoded::Invalid(reason) => {
-                return Err(WalError::Corrupt {
-                    path: path.to_path_buf(),
-                    offset: at as u64,
-                    reason: reason.into(),
-                });
-            }
-        }
+    visit: Visit<'_>,
+) -> Result<(SegmentScan, bool), WalError> {
+    let (mut scan, stopped) = read_run(reader, segment::HEADER_LEN_V1 as u64, first, from, visit)?;
+    let (at, next_seq) = (scan.end, scan.next_seq);
+    if stopped || at >= reader.len() {
+        return Ok((scan, stopped));
     }
-    Ok(SegmentScan {
-        end: at,
-        next_seq,
-        torn: None,
-    })
+    let (reason, torn_reason) = match reader.frame(at)? {
+        Decoded::Record { seq, .. } => (
+            format!("record has sequence {seq}, expected {next_seq}"),
+            None,
+        ),
+        Decoded::Incomplete => (
+            "frame incomplete before valid data".to_owned(),
+            Some("frame incomplete"),
+        ),
+        Decoded::Invalid(reason) => (reason.to_owned(), Some(reason)),
+    };
+    if let Some(torn_reason) = torn_reason
+        && is_last
+        && !reader.valid_frame_from(at + 1)?
+    {
+        scan.torn = Some((torn_reason, reader.len()));
+        return Ok((scan, false));
+    }
+    Err(corrupt(reader, at, reason))
 }
 
 /// Overwrites `start..end` of a preallocated segment with zeros and, when the valid frames run past
@@ -239,19 +257,18 @@ fn scan_frames_v1(
 fn repair_v2(
     fs: &dyn FileSystem,
     path: &Path,
-    zero: Option<(usize, usize)>,
+    zero: Option<(u64, u64)>,
     new_mark: Option<(u64, usize)>,
 ) -> Result<(), WalError> {
     let io = |e| WalError::io("repair", path, e);
     let mut file = fs.open_write(path).map_err(io)?;
     if let Some((start, end)) = zero {
-        const CHUNK: usize = 1 << 16;
-        let zeros = vec![0u8; CHUNK.min(end - start)];
+        let zeros = [0u8; WINDOW];
         let mut at = start;
         while at < end {
-            let n = CHUNK.min(end - at);
-            file.write_all_at(&zeros[..n], at as u64).map_err(io)?;
-            at += n;
+            let n = usize::try_from(end - at).map_or(WINDOW, |left| left.min(WINDOW));
+            file.write_all_at(&zeros[..n], at).map_err(io)?;
+            at += n as u64;
         }
     }
     file.sync_data().map_err(io)?;
@@ -263,11 +280,8 @@ fn repair_v2(
     Ok(())
 }
 
-/// Scans every segment of `dir`, collecting records with a sequence number `>= from`.
-///
-/// With `repair`, a torn tail is cut off (zeroed in a preallocated segment, truncated in a
-/// version-1 one), a header-less newest segment is removed, and the synced mark of the newest
-/// segment is moved to the end of its valid frames, so the log can be appended to afterwards.
+/// Scans every segment of `dir` in log order, handing each record numbered `>= from` to `visit` as
+/// it is read. [`ScanMode`] says what else it does.
 ///
 /// # Errors
 /// [`WalError::Corrupt`] for damage that is not a torn tail; I/O errors.
@@ -275,16 +289,18 @@ pub fn scan(
     fs: &dyn FileSystem,
     dir: &Path,
     from: u64,
-    repair: bool,
+    mode: ScanMode,
+    visit: Visit<'_>,
 ) -> Result<RecoveredLog, WalError> {
+    let repair = mode == ScanMode::Repair;
     let firsts = list_segments(fs, dir)?;
     let mut out = RecoveredLog::default();
     let mut expected_next: Option<u64> = None;
     for (i, &first) in firsts.iter().enumerate() {
         let path = segment::path(dir, first);
         let is_last = i + 1 == firsts.len();
-        let bytes = fs.read(&path).map_err(|e| WalError::io("read", &path, e))?;
-        let version = match segment::check_header(&bytes, first) {
+        let mut reader = SegmentReader::open(fs, &path)?;
+        let version = match segment::check_header(reader.bytes(0, segment::HEADER_LEN)?, first) {
             Ok(version) => version,
             Err(HeaderError::Short) if is_last => {
                 // The crash came while the segment was being created: it holds no record.
@@ -296,59 +312,46 @@ pub fn scan(
                 out.tail = Some(TailRepair {
                     path,
                     offset: 0,
-                    dropped_bytes: bytes.len() as u64,
+                    dropped_bytes: reader.len(),
                     reason: "segment header incomplete".into(),
                 });
                 break;
             }
             Err(HeaderError::Short) => {
-                return Err(WalError::Corrupt {
-                    path,
-                    offset: 0,
-                    reason: "segment header incomplete in a sealed segment".into(),
-                });
+                return Err(corrupt(
+                    &reader,
+                    0,
+                    "segment header incomplete in a sealed segment",
+                ));
             }
-            Err(HeaderError::Invalid(reason)) => {
-                return Err(WalError::Corrupt {
-                    path,
-                    offset: 0,
-                    reason,
-                });
-            }
+            Err(HeaderError::Invalid(reason)) => return Err(corrupt(&reader, 0, reason)),
         };
         if let Some(expected) = expected_next
             && first != expected
         {
-            return Err(WalError::Corrupt {
-                path,
-                offset: 0,
-                reason: format!("segment starts at sequence {first}, expected {expected}"),
-            });
+            return Err(corrupt(
+                &reader,
+                0,
+                format!("segment starts at sequence {first}, expected {expected}"),
+            ));
         }
         let mut mark_slot = 0;
-        let scanned = if version == segment::VERSION {
-            let (synced, slot) =
-                segment::synced_end(&bytes).map_err(|reason| WalError::Corrupt {
-                    path: path.clone(),
-                    offset: segment::FIXED_HEADER_LEN as u64,
-                    reason,
-                })?;
+        let (scanned, stopped) = if version == segment::VERSION {
+            let mark_at = segment::FIXED_HEADER_LEN as u64;
+            let (synced, slot) = segment::synced_end(reader.bytes(0, segment::HEADER_LEN)?)
+                .map_err(|reason| corrupt(&reader, mark_at, reason))?;
             mark_slot = slot;
-            let synced = usize::try_from(synced)
-                .ok()
-                .filter(|&s| (segment::HEADER_LEN..=bytes.len()).contains(&s))
-                .ok_or_else(|| WalError::Corrupt {
-                    path: path.clone(),
-                    offset: segment::FIXED_HEADER_LEN as u64,
-                    reason: format!(
-                        "synced mark {synced} outside the segment's {} bytes",
-                        bytes.len()
-                    ),
-                })?;
-            let scanned = scan_frames(&bytes, &path, first, synced, from, &mut out.records)?;
+            if !(segment::HEADER_LEN as u64..=reader.len()).contains(&synced) {
+                let reason = format!(
+                    "synced mark {synced} outside the segment's {} bytes",
+                    reader.len()
+                );
+                return Err(corrupt(&reader, mark_at, reason));
+            }
+            let (scanned, stopped) = scan_frames(&mut reader, first, synced, from, mode, visit)?;
             if repair && is_last {
                 let zero = scanned.torn.map(|(_, dirty_end)| (scanned.end, dirty_end));
-                let new_mark = (scanned.end > synced).then_some((scanned.end as u64, 1 - slot));
+                let new_mark = (scanned.end > synced).then_some((scanned.end, 1 - slot));
                 if zero.is_some() || new_mark.is_some() {
                     repair_v2(fs, &path, zero, new_mark)?;
                 }
@@ -356,20 +359,20 @@ pub fn scan(
                     mark_slot = 1 - slot;
                 }
             }
-            scanned
+            (scanned, stopped)
         } else {
-            let scanned = scan_frames_v1(&bytes, &path, first, is_last, from, &mut out.records)?;
+            let (scanned, stopped) = scan_frames_v1(&mut reader, first, is_last, from, visit)?;
             if repair && scanned.torn.is_some() {
-                fs.truncate(&path, scanned.end as u64)
+                fs.truncate(&path, scanned.end)
                     .map_err(|e| WalError::io("truncate", &path, e))?;
             }
-            scanned
+            (scanned, stopped)
         };
         if is_last && let Some((reason, dirty_end)) = scanned.torn {
             out.tail = Some(TailRepair {
                 path: path.clone(),
-                offset: scanned.end as u64,
-                dropped_bytes: (dirty_end - scanned.end) as u64,
+                offset: scanned.end,
+                dropped_bytes: dirty_end - scanned.end,
                 reason: reason.into(),
             });
         }
@@ -377,12 +380,50 @@ pub fn scan(
         out.last_segment = Some(LastSegment {
             first,
             version,
-            valid_len: scanned.end as u64,
-            capacity: bytes.len() as u64,
+            valid_len: scanned.end,
+            capacity: reader.len(),
             mark_slot,
         });
         out.last_seq = scanned.next_seq - 1;
         expected_next = Some(scanned.next_seq);
+        if stopped {
+            break;
+        }
     }
     Ok(out)
+}
+
+/// Records as tests collect them: sequence number and payload.
+#[cfg(test)]
+pub(crate) type Records = Vec<(u64, Vec<u8>)>;
+
+/// Every record a scan hands over, collected, with what the scan found (tests only: recovery
+/// itself never collects records).
+#[cfg(test)]
+pub(crate) fn collect(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    from: u64,
+    mode: ScanMode,
+) -> Result<(Records, RecoveredLog), WalError> {
+    let mut records = Vec::new();
+    let found = scan(fs, dir, from, mode, &mut |seq, payload| {
+        records.push((seq, payload.to_vec()));
+        ControlFlow::Continue(())
+    })?;
+    Ok((records, found))
+}
+
+/// Every record [`super::WriteAheadLog::replay`] hands over from `from` on, collected (tests only).
+#[cfg(test)]
+pub(crate) fn collect_replay(
+    wal: &dyn super::WriteAheadLog,
+    from: u64,
+) -> Result<Records, WalError> {
+    let mut records = Vec::new();
+    wal.replay(from, &mut |seq, payload| {
+        records.push((seq, payload.to_vec()));
+        ControlFlow::Continue(())
+    })?;
+    Ok(records)
 }

@@ -30,6 +30,20 @@
 
 use std::path::{Path, PathBuf};
 
+use zerocopy::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use crate::storage::file_header::{self, FileHeader};
+
+/// A synced mark, as laid out above.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct Mark {
+    synced_end: U64,
+    reserved: [u8; 4],
+    crc: U32,
+}
+
 /// Magic bytes at the start of every segment.
 pub const MAGIC: &[u8; 8] = b"PLAITWAL";
 /// Current segment format version.
@@ -37,9 +51,9 @@ pub const VERSION: u32 = 2;
 /// The version of segments written before preallocation and synced marks (read, never written).
 pub const VERSION_1: u32 = 1;
 /// Size of the fixed part of the header, which both versions share.
-pub const FIXED_HEADER_LEN: usize = 32;
+pub const FIXED_HEADER_LEN: usize = file_header::LEN;
 /// Size of one synced-mark slot.
-pub const MARK_LEN: usize = 16;
+pub const MARK_LEN: usize = size_of::<Mark>();
 /// Offset of each synced-mark slot.
 pub const MARK_SLOTS: [usize; 2] = [FIXED_HEADER_LEN, FIXED_HEADER_LEN + MARK_LEN];
 /// Where the frames of a version-2 segment start (the header with both mark slots).
@@ -81,11 +95,7 @@ pub fn encode_header(first_seq: u64) -> [u8; HEADER_LEN] {
 #[must_use]
 pub fn encode_header_version(first_seq: u64, version: u32) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
-    h[0..8].copy_from_slice(MAGIC);
-    h[8..12].copy_from_slice(&version.to_le_bytes());
-    h[16..24].copy_from_slice(&first_seq.to_le_bytes());
-    let crc = crc32c::crc32c(&h[0..28]);
-    h[28..32].copy_from_slice(&crc.to_le_bytes());
+    h[..FIXED_HEADER_LEN].copy_from_slice(FileHeader::new(*MAGIC, version, first_seq).bytes());
     if version == VERSION {
         h[MARK_SLOTS[0]..MARK_SLOTS[0] + MARK_LEN].copy_from_slice(&encode_mark(HEADER_LEN as u64));
     }
@@ -95,10 +105,14 @@ pub fn encode_header_version(first_seq: u64, version: u32) -> [u8; HEADER_LEN] {
 /// Encodes a synced mark saying that every byte before `synced_end` is durable.
 #[must_use]
 pub fn encode_mark(synced_end: u64) -> [u8; MARK_LEN] {
+    let mut mark = Mark {
+        synced_end: U64::new(synced_end),
+        reserved: [0; 4],
+        crc: U32::ZERO,
+    };
+    mark.crc = U32::new(crc32c::crc32c(&mark.as_bytes()[..MARK_LEN - 4]));
     let mut m = [0u8; MARK_LEN];
-    m[0..8].copy_from_slice(&synced_end.to_le_bytes());
-    let crc = crc32c::crc32c(&m[0..12]);
-    m[12..16].copy_from_slice(&crc.to_le_bytes());
+    m.copy_from_slice(mark.as_bytes());
     m
 }
 
@@ -116,20 +130,17 @@ pub enum MarkSlot {
 /// Decodes one mark slot.
 #[must_use]
 pub fn decode_mark(bytes: &[u8]) -> MarkSlot {
-    let Some(m) = bytes.get(..MARK_LEN) else {
+    let Ok((mark, _)) = Mark::ref_from_prefix(bytes) else {
         return MarkSlot::Damaged;
     };
-    if m.iter().all(|&b| b == 0) {
+    let raw = mark.as_bytes();
+    if raw.iter().all(|&b| b == 0) {
         return MarkSlot::Empty;
     }
-    let mut crc = [0u8; 4];
-    crc.copy_from_slice(&m[12..16]);
-    if crc32c::crc32c(&m[0..12]) != u32::from_le_bytes(crc) {
+    if crc32c::crc32c(&raw[..MARK_LEN - 4]) != mark.crc.get() {
         return MarkSlot::Damaged;
     }
-    let mut end = [0u8; 8];
-    end.copy_from_slice(&m[0..8]);
-    MarkSlot::Valid(u64::from_le_bytes(end))
+    MarkSlot::Valid(mark.synced_end.get())
 }
 
 /// Why a segment header was rejected.
@@ -148,26 +159,22 @@ pub enum HeaderError {
 /// # Errors
 /// [`HeaderError`] describing the failed check.
 pub fn check_header(bytes: &[u8], expected_first_seq: u64) -> Result<u32, HeaderError> {
-    let Some(h) = bytes.get(..FIXED_HEADER_LEN) else {
+    let Some(h) = FileHeader::parse(bytes) else {
         return Err(HeaderError::Short);
     };
-    if h.iter().all(|&b| b == 0) {
+    if h.bytes().iter().all(|&b| b == 0) {
         // A preallocated file whose header never reached the disk.
         return Err(HeaderError::Short);
     }
-    if &h[0..8] != MAGIC {
+    if h.magic() != MAGIC {
         return Err(HeaderError::Invalid("bad segment magic".into()));
     }
-    let mut crc = [0u8; 4];
-    crc.copy_from_slice(&h[28..32]);
-    if crc32c::crc32c(&h[0..28]) != u32::from_le_bytes(crc) {
+    if !h.checksum_ok() {
         return Err(HeaderError::Invalid(
             "segment header checksum mismatch".into(),
         ));
     }
-    let mut v = [0u8; 4];
-    v.copy_from_slice(&h[8..12]);
-    let version = u32::from_le_bytes(v);
+    let version = h.version();
     if version != VERSION && version != VERSION_1 {
         return Err(HeaderError::Invalid(format!(
             "unsupported segment version {version} (this build reads {VERSION_1} and {VERSION})"
@@ -178,9 +185,7 @@ pub fn check_header(bytes: &[u8], expected_first_seq: u64) -> Result<u32, Header
             "segment shorter than its header".into(),
         ));
     }
-    let mut s = [0u8; 8];
-    s.copy_from_slice(&h[16..24]);
-    let first = u64::from_le_bytes(s);
+    let first = h.seq();
     if first != expected_first_seq {
         return Err(HeaderError::Invalid(format!(
             "segment header says first sequence {first}, file name says {expected_first_seq}"
@@ -206,4 +211,31 @@ pub fn synced_end(bytes: &[u8]) -> Result<(u64, usize), String> {
         )
         .max()
         .ok_or_else(|| "neither synced-mark slot holds a valid mark".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_and_marks_are_laid_out_as_documented() {
+        let h = encode_header(7);
+        assert_eq!(&h[0..8], MAGIC);
+        assert_eq!(h[8..12], 2u32.to_le_bytes());
+        assert_eq!(h[12..16], [0; 4]);
+        assert_eq!(h[16..24], 7u64.to_le_bytes());
+        assert_eq!(h[24..28], [0; 4]);
+        assert_eq!(h[28..32], crc32c::crc32c(&h[0..28]).to_le_bytes());
+        assert_eq!(h[32..40], 64u64.to_le_bytes());
+        assert_eq!(h[40..44], [0; 4]);
+        assert_eq!(h[44..48], crc32c::crc32c(&h[32..44]).to_le_bytes());
+        assert_eq!(h[48..64], [0; 16]);
+        assert_eq!(check_header(&h, 7), Ok(VERSION));
+        assert!(matches!(check_header(&h, 8), Err(HeaderError::Invalid(_))));
+        assert_eq!(synced_end(&h), Ok((64, 0)));
+        assert_eq!(decode_mark(&encode_mark(12_345)), MarkSlot::Valid(12_345));
+        assert_eq!(decode_mark(&[0; MARK_LEN]), MarkSlot::Empty);
+        assert_eq!(decode_mark(&[1; 3]), MarkSlot::Damaged);
+        assert_eq!(check_header(&h[..20], 7), Err(HeaderError::Short));
+    }
 }

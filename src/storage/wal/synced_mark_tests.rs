@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::recovery::scan;
+use super::recovery::{ScanMode, collect, collect_replay};
 use super::{Durability, LocalWal, WalError, WalOptions, WriteAheadLog, frame, segment};
 use crate::storage::RealFs;
 
@@ -57,7 +57,7 @@ fn damage_to_the_last_acknowledged_record_is_corruption_naming_it() -> TestResul
     damage(dir.path(), frame_at(5) + frame::HEADER_LEN + 3, |b| {
         b[0] ^= 0x10
     })?;
-    match scan(&RealFs, dir.path(), 1, true) {
+    match collect(&RealFs, dir.path(), 1, ScanMode::Repair) {
         Err(WalError::Corrupt { offset, reason, .. }) => {
             assert_eq!(offset, frame_at(5) as u64);
             assert!(reason.contains("record 5"), "{reason}");
@@ -77,7 +77,8 @@ fn a_hole_after_the_mark_followed_by_stale_frames_is_a_torn_tail() -> TestResult
     })?;
     let (mut wal, recovered) =
         LocalWal::open(Arc::new(RealFs), dir.path(), opts(Durability::Fsync), 0)?;
-    let seqs: Vec<u64> = recovered.records.iter().map(|(s, _)| *s).collect();
+    let records = collect_replay(&wal, 1)?;
+    let seqs: Vec<u64> = records.iter().map(|(s, _)| *s).collect();
     assert_eq!(seqs, vec![1, 2, 3, 4]);
     let tail = recovered.tail.ok_or("torn tail not reported")?;
     assert_eq!(tail.offset, frame_at(5) as u64);
@@ -88,9 +89,9 @@ fn a_hole_after_the_mark_followed_by_stale_frames_is_a_torn_tail() -> TestResult
         assert_eq!(seq, i);
     }
     drop(wal);
-    let again = scan(&RealFs, dir.path(), 1, false)?;
-    assert_eq!(again.records.len(), 6);
-    assert_eq!(again.records[5], (6, vec![9u8; 7]));
+    let (records, again) = collect(&RealFs, dir.path(), 1, ScanMode::Check)?;
+    assert_eq!(records.len(), 6);
+    assert_eq!(records[5], (6, vec![9u8; 7]));
     assert!(again.tail.is_none());
     Ok(())
 }
@@ -99,8 +100,8 @@ fn a_hole_after_the_mark_followed_by_stale_frames_is_a_torn_tail() -> TestResult
 fn whole_frames_after_the_mark_are_kept_and_the_mark_moves_past_them() -> TestResult {
     let dir = tempfile::tempdir()?;
     write(dir.path(), 2, 3)?;
-    let recovered = scan(&RealFs, dir.path(), 1, true)?;
-    assert_eq!(recovered.records.len(), 5);
+    let (records, recovered) = collect(&RealFs, dir.path(), 1, ScanMode::Repair)?;
+    assert_eq!(records.len(), 5);
     assert!(
         recovered.tail.is_none(),
         "zeros after the last frame are no tail"
@@ -110,7 +111,7 @@ fn whole_frames_after_the_mark_are_kept_and_the_mark_moves_past_them() -> TestRe
     // Now the fifth record is covered: damaging it is corruption.
     damage(dir.path(), frame_at(5) + 1, |b| b[0] ^= 1)?;
     assert!(matches!(
-        scan(&RealFs, dir.path(), 1, false),
+        collect(&RealFs, dir.path(), 1, ScanMode::Check),
         Err(WalError::Corrupt { .. })
     ));
     Ok(())
@@ -126,13 +127,13 @@ fn a_torn_mark_write_falls_back_to_the_other_slot() -> TestResult {
     damage(dir.path(), segment::MARK_SLOTS[slot] + 2, |b| b[0] ^= 0xff)?;
     let bytes = std::fs::read(segment::path(dir.path(), 1))?;
     assert_eq!(segment::synced_end(&bytes)?.0, frame_at(4) as u64);
-    assert_eq!(scan(&RealFs, dir.path(), 1, false)?.records.len(), 4);
+    assert_eq!(collect(&RealFs, dir.path(), 1, ScanMode::Check)?.0.len(), 4);
     // Both slots damaged: the header cannot say what was acknowledged.
     damage(dir.path(), segment::MARK_SLOTS[1 - slot] + 2, |b| {
         b[0] ^= 0xff
     })?;
     assert!(matches!(
-        scan(&RealFs, dir.path(), 1, false),
+        collect(&RealFs, dir.path(), 1, ScanMode::Check),
         Err(WalError::Corrupt { .. })
     ));
     Ok(())
@@ -146,7 +147,7 @@ fn a_file_cut_before_its_mark_is_corruption() -> TestResult {
     let bytes = std::fs::read(&path)?;
     std::fs::write(&path, &bytes[..frame_at(4) + 10])?;
     assert!(matches!(
-        scan(&RealFs, dir.path(), 1, false),
+        collect(&RealFs, dir.path(), 1, ScanMode::Check),
         Err(WalError::Corrupt { .. })
     ));
     Ok(())
@@ -164,7 +165,7 @@ fn version_1_segments_are_still_read_and_never_appended_to() -> TestResult {
     std::fs::write(segment::path(dir.path(), 1), &bytes)?;
     let (mut wal, recovered) =
         LocalWal::open(Arc::new(RealFs), dir.path(), opts(Durability::Fsync), 0)?;
-    assert_eq!(recovered.records.len(), 3);
+    assert_eq!(collect_replay(&wal, 1)?.len(), 3);
     assert!(recovered.tail.is_some());
     let seq = wal.append(b"four")?;
     wal.wait_durable(seq)?;
@@ -174,6 +175,6 @@ fn version_1_segments_are_still_read_and_never_appended_to() -> TestResult {
         "appends go to a new segment"
     );
     drop(wal);
-    assert_eq!(scan(&RealFs, dir.path(), 1, false)?.records.len(), 4);
+    assert_eq!(collect(&RealFs, dir.path(), 1, ScanMode::Check)?.0.len(), 4);
     Ok(())
 }

@@ -11,11 +11,12 @@
 //! create the segment again. Only a failed `write` or `fsync` inside reserved space poisons the log,
 //! because then the state of the unsynced bytes on disk is unknown.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::recovery::{self, RecoveredLog};
+use super::recovery::{self, RecoveredLog, ScanMode, Visit};
 use super::{Durability, WalError, WriteAheadLog, frame, segment};
 use crate::metrics;
 use crate::storage::{FileSystem, WritableFile};
@@ -59,8 +60,9 @@ pub struct LocalWal {
 }
 
 impl LocalWal {
-    /// Opens (creating when missing) the log in `dir`, repairs a torn tail, and returns it with the
-    /// records whose sequence number is greater than `checkpoint_seq`.
+    /// Opens (creating when missing) the log in `dir`: checks every segment (a window at a time),
+    /// repairs a torn tail, and returns the log with what recovery found. The records themselves
+    /// are read afterwards, streaming, through [`WriteAheadLog::replay`].
     ///
     /// # Errors
     /// Corruption that is not a torn tail, and I/O errors.
@@ -78,7 +80,10 @@ impl LocalWal {
                     .map_err(|e| WalError::io("sync", parent, e))?;
             }
         }
-        let mut recovered = recovery::scan(fs.as_ref(), dir, checkpoint_seq + 1, true)?;
+        let mut recovered =
+            recovery::scan(fs.as_ref(), dir, u64::MAX, ScanMode::Repair, &mut |_, _| {
+                ControlFlow::Continue(())
+            })?;
         if let Some(&first) = recovered.segments.first()
             && first > checkpoint_seq + 1
         {
@@ -302,8 +307,8 @@ impl WriteAheadLog for LocalWal {
         self.sync_current()
     }
 
-    fn read_from(&self, from: u64) -> Result<Vec<(u64, Vec<u8>)>, WalError> {
-        Ok(recovery::scan(self.fs.as_ref(), &self.dir, from, false)?.records)
+    fn replay(&self, from: u64, visit: Visit<'_>) -> Result<(), WalError> {
+        recovery::scan(self.fs.as_ref(), &self.dir, from, ScanMode::Replay, visit).map(|_| ())
     }
 
     fn truncate_through(&mut self, seq: u64) -> Result<(), WalError> {
