@@ -156,30 +156,12 @@ pub fn filtered_nearest(
         } else {
             explain.fell_back = true;
             let set = matching_in(view, predicate, view.live(), &mut stats);
-            explain.candidates = Some(set.len());
-            view.nearest(
-                query,
-                k,
-                NearestParams {
-                    exact: true,
-                    ..params
-                },
-                Some(&set),
-            )
+            scan_matching(view, query, k, params, &set, &mut explain)
         }
     } else {
         explain.strategy = Strategy::ExactScan;
         let set = allowed.unwrap_or_else(|| matching_in(view, predicate, view.live(), &mut stats));
-        explain.candidates = Some(set.len());
-        view.nearest(
-            query,
-            k,
-            NearestParams {
-                exact: true,
-                ..params
-            },
-            Some(&set),
-        )
+        scan_matching(view, query, k, params, &set, &mut explain)
     };
     explain.search_micros = micros(search_started);
     explain.index_conditions = stats.index_conditions;
@@ -187,6 +169,23 @@ pub fn filtered_nearest(
     explain.payloads_read = stats.payloads_read;
     count(explain.strategy);
     (hits, explain)
+}
+
+/// The `k` best of the matching points `set`, every one scored.
+fn scan_matching(
+    view: &ReadView<'_>,
+    query: &[f32],
+    k: usize,
+    params: NearestParams,
+    set: &RoaringBitmap,
+    explain: &mut Explain,
+) -> Vec<ScoredSlot> {
+    explain.candidates = Some(set.len());
+    let exact = NearestParams {
+        exact: true,
+        ..params
+    };
+    view.nearest(query, k, exact, Some(set))
 }
 
 /// Matching points expected among the live ones, from an evenly spread sample of them.

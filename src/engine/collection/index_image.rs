@@ -9,7 +9,6 @@
 //! rebuilt from the stored payloads, with a warning and `plait_payload_index_rebuilds_total`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::PointStore;
@@ -18,7 +17,7 @@ use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
 use crate::engine::EngineError;
 use crate::metrics;
 use crate::storage::FileSystem;
-use crate::storage::checkpoint::{self, CheckpointWriter, INDEX_MAGIC};
+use crate::storage::checkpoint::{self, INDEX_MAGIC};
 
 /// Path of a collection's payload index image.
 #[must_use]
@@ -38,14 +37,14 @@ pub fn write(
     store: &PointStore,
     seq: u64,
 ) -> Result<(), EngineError> {
-    let wrap = |e| EngineError::Checkpoint {
-        name: name.to_owned(),
-        source: Arc::new(e),
-    };
-    let mut w = CheckpointWriter::create(fs, &index_path(collection_dir), INDEX_MAGIC, seq)
-        .map_err(wrap)?;
-    w.write(&store.field_indexes().encode()).map_err(wrap)?;
-    w.finish().map_err(wrap)
+    super::snapshot::write_image(
+        fs,
+        name,
+        &index_path(collection_dir),
+        INDEX_MAGIC,
+        seq,
+        &store.field_indexes().encode(),
+    )
 }
 
 /// Installs into `store` an index for each of `definitions`: from the image of checkpoint `seq`

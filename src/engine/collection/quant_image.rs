@@ -10,13 +10,12 @@
 //! and the writer's trigger retrains after recovery (see `quant_trigger`).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use super::point_store::PointStore;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
 use crate::storage::FileSystem;
-use crate::storage::checkpoint::{self, CheckpointWriter, QUANT_MAGIC};
+use crate::storage::checkpoint::{self, QUANT_MAGIC};
 use crate::vector::quantize::{self, Quantized, persist};
 
 /// Path of a collection's quantizer image.
@@ -39,14 +38,14 @@ pub fn write(
     let Some(q) = store.quantized() else {
         return Ok(());
     };
-    let wrap = |e| EngineError::Checkpoint {
-        name: name.to_owned(),
-        source: Arc::new(e),
-    };
-    let mut w = CheckpointWriter::create(fs, &quant_path(collection_dir), QUANT_MAGIC, seq)
-        .map_err(wrap)?;
-    w.write(&persist::encode(q)).map_err(wrap)?;
-    w.finish().map_err(wrap)
+    super::snapshot::write_image(
+        fs,
+        name,
+        &quant_path(collection_dir),
+        QUANT_MAGIC,
+        seq,
+        &persist::encode(q),
+    )
 }
 
 /// Installs the quantizer image for checkpoint `seq` into `store` when the collection is

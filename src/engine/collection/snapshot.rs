@@ -124,12 +124,38 @@ pub fn write(
     w.finish().map_err(wrap)?;
     // The graph image goes second; if a crash comes between the two, the graph image's sequence
     // number does not match the points' and the graph is rebuilt on open.
-    let mut g = CheckpointWriter::create(fs, &graph_path(collection_dir), GRAPH_MAGIC, seq)
-        .map_err(wrap)?;
-    g.write(&store.index().encode()).map_err(wrap)?;
-    g.finish().map_err(wrap)?;
+    write_image(
+        fs,
+        name,
+        &graph_path(collection_dir),
+        GRAPH_MAGIC,
+        seq,
+        &store.index().encode(),
+    )?;
     quant_image::write(fs, name, collection_dir, store, seq)?;
     index_image::write(fs, name, collection_dir, store, seq)
+}
+
+/// Writes one index image (`body`, in the checkpoint container with `magic`) for WAL sequence
+/// `seq`, atomically.
+///
+/// # Errors
+/// [`EngineError::Checkpoint`] on I/O failure; the previous image stays in place.
+pub fn write_image(
+    fs: &dyn FileSystem,
+    name: &str,
+    path: &Path,
+    magic: &[u8; 8],
+    seq: u64,
+    body: &[u8],
+) -> Result<(), EngineError> {
+    let wrap = |e| EngineError::Checkpoint {
+        name: name.to_owned(),
+        source: Arc::new(e),
+    };
+    let mut w = CheckpointWriter::create(fs, path, magic, seq).map_err(wrap)?;
+    w.write(body).map_err(wrap)?;
+    w.finish().map_err(wrap)
 }
 
 /// Loads the checkpoint of a collection: the store (with its graph) and the WAL sequence it covers,
