@@ -136,7 +136,6 @@ fn fields_naming_features_plait_lacks_are_refused_by_name() -> TestResult {
             json!({"vector": q, "limit": 1, "shard_key": "a"}),
             "shard_key",
         ),
-        ("scroll", json!({"order_by": "price"}), "order_by"),
         ("scroll", json!({"shard_key": "a"}), "shard_key"),
         ("count", json!({"shard_key": "a"}), "shard_key"),
         (
