@@ -25,6 +25,13 @@ impl QueueBytes {
         }
     }
 
+    /// Bytes held by queued writes now.
+    #[cfg(test)]
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
     /// The budget in bytes.
     #[must_use]
     pub fn budget(&self) -> usize {

@@ -83,10 +83,17 @@ fn a_write_one_byte_past_the_queue_byte_budget_is_refused_at_once() -> TestResul
     engine.recover_all();
     let c = engine.create("c", CollectionConfig::euclid_for_tests(2))?;
     let hold = c.hold_store_for_test(Duration::from_secs(30))?;
-    // Durable before it is applied: once acknowledged, the writer has taken it off the queue and
-    // waits for the store lock, so what follows stays queued.
-    let first = c.upsert(vec![point(1)], AckAt::Durable)?;
-    first.wait_blocking()?;
+    // Once the writer has taken the first write off the queue (its bytes are back), it waits for
+    // the held store lock before logging it, so what follows stays queued.
+    let first = c.upsert(vec![point(1)], AckAt::Applied)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while c.queue_bytes.queued() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer never took the first write"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let second = c.upsert(vec![point(2)], AckAt::Applied)?;
     let third = c.upsert(vec![point(3)], AckAt::Applied)?;
     let refused = c.upsert(vec![point(4)], AckAt::Applied);
@@ -101,6 +108,7 @@ fn a_write_one_byte_past_the_queue_byte_budget_is_refused_at_once() -> TestResul
         "a write past the byte budget was queued: {refused:?}"
     );
     hold.release()?;
+    first.wait_blocking()?;
     second.wait_blocking()?;
     third.wait_blocking()?;
     assert_eq!(present(&engine, &[1, 2, 3, 4])?, vec![1, 2, 3]);
