@@ -24,7 +24,6 @@ pub enum WireOrderBy {
         direction: Option<Direction>,
         /// Start at this value (inclusive): a number, or a datetime string for a datetime index.
         #[serde(default)]
-        #[schema(value_type = Option<Object>)]
         start_from: Option<WireStart>,
     },
 }
@@ -40,7 +39,7 @@ pub enum Direction {
 }
 
 /// Where an ordered scroll starts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum WireStart {
     /// A number.
