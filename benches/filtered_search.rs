@@ -48,6 +48,7 @@ struct Filter {
     name: String,
     predicate: Predicate,
     matches: Vec<bool>,
+    indexed: bool,
 }
 
 /// What one pass of a method over the queries gave.
@@ -126,7 +127,8 @@ fn main() -> Res<()> {
             .wait_blocking()?;
     }
     let started = Instant::now();
-    let mut last = None;
+    // Every ticket is kept until its write is applied: a dropped ticket withdraws its write.
+    let mut tickets = Vec::new();
     for (chunk_at, chunk) in base.chunks(1000).enumerate() {
         let points = chunk
             .iter()
@@ -140,9 +142,14 @@ fn main() -> Res<()> {
                 }
             })
             .collect();
-        last = Some(collection.upsert(points, AckAt::Applied)?);
+        tickets.push(collection.upsert(points, AckAt::Applied)?);
+        if tickets.len() >= 8 {
+            for t in tickets.drain(..) {
+                t.wait_blocking()?;
+            }
+        }
     }
-    if let Some(t) = last {
+    for t in tickets {
         t.wait_blocking()?;
     }
     println!(
@@ -157,31 +164,37 @@ fn main() -> Res<()> {
             name: "n_lemmas >= 10 (integer index)".into(),
             predicate: at_least("n_lemmas", 10.0)?,
             matches: lemmas_at_least(10),
+            indexed: true,
         },
         Filter {
             name: "lexname = verb.social (keyword index)".into(),
             predicate: keyword("lexname", "verb.social")?,
             matches: lex("verb.social"),
+            indexed: true,
         },
         Filter {
             name: "lexname = noun.artifact (keyword index)".into(),
             predicate: keyword("lexname", "noun.artifact")?,
             matches: lex("noun.artifact"),
+            indexed: true,
         },
         Filter {
             name: "n_lemmas >= 2 (integer index)".into(),
             predicate: at_least("n_lemmas", 2.0)?,
             matches: lemmas_at_least(2),
+            indexed: true,
         },
         Filter {
             name: "lexname_copy = verb.social (not indexed)".into(),
             predicate: keyword("lexname_copy", "verb.social")?,
             matches: lex("verb.social"),
+            indexed: false,
         },
         Filter {
             name: "lexname_copy = noun.artifact (not indexed)".into(),
             predicate: keyword("lexname_copy", "noun.artifact")?,
             matches: lex("noun.artifact"),
+            indexed: false,
         },
     ];
 
@@ -239,6 +252,20 @@ fn main() -> Res<()> {
             );
             pass
         });
+        if !f.indexed {
+            // What the planner's other choice for a non-indexed filter would give: the graph
+            // walk evaluating the predicate per candidate, without the scan fallback.
+            for ef in EFS {
+                let pass = predicate_walk_pass(&collection, &queries, ef, &f.predicate, t);
+                println!(
+                    "  forced graph_predicate walk ef {ef}: recall {:.4} filled {} qps {:.0}",
+                    pass.recall, pass.filled, pass.qps
+                );
+                if pass.recall >= target {
+                    break;
+                }
+            }
+        }
         chosen.push((p_ef, strategy_at.remove(&p_ef).unwrap_or_default(), o, p, post));
     }
 
@@ -371,7 +398,7 @@ fn calibrate(
     Ok(())
 }
 
-/// A graph walk restricted to `allowed` (`scan` false; it still scans when the walk comes back
+/// A graph walk accepting only `allowed` slots (`scan` false; no fallback, so it may come back
 /// short) or an exact scan of `allowed` (`scan` true), straight on the read view.
 fn allowed_pass(
     collection: &Collection,
@@ -392,8 +419,13 @@ fn allowed_pass(
         .iter()
         .map(|q| {
             collection.read(|view| {
-                view.nearest(&normalized(q), K, params, Some(allowed))
-                    .into_iter()
+                let hits = if scan {
+                    view.nearest(&normalized(q), K, params, Some(allowed))
+                } else {
+                    // The allow-list walk itself, without its own scan choice and fallback.
+                    view.nearest_where(&normalized(q), K, params, &|s| allowed.contains(s))
+                };
+                hits.into_iter()
                     .filter_map(|h| match view.id_at(h.slot) {
                         Some(PointId::Num(id)) => u32::try_from(id).ok(),
                         _ => None,
@@ -484,6 +516,34 @@ fn planner_pass(
         *strategies.entry(name).or_default() += 1;
     }
     (pass, strategies)
+}
+
+/// The graph walk checking the predicate on each candidate's payload (`ReadView::nearest_where`),
+/// with no fallback: it may come back short.
+fn predicate_walk_pass(
+    collection: &Collection,
+    queries: &[Vec<f32>],
+    ef: usize,
+    predicate: &Predicate,
+    truth: &[Vec<u32>],
+) -> Pass {
+    let started = Instant::now();
+    let found: Vec<Vec<u32>> = queries
+        .iter()
+        .map(|q| {
+            let hits = collection
+                .search_planned(&request(q, K, ef), |view, query, k, params| {
+                    let accept = |slot: u32| match (view.id_at(slot), view.payload(slot)) {
+                        (Some(id), Some(payload)) => predicate.matches(id, payload),
+                        _ => false,
+                    };
+                    view.nearest_where(query, k, params, &accept)
+                })
+                .unwrap_or_default();
+            ids(&hits)
+        })
+        .collect();
+    finish(started, &found, truth)
 }
 
 /// Unfiltered HNSW fetching `K * oversampling` with beam `ef`, then the predicate on each hit's
