@@ -346,31 +346,52 @@ fn calibrate(
     }
     let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
     by_count.sort_by_key(|(_, c)| *c);
-    let wanted = [50usize, 150, 250, 400, 600, 900, 1300, 2000, 3000, 4500, 6500];
-    let mut picked: Vec<(&str, usize)> = Vec::new();
+    let wanted = [600usize, 1300, 2000, 3000, 4500, 6500];
+    let mut picked: Vec<(String, Vec<bool>)> = Vec::new();
     for w in wanted {
-        if let Some(best) = by_count
-            .iter()
-            .min_by_key(|(_, c)| c.abs_diff(w))
-            .filter(|b| !picked.contains(b))
-        {
-            picked.push(*best);
+        if let Some((name, _)) = by_count.iter().min_by_key(|(_, c)| c.abs_diff(w)) {
+            let label = format!("lexname = {name}");
+            if !picked.iter().any(|(l, _)| *l == label) {
+                picked.push((label, rows.iter().map(|r| r.lexname == *name).collect()));
+            }
         }
     }
+    picked.push((
+        "pos = adjective".into(),
+        rows.iter().map(|r| r.pos == "adjective").collect(),
+    ));
+    picked.push((
+        "lexname in (noun.artifact, noun.person)".into(),
+        rows.iter()
+            .map(|r| r.lexname == "noun.artifact" || r.lexname == "noun.person")
+            .collect(),
+    ));
+    picked.push((
+        "n_lemmas >= 3".into(),
+        rows.iter().map(|r| r.n_lemmas >= 3).collect(),
+    ));
+    picked.push((
+        "n_lemmas >= 2".into(),
+        rows.iter().map(|r| r.n_lemmas >= 2).collect(),
+    ));
+    picked.push((
+        "pos = noun".into(),
+        rows.iter().map(|r| r.pos == "noun").collect(),
+    ));
     println!(
-        "\n## scan-vs-graph calibration (allowed set from the lexname index; QPS median (min-max) over {rounds} rounds)"
+        "\n## scan-vs-graph calibration (allowed set given as a bitmap; QPS median (min-max) over {rounds} rounds)"
     );
     println!(
-        "| lexname | allowed | graph ef (lowest reaching {target}) | graph recall | graph filled | graph QPS | scan QPS | graph/scan | prefers_scan at that ef |"
+        "| filter | allowed | graph ef (lowest reaching {target}) | graph recall | graph filled | graph QPS | scan QPS | graph/scan | prefers_scan at that ef |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for (name, count) in picked {
-        let matches: Vec<bool> = rows.iter().map(|r| r.lexname == name).collect();
+    for (name, matches) in picked {
+        let count = matches.iter().filter(|m| **m).count();
         let t = truth(scores, &matches);
         let allowed: RoaringBitmap = collection.read(|view| {
-            view.points()
-                .filter(|(_, _, p)| p.get("lexname") == Some(&Value::String(name.to_owned())))
-                .map(|(slot, _, _)| slot)
+            (0..matches.len() as u64)
+                .filter(|r| matches[*r as usize])
+                .filter_map(|r| view.slot_of(PointId::Num(r)))
                 .collect()
         });
         let (ef, _) = lowest(&EFS, target, |&ef| {
@@ -665,6 +686,7 @@ fn truth(scores: &[Vec<f32>], matches: &[bool]) -> Vec<Vec<u32>> {
 
 /// One row's metadata and the payload stored with it.
 struct Row {
+    pos: String,
     lexname: String,
     n_lemmas: i64,
     payload: Payload,
@@ -679,11 +701,12 @@ fn read_rows(path: &std::path::Path, n: usize) -> Res<Vec<Row>> {
         let (pos, lexname) = (text("pos"), text("lexname"));
         let n_lemmas = v.get("n_lemmas").and_then(serde_json::Value::as_i64).unwrap_or(0);
         let mut payload = Payload::new();
-        payload.insert("pos".into(), Value::String(pos));
+        payload.insert("pos".into(), Value::String(pos.clone()));
         payload.insert("lexname".into(), Value::String(lexname.clone()));
         payload.insert("n_lemmas".into(), Value::Int(n_lemmas));
         payload.insert("lexname_copy".into(), Value::String(lexname.clone()));
         rows.push(Row {
+            pos: pos.clone(),
             lexname,
             n_lemmas,
             payload,
