@@ -38,7 +38,9 @@ mod fvecs;
 type Res<T> = Result<T, Box<dyn Error>>;
 
 const K: usize = 10;
-const EFS: [usize; 14] = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
+const EFS: [usize; 14] = [
+    10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024,
+];
 /// The most a post-filter search fetches before giving up.
 const POST_FILTER_CAP: usize = 10_240;
 const OVERSAMPLING: [usize; 12] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
@@ -266,7 +268,13 @@ fn main() -> Res<()> {
                 }
             }
         }
-        chosen.push((p_ef, strategy_at.remove(&p_ef).unwrap_or_default(), o, p, post));
+        chosen.push((
+            p_ef,
+            strategy_at.remove(&p_ef).unwrap_or_default(),
+            o,
+            p,
+            post,
+        ));
     }
 
     // Timed rounds, interleaved.
@@ -274,7 +282,10 @@ fn main() -> Res<()> {
     let mut per_filter: Vec<(Vec<f64>, Vec<f64>, Vec<Pass>, Vec<Pass>)> =
         filters.iter().map(|_| Default::default()).collect();
     for round in 1..=rounds {
-        println!("\nround {round} of {rounds}: load average {}", load_average());
+        println!(
+            "\nround {round} of {rounds}: load average {}",
+            load_average()
+        );
         for (i, (f, t)) in filters.iter().zip(&truths).enumerate() {
             let (p_ef, _, o, _, _) = &chosen[i];
             let u = unf(unf_ef);
@@ -403,7 +414,11 @@ fn calibrate(
             graph.push(allowed_pass(collection, queries, ef, false, &allowed, &t));
             scan.push(allowed_pass(collection, queries, ef, true, &allowed, &t));
         }
-        let ratios: Vec<f64> = graph.iter().zip(&scan).map(|(g, s)| g.qps / s.qps).collect();
+        let ratios: Vec<f64> = graph
+            .iter()
+            .zip(&scan)
+            .map(|(g, s)| g.qps / s.qps)
+            .collect();
         let prefers = collection.read(|view| view.prefers_scan(count as u64, ef.max(K)));
         println!(
             "| {name} | {count} ({:.3}%) | {ef} | {:.4} | {} | {} | {} | {} | {} |",
@@ -517,8 +532,7 @@ fn planner_pass(
         .map(|q| {
             let hits = collection
                 .search_planned(&request(q, K, ef), |view, query, k, params| {
-                    let (hits, explain) =
-                        filtered_nearest(view, query, k, params, Some(predicate));
+                    let (hits, explain) = filtered_nearest(view, query, k, params, Some(predicate));
                     chose.push((explain.strategy, explain.fell_back));
                     hits
                 })
@@ -645,7 +659,12 @@ fn lowest<T: Copy>(settings: &[T], target: f64, mut run: impl FnMut(&T) -> Pass)
 }
 
 fn normalized(v: &[f32]) -> Vec<f32> {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let norm = v
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
     v.iter().map(|x| x / norm).collect()
 }
 
@@ -699,7 +718,10 @@ fn read_rows(path: &std::path::Path, n: usize) -> Res<Vec<Row>> {
         let v: serde_json::Value = serde_json::from_str(&line?)?;
         let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
         let (pos, lexname) = (text("pos"), text("lexname"));
-        let n_lemmas = v.get("n_lemmas").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let n_lemmas = v
+            .get("n_lemmas")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
         let mut payload = Payload::new();
         payload.insert("pos".into(), Value::String(pos.clone()));
         payload.insert("lexname".into(), Value::String(lexname.clone()));
@@ -737,13 +759,17 @@ fn median(v: &[f64]) -> f64 {
 fn spread(v: &[f64]) -> String {
     let (lo, hi) = v
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(*x), h.max(*x)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(*x), h.max(*x))
+        });
     format!("{:.0} ({lo:.0}-{hi:.0})", median(v))
 }
 
 fn spread_ratio(v: &[f64]) -> String {
     let (lo, hi) = v
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(*x), h.max(*x)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(*x), h.max(*x))
+        });
     format!("{:.2} ({lo:.2}-{hi:.2})", median(v))
 }
