@@ -53,6 +53,16 @@ struct Filter {
     indexed: bool,
 }
 
+/// One filter's timed rounds: the planner's and the post-filter's passes, and the ratios taken
+/// within each round.
+#[derive(Default)]
+struct Rounds {
+    planner_over_post: Vec<f64>,
+    planner_over_unfiltered: Vec<f64>,
+    planner: Vec<Pass>,
+    post: Vec<Pass>,
+}
+
 /// What one pass of a method over the queries gave.
 #[derive(Clone, Copy)]
 struct Pass {
@@ -161,7 +171,7 @@ fn main() -> Res<()> {
 
     let lex = |name: &str| rows.iter().map(|r| r.lexname == name).collect::<Vec<_>>();
     let lemmas_at_least = |k: i64| rows.iter().map(|r| r.n_lemmas >= k).collect::<Vec<_>>();
-    let filters = vec![
+    let filters = [
         Filter {
             name: "n_lemmas >= 10 (integer index)".into(),
             predicate: at_least("n_lemmas", 10.0)?,
@@ -279,8 +289,7 @@ fn main() -> Res<()> {
 
     // Timed rounds, interleaved.
     let mut unf_qps = Vec::new();
-    let mut per_filter: Vec<(Vec<f64>, Vec<f64>, Vec<Pass>, Vec<Pass>)> =
-        filters.iter().map(|_| Default::default()).collect();
+    let mut per_filter: Vec<Rounds> = filters.iter().map(|_| Rounds::default()).collect();
     for round in 1..=rounds {
         println!(
             "\nround {round} of {rounds}: load average {}",
@@ -294,10 +303,10 @@ fn main() -> Res<()> {
             let b = post_filter_pass(&collection, &queries, *o, post_ef, &f.predicate, t);
             unf_qps.push(u.qps);
             let entry = &mut per_filter[i];
-            entry.0.push(p.qps / b.qps);
-            entry.1.push(p.qps / u.qps);
-            entry.2.push(p);
-            entry.3.push(b);
+            entry.planner_over_post.push(p.qps / b.qps);
+            entry.planner_over_unfiltered.push(p.qps / u.qps);
+            entry.planner.push(p);
+            entry.post.push(b);
         }
     }
 
@@ -316,7 +325,12 @@ fn main() -> Res<()> {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (i, f) in filters.iter().enumerate() {
         let (p_ef, strategies, o, _, _) = &chosen[i];
-        let (ratio_post, ratio_unf, planner, post) = &per_filter[i];
+        let Rounds {
+            planner_over_post: ratio_post,
+            planner_over_unfiltered: ratio_unf,
+            planner,
+            post,
+        } = &per_filter[i];
         let count = f.matches.iter().filter(|m| **m).count();
         println!(
             "| {} | {:.3}% | {p_ef} | {strategies:?} | {:.4} | {} | {} | {o}, {} | {:.4} | {} | {} | {} | {} |",
