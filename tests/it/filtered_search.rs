@@ -99,6 +99,14 @@ fn every_strategy_fills_the_limit_with_matching_points_and_explains_itself() -> 
             "exact_scan",
             15,
         ),
+        // A third of the points, partly answered by payloads: computing the allowed set reads
+        // every payload, which costs more than a walk reading ef * m0 / s of them.
+        (
+            json!({"must": [{"key": "note", "match": {"value": "odd"}},
+                            {"key": "n", "range": {"gte": 0, "lt": 2000}}]}),
+            "graph_predicate",
+            990,
+        ),
         (
             json!({"must_not": [{"key": "tag", "match": {"any": ["even", "odd"]}}]}),
             "exact_scan",
