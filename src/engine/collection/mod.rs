@@ -55,7 +55,6 @@ use crate::metrics;
 use crate::slot_index::SlotIndex;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{ScoredSlot, prepare};
-use roaring::RoaringBitmap;
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
@@ -546,23 +545,8 @@ impl Collection {
     /// # Errors
     /// [`EngineError::InvalidVector`] for a bad query vector, [`EngineError::LimitExceeded`].
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<ScoredPoint>, EngineError> {
-        self.search_within(req, |_| None)
-    }
-
-    /// [`Collection::search`] among the slots `allowed` picks from the same read view (every live
-    /// point when it returns `None`). `limit` hits come back whenever that many allowed points
-    /// pass the threshold, whatever `ef` is.
-    ///
-    /// # Errors
-    /// As [`Collection::search`].
-    pub fn search_within(
-        &self,
-        req: &SearchRequest,
-        allowed: impl FnOnce(&ReadView<'_>) -> Option<RoaringBitmap>,
-    ) -> Result<Vec<ScoredPoint>, EngineError> {
         self.search_planned(req, |view, query, k, params| {
-            let allowed = allowed(view);
-            view.nearest(query, k, params, allowed.as_ref())
+            view.nearest(query, k, params, None)
         })
     }
 
