@@ -98,7 +98,7 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(search::query_batch))
         .routes(routes!(search::search_batch))
         .routes(routes!(payload_index::create))
-        .routes(routes!(payload_index::delete))
+        .routes(routes!(payload_index::delete, payload_index::stats))
         .routes(routes!(points::get_point))
 }
 

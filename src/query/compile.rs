@@ -195,24 +195,86 @@ fn index_answer(index: &FieldIndex, condition: &Condition) -> Option<IndexAnswer
             verify |= unsure;
             exact
         }
-        Condition::NumberRange(range) => match schema {
-            IndexSchema::Integer => match integer_bounds(range) {
+        Condition::NumberRange(_) | Condition::DatetimeRange(_) => {
+            match key_range(schema, condition) {
                 Some((lo, hi)) => index.range(bound_ref(&lo), bound_ref(&hi)),
                 None => RoaringBitmap::new(),
-            },
-            _ => {
-                let lo = range
-                    .lower
-                    .map(|(x, inc)| float_bound(x, inc))
-                    .unwrap_or(Bound::Unbounded);
-                let hi = range
-                    .upper
-                    .map(|(x, inc)| float_bound(x, inc))
-                    .unwrap_or(Bound::Unbounded);
-                index.range(bound_ref(&lo), bound_ref(&hi))
             }
-        },
-        Condition::DatetimeRange(range) => {
+        }
+        _ => return None,
+    };
+    Some(IndexAnswer { exact, verify })
+}
+
+/// About how many slots satisfy `condition` by the index's statistics alone (posting sizes and
+/// the histogram; no bitmap is read or built), counting wrong-type slots as possible matches;
+/// `None` when the index does not answer the condition.
+#[must_use]
+pub fn index_estimate(index: &FieldIndex, condition: &Condition) -> Option<u64> {
+    let schema = index.schema();
+    if !answerable(schema, condition) {
+        return None;
+    }
+    let keys = |literals: &[Literal]| -> u64 {
+        literals
+            .iter()
+            .filter_map(|l| literal_key(schema, l))
+            .map(|k| index.count_equal(&k))
+            .sum()
+    };
+    let found = match condition {
+        Condition::Equals(literal) => keys(std::slice::from_ref(literal)),
+        Condition::AnyOf(literals) => keys(literals),
+        Condition::NumberRange(_) | Condition::DatetimeRange(_) => {
+            match key_range(schema, condition) {
+                Some((lo, hi)) => index.estimate_range(bound_ref(&lo), bound_ref(&hi)),
+                None => 0,
+            }
+        }
+        _ => return None,
+    };
+    Some(found + index.wrong_type_points())
+}
+
+/// The key a literal is indexed under in an index of `schema` (folding spellings the index
+/// folds), if it can be there at all.
+fn literal_key(schema: IndexSchema, literal: &Literal) -> Option<IndexKey> {
+    match (schema, literal) {
+        (IndexSchema::Keyword, Literal::String(s)) => Some(IndexKey::Text(s.clone())),
+        (IndexSchema::Integer, Literal::Int(i)) => Some(IndexKey::Int(*i)),
+        (IndexSchema::Bool, Literal::Bool(b)) => Some(IndexKey::Bool(*b)),
+        (IndexSchema::Uuid, Literal::String(s)) => uuid::Uuid::parse_str(s)
+            .ok()
+            .map(|u| IndexKey::Uuid(u.as_u128())),
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "the float index keys every number as f64; candidates are verified"
+        )]
+        (IndexSchema::Float, Literal::Int(i)) => Some(IndexKey::Float(Float::new(*i as f64))),
+        (IndexSchema::Datetime, Literal::String(s)) => {
+            crate::columns::parse_datetime(s).map(IndexKey::Int)
+        }
+        _ => None,
+    }
+}
+
+/// The index keys a range condition covers, as bounds; `None` when it covers none.
+fn key_range(
+    schema: IndexSchema,
+    condition: &Condition,
+) -> Option<(Bound<IndexKey>, Bound<IndexKey>)> {
+    match (condition, schema) {
+        (Condition::NumberRange(range), IndexSchema::Integer) => integer_bounds(range),
+        (Condition::NumberRange(range), _) => {
+            let lo = range
+                .lower
+                .map_or(Bound::Unbounded, |(x, inc)| float_bound(x, inc));
+            let hi = range
+                .upper
+                .map_or(Bound::Unbounded, |(x, inc)| float_bound(x, inc));
+            Some((lo, hi))
+        }
+        (Condition::DatetimeRange(range), _) => {
             let to_key = |(t, inc): (i64, bool)| {
                 if inc {
                     Bound::Included(IndexKey::Int(t))
@@ -220,13 +282,13 @@ fn index_answer(index: &FieldIndex, condition: &Condition) -> Option<IndexAnswer
                     Bound::Excluded(IndexKey::Int(t))
                 }
             };
-            let lo = range.lower.map_or(Bound::Unbounded, to_key);
-            let hi = range.upper.map_or(Bound::Unbounded, to_key);
-            index.range(bound_ref(&lo), bound_ref(&hi))
+            Some((
+                range.lower.map_or(Bound::Unbounded, to_key),
+                range.upper.map_or(Bound::Unbounded, to_key),
+            ))
         }
-        _ => return None,
-    };
-    Some(IndexAnswer { exact, verify })
+        _ => None,
+    }
 }
 
 /// Slots holding one of `literals` for sure, and slots to check (keys an index folds together
@@ -235,33 +297,21 @@ fn lookup(index: &FieldIndex, literals: &[Literal]) -> (RoaringBitmap, RoaringBi
     let mut exact = RoaringBitmap::new();
     let mut unsure = RoaringBitmap::new();
     for literal in literals {
-        match (index.schema(), literal) {
-            (IndexSchema::Keyword, Literal::String(s)) => {
-                exact |= index.equal(&IndexKey::Text(s.clone()));
-            }
-            (IndexSchema::Integer, Literal::Int(i)) => exact |= index.equal(&IndexKey::Int(*i)),
-            (IndexSchema::Bool, Literal::Bool(b)) => exact |= index.equal(&IndexKey::Bool(*b)),
-            (IndexSchema::Uuid, Literal::String(s)) => {
-                if let Ok(u) = uuid::Uuid::parse_str(s) {
-                    unsure |= index.equal(&IndexKey::Uuid(u.as_u128()));
-                }
-            }
-            (IndexSchema::Float, Literal::Int(i)) => {
-                #[expect(
-                    clippy::cast_precision_loss,
-                    reason = "the float index keys every number as f64; candidates are verified"
-                )]
-                let key = IndexKey::Float(Float::new(*i as f64));
-                unsure |= index.equal(&key);
-            }
-            (IndexSchema::Datetime, Literal::String(s)) => {
-                if let Some(t) = crate::columns::parse_datetime(s) {
-                    unsure |= index.equal(&IndexKey::Int(t));
-                }
-            }
+        let Some(key) = literal_key(index.schema(), literal) else {
             // Any other literal can only equal a value of another type than the index's: those
             // slots are in the wrong-type set, which is always checked.
-            _ => {}
+            continue;
+        };
+        // Keyword, integer and bool keys are the literal itself; the others fold spellings
+        // (UUID forms, integers stored as floats, datetime offsets) that evaluation tells apart.
+        let folded = !matches!(
+            index.schema(),
+            IndexSchema::Keyword | IndexSchema::Integer | IndexSchema::Bool
+        );
+        if folded {
+            unsure |= index.equal(&key);
+        } else {
+            exact |= index.equal(&key);
         }
     }
     (exact, unsure)

@@ -7,6 +7,7 @@
 //! [`Predicate`] in `api/`.
 
 mod compile;
+mod estimate;
 mod evaluate;
 mod facet;
 mod order;
@@ -15,7 +16,8 @@ mod predicate;
 mod select;
 mod type_check;
 
-pub use compile::{CompileStats, fully_indexed, matching_in};
+pub use compile::{CompileStats, fully_indexed, index_estimate, matching_in};
+pub use estimate::index_bound;
 pub use facet::{FacetHit, facet_counts};
 pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};

@@ -16,18 +16,25 @@
 //!   meets, without computing the whole allowed set; if the walk comes back short, compute the set
 //!   and scan it ([`Explain::fell_back`]).
 //!
+//! Before sampling a filter indexes cannot fully answer, the planner asks the index statistics
+//! (posting sizes, histograms: [`super::index_bound`]) how far indexes narrow it: an `and` with
+//! a selective indexed condition leaves few points whose payloads must be read, and when reading
+//! them costs no more than a walk (`bound <= ef · m0`), the matching set is computed exactly and
+//! searched like a fully indexed one.
+//!
 //! It never mutates anything; every count in the explanation is measured, not estimated, except
-//! `estimated_candidates`.
+//! `estimated_candidates` and `index_bound`.
 
 use std::time::Instant;
 
 use roaring::RoaringBitmap;
 
 use super::compile::{CompileStats, fully_indexed, matching_in};
+use super::estimate::index_bound;
 use super::predicate::Predicate;
 use crate::engine::{NearestParams, ReadView};
 use crate::metrics;
-use crate::vector::ScoredSlot;
+use crate::vector::{ScoredSlot, distance_count};
 
 /// Points evaluated to estimate the selectivity of a filter indexes cannot answer.
 pub const SAMPLE_SIZE: u64 = 512;
@@ -65,8 +72,12 @@ pub struct Explain {
     pub strategy: Strategy,
     /// Whether indexes answered the whole filter (the allowed set is then exact and cheap).
     pub fully_indexed: bool,
-    /// Points expected to match: exact when indexes answer the filter, from a sample otherwise.
+    /// Points expected to match: exact when indexes answer the filter or narrow it to few
+    /// points (whose payloads are then read), from a sample otherwise.
     pub estimated_candidates: u64,
+    /// At most about this many points match, by index statistics alone (posting sizes and
+    /// histograms), when indexes bound the filter.
+    pub index_bound: Option<u64>,
     /// Points known to match (the allowed set), when it was computed.
     pub candidates: Option<u64>,
     /// Live points in the collection.
@@ -83,6 +94,8 @@ pub struct Explain {
     pub payloads_read: u64,
     /// Microseconds spent on the filter (estimate and allowed set).
     pub filter_micros: u64,
+    /// Distances computed to find the nearest points (graph walk, scan and re-scoring together).
+    pub distances: u64,
     /// Microseconds spent finding the nearest points.
     pub search_micros: u64,
 }
@@ -105,6 +118,7 @@ pub fn filtered_nearest(
         strategy: Strategy::Unfiltered,
         fully_indexed: true,
         estimated_candidates: live_points,
+        index_bound: None,
         candidates: None,
         live_points,
         fell_back: false,
@@ -113,11 +127,13 @@ pub fn filtered_nearest(
         scanned_conditions: 0,
         payloads_read: 0,
         filter_micros: 0,
+        distances: 0,
         search_micros: 0,
     };
     let Some(predicate) = predicate.filter(|p| !matches!(p, Predicate::All)) else {
         let started = Instant::now();
-        let hits = view.nearest(query, k, params, None);
+        let (hits, distances) = distance_count::counting(|| view.nearest(query, k, params, None));
+        explain.distances = distances;
         explain.search_micros = micros(started);
         count(Strategy::Unfiltered);
         return (hits, explain);
@@ -126,7 +142,13 @@ pub fn filtered_nearest(
     let filter_started = Instant::now();
     explain.fully_indexed = fully_indexed(view, predicate);
     let mut allowed: Option<RoaringBitmap> = None;
-    if explain.fully_indexed || exactly {
+    explain.index_bound = index_bound(view, predicate);
+    // Indexes narrow the filter to few enough points that reading their payloads costs no more
+    // than a walk would: compute the matching set exactly instead of estimating it.
+    let narrow = explain.index_bound.is_some_and(|bound| {
+        view.prefers_scan(scan_equivalent(bound, view.slot_count()), ef.max(k))
+    });
+    if explain.fully_indexed || exactly || narrow {
         let set = matching_in(view, predicate, view.live(), &mut stats);
         explain.estimated_candidates = set.len();
         allowed = Some(set);
@@ -144,40 +166,80 @@ pub fn filtered_nearest(
             ),
         };
     let search_started = Instant::now();
-    let hits = if let (Some(set), false) = (&allowed, scan) {
-        explain.strategy = Strategy::GraphAllowList;
-        explain.candidates = Some(set.len());
-        view.nearest(query, k, params, Some(set))
-    } else if !scan {
-        explain.strategy = Strategy::GraphPredicate;
-        let read = std::cell::Cell::new(0u64);
-        let accept = |slot: u32| {
-            read.set(read.get() + 1);
-            match (view.id_at(slot), view.payload(slot)) {
-                (Some(id), Some(payload)) => predicate.matches(id, payload),
-                _ => false,
-            }
+    let (hits, distances) = distance_count::counting(|| {
+        let request = Request {
+            view,
+            query,
+            k,
+            params,
+            predicate,
         };
-        let walked = view.nearest_where(query, k, params, &accept);
-        stats.payloads_read += read.get();
-        if walked.len() >= k {
-            walked
-        } else {
-            explain.fell_back = true;
-            let set = matching_in(view, predicate, view.live(), &mut stats);
-            scan_matching(view, query, k, params, &set, &mut explain)
-        }
-    } else {
-        explain.strategy = Strategy::ExactScan;
-        let set = allowed.unwrap_or_else(|| matching_in(view, predicate, view.live(), &mut stats));
-        scan_matching(view, query, k, params, &set, &mut explain)
-    };
+        request.run(allowed, scan, &mut explain, &mut stats)
+    });
+    explain.distances = distances;
     explain.search_micros = micros(search_started);
     explain.index_conditions = stats.index_conditions;
     explain.scanned_conditions = stats.scanned_conditions;
     explain.payloads_read = stats.payloads_read;
     count(explain.strategy);
     (hits, explain)
+}
+
+/// One filtered search, between planning and answering.
+struct Request<'v, 'q> {
+    view: &'q ReadView<'v>,
+    query: &'q [f32],
+    k: usize,
+    params: NearestParams,
+    predicate: &'q Predicate,
+}
+
+impl Request<'_, '_> {
+    /// The search stage: runs the chosen strategy over `allowed` (when the planner computed it),
+    /// recording the strategy (and any fallback) in `explain`.
+    fn run(
+        &self,
+        allowed: Option<RoaringBitmap>,
+        scan: bool,
+        explain: &mut Explain,
+        stats: &mut CompileStats,
+    ) -> Vec<ScoredSlot> {
+        let Self {
+            view,
+            query,
+            k,
+            params,
+            predicate,
+        } = *self;
+        if let (Some(set), false) = (&allowed, scan) {
+            explain.strategy = Strategy::GraphAllowList;
+            explain.candidates = Some(set.len());
+            view.nearest(query, k, params, Some(set))
+        } else if !scan {
+            explain.strategy = Strategy::GraphPredicate;
+            let read = std::cell::Cell::new(0u64);
+            let accept = |slot: u32| {
+                read.set(read.get() + 1);
+                match (view.id_at(slot), view.payload(slot)) {
+                    (Some(id), Some(payload)) => predicate.matches(id, payload),
+                    _ => false,
+                }
+            };
+            let walked = view.nearest_where(query, k, params, &accept);
+            stats.payloads_read += read.get();
+            if walked.len() >= k {
+                walked
+            } else {
+                explain.fell_back = true;
+                let set = matching_in(view, predicate, view.live(), stats);
+                scan_matching(view, query, k, params, &set, explain)
+            }
+        } else {
+            explain.strategy = Strategy::ExactScan;
+            let set = allowed.unwrap_or_else(|| matching_in(view, predicate, view.live(), stats));
+            scan_matching(view, query, k, params, &set, explain)
+        }
+    }
 }
 
 /// The `k` best of the matching points `set`, every one scored.

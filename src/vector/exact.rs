@@ -3,7 +3,7 @@
 use std::collections::BinaryHeap;
 
 use super::ranked::Ranked;
-use super::{DenseVectors, FullPrecision, Metric, Space};
+use super::{DenseVectors, FullPrecision, Metric, Space, distance_count};
 
 /// A slot and its score under the collection's metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,7 +67,9 @@ pub fn nearest_keys<S: Space>(
     }
     // A max-heap: the worst kept candidate is on top.
     let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+    let mut scored = 0usize;
     for slot in slots {
+        scored += 1;
         let key = space.key(query, slot);
         if !keep(key) {
             continue;
@@ -80,6 +82,7 @@ pub fn nearest_keys<S: Space>(
             heap.push(candidate);
         }
     }
+    distance_count::add(scored);
     heap.into_sorted_vec()
 }
 

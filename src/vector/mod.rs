@@ -7,6 +7,7 @@
 pub mod binary;
 pub mod cpu;
 pub mod distance;
+pub mod distance_count;
 pub mod exact;
 pub mod hnsw;
 mod mapped_floats;

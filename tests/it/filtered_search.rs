@@ -149,6 +149,18 @@ fn every_strategy_fills_the_limit_with_matching_points_and_explains_itself() -> 
             if let Some(candidates) = explain["candidates"].as_u64() {
                 assert_eq!(candidates, *matching as u64, "{filter}: {explain}");
             }
+            // Distances computed: a scan scores each matching point once; a walk scores the
+            // points it meets, more than it returns and fewer than the collection holds.
+            let distances = explain["distances"].as_u64().unwrap_or(0);
+            if *strategy == "exact_scan" {
+                assert_eq!(distances, *matching as u64, "{filter}: {explain}");
+            } else {
+                let live = explain["live_points"].as_u64().unwrap_or(0);
+                assert!(
+                    distances >= got.len() as u64 && distances < live,
+                    "{filter}: {explain}"
+                );
+            }
         }
     }
     for (c, (filter, _, _)) in cases.iter().enumerate() {
@@ -159,6 +171,50 @@ fn every_strategy_fills_the_limit_with_matching_points_and_explains_itself() -> 
             expected_total[c]
         );
     }
+    // An unindexed condition narrowed by a selective indexed one: index statistics bound the
+    // filter to about 100 points, so their payloads are read and the matching set is exact
+    // (no 512-point sample): the 49 odd, not rare, ids in 1000..1100.
+    let narrow = json!({"must": [{"key": "note", "match": {"value": "odd"}},
+                                 {"key": "n", "range": {"gte": 1000, "lt": 1100}}]});
+    let r: Value = s
+        .post_json(
+            "/collections/c/points/query",
+            &json!({"query": rows[0], "limit": 5, "filter": narrow,
+                    "params": {"explain": true, "hnsw_ef": 16}}),
+        )?
+        .json()?;
+    let explain = &r["result"]["explain"];
+    let bound = explain["index_bound"].as_u64().unwrap_or(0);
+    assert!((50..=300).contains(&bound), "{explain}");
+    assert_eq!(explain["estimated_candidates"], 49, "{explain}");
+    assert_eq!(explain["candidates"], 49, "{explain}");
+    assert!(
+        explain["payloads_read"].as_u64().unwrap_or(u64::MAX) <= 100,
+        "{explain}"
+    );
+    assert_eq!(ids(&r["result"]["points"]).len(), 5);
+
+    // The statistics behind those estimates.
+    let stats: Value = s.get("/collections/c/index/n")?.json()?;
+    let stats = &stats["result"];
+    assert_eq!(stats["data_type"], "integer", "{stats}");
+    assert_eq!(stats["distinct_values"], 3000, "{stats}");
+    assert_eq!(stats["indexed_points"], 3000, "{stats}");
+    assert_eq!(stats["missing_points"], 0, "{stats}");
+    let buckets = stats["histogram"].as_array().cloned().unwrap_or_default();
+    assert!((2..=64).contains(&buckets.len()), "{stats}");
+    let total: u64 = buckets.iter().filter_map(|b| b["count"].as_u64()).sum();
+    assert_eq!(total, 3000, "{stats}");
+    assert!(
+        buckets.last().is_some_and(|b| b["upper"].is_null()),
+        "{stats}"
+    );
+    let stats: Value = s.get("/collections/c/index/tag")?.json()?;
+    assert_eq!(stats["result"]["distinct_values"], 3, "{stats}");
+    assert_eq!(stats["result"]["histogram"], json!([]), "{stats}");
+    assert_eq!(s.get("/collections/c/index/note")?.status(), 404);
+    assert_eq!(s.get("/collections/nope/index/n")?.status(), 404);
+
     // Without explain, no explanation; `points/search` has no room for one.
     let r: Value = s
         .post_json(

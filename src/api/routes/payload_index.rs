@@ -1,4 +1,4 @@
-//! `/collections/{name}/index`: create and drop payload field indexes.
+//! `/collections/{name}/index`: create and drop payload field indexes, and read one's statistics.
 //!
 //! Both are writes ordered by the collection's writer with every other write: an index created
 //! after a load covers every point stored before it; one created before covers every later
@@ -8,15 +8,16 @@
 use std::time::Instant;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::on_blocking_pool;
 use super::points::{ack_at, finish_write};
 use crate::api::AppState;
-use crate::api::envelope::ErrorBody;
+use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
-use crate::api::wire::payload_index::{CreateFieldIndex, field_path};
+use crate::api::wire::payload_index::{CreateFieldIndex, FieldIndexStats, field_path};
 use crate::api::wire::points::{UpdateResult, WaitParam};
 
 /// Indexes a payload field.
@@ -75,4 +76,41 @@ pub async fn delete(
     })
     .await?;
     finish_write(ticket, started).await
+}
+
+/// Plait extension: the statistics the planner keeps about an indexed field (distinct values,
+/// missing points, histogram).
+#[utoipa::path(get, path = "/collections/{name}/index/{field_name}", tag = "collections", operation_id = "field_index_stats",
+    params(("name" = String, Path), ("field_name" = String, Path)),
+    responses(
+        (status = 200, body = inline(crate::api::envelope::Envelope<FieldIndexStats>)),
+        (status = 400, description = "Malformed path", body = ErrorBody),
+        (status = 404, description = "No such collection, or the field is not indexed", body = ErrorBody),
+        (status = 422, description = "Bad field name", body = ErrorBody),
+        (status = 503, description = "Collection recovering or failed to open", body = ErrorBody),
+    ))]
+pub async fn stats(
+    State(state): State<AppState>,
+    Path((name, field)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let result = on_blocking_pool(move || {
+        let path = field_path(&field)?;
+        let c = state.engine.collection(&name)?;
+        c.read(|view| {
+            let index = view.field_index(&path).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("payload field `{}` is not indexed", path.as_str()),
+                )
+            })?;
+            Ok(FieldIndexStats::new(
+                &path,
+                index.schema(),
+                index.stats(view.live()),
+            ))
+        })
+    })
+    .await?;
+    Ok(ok(result, started))
 }

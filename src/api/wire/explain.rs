@@ -15,9 +15,12 @@ pub struct WireExplain {
     pub strategy: &'static str,
     /// Whether payload indexes answered the whole filter.
     pub fully_indexed: bool,
-    /// Points expected to match: exact when indexes answer the filter, from a sample of
-    /// payloads otherwise.
+    /// Points expected to match: exact when payload indexes answer the filter or narrow it to
+    /// few points (whose payloads are then read), from a sample of payloads otherwise.
     pub estimated_candidates: u64,
+    /// At most about this many points match by payload-index statistics alone (posting sizes
+    /// and histograms), when indexes bound the filter.
+    pub index_bound: Option<u64>,
     /// Points known to match, when the planner computed the set.
     pub candidates: Option<u64>,
     /// Live points in the collection.
@@ -34,6 +37,8 @@ pub struct WireExplain {
     pub payloads_read: u64,
     /// Microseconds spent computing the filter (estimate and matching set).
     pub filter_micros: u64,
+    /// Distances computed to find the nearest points (graph walk, scan and re-scoring).
+    pub distances: u64,
     /// Microseconds spent finding the nearest points.
     pub search_micros: u64,
 }
@@ -44,6 +49,7 @@ impl From<Explain> for WireExplain {
             strategy: e.strategy.name(),
             fully_indexed: e.fully_indexed,
             estimated_candidates: e.estimated_candidates,
+            index_bound: e.index_bound,
             candidates: e.candidates,
             live_points: e.live_points,
             fell_back: e.fell_back,
@@ -52,6 +58,7 @@ impl From<Explain> for WireExplain {
             scanned_conditions: e.scanned_conditions,
             payloads_read: e.payloads_read,
             filter_micros: e.filter_micros,
+            distances: e.distances,
             search_micros: e.search_micros,
         }
     }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::api::error::ApiError;
 use crate::columns::FieldPath;
-use crate::columns::index::IndexSchema;
+use crate::columns::index::{FieldStats, IndexKey, IndexSchema};
 use crate::engine::FieldIndexInfo;
 
 /// Body of `PUT /collections/{name}/index`.
@@ -170,4 +170,76 @@ pub fn payload_schema(indexes: Vec<FieldIndexInfo>) -> BTreeMap<String, PayloadI
             )
         })
         .collect()
+}
+
+/// Plait extension: what the planner knows about an indexed field (`GET
+/// /collections/{name}/index/{field_name}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldIndexStats {
+    /// The indexed field.
+    pub field_name: String,
+    /// The index type.
+    pub data_type: &'static str,
+    /// Distinct indexed values.
+    pub distinct_values: u64,
+    /// Points with at least one indexed value.
+    pub indexed_points: u64,
+    /// Points holding a value of another type (stored and returned, not indexed).
+    pub wrong_type_points: u64,
+    /// Live points where the field is missing, `null` or an empty array.
+    pub missing_points: u64,
+    /// Indexed (point, value) entries: more than `indexed_points` when arrays hold several.
+    pub entries: u64,
+    /// Equi-depth histogram of the values, lowest first (integer, float and datetime indexes;
+    /// empty for the others). The planner estimates range filters from it.
+    pub histogram: Vec<HistogramBucket>,
+}
+
+/// One histogram bucket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistogramBucket {
+    /// The largest value in the bucket (a number, or an RFC 3339 instant for datetime
+    /// indexes); `null` for the last bucket, which is unbounded.
+    #[schema(value_type = Option<f64>)]
+    pub upper: Option<serde_json::Value>,
+    /// Indexed (point, value) entries in the bucket.
+    pub count: u64,
+}
+
+impl FieldIndexStats {
+    /// The wire form of `stats` for the index of `path` with `schema`.
+    #[must_use]
+    pub fn new(path: &FieldPath, schema: IndexSchema, stats: FieldStats) -> Self {
+        let upper = |key: &IndexKey| match key {
+            IndexKey::Int(t) if schema == IndexSchema::Datetime => {
+                chrono::DateTime::from_timestamp_micros(*t).map_or(serde_json::Value::Null, |d| {
+                    serde_json::Value::String(
+                        d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    )
+                })
+            }
+            IndexKey::Int(i) => serde_json::Value::from(*i),
+            IndexKey::Float(f) => serde_json::Value::from(f.get()),
+            IndexKey::Bool(b) => serde_json::Value::Bool(*b),
+            IndexKey::Text(s) => serde_json::Value::String(s.clone()),
+            IndexKey::Uuid(u) => serde_json::Value::String(uuid::Uuid::from_u128(*u).to_string()),
+        };
+        Self {
+            field_name: path.as_str().to_owned(),
+            data_type: schema.name(),
+            distinct_values: stats.distinct_values,
+            indexed_points: stats.indexed_points,
+            wrong_type_points: stats.wrong_type_points,
+            missing_points: stats.missing_points,
+            entries: stats.entries,
+            histogram: stats
+                .histogram
+                .iter()
+                .map(|b| HistogramBucket {
+                    upper: b.upper.as_ref().map(upper),
+                    count: b.count,
+                })
+                .collect(),
+        }
+    }
 }

@@ -11,12 +11,13 @@ use std::ops::Bound;
 
 use roaring::RoaringBitmap;
 
+use super::histogram::{Bucket, Histogram};
 use super::schema::{IndexKey, IndexSchema};
 use crate::columns::{FieldPath, Value};
 use crate::slot_index::{SlotIndex, SlotPoint};
 
 /// The index of one payload field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FieldIndex {
     pub(super) path: FieldPath,
     pub(super) schema: IndexSchema,
@@ -25,6 +26,37 @@ pub struct FieldIndex {
     pub(super) indexed: RoaringBitmap,
     /// Slots holding at least one value of another type.
     pub(super) wrong_type: RoaringBitmap,
+    /// Range statistics (ordered schemas only; empty otherwise).
+    pub(super) histogram: Histogram,
+}
+
+/// Two indexes are equal when they index the same values of the same field: the histogram is
+/// derived data whose bounds depend on the order of past changes.
+impl PartialEq for FieldIndex {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+            && self.schema == other.schema
+            && self.postings == other.postings
+            && self.indexed == other.indexed
+            && self.wrong_type == other.wrong_type
+    }
+}
+
+/// What the planner (and a user) can know about an indexed field without reading payloads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldStats {
+    /// Distinct indexed values.
+    pub distinct_values: u64,
+    /// Points with at least one indexed value.
+    pub indexed_points: u64,
+    /// Points holding a value of another type (stored, not indexed).
+    pub wrong_type_points: u64,
+    /// Live points where the field is missing, `null` or an empty array.
+    pub missing_points: u64,
+    /// Indexed (point, value) entries: more than `indexed_points` when arrays hold several.
+    pub entries: u64,
+    /// Equi-depth histogram of the values (ordered schemas), lowest first.
+    pub histogram: Vec<Bucket>,
 }
 
 impl FieldIndex {
@@ -37,7 +69,53 @@ impl FieldIndex {
             postings: BTreeMap::new(),
             indexed: RoaringBitmap::new(),
             wrong_type: RoaringBitmap::new(),
+            histogram: Histogram::default(),
         }
+    }
+
+    /// Statistics of the field among the `live` slots.
+    #[must_use]
+    pub fn stats(&self, live: &RoaringBitmap) -> FieldStats {
+        let present = &self.indexed | &self.wrong_type;
+        FieldStats {
+            distinct_values: self.postings.len() as u64,
+            indexed_points: self.indexed.len(),
+            wrong_type_points: self.wrong_type.len(),
+            missing_points: live.len().saturating_sub(present.intersection_len(live)),
+            entries: self.postings.values().map(RoaringBitmap::len).sum(),
+            histogram: if self.schema.is_ordered() {
+                self.histogram.buckets()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// About how many slots hold a key between `lower` and `upper`, without touching the
+    /// postings' bitmaps: from the histogram for ordered schemas (off by at most two buckets),
+    /// by summing posting sizes otherwise.
+    #[must_use]
+    pub fn estimate_range(&self, lower: Bound<&IndexKey>, upper: Bound<&IndexKey>) -> u64 {
+        if self.schema.is_ordered() {
+            self.histogram.estimate(lower, upper)
+        } else {
+            self.postings_in(lower, upper).map(|(_, s)| s.len()).sum()
+        }
+    }
+
+    /// Number of slots holding `key`.
+    #[must_use]
+    pub fn count_equal(&self, key: &IndexKey) -> u64 {
+        self.postings.get(key).map_or(0, RoaringBitmap::len)
+    }
+
+    /// The histogram drawn again from the postings (after a rebuild, a decode or a release).
+    pub(super) fn redraw_histogram(&mut self) {
+        self.histogram = if self.schema.is_ordered() {
+            Histogram::derive(&self.postings)
+        } else {
+            Histogram::default()
+        };
     }
 
     /// The indexed field.
@@ -172,20 +250,39 @@ impl SlotIndex for FieldIndex {
         if !keys.is_empty() {
             self.indexed.insert(point.slot);
         }
+        let ordered = self.schema.is_ordered();
         for key in keys {
-            self.postings.entry(key).or_default().insert(point.slot);
+            if ordered {
+                self.histogram.add(&key);
+            }
+            if !self
+                .postings
+                .entry(key.clone())
+                .or_default()
+                .insert(point.slot)
+                && ordered
+            {
+                // An array holding the value twice: one entry.
+                self.histogram.remove(&key);
+            }
         }
         if wrong {
             self.wrong_type.insert(point.slot);
+        }
+        if ordered && self.histogram.stale() {
+            self.redraw_histogram();
         }
     }
 
     fn remove(&mut self, point: SlotPoint<'_>) {
         let mut keys = Vec::new();
         self.for_each_key(point, &mut |k| keys.push(k));
+        let ordered = self.schema.is_ordered();
         for key in keys {
             if let Some(slots) = self.postings.get_mut(&key) {
-                slots.remove(point.slot);
+                if slots.remove(point.slot) && ordered {
+                    self.histogram.remove(&key);
+                }
                 if slots.is_empty() {
                     self.postings.remove(&key);
                 }
@@ -193,6 +290,9 @@ impl SlotIndex for FieldIndex {
         }
         self.indexed.remove(point.slot);
         self.wrong_type.remove(point.slot);
+        if ordered && self.histogram.stale() {
+            self.redraw_histogram();
+        }
     }
 
     fn release(&mut self, slots: &RoaringBitmap) {
@@ -207,6 +307,7 @@ impl SlotIndex for FieldIndex {
         });
         self.indexed -= slots;
         self.wrong_type -= slots;
+        self.redraw_histogram();
     }
 
     fn rebuild(&mut self, points: &mut dyn Iterator<Item = SlotPoint<'_>>) {
@@ -216,6 +317,7 @@ impl SlotIndex for FieldIndex {
         for point in points {
             self.insert(point);
         }
+        self.redraw_histogram();
     }
 
     fn encode(&self, out: &mut Vec<u8>) {

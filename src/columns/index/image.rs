@@ -17,6 +17,7 @@ use zerocopy::FromBytes;
 use zerocopy::little_endian::{F64, I64, U32, U64, U128};
 
 use super::field_index::FieldIndex;
+use super::histogram::Histogram;
 use super::schema::{Float, IndexKey, IndexSchema};
 use crate::columns::FieldPath;
 
@@ -97,16 +98,16 @@ pub fn decode(bytes: &[u8]) -> Result<(FieldIndex, &[u8]), ImageError> {
         }
         postings.insert(key, slots);
     }
-    Ok((
-        FieldIndex {
-            path,
-            schema,
-            postings,
-            indexed,
-            wrong_type,
-        },
-        r.0,
-    ))
+    let mut index = FieldIndex {
+        path,
+        schema,
+        postings,
+        indexed,
+        wrong_type,
+        histogram: Histogram::default(),
+    };
+    index.redraw_histogram();
+    Ok((index, r.0))
 }
 
 struct Reader<'a>(&'a [u8]);

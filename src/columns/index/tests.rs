@@ -171,3 +171,67 @@ fn images_round_trip_and_damage_is_detected() {
     longer.push(0);
     assert!(FieldIndexes::decode(&longer).is_err());
 }
+
+#[test]
+fn stats_count_missing_points_array_entries_and_keep_the_histogram_exact_through_changes() {
+    let (mut index, payloads) = index(
+        "n",
+        IndexSchema::Integer,
+        &[
+            r#"{"n": [1, 2, 2]}"#,
+            r#"{"n": 3}"#,
+            r#"{"n": "three"}"#,
+            r#"{"n": null}"#,
+            r#"{"n": []}"#,
+            r#"{}"#,
+        ],
+    );
+    let live: RoaringBitmap = (0..6).collect();
+    let stats = index.stats(&live);
+    assert_eq!(stats.distinct_values, 3);
+    assert_eq!(stats.indexed_points, 2);
+    assert_eq!(stats.wrong_type_points, 1);
+    assert_eq!(stats.missing_points, 3);
+    assert_eq!(stats.entries, 3, "the repeated 2 is one entry");
+    let total: u64 = stats.histogram.iter().map(|b| b.count).sum();
+    assert_eq!(total, 3);
+
+    // Many changes later (bounds redrawn on the way), the counts still sum to the postings.
+    let many: Vec<Payload> = (0..5_000)
+        .map(|i| payload(&format!(r#"{{"n": {}}}"#, (i * 37) % 1000)))
+        .collect();
+    for (i, p) in many.iter().enumerate() {
+        index.insert(SlotPoint {
+            slot: 10 + i as u32,
+            payload: p,
+        });
+    }
+    for (i, p) in many.iter().enumerate().step_by(3) {
+        index.remove(SlotPoint {
+            slot: 10 + i as u32,
+            payload: p,
+        });
+    }
+    index.remove(SlotPoint {
+        slot: 0,
+        payload: &payloads[0],
+    });
+    let stats = index.stats(&RoaringBitmap::new());
+    let total: u64 = stats.histogram.iter().map(|b| b.count).sum();
+    assert_eq!(total, stats.entries);
+    let exact = index
+        .range(
+            Bound::Included(&IndexKey::Int(100)),
+            Bound::Excluded(&IndexKey::Int(300)),
+        )
+        .len();
+    let estimate = index.estimate_range(
+        Bound::Included(&IndexKey::Int(100)),
+        Bound::Excluded(&IndexKey::Int(300)),
+    );
+    let depth = stats.entries / crate::columns::index::BUCKETS as u64 + 1;
+    assert!(
+        estimate.abs_diff(exact) <= 2 * depth,
+        "{estimate} vs {exact}"
+    );
+}

@@ -33,8 +33,8 @@ pub use self::persist::GraphDecodeError;
 
 use self::graph::Graph;
 use self::visited::VisitedPool;
-use super::Space;
 use super::ranked::Ranked as Near;
+use super::{Space, distance_count};
 
 /// Build parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +245,7 @@ impl Hnsw {
         loop {
             let mut changed = false;
             self.graph.neighbors(cur.slot, level, &mut neighbors);
+            distance_count::add(neighbors.len());
             for &n in &neighbors {
                 let key = space.key(query, n);
                 if key < cur.key {
@@ -299,6 +300,7 @@ impl Hnsw {
             // Keep only unvisited neighbours and start loading their vectors before scoring the
             // first one: the graph walk is bound by memory latency, not arithmetic.
             neighbors.retain(|&n| visited.insert(n));
+            distance_count::add(neighbors.len());
             for &n in &neighbors {
                 space.prefetch_start(n);
             }
@@ -340,6 +342,7 @@ impl Hnsw {
         if k == 0 {
             return Vec::new();
         }
+        distance_count::add(1);
         let mut cur = Near {
             key: space.key(query, entry),
             slot: entry,

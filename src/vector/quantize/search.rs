@@ -7,7 +7,7 @@
 
 use super::{Quantized, Quantizer};
 use crate::vector::hnsw::Hnsw;
-use crate::vector::{DenseVectors, Metric, ScoredSlot, Space};
+use crate::vector::{DenseVectors, Metric, ScoredSlot, Space, distance_count};
 
 /// Per-query quantization options (Qdrant's `params.quantization`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +76,7 @@ pub fn search(
     };
     let mut ranked: Vec<(f32, u32)> = if params.rescore {
         let key_fn = metric.key_fn();
+        distance_count::add(found.len());
         found
             .iter()
             .map(|n| (key_fn.key(query, vectors.get(n.slot)), n.slot))
