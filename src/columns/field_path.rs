@@ -162,6 +162,34 @@ impl FieldPath {
         out
     }
 
+    /// Calls `read` with the leaves the path reaches (see [`FieldPath::for_each_leaf`]), without
+    /// allocating when the path has no `[]` step: such a path reaches at most one leaf. This is
+    /// what evaluating a filter on every payload of a collection calls.
+    pub fn with_leaves<'a, R>(
+        &self,
+        payload: &'a Payload,
+        read: impl FnOnce(&[&'a Value]) -> R,
+    ) -> R {
+        if self.steps.iter().any(|s| matches!(s, Step::Each)) {
+            return read(&self.leaves(payload));
+        }
+        let Some((Step::Key(first), rest)) = self.steps.split_first() else {
+            return read(&[]);
+        };
+        let mut at = payload.get(first);
+        for step in rest {
+            at = match (step, at) {
+                (Step::Key(key), Some(Value::Object(map))) => map.get(key),
+                (Step::Index(i), Some(Value::Array(items))) => items.get(*i),
+                _ => None,
+            };
+        }
+        match at {
+            Some(leaf) => read(&[leaf]),
+            None => read(&[]),
+        }
+    }
+
     /// Whether the path starts with the steps of `prefix` (so that editing `prefix` may change
     /// what this path reads).
     #[must_use]
@@ -244,6 +272,37 @@ mod tests {
         assert!(values("meta.author", r#"{"meta": [{"author": "ann"}]}"#).is_empty());
         assert!(values("missing", r#"{"x": 1}"#).is_empty());
         assert_eq!(values("n", r#"{"n": null}"#), [Value::Null]);
+    }
+
+    #[test]
+    fn leaves_without_allocating_are_the_leaves() {
+        let doc = payload(
+            r#"{"a": {"b": [1, {"c": 2}], "n": null}, "c": [{"pop": 1}, {"pop": [2, 3]}],
+                "t": "x", "e": []}"#,
+        );
+        for path in [
+            "a",
+            "a.b",
+            "a.b[1].c",
+            "a.b[0]",
+            "a.b[7]",
+            "a.n",
+            "a.n.x",
+            "c[].pop",
+            "c[1].pop",
+            "c.pop",
+            "t",
+            "t.x",
+            "e",
+            "missing",
+            "a.missing.deeper",
+        ] {
+            let path = FieldPath::parse(path).expect("valid path");
+            let expected = path.leaves(&doc);
+            path.with_leaves(&doc, |leaves| {
+                assert_eq!(leaves, expected.as_slice(), "{path}")
+            });
+        }
     }
 
     #[test]

@@ -44,7 +44,9 @@ impl Predicate {
                         == *min
             }
             Self::HasId(ids) => id.is_some_and(|id| ids.contains(&id)),
-            Self::Field(path, condition) => condition.holds(&path.leaves(payload)),
+            Self::Field(path, condition) => {
+                path.with_leaves(payload, |leaves| condition.holds(leaves))
+            }
             Self::Nested { path, inner } => path.leaves(payload).into_iter().any(|leaf| {
                 let Value::Array(items) = leaf else {
                     return false;

@@ -103,6 +103,21 @@ impl Histogram {
         self.total > 2 * self.derived_at.max(8) || self.total < self.derived_at / 2
     }
 
+    /// Bytes held on the heap (bounds and counts).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.uppers.capacity() * std::mem::size_of::<IndexKey>()
+            + self
+                .uppers
+                .iter()
+                .map(|k| match k {
+                    IndexKey::Text(s) => s.capacity(),
+                    _ => 0,
+                })
+                .sum::<usize>()
+            + self.counts.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// Entries in all buckets (the sum of the postings' lengths).
     #[must_use]
     pub fn total(&self) -> u64 {
