@@ -1,11 +1,12 @@
 //! The planner for filtered vector search: how the `k` nearest points that satisfy a predicate
 //! are found in one read view, and an [`Explain`] of what it did.
 //!
-//! Strategies, chosen by the expected number of distance evaluations (the model the HNSW allow-list
-//! search uses: a scan of `c` allowed points costs `c`, a graph walk with beam `ef` at selectivity
-//! `s` about `ef · m0 / s`; scan when `c² <= ef · m0 · n`). When indexes cannot answer the filter,
-//! a scan also reads all `n` payloads first, so it is chosen only when `c <= ef · m0`
-//! (`scan_equivalent`):
+//! Strategies, chosen by the expected cost (the model the HNSW allow-list search uses: a scan of
+//! `c` allowed points scores `c`, a graph walk with beam `ef` at selectivity `s` visits about
+//! `ef · m0 / s` points, each costing `WALK_COST` scored ones; scan when
+//! `c² <= WALK_COST · ef · m0 · n`). When indexes cannot answer the filter, payload reads
+//! dominate: a scan reads all `n` payloads first, the walk about `ef · m0 / s` of them, so the scan
+//! is chosen only when `c <= ef · m0` (`reads_fewer_payloads`):
 //! - [`Strategy::ExactScan`]: score every allowed point (very selective filters, small or exact
 //!   collections). The allowed set comes from indexes, or from reading payloads when it must.
 //! - [`Strategy::GraphAllowList`]: walk the graph accepting only slots in the allowed bitmap (the
@@ -19,8 +20,8 @@
 //! Before sampling a filter indexes cannot fully answer, the planner asks the index statistics
 //! (posting sizes, histograms: [`super::index_bound`]) how far indexes narrow it: an `and` with
 //! a selective indexed condition leaves few points whose payloads must be read, and when reading
-//! them costs no more than a walk (`bound <= ef · m0`), the matching set is computed exactly and
-//! searched like a fully indexed one.
+//! them costs no more than sampling and walking would (`bound <= 512 + ef · m0 · n / bound`), the
+//! matching set is computed exactly and searched like a fully indexed one.
 //!
 //! It never mutates anything; every count in the explanation is measured, not estimated, except
 //! `estimated_candidates` and `index_bound`.
@@ -146,7 +147,12 @@ pub fn filtered_nearest(
     // Indexes narrow the filter to few enough points that reading their payloads costs no more
     // than a walk would: compute the matching set exactly instead of estimating it.
     let narrow = explain.index_bound.is_some_and(|bound| {
-        view.prefers_scan(scan_equivalent(bound, view.slot_count()), ef.max(k))
+        // Reading the narrowed set's payloads against sampling and then walking, which reads
+        // at least as many as a walk at the bound's selectivity.
+        reads_fewer_payloads(
+            bound.saturating_sub(SAMPLE_SIZE),
+            view.walk_visits(bound, ef.max(k)),
+        )
     });
     if explain.fully_indexed || exactly || narrow {
         let set = matching_in(view, predicate, view.live(), &mut stats);
@@ -160,9 +166,9 @@ pub fn filtered_nearest(
     let scan = exactly
         || match allowed {
             Some(_) => view.prefers_scan(explain.estimated_candidates, ef.max(k)),
-            None => view.prefers_scan(
-                scan_equivalent(explain.estimated_candidates, view.slot_count()),
-                ef.max(k),
+            None => reads_fewer_payloads(
+                view.slot_count() as u64,
+                view.walk_visits(explain.estimated_candidates, ef.max(k)),
             ),
         };
     let search_started = Instant::now();
@@ -259,21 +265,16 @@ fn scan_matching(
     view.nearest(query, k, exact, Some(set))
 }
 
-/// For a filter that indexes cannot answer, the allowed count that makes the graph's scan test
-/// (`allowed² <= ef · m0 · slots`) decide between its two real costs: scanning must first read
-/// every payload (`slots` evaluations) to find the `c` allowed points, while the predicate walk
-/// reads about `ef · m0 / s = ef · m0 · slots / c` of them. Scan when `slots <= ef · m0 · slots /
-/// c`, i.e. `c <= ef · m0`, which is the graph's test asked with `sqrt(c · slots)`. Measured on
+/// Whether reading `payloads` payloads costs no more than reading `walk` of them along a graph
+/// walk (payload reads dominate both sides; each is one predicate evaluation).
+///
+/// For a filter indexes cannot answer, a scan must first read every payload (`slots` of them) to
+/// find the matching set, while the predicate walk reads about `walk_visits` of them. Measured on
 /// the 65,000-point wordnet set (`cargo bench --bench filtered_search`, docs/benchmarks.md): the
-/// walk was 2x to 8x faster than that scan at 1% and 10% selectivity.
-#[expect(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_precision_loss,
-    reason = "an estimate"
-)]
-fn scan_equivalent(candidates: u64, slots: usize) -> u64 {
-    ((candidates as f64) * (slots as f64)).sqrt() as u64
+/// walk was 2x to 8x faster than that scan at 1% and 10% selectivity, as this rule chooses.
+#[expect(clippy::cast_precision_loss, reason = "an estimate")]
+fn reads_fewer_payloads(payloads: u64, walk: f64) -> bool {
+    payloads as f64 <= walk
 }
 
 /// Matching points expected among the live ones, from an evenly spread sample of them.

@@ -143,6 +143,13 @@ impl<'a> ReadView<'a> {
         self.store.index().prefers_scan(allowed, ef)
     }
 
+    /// About how many points a graph walk with beam `ef` visits while collecting `allowed`
+    /// points' worth of matches (see `Hnsw::walk_visits`).
+    #[must_use]
+    pub fn walk_visits(&self, allowed: u64, ef: usize) -> f64 {
+        self.store.index().walk_visits(allowed, ef)
+    }
+
     /// Up to `k` nearest live points that `accept` takes, through the graph (on quantized codes
     /// when trained, unless ignored), checking `accept` on each candidate the walk meets. Fewer
     /// than `k` may come back when accepted points are rare; the caller then scans instead.
