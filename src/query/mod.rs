@@ -1,11 +1,13 @@
 //! The query layer: the [`Predicate`] every front end compiles to, its evaluation against a
-//! payload, its compilation to slot bitmaps from the payload indexes, and the planner that chooses
-//! how a filtered search runs over one consistent read view of a collection.
+//! payload, its compilation to slot bitmaps from the payload indexes, the planner that chooses
+//! how a filtered search runs over one consistent read view of a collection, and grouped
+//! aggregates.
 //!
 //! It sits above `engine/` (it reads collections through read views) and below `api/`: it never
 //! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
 //! [`Predicate`] in `api/`.
 
+mod aggregate;
 mod compile;
 mod estimate;
 mod evaluate;
@@ -16,6 +18,7 @@ mod predicate;
 mod select;
 mod type_check;
 
+pub use aggregate::{Aggregate, AggregateStats, GroupRow, Scalar, aggregate};
 pub use compile::{CompileStats, fully_indexed, index_estimate, matching_in};
 pub use estimate::index_bound;
 pub use facet::{FacetHit, facet_counts};

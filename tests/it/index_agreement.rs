@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 use plait::columns::index::IndexSchema;
 use plait::columns::{FieldPath, Payload, PayloadEdit, Value};
 use plait::engine::{AckAt, Collection, Engine, EngineOptions, NewPoint, PointId, WriteTicket};
-use plait::query::{Condition, FacetHit, Interval, Literal, Predicate, facet_counts, matching_ids};
+use plait::query::{
+    Aggregate, Condition, FacetHit, Interval, Literal, Predicate, Scalar, aggregate, facet_counts,
+    matching_ids,
+};
 use plait::storage::wal::Durability;
 use proptest::prelude::*;
 
@@ -192,6 +195,161 @@ fn facets_agree(c: &Collection, predicates: &[Predicate]) -> Result<(), TestCase
     Ok(())
 }
 
+/// The distinct non-null scalars of `field` in `payload`, the naive way.
+fn naive_scalars(field: &FieldPath, payload: &Payload) -> Vec<Scalar> {
+    let mut out: Vec<Scalar> = field
+        .values(payload)
+        .into_iter()
+        .filter_map(|v| match v {
+            Value::Bool(b) => Some(Scalar::Bool(*b)),
+            Value::Int(i) => Some(Scalar::Int(*i)),
+            Value::UInt(u) => Some(Scalar::Float(*u as f64)),
+            Value::Float(f) => Some(Scalar::Float(*f)),
+            Value::String(s) => Some(Scalar::String(s.clone())),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `GROUP BY group` with every aggregate of `field`, computed point by point in the test.
+fn naive_groups(
+    c: &Collection,
+    p: &Predicate,
+    group: &FieldPath,
+    field: &FieldPath,
+) -> Vec<(Vec<Scalar>, Vec<Scalar>)> {
+    let mut groups: std::collections::BTreeMap<Scalar, Vec<Vec<Scalar>>> =
+        std::collections::BTreeMap::new();
+    c.read(|view| {
+        for (_, id, payload) in view.points() {
+            if !p.matches(id, payload) {
+                continue;
+            }
+            let mut keys = naive_scalars(group, payload);
+            if keys.is_empty() {
+                keys.push(Scalar::Null);
+            }
+            for k in keys {
+                groups
+                    .entry(k)
+                    .or_default()
+                    .push(naive_scalars(field, payload));
+            }
+        }
+    });
+    groups
+        .into_iter()
+        .map(|(key, points)| {
+            let values: Vec<&Scalar> = points.iter().flatten().collect();
+            let ints: Vec<i64> = values
+                .iter()
+                .filter_map(|v| {
+                    if let Scalar::Int(i) = v {
+                        Some(*i)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let floats: Vec<f64> = values
+                .iter()
+                .filter_map(|v| {
+                    if let Scalar::Float(f) = v {
+                        Some(*f)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            let n = ints.len() + floats.len();
+            let total = ints.iter().map(|&i| i as f64).sum::<f64>() + floats.iter().sum::<f64>();
+            let sum = if n == 0 {
+                Scalar::Null
+            } else if floats.is_empty() {
+                Scalar::Int(ints.iter().sum())
+            } else {
+                Scalar::Float(total)
+            };
+            let avg = if n == 0 {
+                Scalar::Null
+            } else {
+                Scalar::Float(total / n as f64)
+            };
+            let distinct: BTreeSet<&Scalar> = values.iter().copied().collect();
+            (
+                vec![key],
+                vec![
+                    Scalar::Int(points.len() as i64),
+                    Scalar::Int(points.iter().filter(|v| !v.is_empty()).count() as i64),
+                    Scalar::Int(distinct.len() as i64),
+                    sum,
+                    avg,
+                    values.iter().min().map_or(Scalar::Null, |v| (*v).clone()),
+                    values.iter().max().map_or(Scalar::Null, |v| (*v).clone()),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Grouped aggregates (groups and aggregates from postings where an index allows, from payloads
+/// otherwise) equal the naive computation, for indexed and unindexed fields.
+fn aggregates_agree(c: &Collection, predicates: &[Predicate]) -> Result<(), TestCaseError> {
+    for (group, field) in [
+        ("k", "n"),
+        ("b", "k"),
+        ("n", "f"),
+        ("o.x", "b"),
+        ("k", "missing"),
+    ] {
+        let (group, field) = (
+            FieldPath::parse(group).expect("path"),
+            FieldPath::parse(field).expect("path"),
+        );
+        let aggregates = [
+            Aggregate::CountAll,
+            Aggregate::Count(field.clone()),
+            Aggregate::CountDistinct(field.clone()),
+            Aggregate::Sum(field.clone()),
+            Aggregate::Avg(field.clone()),
+            Aggregate::Min(field.clone()),
+            Aggregate::Max(field.clone()),
+        ];
+        for p in predicates {
+            let (rows, _) =
+                c.read(|view| aggregate(view, p, std::slice::from_ref(&group), &aggregates));
+            let got: Vec<(Vec<Scalar>, Vec<Scalar>)> =
+                rows.into_iter().map(|r| (r.key, r.values)).collect();
+            let want = naive_groups(c, p, &group, &field);
+            prop_assert_eq!(got.len(), want.len(), "groups of {} under {:?}", group, p);
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert_eq!(&g.0, &w.0);
+                for (a, b) in g.1.iter().zip(&w.1) {
+                    let close = match (a, b) {
+                        (Scalar::Float(x), Scalar::Float(y)) => {
+                            (x - y).abs() <= 1e-9 * (1.0 + y.abs())
+                        }
+                        _ => a == b,
+                    };
+                    prop_assert!(
+                        close,
+                        "{} by {} under {:?}: {:?} vs {:?}",
+                        field,
+                        group,
+                        p,
+                        g,
+                        w
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -237,6 +395,7 @@ proptest! {
                 prop_assert_eq!(planned(&c, p), naive(&c, p), "{:?}", p);
             }
             facets_agree(&c, &predicates)?;
+            aggregates_agree(&c, &predicates)?;
             engine.shutdown();
         }
         // Reopened from the checkpoint and its index images.
@@ -248,6 +407,93 @@ proptest! {
             prop_assert_eq!(planned(&c, p), naive(&c, p), "{:?}", p);
         }
         facets_agree(&c, &predicates)?;
+        aggregates_agree(&c, &predicates)?;
         engine.shutdown();
     }
+}
+
+/// On clean data (no wrong-type values) groups and aggregates come from the postings, and still
+/// equal the naive computation.
+#[test]
+fn grouped_aggregates_come_from_postings_when_indexes_cover_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().to_path_buf())).expect("engine");
+    let mut cfg = config();
+    cfg.durability = Durability::None;
+    let c = engine.create("c", cfg).expect("collection");
+    for (field, schema) in [("k", IndexSchema::Keyword), ("n", IndexSchema::Integer)] {
+        wait(c.create_field_index(
+            FieldPath::parse(field).expect("path"),
+            schema,
+            AckAt::Applied,
+        ));
+    }
+    let points = (0..300u64)
+        .map(|i| {
+            let mut payload = Payload::new();
+            if i % 7 != 0 {
+                payload.insert("k".into(), Value::String(WORDS[(i % 3) as usize].into()));
+            }
+            let n = Value::Int(i as i64 % 11 - 3);
+            payload.insert(
+                "n".into(),
+                if i % 5 == 0 {
+                    Value::Array(vec![n, Value::Int(40)])
+                } else {
+                    n
+                },
+            );
+            NewPoint {
+                id: PointId::Num(i),
+                vector: vec![i as f32, 1.0, 0.0, 0.0],
+                payload,
+            }
+        })
+        .collect();
+    wait(c.upsert(points, AckAt::Applied));
+    let (k, n) = (
+        FieldPath::parse("k").expect("path"),
+        FieldPath::parse("n").expect("path"),
+    );
+    let aggregates = [
+        Aggregate::CountAll,
+        Aggregate::Count(n.clone()),
+        Aggregate::CountDistinct(n.clone()),
+        Aggregate::Sum(n.clone()),
+        Aggregate::Avg(n.clone()),
+        Aggregate::Min(n.clone()),
+        Aggregate::Max(n.clone()),
+    ];
+    let filter = Predicate::Field(
+        n.clone(),
+        Condition::NumberRange(Interval {
+            lower: Some((-1.0, true)),
+            upper: None,
+        }),
+    );
+    for p in [Predicate::All, filter] {
+        let (rows, stats) =
+            c.read(|view| aggregate(view, &p, std::slice::from_ref(&k), &aggregates));
+        assert!(stats.groups_from_index, "{stats:?}");
+        assert_eq!(
+            stats.aggregates_from_index as usize,
+            6 * rows.len(),
+            "{stats:?}"
+        );
+        assert_eq!(stats.payloads_read, 0);
+        let want = naive_groups(&c, &p, &k, &n);
+        assert_eq!(rows.len(), want.len());
+        for (row, (key, values)) in rows.iter().zip(&want) {
+            assert_eq!(&row.key, key);
+            for (a, b) in row.values.iter().zip(values) {
+                match (a, b) {
+                    (Scalar::Float(x), Scalar::Float(y)) => {
+                        assert!((x - y).abs() < 1e-9, "{row:?} vs {values:?}")
+                    }
+                    _ => assert_eq!(a, b, "{row:?} vs {values:?}"),
+                }
+            }
+        }
+    }
+    engine.shutdown();
 }
