@@ -2,6 +2,9 @@
 //! payload, its compilation to slot bitmaps from the payload indexes, and the planner that chooses
 //! how a filtered search runs over one consistent read view of a collection.
 //!
+//! [`velesql`] is the statement language's front end: text to syntax tree, and a `WHERE` clause
+//! to a [`Predicate`].
+//!
 //! It sits above `engine/` (it reads collections through read views) and below `api/`: it never
 //! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
 //! [`Predicate`] in `api/`.
@@ -14,6 +17,7 @@ mod plan;
 mod predicate;
 mod select;
 mod type_check;
+pub mod velesql;
 
 pub use compile::{CompileStats, fully_indexed, matching_in};
 pub use facet::{FacetHit, facet_counts};
