@@ -12,6 +12,7 @@
 mod compile;
 mod evaluate;
 mod facet;
+mod like;
 mod order;
 mod plan;
 mod predicate;
@@ -21,6 +22,7 @@ pub mod velesql;
 
 pub use compile::{CompileStats, fully_indexed, matching_in};
 pub use facet::{FacetHit, facet_counts};
+pub use like::{LikeError, LikePattern};
 pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};

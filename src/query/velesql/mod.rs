@@ -11,6 +11,8 @@ mod error;
 mod interval;
 mod keywords;
 mod limits;
+mod lower;
+mod params;
 mod parse;
 mod prescan;
 mod print;
@@ -19,8 +21,12 @@ mod syntax_error;
 pub use error::{ErrorCode, ParseError};
 pub use interval::{IntervalError, parse_interval};
 pub use keywords::{RESERVED, is_bare_name, is_reserved};
+pub use lower::{LowerContext, LoweredWhere, NearQuery, SimilarityFloor, lower_where};
+pub use params::{ObjectParam, ParamValue, Params};
 pub use limits::{MAX_LIST_ITEMS, MAX_NESTING, MAX_QUERY_BYTES, MAX_STATEMENTS};
 pub use parse::parse;
 
 #[cfg(test)]
 mod conformance_tests;
+#[cfg(test)]
+mod lower_tests;
