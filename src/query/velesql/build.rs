@@ -41,7 +41,11 @@ fn has(pair: &Pair<'_, Rule>, rule: Rule) -> bool {
 fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::ALL
+        Rule::lparen
+            | Rule::rparen
+            | Rule::rbracket
+            | Rule::equals
+            | Rule::ALL
             | Rule::ANALYZE
             | Rule::AND
             | Rule::ANY_
@@ -314,9 +318,9 @@ impl<'t> Builder<'t> {
     }
 
     fn settings(&self, pair: Pair<'t, Rule>) -> Result<Vec<Setting>> {
-        self.list(pair.into_inner(), |b, setting| {
+        self.list(parts(pair), |b, setting| {
             let span = span_of(&setting);
-            let mut inner = setting.into_inner();
+            let mut inner = parts(setting);
             let name = inner.next().ok_or_else(|| b.missing("a name", span))?;
             let value = inner.next().ok_or_else(|| b.missing("a value", span))?;
             Ok(Setting {
@@ -346,7 +350,7 @@ impl<'t> Builder<'t> {
         let rows = self.list(rows.into_iter(), |b, row| {
             let span = span_of(&row);
             Ok(Row {
-                values: b.list(row.into_inner(), Self::value)?,
+                values: b.list(parts(row), Self::value)?,
                 span,
             })
         })?;
@@ -388,7 +392,7 @@ impl<'t> Builder<'t> {
         }
         assignments.extend(self.list(pending.into_iter(), |b, a| {
             let span = span_of(&a);
-            let mut inner = a.into_inner();
+            let mut inner = parts(a);
             let column = inner.next().ok_or_else(|| b.missing("a column", span))?;
             let value = inner.next().ok_or_else(|| b.missing("a value", span))?;
             Ok(Assignment {
@@ -659,7 +663,7 @@ impl<'t> Builder<'t> {
             Rule::FALSE => ExprKind::Literal(Literal::Bool(false)),
             Rule::NULL => ExprKind::Literal(Literal::Null),
             Rule::param => ExprKind::Param(pair.as_str()[1..].to_owned()),
-            Rule::array => ExprKind::Array(self.list(pair.into_inner(), Self::value)?),
+            Rule::array => ExprKind::Array(self.list(parts(pair), Self::value)?),
             Rule::interval => {
                 let text = parts(pair)
                     .next()

@@ -1,6 +1,6 @@
 //! Runs `tests/velesql/conformance.txt`, the language's conformance file.
 //!
-//! Format: a case starts with `> query` (`\n` in it stands for a line break). It is followed by
+//! Format: a case starts with `> query` (`\n` and `\t` in it stand for a line break and a tab). It is followed by
 //! `= canonical text` (statements joined by `; `), by `! code line:column words...` for a query
 //! that must be refused (the message must contain the words), or by nothing when the query is
 //! already in canonical form. Lines starting with `#` and blank lines are comments. Every
@@ -34,7 +34,8 @@ fn cases() -> Vec<(usize, String, Expect<'static>)> {
         let query = line
             .strip_prefix("> ")
             .unwrap_or_else(|| panic!("conformance.txt:{n}: expected '> query', got {line:?}"))
-            .replace("\\n", "\n");
+            .replace("\\n", "\n")
+            .replace("\\t", "\t");
         i += 1;
         let expect = match lines.get(i).map(|(_, l)| *l) {
             Some(l) if l.starts_with("= ") => {

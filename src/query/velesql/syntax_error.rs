@@ -23,6 +23,22 @@ const STATEMENT_KEYWORDS: &[Rule] = &[
     Rule::EXPLAIN,
 ];
 
+/// Rules that are whole statements (pest names one when none of its words matched).
+const STATEMENT_RULES: &[Rule] = &[
+    Rule::queries,
+    Rule::explain,
+    Rule::select,
+    Rule::insert,
+    Rule::update,
+    Rule::delete,
+    Rule::create_collection,
+    Rule::drop_collection,
+    Rule::create_index,
+    Rule::drop_index,
+    Rule::show_collections,
+    Rule::describe,
+];
+
 /// Rules that start a value: when pest tried several, the message says "an expression".
 const VALUE_STARTS: &[Rule] = &[
     Rule::number,
@@ -56,6 +72,14 @@ const VALUE_STARTS: &[Rule] = &[
 /// Operators that may follow a value in a condition.
 const OPERATORS: &[Rule] = &[
     Rule::compare_op,
+    Rule::comparison,
+    Rule::is_null,
+    Rule::in_list,
+    Rule::between,
+    Rule::like,
+    Rule::contains,
+    Rule::near,
+    Rule::text_match,
     Rule::add_op,
     Rule::IS,
     Rule::IN,
@@ -88,11 +112,13 @@ pub(super) fn syntax_error(text: &str, error: &Error<Rule>) -> ParseError {
             let expected = expected(positives);
             let found_words = if found.is_empty() {
                 "the end of the query".to_owned()
-            } else if is_reserved(found) {
+            } else if is_reserved(found) && wants_name(positives) {
                 format!(
                     "the keyword {} (write \"{found}\" to use it as a name)",
                     found.to_ascii_uppercase()
                 )
+            } else if is_reserved(found) {
+                format!("the keyword {}", found.to_ascii_uppercase())
             } else {
                 format!("`{found}`")
             };
@@ -106,6 +132,27 @@ pub(super) fn syntax_error(text: &str, error: &Error<Rule>) -> ParseError {
     ParseError::new(text, ErrorCode::Syntax, message, span)
 }
 
+/// Whether a name would have fitted where the parse stopped.
+fn wants_name(positives: &[Rule]) -> bool {
+    positives.iter().any(|r| {
+        matches!(
+            r,
+            Rule::name
+                | Rule::bare_name
+                | Rule::field
+                | Rule::step
+                | Rule::column
+                | Rule::select_item
+                | Rule::projection
+                | Rule::value
+                | Rule::condition
+                | Rule::conjunction
+                | Rule::negation
+                | Rule::predicate
+        )
+    })
+}
+
 /// "a, b or c" for the rules pest expected.
 fn expected(positives: &[Rule]) -> String {
     let mut words: Vec<String> = Vec::new();
@@ -114,7 +161,10 @@ fn expected(positives: &[Rule]) -> String {
             words.push(w);
         }
     };
-    if STATEMENT_KEYWORDS.iter().all(|k| positives.contains(k)) {
+    if positives
+        .iter()
+        .any(|r| STATEMENT_KEYWORDS.contains(r) || STATEMENT_RULES.contains(r))
+    {
         push(
             &mut words,
             "a statement (SELECT, INSERT, UPSERT, UPDATE, DELETE, CREATE, DROP, SHOW, DESCRIBE or \
@@ -125,7 +175,11 @@ fn expected(positives: &[Rule]) -> String {
     let value_starts = positives.iter().filter(|r| VALUE_STARTS.contains(r)).count();
     let operators = positives.iter().filter(|r| OPERATORS.contains(r)).count();
     for rule in positives {
-        if STATEMENT_KEYWORDS.contains(rule) && !words.is_empty() {
+        if STATEMENT_KEYWORDS.contains(rule) || STATEMENT_RULES.contains(rule) {
+            continue;
+        }
+        // `+` and `-` may follow almost any value: named only when nothing else fits.
+        if *rule == Rule::add_op && positives.len() > 2 {
             continue;
         }
         if value_starts > 2 && VALUE_STARTS.contains(rule) {
@@ -164,8 +218,12 @@ fn describe(rule: Rule) -> String {
         Rule::param => "a $parameter",
         Rule::array => "a [list]",
         Rule::compare_op => "a comparison (=, !=, <, <=, >, >=)",
-        Rule::add_op => "+ or -",
+        Rule::add_op => "+/-",
         Rule::star => "*",
+        Rule::lparen => "(",
+        Rule::rparen => ")",
+        Rule::rbracket => "]",
+        Rule::equals => "=",
         Rule::settings | Rule::setting => "(name = value, ...)",
         Rule::if_exists => "IF EXISTS",
         Rule::id_column => "id",
