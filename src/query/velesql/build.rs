@@ -633,7 +633,7 @@ impl<'t> Builder<'t> {
             } else {
                 ArithOp::Sub
             };
-            if rest.len() == MAX_LIST_ITEMS {
+            if rest.len() + 1 == MAX_LIST_ITEMS {
                 return Err(self.error(
                     ErrorCode::ListTooLong,
                     format!("a sum holds at most {MAX_LIST_ITEMS} terms"),

@@ -30,3 +30,5 @@ pub use parse::parse;
 mod conformance_tests;
 #[cfg(test)]
 mod lower_tests;
+#[cfg(test)]
+mod guard_tests;
