@@ -32,3 +32,5 @@ mod conformance_tests;
 mod lower_tests;
 #[cfg(test)]
 mod guard_tests;
+#[cfg(test)]
+mod roundtrip_tests;

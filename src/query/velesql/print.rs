@@ -23,7 +23,7 @@ impl Display for Statement {
                 }
                 if !s.group_by.is_empty() {
                     f.write_str(" GROUP BY ")?;
-                    list(f, &s.group_by)?;
+                    values(f, &s.group_by)?;
                 }
                 if let Some(having) = &s.having {
                     write!(f, " HAVING {having}")?;
@@ -34,7 +34,7 @@ impl Display for Statement {
                         if i > 0 {
                             f.write_str(", ")?;
                         }
-                        write!(f, "{}", key.expr)?;
+                        operand(f, &key.expr, VALUE)?;
                         match key.direction {
                             Some(Direction::Asc) => f.write_str(" ASC")?,
                             Some(Direction::Desc) => f.write_str(" DESC")?,
@@ -60,7 +60,7 @@ impl Display for Statement {
                         f.write_str(", ")?;
                     }
                     f.write_char('(')?;
-                    list(f, &row.values)?;
+                    values(f, &row.values)?;
                     f.write_char(')')?;
                 }
                 Ok(())
@@ -71,7 +71,8 @@ impl Display for Statement {
                     if n > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{} = {}", a.column, a.value)?;
+                    write!(f, "{} = ", a.column)?;
+                    operand(f, &a.value, VALUE)?;
                 }
                 if let Some(filter) = &u.filter {
                     write!(f, " WHERE {filter}")?;
@@ -125,13 +126,19 @@ fn list<T: Display>(f: &mut Formatter<'_>, items: &[T]) -> fmt::Result {
     Ok(())
 }
 
+/// Values where the grammar takes a value, not a condition: a condition there is parenthesized.
+fn values(f: &mut Formatter<'_>, items: &[Expr]) -> fmt::Result {
+    operands(f, items, VALUE)
+}
+
 fn settings(f: &mut Formatter<'_>, items: &[Setting]) -> fmt::Result {
     f.write_char('(')?;
     for (i, s) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "{} = {}", s.name, s.value)?;
+        write!(f, "{} = ", s.name)?;
+        operand(f, &s.value, VALUE)?;
     }
     f.write_char(')')
 }
@@ -149,7 +156,7 @@ impl Display for SelectItem {
         match self {
             Self::Wildcard(_) => f.write_char('*'),
             Self::Expr { expr, alias } => {
-                write!(f, "{expr}")?;
+                operand(f, expr, VALUE)?;
                 match alias {
                     Some(alias) => write!(f, " AS {alias}"),
                     None => Ok(()),
