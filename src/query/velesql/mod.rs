@@ -34,3 +34,5 @@ mod lower_tests;
 mod guard_tests;
 #[cfg(test)]
 mod roundtrip_tests;
+#[cfg(test)]
+mod fuzz_tests;
