@@ -12,6 +12,7 @@
 //!   any other value 1).
 //! - `is_null`: some leaf is `null` (an array holding `null` is not itself `null`).
 //! - `is_empty`: every leaf is `null` or an empty array (so a missing field is empty).
+//! - `like`: some string value matches the pattern (other types never do).
 //! - `nested`: some element of the array at the path is an object satisfying the inner predicate,
 //!   whose paths are relative to that element; `has_id` never holds inside it.
 
@@ -116,6 +117,10 @@ impl Condition {
             },
             Self::DatetimeRange(range) => match value {
                 Value::String(text) => parse_datetime(text).is_some_and(|t| range.contains(t)),
+                _ => false,
+            },
+            Self::Like(pattern) => match value {
+                Value::String(text) => pattern.matches(text),
                 _ => false,
             },
             Self::IsNull | Self::IsEmpty | Self::ValuesCount(_) => false,

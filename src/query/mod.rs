@@ -3,6 +3,9 @@
 //! how a filtered search runs over one consistent read view of a collection, and grouped
 //! aggregates.
 //!
+//! [`velesql`] is the statement language's front end: text to syntax tree, and a `WHERE` clause
+//! to a [`Predicate`].
+//!
 //! It sits above `engine/` (it reads collections through read views) and below `api/`: it never
 //! imports axum, utoipa or `serde_json::Value`; the wire filter formats are converted to a
 //! [`Predicate`] in `api/`.
@@ -12,16 +15,19 @@ mod compile;
 mod estimate;
 mod evaluate;
 mod facet;
+mod like;
 mod order;
 mod plan;
 mod predicate;
 mod select;
 mod type_check;
+pub mod velesql;
 
 pub use aggregate::{Aggregate, AggregateStats, GroupRow, Scalar, aggregate};
 pub use compile::{CompileStats, fully_indexed, index_estimate, matching_in};
 pub use estimate::index_bound;
 pub use facet::{FacetHit, facet_counts};
+pub use like::{LikeError, LikePattern};
 pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use super::like::LikePattern;
 use crate::columns::FieldPath;
 use crate::engine::PointId;
 
@@ -61,6 +62,8 @@ pub enum Condition {
     IsEmpty,
     /// The number of values (array length; 1 for a scalar) is inside this range.
     ValuesCount(Interval<u64>),
+    /// Some value is a string matching this `LIKE` / `ILIKE` pattern (never indexed).
+    Like(LikePattern),
 }
 
 /// A value compared for equality.

@@ -58,6 +58,14 @@ fn check(path: &FieldPath, schema: IndexSchema, condition: &Condition) -> Result
         Condition::DatetimeRange(_) if schema != IndexSchema::Datetime => {
             fail("a datetime range needs a datetime index")
         }
+        Condition::Like(_)
+            if !matches!(
+                schema,
+                IndexSchema::Keyword | IndexSchema::Uuid | IndexSchema::Datetime
+            ) =>
+        {
+            fail("LIKE matches strings")
+        }
         Condition::Equals(l) => check_literal(schema, l).map_or(Ok(()), fail),
         Condition::AnyOf(ls) | Condition::NoneOf(ls) => ls
             .iter()
