@@ -470,6 +470,28 @@ fn conflicts_and_bad_changes_are_refused_and_change_nothing() -> TestResult {
 }
 
 #[test]
+fn the_aliases_and_the_actions_of_a_request_are_bounded() -> TestResult {
+    const MAX: usize = plait::engine::aliases::MAX_ALIASES;
+    let (_dir, s) = started()?;
+    s.create_collection("a", 2, "Dot")?;
+    let too_many: Vec<Value> = (0..=MAX).map(|i| delete_alias(&format!("x{i}"))).collect();
+    let (status, body) = change(&s, &Value::Array(too_many))?;
+    assert_eq!(status, 422, "{body}");
+    let at_cap: Vec<Value> = (0..MAX)
+        .map(|i| create_alias("a", &format!("x{i}")))
+        .collect();
+    let (status, body) = change(&s, &Value::Array(at_cap))?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(listed(&s, "/aliases")?.len(), MAX);
+    let (status, body) = change(&s, &json!([create_alias("a", "one-more")]))?;
+    assert_eq!(status, 422, "{body}");
+    // Re-pointing at the cap adds nothing, so it is allowed.
+    let (status, body) = change(&s, &json!([delete_alias("x0"), create_alias("a", "x0")]))?;
+    assert_eq!(status, 200, "{body}");
+    Ok(())
+}
+
+#[test]
 fn a_damaged_alias_file_stops_start_up_and_is_kept() -> TestResult {
     let dir = tempfile::tempdir()?;
     let opts = EngineOptions::new(dir.path().to_path_buf());
