@@ -11,6 +11,8 @@
 //! `Failed` as [`Engine::recover_all`] opens them, so the server can answer health probes (and say
 //! which collection is not ready) while recovery runs.
 
+mod alias_ops;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,8 +27,6 @@ use super::{EngineError, manifest, name};
 
 /// Directory (in the data directory) where entries the manifest does not name are moved.
 pub const QUARANTINE_DIR: &str = "quarantine";
-mod alias_ops;
-
 use crate::metrics;
 use crate::storage::{FileSystem, RealFs};
 
