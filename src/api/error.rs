@@ -122,14 +122,17 @@ impl From<EngineError> for ApiError {
                 ),
             ),
             EngineError::InvalidName(_)
+            | EngineError::InvalidAlias { .. }
             | EngineError::InvalidSetting { .. }
             | EngineError::InvalidVector { .. }
             | EngineError::LimitExceeded { .. }
             | EngineError::TooManyCollections { .. } => Self::unprocessable(e.to_string()),
-            EngineError::CollectionNotFound { .. } | EngineError::PointNotFound { .. } => {
-                Self::new(StatusCode::NOT_FOUND, e.to_string())
-            }
-            EngineError::CollectionExists { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),
+            EngineError::CollectionNotFound { .. }
+            | EngineError::PointNotFound { .. }
+            | EngineError::AliasNotFound { .. } => Self::new(StatusCode::NOT_FOUND, e.to_string()),
+            EngineError::CollectionExists { .. }
+            | EngineError::AliasNameTaken { .. }
+            | EngineError::NameIsAlias { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),
             EngineError::CollectionRecovering { .. } | EngineError::ShuttingDown { .. } => {
                 Self::retry_later(e.to_string())
             }
@@ -171,7 +174,8 @@ impl From<EngineError> for ApiError {
             | EngineError::Io { .. }
             | EngineError::DirLocked { .. }
             | EngineError::Manifest { .. }
-            | EngineError::ManifestMissing { .. } => Self::internal(&e),
+            | EngineError::ManifestMissing { .. }
+            | EngineError::AliasesUnreadable { .. } => Self::internal(&e),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Route handlers, one file per resource.
 
+pub mod aliases;
 pub mod collections;
 pub mod facet;
 pub mod health;
