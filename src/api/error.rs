@@ -82,6 +82,18 @@ impl ApiError {
         self.status
     }
 
+    /// The message.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Seconds a client should wait before retrying, when the answer says so.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
+    }
+
     fn internal(e: &EngineError) -> Self {
         // The request-logging middleware records the request id next to this line.
         tracing::error!(error = %e, "internal error");

@@ -70,7 +70,7 @@ pub struct HttpLimits {
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
     use routes::{
-        aliases, collections, facet, health, payload, payload_index, points, search, service,
+        aliases, collections, facet, health, payload, payload_index, points, query, search, service,
     };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
@@ -100,6 +100,7 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(search::query_batch))
         .routes(routes!(search::search_batch))
         .routes(routes!(payload_index::create))
+        .routes(routes!(query::query))
         .routes(routes!(payload_index::delete, payload_index::stats))
         .routes(routes!(points::get_point))
         .routes(routes!(aliases::update))

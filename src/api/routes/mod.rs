@@ -7,6 +7,7 @@ pub mod health;
 pub mod payload;
 pub mod payload_index;
 pub mod points;
+pub mod query;
 pub mod search;
 pub mod service;
 

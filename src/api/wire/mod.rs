@@ -13,6 +13,7 @@ pub mod payload_index;
 pub mod point_id;
 pub mod points;
 pub mod quantization;
+pub mod query;
 pub mod query_input;
 pub mod search_batch;
 pub mod unsupported;

@@ -39,14 +39,17 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
                     .map_or(bytes.len(), |n| i + n);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..].find("*/").map(|n| i + 2 + n + 2).ok_or_else(|| {
-                    ParseError::new(
-                        text,
-                        ErrorCode::Syntax,
-                        "this comment is never closed: a */ is missing",
-                        Span::new(i, i + 2),
-                    )
-                })?;
+                i = text[i + 2..]
+                    .find("*/")
+                    .map(|n| i + 2 + n + 2)
+                    .ok_or_else(|| {
+                        ParseError::new(
+                            text,
+                            ErrorCode::Syntax,
+                            "this comment is never closed: a */ is missing",
+                            Span::new(i, i + 2),
+                        )
+                    })?;
                 continue;
             }
             b'(' | b'[' => {
