@@ -170,6 +170,19 @@ fn the_longest_accepted_list_parses_quickly() {
 }
 
 #[test]
+fn a_query_of_the_longest_length_made_of_small_conditions_parses_within_the_rule_budget() {
+    let head = "SELECT * FROM c WHERE a = 1";
+    let term = " AND (b IN (1, 'x') OR NOT c.d[] >= -2.5e3)";
+    let n = (MAX_QUERY_BYTES - head.len()) / term.len();
+    let text = format!("{head}{}", term.repeat(n));
+    assert!(text.len() > MAX_QUERY_BYTES - term.len());
+    let start = Instant::now();
+    let statements = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(statements.len(), 1);
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
 fn reserved_words_need_quotes_and_other_keywords_do_not() {
     for word in RESERVED {
         let bare = format!("SELECT * FROM {word}");

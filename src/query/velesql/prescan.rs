@@ -56,10 +56,8 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
                 levels.push(0);
                 check_depth(text, levels.len() - 1 + nots, i)?;
             }
-            b')' | b']' => {
-                if levels.len() > 1 {
-                    nots -= levels.pop().unwrap_or(0);
-                }
+            b')' | b']' if levels.len() > 1 => {
+                nots -= levels.pop().unwrap_or(0);
             }
             b if b.is_ascii_alphabetic() || b == b'_' => {
                 let end = bytes[i..]
