@@ -16,15 +16,15 @@ use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Query};
 use crate::api::wire::points::TimeoutParam;
-use crate::api::wire::query::{QueryError, QueryRequest, QueryResponse, StatementAnswer};
+use crate::api::wire::query::{VelesqlError, VelesqlRequest, VelesqlResponse, VelesqlStatement};
 use crate::query::execute::{self, DEFAULT_TIMEOUT};
 
 /// Runs VelesQL statements in order.
 #[utoipa::path(post, path = "/query", tag = "query", operation_id = "velesql_query",
     params(TimeoutParam),
-    request_body = QueryRequest,
+    request_body = VelesqlRequest,
     responses(
-        (status = 200, body = inline(crate::api::envelope::Envelope<QueryResponse>)),
+        (status = 200, body = inline(crate::api::envelope::Envelope<VelesqlResponse>)),
         (status = 400, description = "The text does not parse (syntax, length, nesting, list and statement bounds), an unbound or object parameter, or a statement the language refuses; `result.error` or the statement's `error` has the code, line, column and caret", body = ErrorBody),
         (status = 404, description = "A statement names a collection or index that does not exist", body = ErrorBody),
         (status = 408, description = "The statements ran past the time limit (`timeout`, at most 30 s) and were stopped", body = ErrorBody),
@@ -36,7 +36,7 @@ use crate::query::execute::{self, DEFAULT_TIMEOUT};
 pub async fn query(
     State(state): State<AppState>,
     Query(timeout): Query<TimeoutParam>,
-    body: JsonBody<QueryRequest>,
+    body: JsonBody<VelesqlRequest>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     timeout.check()?;
@@ -59,9 +59,9 @@ pub async fn query(
         let results = match execute::run(&request) {
             Ok(results) => results,
             Err(e) => {
-                let response = QueryResponse {
+                let response = VelesqlResponse {
                     statements: Vec::new(),
-                    error: Some(QueryError::from(&e)),
+                    error: Some(VelesqlError::from(&e)),
                 };
                 return Ok(failed(
                     &ApiError::new(StatusCode::BAD_REQUEST, e.to_string()),
@@ -74,14 +74,14 @@ pub async fn query(
         let statements = results
             .into_iter()
             .map(|r| {
-                let (answer, error) = StatementAnswer::of(r);
+                let (answer, error) = VelesqlStatement::of(r);
                 if first_error.is_none() {
                     first_error = error;
                 }
                 answer
             })
             .collect();
-        let response = QueryResponse {
+        let response = VelesqlResponse {
             statements,
             error: None,
         };
@@ -94,7 +94,7 @@ pub async fn query(
 }
 
 /// An error answer that still carries the statements' results.
-fn failed(e: &ApiError, response: &QueryResponse, started: Instant) -> Response {
+fn failed(e: &ApiError, response: &VelesqlResponse, started: Instant) -> Response {
     let body = serde_json::json!({
         "status": {"error": e.message()},
         "result": response,

@@ -16,7 +16,7 @@ use crate::query::velesql::{ErrorCode, ParamValue, Params, ParseError};
 /// Body of `POST /query`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct QueryRequest {
+pub struct VelesqlRequest {
     /// One or more VelesQL statements separated by `;`.
     pub query: String,
     /// Values of the `$name` parameters, by name (numbers, strings, booleans, null, lists).
@@ -25,7 +25,7 @@ pub struct QueryRequest {
     pub params: BTreeMap<String, Value>,
 }
 
-impl QueryRequest {
+impl VelesqlRequest {
     /// The parameters as the language binds them.
     ///
     /// # Errors
@@ -47,17 +47,17 @@ impl QueryRequest {
 /// The answer: one entry per statement, in order (none when the text does not parse; `error`
 /// then says why).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QueryResponse {
+pub struct VelesqlResponse {
     /// Each statement's result.
-    pub statements: Vec<StatementAnswer>,
+    pub statements: Vec<VelesqlStatement>,
     /// Why the text was refused before anything ran.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<QueryError>,
+    pub error: Option<VelesqlError>,
 }
 
 /// One statement's result.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StatementAnswer {
+pub struct VelesqlStatement {
     /// `select`, `insert`, `upsert`, `update`, `delete`, `create_collection`, `drop_collection`,
     /// `create_index`, `drop_index`, `show_collections`, `describe` or `explain`.
     pub statement: &'static str,
@@ -69,16 +69,16 @@ pub struct StatementAnswer {
     /// Points written, for writes.
     pub affected: Option<u64>,
     /// For `EXPLAIN`: the plan tree.
-    pub plan: Option<WirePlan>,
+    pub plan: Option<VelesqlPlan>,
     /// Milliseconds the statement took.
     pub time_ms: f64,
     /// Why the statement failed (or `not_run` after an earlier failure).
-    pub error: Option<QueryError>,
+    pub error: Option<VelesqlError>,
 }
 
 /// A step of a plan.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct WirePlan {
+pub struct VelesqlPlan {
     /// What the step does.
     pub node: String,
     /// Its details: estimates, and with `EXPLAIN ANALYZE` what was measured.
@@ -86,12 +86,12 @@ pub struct WirePlan {
     pub detail: BTreeMap<String, Value>,
     /// The steps feeding it.
     #[schema(no_recursion)]
-    pub children: Vec<WirePlan>,
+    pub children: Vec<VelesqlPlan>,
 }
 
 /// An error in a query.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct QueryError {
+pub struct VelesqlError {
     /// Stable code: `syntax_error`, `not_found`, `type_mismatch`, `timeout`, ...
     pub code: &'static str,
     /// What is wrong.
@@ -104,7 +104,7 @@ pub struct QueryError {
     pub caret: Option<String>,
 }
 
-impl From<&ParseError> for QueryError {
+impl From<&ParseError> for VelesqlError {
     fn from(e: &ParseError) -> Self {
         Self {
             code: e.code.as_str(),
@@ -116,7 +116,7 @@ impl From<&ParseError> for QueryError {
     }
 }
 
-impl From<PlanNode> for WirePlan {
+impl From<PlanNode> for VelesqlPlan {
     fn from(p: PlanNode) -> Self {
         Self {
             node: p.node,
@@ -126,7 +126,7 @@ impl From<PlanNode> for WirePlan {
     }
 }
 
-impl StatementAnswer {
+impl VelesqlStatement {
     /// The answer of one statement, with the error answer (status, message, retry hint) when
     /// it failed.
     #[expect(clippy::cast_precision_loss, reason = "a duration in milliseconds")]
@@ -152,17 +152,17 @@ impl StatementAnswer {
                 answer.columns = columns;
                 answer.rows = rows;
                 answer.affected = affected;
-                answer.plan = plan.map(WirePlan::from);
+                answer.plan = plan.map(VelesqlPlan::from);
                 (answer, None)
             }
             Err(ExecError::Statement(e)) => {
-                answer.error = Some(QueryError::from(&e));
+                answer.error = Some(VelesqlError::from(&e));
                 let status = status_of(e.code);
                 (answer, Some(ApiError::new(status, e.message)))
             }
             Err(ExecError::Engine(e)) => {
                 let api = ApiError::from(e);
-                answer.error = Some(QueryError {
+                answer.error = Some(VelesqlError {
                     code: ErrorCode::Engine.as_str(),
                     message: api.message().to_owned(),
                     line: None,

@@ -350,7 +350,10 @@ impl Runner<'_, '_> {
     ) -> PlanNode {
         collection.read(|view| {
             let mut node = PlanNode::new("filter")
-                .with("where", filter.map_or_else(|| "TRUE".to_owned(), ToString::to_string))
+                .with(
+                    "where",
+                    filter.map_or_else(|| "TRUE".to_owned(), ToString::to_string),
+                )
                 .with("fully_indexed", fully_indexed(view, predicate))
                 .with("live_points", view.len());
             if let Some(bound) = index_bound(view, predicate) {
