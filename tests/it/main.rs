@@ -41,5 +41,6 @@ mod server;
 mod vector_index;
 mod vector_memory;
 mod vector_names;
+mod velesql;
 mod wal_damage;
 mod writer_health;

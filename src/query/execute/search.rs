@@ -28,6 +28,7 @@ pub enum ExplainMode {
 /// One `ORDER BY` key of a point row.
 enum PointOrder {
     Score(Direction),
+    Id(Direction),
     Field(FieldPath, Direction),
 }
 
@@ -102,9 +103,10 @@ impl Runner<'_, '_> {
                     ExprKind::Field(field) => {
                         Ok(PointOrder::Field(self.field_path(field)?, direction))
                     }
+                    ExprKind::Id => Ok(PointOrder::Id(direction)),
                     _ => Err(self.error(
                         ErrorCode::InvalidCondition,
-                        "ORDER BY takes payload fields, or score with a vector search",
+                        "ORDER BY takes id, payload fields, or score with a vector search",
                         k.expr.span,
                     )),
                 }
@@ -222,6 +224,7 @@ impl Runner<'_, '_> {
                     .iter()
                     .map(|o| match o {
                         PointOrder::Score(d) => directed(a.score.total_cmp(&b.score), *d),
+                        PointOrder::Id(d) => directed(a.record.id.cmp(&b.record.id), *d),
                         PointOrder::Field(path, d) => directed(
                             compare_values(
                                 &field_value(path, a.record.payload.as_ref()),
@@ -321,6 +324,7 @@ impl Runner<'_, '_> {
                             ),
                             *d,
                         ),
+                        PointOrder::Id(d) => directed(a.id.cmp(&b.id), *d),
                         PointOrder::Score(_) => Ordering::Equal,
                     })
                     .find(|o| o.is_ne())
