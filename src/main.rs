@@ -334,6 +334,9 @@ async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<(
     let state = AppState {
         engine: Arc::clone(&engine),
         default_durability: settings.engine_options().default_durability,
+        plan_cache: std::sync::Arc::new(plait::query::execute::PlanCache::new(
+            plait::query::execute::DEFAULT_CAPACITY,
+        )),
         searches: api::admission::SearchGate::new(settings.search_limits()),
     };
     let limits = HttpLimits {

@@ -287,6 +287,21 @@ pub static HNSW_REBUILDS: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// VelesQL plan cache events: `hit`, `miss`, `eviction`, `invalidation`.
+pub static PLAN_CACHE: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_velesql_plan_cache_total",
+                "VelesQL plan cache lookups and removals: hit, miss, eviction (full), \
+                 invalidation (a named collection's schema or indexes changed).",
+            ),
+            &["event"],
+        )
+        .expect("valid metric"),
+    )
+});
+
 /// Vector searches by the strategy the planner chose (`unfiltered`, `exact_scan`,
 /// `graph_allow_list`, `graph_predicate`).
 pub static FILTERED_SEARCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
@@ -413,6 +428,9 @@ pub fn init() {
     LazyLock::force(&HNSW_REPAIRS);
     LazyLock::force(&HNSW_REPAIRED_NODES);
     LazyLock::force(&HTTP_IGNORED_FIELDS);
+    for event in ["hit", "miss", "eviction", "invalidation"] {
+        PLAN_CACHE.with_label_values(&[event]);
+    }
 }
 
 /// Renders every registered metric in the Prometheus text format.

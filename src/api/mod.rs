@@ -50,6 +50,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// Durability for collections created without one.
     pub default_durability: Durability,
+    /// Parsed VelesQL statements kept between requests.
+    pub plan_cache: Arc<crate::query::execute::PlanCache>,
     /// Bounds the searches running and waiting.
     pub searches: admission::SearchGate,
 }

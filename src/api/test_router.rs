@@ -46,6 +46,7 @@ pub(crate) fn test_router(limits: TestLimits) -> Result<TestRouter, Box<dyn std:
     let state = AppState {
         engine,
         default_durability: Durability::Fsync,
+        plan_cache: Arc::new(crate::query::execute::PlanCache::new(16)),
         searches: SearchGate::new(limits.searches),
     };
     let http = HttpLimits {

@@ -55,6 +55,7 @@ pub async fn query(
             now_micros: chrono::Utc::now().timestamp_micros(),
             deadline: started + limit,
             default_durability: state.default_durability,
+            cache: Some(&state.plan_cache),
         };
         let results = match execute::run(&request) {
             Ok(results) => results,

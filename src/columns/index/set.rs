@@ -9,9 +9,20 @@ use crate::columns::FieldPath;
 use crate::slot_index::SlotIndex;
 
 /// Every payload field index of a collection.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct FieldIndexes {
     by_field: BTreeMap<FieldPath, FieldIndex>,
+    /// Bumped whenever an index is installed or dropped (plans that depend on the set of
+    /// indexes compare it).
+    generation: u64,
+}
+
+/// Equal when they index the same fields the same way (the generation counts changes, not
+/// content).
+impl PartialEq for FieldIndexes {
+    fn eq(&self, other: &Self) -> bool {
+        self.by_field == other.by_field
+    }
 }
 
 impl FieldIndexes {
@@ -50,11 +61,20 @@ impl FieldIndexes {
     /// Installs an index read from an image (replacing one of the same field).
     pub fn install(&mut self, index: FieldIndex) {
         self.by_field.insert(index.path().clone(), index);
+        self.generation += 1;
     }
 
     /// Drops the index of `path`; returns whether there was one.
     pub fn drop_index(&mut self, path: &FieldPath) -> bool {
+        self.generation += 1;
         self.by_field.remove(path).is_some()
+    }
+
+    /// How many times indexes were installed or dropped: equal generations of the same
+    /// collection have the same indexes.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Every index, as the writer maintains them.

@@ -9,6 +9,7 @@
 mod aggregate_rows;
 mod error;
 mod outcome;
+mod plan_cache;
 mod projection;
 mod row_value;
 mod schema;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 pub use error::ExecError;
 pub use outcome::{Outcome, PlanNode, StatementResult};
+pub use plan_cache::{DEFAULT_CAPACITY, PlanCache};
 
 use super::velesql::ast::{Span, Statement};
 use super::velesql::{ErrorCode, LowerContext, Params, ParseError, parse};
@@ -50,6 +52,8 @@ pub struct Request<'a> {
     pub deadline: Instant,
     /// Durability of collections created without choosing one.
     pub default_durability: Durability,
+    /// Where parsed statements are kept between requests, if anywhere.
+    pub cache: Option<&'a PlanCache>,
 }
 
 /// Runs every statement of `request.text` in order. After a statement fails the later ones are
@@ -58,10 +62,13 @@ pub struct Request<'a> {
 /// # Errors
 /// The text's [`ParseError`] when it does not parse: nothing runs.
 pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
-    let statements = parse(request.text)?;
+    let statements = match request.cache {
+        Some(cache) => cache.statements(request.engine, request.text)?,
+        None => Arc::new(parse(request.text)?),
+    };
     let mut results = Vec::with_capacity(statements.len());
     let mut failed = false;
-    for statement in &statements {
+    for statement in statements.iter() {
         let kind = kind_of(statement);
         if failed {
             results.push(StatementResult {
