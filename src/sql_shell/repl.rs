@@ -1,0 +1,70 @@
+//! The interactive loop: rustyline reads lines with editing and history, the [`Session`] does
+//! the rest. History lives in `PLAIT_HISTORY` when set (empty turns it off), else in
+//! `~/.plait_history`; with no home directory there is simply no history file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use rustyline::error::ReadlineError;
+use rustyline::{Config, DefaultEditor};
+
+use super::client::Execute;
+use super::session::{Flow, Session};
+
+/// Lines kept in the history file.
+const HISTORY_LINES: usize = 1000;
+
+/// Where history is kept, if anywhere.
+fn history_path() -> Option<PathBuf> {
+    match std::env::var_os("PLAIT_HISTORY") {
+        Some(path) if path.is_empty() => None,
+        Some(path) => Some(PathBuf::from(path)),
+        None => std::env::home_dir()
+            .filter(|home| !home.as_os_str().is_empty())
+            .map(|home| home.join(".plait_history")),
+    }
+}
+
+/// Reads lines until `\q`, Ctrl-D or a terminal error.
+pub fn run<E: Execute, O: Write, R: Write>(session: &mut Session<E, O, R>) -> anyhow::Result<()> {
+    let config = Config::builder()
+        .max_history_size(HISTORY_LINES)?
+        .history_ignore_dups(true)?
+        .history_ignore_space(true)
+        .build();
+    let mut editor = DefaultEditor::with_config(config)?;
+    let history = history_path();
+    if let Some(path) = &history {
+        // A first session has no file yet; an unreadable one only costs the old lines.
+        let _ = editor.load_history(path);
+    }
+    loop {
+        match editor.readline(session.prompt()) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                if session.feed_line(&line) == Flow::Stop {
+                    break;
+                }
+            }
+            // Ctrl-C drops the statement being typed, as in psql.
+            Err(ReadlineError::Interrupted) => session.interrupt(),
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                save(&mut editor, history.as_ref());
+                return Err(e.into());
+            }
+        }
+    }
+    save(&mut editor, history.as_ref());
+    Ok(())
+}
+
+fn save(editor: &mut DefaultEditor, path: Option<&PathBuf>) {
+    if let Some(path) = path
+        && let Err(e) = editor.save_history(path)
+    {
+        eprintln!("could not save history to {}: {e}", path.display());
+    }
+}
