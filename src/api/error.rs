@@ -82,6 +82,18 @@ impl ApiError {
         self.status
     }
 
+    /// The message.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Seconds a client should wait before retrying, when the answer says so.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
+    }
+
     fn internal(e: &EngineError) -> Self {
         // The request-logging middleware records the request id next to this line.
         tracing::error!(error = %e, "internal error");
@@ -122,14 +134,17 @@ impl From<EngineError> for ApiError {
                 ),
             ),
             EngineError::InvalidName(_)
+            | EngineError::InvalidAlias { .. }
             | EngineError::InvalidSetting { .. }
             | EngineError::InvalidVector { .. }
             | EngineError::LimitExceeded { .. }
             | EngineError::TooManyCollections { .. } => Self::unprocessable(e.to_string()),
-            EngineError::CollectionNotFound { .. } | EngineError::PointNotFound { .. } => {
-                Self::new(StatusCode::NOT_FOUND, e.to_string())
-            }
-            EngineError::CollectionExists { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),
+            EngineError::CollectionNotFound { .. }
+            | EngineError::PointNotFound { .. }
+            | EngineError::AliasNotFound { .. } => Self::new(StatusCode::NOT_FOUND, e.to_string()),
+            EngineError::CollectionExists { .. }
+            | EngineError::AliasNameTaken { .. }
+            | EngineError::NameIsAlias { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),
             EngineError::CollectionRecovering { .. } | EngineError::ShuttingDown { .. } => {
                 Self::retry_later(e.to_string())
             }
@@ -171,7 +186,8 @@ impl From<EngineError> for ApiError {
             | EngineError::Io { .. }
             | EngineError::DirLocked { .. }
             | EngineError::Manifest { .. }
-            | EngineError::ManifestMissing { .. } => Self::internal(&e),
+            | EngineError::ManifestMissing { .. }
+            | EngineError::AliasesUnreadable { .. } => Self::internal(&e),
         }
     }
 }

@@ -69,7 +69,9 @@ pub struct HttpLimits {
 /// the same list and cannot drift apart. Register a handler with `.routes(routes!(handler))`, never
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
-    use routes::{collections, facet, health, payload, payload_index, points, search, service};
+    use routes::{
+        aliases, collections, facet, health, payload, payload_index, points, query, search, service,
+    };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
         .routes(routes!(health::healthz))
@@ -98,8 +100,12 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(search::query_batch))
         .routes(routes!(search::search_batch))
         .routes(routes!(payload_index::create))
+        .routes(routes!(query::query))
         .routes(routes!(payload_index::delete, payload_index::stats))
         .routes(routes!(points::get_point))
+        .routes(routes!(aliases::update))
+        .routes(routes!(aliases::list))
+        .routes(routes!(aliases::of_collection))
 }
 
 /// The router: the route table, the 404 fallback and the layers that apply to every request.

@@ -24,6 +24,8 @@ use super::envelope::ErrorBody;
         (name = "collections", description = "Create, list, describe and delete collections"),
         (name = "points", description = "Write, read, count and page through points"),
         (name = "search", description = "Nearest-neighbour search"),
+        (name = "query", description = "VelesQL statements: search, filter, aggregate, write and change the schema in one language (a Plait extension)"),
+        (name = "aliases", description = "Second names for collections, accepted wherever a collection name is"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "service", description = "Version, metrics and API description"),
     )

@@ -4,9 +4,14 @@
 //! deleted; a data directory whose manifest is missing while `collections/` is not empty is
 //! refused at open.
 //!
+//! Every lookup by name ([`Engine::collection`], [`Engine::exists`]) also accepts an alias of the
+//! collection (`alias_ops.rs`); aliases and collection names never overlap.
+//!
 //! Collections are registered as `Recovering` when the engine opens and switch to `Ready` or
 //! `Failed` as [`Engine::recover_all`] opens them, so the server can answer health probes (and say
 //! which collection is not ready) while recovery runs.
+
+mod alias_ops;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +19,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::aliases::{self, AliasTable};
 use super::collection::{self, Collection};
 use super::config::{CollectionConfig, EngineOptions, MAX_DIMENSION};
 use super::dir_lock::DirLock;
@@ -42,7 +48,10 @@ pub struct Engine {
     fs: Arc<dyn FileSystem>,
     opts: EngineOptions,
     collections: RwLock<BTreeMap<String, CollectionState>>,
-    /// Serialises create and delete, which rewrite the manifest.
+    /// Replaced whole, after `aliases.json` holds the new table, so readers see each change
+    /// entirely or not at all.
+    aliases: RwLock<AliasTable>,
+    /// Serialises create, delete and alias changes, which rewrite the manifest or the alias file.
     catalog_writes: Mutex<()>,
     _lock: DirLock,
 }
@@ -95,6 +104,18 @@ impl Engine {
                 Vec::new()
             }
         };
+        let alias_table = aliases::read(fs.as_ref(), &root)?;
+        for (alias, target) in alias_table.iter() {
+            if !names.iter().any(|n| n == target) {
+                // Kept, not dropped: it answers 404 naming the collection until an operator
+                // deletes or re-points it.
+                tracing::warn!(
+                    alias,
+                    collection = target,
+                    "alias names a collection the manifest does not list"
+                );
+            }
+        }
         let engine = Self {
             root,
             fs,
@@ -105,6 +126,7 @@ impl Engine {
                     .map(|n| (n, CollectionState::Recovering))
                     .collect(),
             ),
+            aliases: RwLock::new(alias_table),
             catalog_writes: Mutex::new(()),
             _lock: lock,
         };
@@ -241,11 +263,13 @@ impl Engine {
             .all(|s| matches!(s, CollectionState::Ready(_)))
     }
 
-    /// The open collection `name`.
+    /// The open collection `name`, or the one the alias `name` names.
     ///
     /// # Errors
     /// Not found, still recovering, or failed.
     pub fn collection(&self, name: &str) -> Result<Arc<Collection>, EngineError> {
+        let name = self.resolve(name);
+        let name = name.as_str();
         match self.collections.read().get(name) {
             Some(CollectionState::Ready(c)) => Ok(Arc::clone(c)),
             Some(CollectionState::Recovering) => Err(EngineError::CollectionRecovering {
@@ -261,10 +285,11 @@ impl Engine {
         }
     }
 
-    /// Whether a collection with this name exists (in any state).
+    /// Whether a collection with this name, or the collection of an alias with this name, exists
+    /// (in any state).
     #[must_use]
     pub fn exists(&self, name: &str) -> bool {
-        self.collections.read().contains_key(name)
+        self.collections.read().contains_key(&self.resolve(name))
     }
 
     fn check_config(config: &CollectionConfig) -> Result<(), EngineError> {
@@ -319,9 +344,15 @@ impl Engine {
         name::validate(name)?;
         Self::check_config(&config)?;
         let _guard = self.catalog_writes.lock();
-        if self.exists(name) {
+        if self.collections.read().contains_key(name) {
             return Err(EngineError::CollectionExists {
                 name: name.to_owned(),
+            });
+        }
+        if let Some(collection) = self.aliases.read().target(name) {
+            return Err(EngineError::NameIsAlias {
+                name: name.to_owned(),
+                collection: collection.to_owned(),
             });
         }
         if self.collections.read().len() >= self.opts.max_collections {
@@ -392,6 +423,10 @@ impl Engine {
             .filter(|n| n.as_str() != name)
             .cloned()
             .collect();
+        // The aliases go first: a crash before the manifest write leaves the collection without
+        // its aliases (the delete was not acknowledged), never an alias naming a collection
+        // that is gone.
+        self.drop_aliases_of(name)?;
         manifest::write_manifest(self.fs.as_ref(), &self.root, &names)?;
         self.collections.write().remove(name);
         self.publish_state_metrics();

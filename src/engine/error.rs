@@ -29,6 +29,36 @@ pub enum EngineError {
         /// The name.
         name: String,
     },
+    /// The alias name is not allowed (aliases follow the rules of collection names).
+    #[error("invalid alias name {name:?}: {source}")]
+    InvalidAlias {
+        /// The name asked for.
+        name: String,
+        /// What is wrong with it.
+        source: NameError,
+    },
+    /// No alias has this name.
+    #[error("alias `{name}` does not exist")]
+    AliasNotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// An alias may not take the name of a collection.
+    #[error("`{name}` is the name of a collection; an alias cannot take it")]
+    AliasNameTaken {
+        /// The name.
+        name: String,
+    },
+    /// A collection may not take the name of an alias.
+    #[error(
+        "`{name}` is an alias of collection `{collection}`; delete the alias first or choose another name"
+    )]
+    NameIsAlias {
+        /// The name.
+        name: String,
+        /// The collection the alias names.
+        collection: String,
+    },
     /// The collection is still being recovered after a restart.
     #[error("collection `{name}` is still recovering; retry shortly")]
     CollectionRecovering {
@@ -175,6 +205,18 @@ pub enum EngineError {
     /// The manifest cannot be read.
     #[error("manifest {path} is unreadable: {reason}")]
     Manifest {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The alias file exists but cannot be read. Starting without it would send every request
+    /// made through an alias to a 404, so the data directory is not opened.
+    #[error(
+        "alias file {path} is unreadable: {reason}; Plait will not start without the aliases it \
+         holds: restore aliases.json from a backup, or move it away to start with no aliases"
+    )]
+    AliasesUnreadable {
         /// The file.
         path: PathBuf,
         /// Why.

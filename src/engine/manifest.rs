@@ -190,7 +190,8 @@ pub fn parse_durability(s: &str) -> Option<Durability> {
     }
 }
 
-fn parse_metric(s: &str) -> Option<Metric> {
+/// The metric a manifest (or a request) names, in lower case.
+pub fn parse_metric(s: &str) -> Option<Metric> {
     match s {
         "cosine" => Some(Metric::Cosine),
         "dot" => Some(Metric::Dot),

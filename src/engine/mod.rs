@@ -5,6 +5,7 @@
 //! the manifest and the collection directories consistent. It must never import `axum`, `utoipa`
 //! or `serde_json::Value`: the API layer translates wire types into the types here.
 
+pub mod aliases;
 mod catalog;
 pub mod collection;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod point;
 
 /// The storage types the engine's interface names, so that `api/` never reaches into `storage/`.
 pub use crate::storage::wal::{Durability, WalError};
+pub use aliases::AliasAction;
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
     AckAt, Collection, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,

@@ -275,3 +275,26 @@ fn nested_conditions_hold_on_one_element() {
         r#"{"outer": [{"items": [{"name": "x", "n": 2}]}]}"#
     ));
 }
+
+#[test]
+fn like_matches_string_values_and_array_elements_only() {
+    let pattern = |p: &str, ci: bool| {
+        field(
+            "title",
+            Condition::Like(crate::query::LikePattern::new(p, ci).expect("valid pattern")),
+        )
+    };
+    let the = pattern("The %", false);
+    assert!(holds(&the, r#"{"title": "The End"}"#));
+    assert!(holds(&the, r#"{"title": ["x", "The End"]}"#));
+    assert!(!holds(&the, r#"{"title": "the end"}"#));
+    assert!(!holds(&the, r#"{"title": null}"#));
+    assert!(!holds(&the, r#"{"other": "The End"}"#));
+    assert!(holds(&pattern("the %", true), r#"{"title": "THE END"}"#));
+    let digits = pattern("1%", false);
+    assert!(
+        !holds(&digits, r#"{"title": 12}"#),
+        "numbers are not strings"
+    );
+    assert!(holds(&digits, r#"{"title": "12"}"#));
+}

@@ -118,7 +118,9 @@ mod tests {
     use super::*;
 
     fn like(pattern: &str, text: &str) -> bool {
-        LikePattern::new(pattern, false).expect("valid").matches(text)
+        LikePattern::new(pattern, false)
+            .expect("valid")
+            .matches(text)
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod aggregate;
 mod compile;
 mod estimate;
 mod evaluate;
+pub mod execute;
 mod facet;
 mod like;
 mod order;

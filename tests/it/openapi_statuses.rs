@@ -37,6 +37,8 @@ const PAYLOAD: &str = "/collections/{name}/points/payload";
 const PAYLOAD_DELETE: &str = "/collections/{name}/points/payload/delete";
 const PAYLOAD_CLEAR: &str = "/collections/{name}/points/payload/clear";
 const FACET: &str = "/collections/{name}/facet";
+const ALIASES: &str = "/collections/aliases";
+const C_ALIASES: &str = "/collections/{name}/aliases";
 
 /// In order: later cases rely on the collection `c` and point 1 the earlier ones create.
 #[rustfmt::skip]
@@ -149,6 +151,16 @@ const CASES: &[Case] = &[
     ("POST", FACET, "/collections/c/facet", Body::Untyped(r#"{"key": "a"}"#), 415),
     ("POST", FACET, "/collections/c/facet", Body::Json(r#"{"key": "a", "limit": 0}"#), 422),
     ("POST", FACET, "/collections/missing/facet", Body::Json(r#"{"key": "a"}"#), 404),
+    ("POST", ALIASES, ALIASES, Body::Json(r#"{"actions": [{"create_alias": {"collection_name": "c", "alias_name": "a"}}]}"#), 200),
+    ("POST", ALIASES, ALIASES, Body::Json("{"), 400),
+    ("POST", ALIASES, ALIASES, Body::Json(r#"{"actions": [{"create_alias": {"collection_name": "missing", "alias_name": "b"}}]}"#), 404),
+    ("POST", ALIASES, ALIASES, Body::Json(r#"{"actions": [{"create_alias": {"collection_name": "c", "alias_name": "c"}}]}"#), 409),
+    ("POST", ALIASES, ALIASES, Body::Untyped(r#"{"actions": []}"#), 415),
+    ("POST", ALIASES, ALIASES, Body::Json(r#"{"actions": [{"delete_alias": {"alias_name": "-a"}}]}"#), 422),
+    ("GET", "/aliases", "/aliases", Body::None, 200),
+    ("GET", C_ALIASES, "/collections/c/aliases", Body::None, 200),
+    ("GET", C_ALIASES, "/collections/%FF/aliases", Body::None, 400),
+    ("GET", C_ALIASES, "/collections/missing/aliases", Body::None, 404),
     ("DELETE", C, "/collections/c", Body::None, 200),
     ("DELETE", C, "/collections/-c", Body::None, 422),
     ("DELETE", C, "/collections/%FF", Body::None, 400),

@@ -131,7 +131,24 @@ try:
 except UnexpectedResponse as e:
     check(e.status_code == 422, f"geo filter -> 422 (got {e.status_code})")
 
+ALIAS = "scenario_live"
+check(client.update_collection_aliases(change_aliases_operations=[
+    models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=NAME, alias_name=ALIAS))]) is True,
+      "update_collection_aliases create_alias")
+check([(a.alias_name, a.collection_name) for a in client.get_aliases().aliases] == [(ALIAS, NAME)], "get_aliases")
+check([a.alias_name for a in client.get_collection_aliases(NAME).aliases] == [ALIAS], "get_collection_aliases")
+direct = [(h.id, h.score) for h in client.query_points(NAME, query=[1.0, 0.05, 0.0, 0.0], limit=3).points]
+aliased = [(h.id, h.score) for h in client.query_points(ALIAS, query=[1.0, 0.05, 0.0, 0.0], limit=3).points]
+check(len(direct) > 0 and aliased == direct, f"query_points through the alias {aliased} == {direct}")
+check(client.count(ALIAS).count == client.count(NAME).count, "count through the alias")
+check(client.update_collection_aliases(change_aliases_operations=[
+    models.RenameAliasOperation(rename_alias=models.RenameAlias(old_alias_name=ALIAS, new_alias_name=ALIAS + "_2")),
+    models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name="never_existed")),
+]) is True, "update_collection_aliases rename_alias + delete_alias")
+check([a.alias_name for a in client.get_aliases().aliases] == [ALIAS + "_2"], "renamed alias listed")
+
 check(client.delete_collection(NAME) is True, "delete_collection")
+check(client.get_aliases().aliases == [], "delete_collection drops its aliases")
 check(client.collection_exists(NAME) is False, "collection gone")
 try:
     client.get_collection(NAME)

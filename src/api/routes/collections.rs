@@ -135,7 +135,7 @@ pub async fn get(
             payload_schema: crate::api::wire::payload_index::payload_schema(c.payload_schema()),
             plait: PlaitCollectionInfo {
                 durability: config.durability.into(),
-                disk_bytes: state.engine.disk_bytes(&name),
+                disk_bytes: state.engine.disk_bytes(c.name()),
                 memory_bytes: c.heap_bytes() as u64,
                 vector_mapped_bytes: memory.mapped_bytes as u64,
                 vector_resident_bytes: memory.resident_bytes as u64,

@@ -1,11 +1,13 @@
 //! Route handlers, one file per resource.
 
+pub mod aliases;
 pub mod collections;
 pub mod facet;
 pub mod health;
 pub mod payload;
 pub mod payload_index;
 pub mod points;
+pub mod query;
 pub mod search;
 pub mod service;
 

@@ -1,6 +1,7 @@
 //! Wire types: the JSON shapes of requests and responses, following Qdrant's REST API so that its
 //! clients work unchanged. Conversions into engine types live next to each type.
 
+pub mod aliases;
 pub mod bounds;
 pub mod collections;
 pub mod explain;
@@ -12,6 +13,7 @@ pub mod payload_index;
 pub mod point_id;
 pub mod points;
 pub mod quantization;
+pub mod query;
 pub mod query_input;
 pub mod search_batch;
 pub mod unsupported;

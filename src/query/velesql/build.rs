@@ -514,9 +514,7 @@ impl<'t> Builder<'t> {
     fn predicate(&self, pair: Pair<'t, Rule>) -> Result<Expr> {
         let span = span_of(&pair);
         let mut inner = pair.into_inner();
-        let left = inner
-            .next()
-            .ok_or_else(|| self.missing("a value", span))?;
+        let left = inner.next().ok_or_else(|| self.missing("a value", span))?;
         let left = Box::new(self.value(left)?);
         let Some(test) = inner.next() else {
             return Ok(*left);
@@ -622,9 +620,7 @@ impl<'t> Builder<'t> {
     pub(super) fn value(&self, pair: Pair<'t, Rule>) -> Result<Expr> {
         let span = span_of(&pair);
         let mut inner = pair.into_inner();
-        let first = inner
-            .next()
-            .ok_or_else(|| self.missing("a value", span))?;
+        let first = inner.next().ok_or_else(|| self.missing("a value", span))?;
         let first = self.term(first)?;
         let mut rest = Vec::new();
         while let (Some(op), Some(term)) = (inner.next(), inner.next()) {

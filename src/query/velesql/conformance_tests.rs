@@ -1,10 +1,11 @@
 //! Runs `tests/velesql/conformance.txt`, the language's conformance file.
 //!
-//! Format: a case starts with `> query` (`\n` and `\t` in it stand for a line break and a tab). It is followed by
-//! `= canonical text` (statements joined by `; `), by `! code line:column words...` for a query
-//! that must be refused (the message must contain the words), or by nothing when the query is
-//! already in canonical form. Lines starting with `#` and blank lines are comments. Every
-//! accepted case must also round-trip: its canonical text parses to the same tree.
+//! Format: a case starts with `> query` (`\n` and `\t` in it stand for a line break and a
+//! tab). It is followed by `= canonical text` (statements joined by `; `), by
+//! `! code line:column words...` for a query that must be refused (the message must contain the
+//! words), or by nothing when the query is already in canonical form. Lines starting with `#`
+//! and blank lines are comments. Every accepted case must also round-trip: its canonical text
+//! parses to the same tree.
 
 use super::parse;
 

@@ -32,6 +32,23 @@ pub enum ErrorCode {
     InvalidCondition,
     /// A feature that is reserved but not available yet (`MATCH`).
     Unsupported,
+    /// A collection (or indexed field) the statement names does not exist.
+    NotFound,
+    /// The collection to create exists already.
+    AlreadyExists,
+    /// A `WITH (...)` or collection setting that does not exist, or a value it cannot take.
+    InvalidSetting,
+    /// A value the statement cannot use: a vector of the wrong dimension, an id that is not a
+    /// point id, an `INSERT` of an existing point...
+    InvalidValue,
+    /// The statement would return more rows than a query may.
+    TooManyRows,
+    /// The statement ran past the query's time limit and was stopped.
+    Timeout,
+    /// The statement was not run because an earlier one in the request failed.
+    NotRun,
+    /// The engine refused or failed the operation (overload, storage): the message says why.
+    Engine,
 }
 
 impl ErrorCode {
@@ -50,6 +67,14 @@ impl ErrorCode {
             Self::TypeMismatch => "type_mismatch",
             Self::InvalidCondition => "invalid_condition",
             Self::Unsupported => "unsupported",
+            Self::NotFound => "not_found",
+            Self::AlreadyExists => "already_exists",
+            Self::InvalidSetting => "invalid_setting",
+            Self::InvalidValue => "invalid_value",
+            Self::TooManyRows => "too_many_rows",
+            Self::Timeout => "timeout",
+            Self::NotRun => "not_run",
+            Self::Engine => "engine_error",
         }
     }
 }

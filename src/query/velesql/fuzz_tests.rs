@@ -36,7 +36,11 @@ fn check(text: &str) -> Result<Duration, String> {
                 .join("; ");
             match parse(&printed) {
                 Ok(again) if again == statements => {}
-                other => return Err(format!("canonical text {printed:?} reads back as {other:?}")),
+                other => {
+                    return Err(format!(
+                        "canonical text {printed:?} reads back as {other:?}"
+                    ));
+                }
             }
         }
         Err(e) => {
@@ -92,10 +96,50 @@ enum Edit {
 }
 
 const TOKENS: &[&str] = &[
-    "(", ")", "[", "]", "'", "\"", "--", "/*", "*/", ";", ",", "NOT ", " AND ", " OR ", "$", "$v",
-    "1e999", "-", "+", "=", "<>", "é", "\0", "\n", " IN (", " BETWEEN ", "NULL", "INTERVAL '",
-    "NOW(", "COUNT(", "*", "''", "\\", "99999999999999999999", "EXPLAIN ", " WHERE ", ".", "[]",
-    "0.", "similarity(", " MATCH ", "💥", " id ", " vector NEAR ",
+    "(",
+    ")",
+    "[",
+    "]",
+    "'",
+    "\"",
+    "--",
+    "/*",
+    "*/",
+    ";",
+    ",",
+    "NOT ",
+    " AND ",
+    " OR ",
+    "$",
+    "$v",
+    "1e999",
+    "-",
+    "+",
+    "=",
+    "<>",
+    "é",
+    "\0",
+    "\n",
+    " IN (",
+    " BETWEEN ",
+    "NULL",
+    "INTERVAL '",
+    "NOW(",
+    "COUNT(",
+    "*",
+    "''",
+    "\\",
+    "99999999999999999999",
+    "EXPLAIN ",
+    " WHERE ",
+    ".",
+    "[]",
+    "0.",
+    "similarity(",
+    " MATCH ",
+    "💥",
+    " id ",
+    " vector NEAR ",
 ];
 
 fn edit() -> impl Strategy<Value = Edit> {

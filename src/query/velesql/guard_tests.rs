@@ -65,15 +65,18 @@ fn nesting_at_the_limit_parses_and_one_more_level_is_refused() {
     assert!(parse(&at_limit(0)).is_ok());
     // AND ends a NOT's reach: a flat chain of NOTs is not deep.
     assert!(parse(&at_limit(100)).is_ok());
-    let one_more = format!(
-        "SELECT * FROM c WHERE {}a = 1",
-        "(".repeat(MAX_NESTING + 1)
-    );
+    let one_more = format!("SELECT * FROM c WHERE {}a = 1", "(".repeat(MAX_NESTING + 1));
     let e = refused(&one_more);
     assert_eq!(e.code, ErrorCode::NestingTooDeep);
     assert_eq!(e.column, "SELECT * FROM c WHERE ".len() + MAX_NESTING + 1);
-    let nots = format!("SELECT * FROM c WHERE {}a = 1", "NOT ".repeat(MAX_NESTING + 1));
-    assert_eq!(parse(&nots).map_err(|e| e.code).err(), Some(ErrorCode::NestingTooDeep));
+    let nots = format!(
+        "SELECT * FROM c WHERE {}a = 1",
+        "NOT ".repeat(MAX_NESTING + 1)
+    );
+    assert_eq!(
+        parse(&nots).map_err(|e| e.code).err(),
+        Some(ErrorCode::NestingTooDeep)
+    );
     let nots = format!("SELECT * FROM c WHERE {}a = 1", "NOT ".repeat(MAX_NESTING));
     assert!(parse(&nots).is_ok());
 }
@@ -81,9 +84,8 @@ fn nesting_at_the_limit_parses_and_one_more_level_is_refused() {
 #[test]
 fn brackets_inside_strings_names_and_comments_do_not_count_as_nesting() {
     let hidden = "(".repeat(MAX_NESTING * 4);
-    let text = format!(
-        "SELECT \"{hidden}\" FROM c WHERE a = '{hidden}' -- {hidden}\n /* {hidden} */"
-    );
+    let text =
+        format!("SELECT \"{hidden}\" FROM c WHERE a = '{hidden}' -- {hidden}\n /* {hidden} */");
     assert!(parse(&text).is_ok());
 }
 
@@ -108,7 +110,10 @@ fn queries_past_the_length_limit_are_refused_before_parsing() {
 #[test]
 fn statements_past_the_limit_are_refused_at_the_first_extra_one() {
     let many = |n: usize| vec!["SHOW COLLECTIONS"; n].join("; ");
-    assert_eq!(parse(&many(MAX_STATEMENTS)).map(|s| s.len()).ok(), Some(MAX_STATEMENTS));
+    assert_eq!(
+        parse(&many(MAX_STATEMENTS)).map(|s| s.len()).ok(),
+        Some(MAX_STATEMENTS)
+    );
     let e = refused(&many(MAX_STATEMENTS + 1));
     assert_eq!(e.code, ErrorCode::TooManyStatements);
     assert_eq!(e.column, MAX_STATEMENTS * "SHOW COLLECTIONS; ".len() + 1);
@@ -132,8 +137,17 @@ fn every_kind_of_list_is_bounded() {
         assert!(parse(&ok).is_ok(), "{}", &ok[..60]);
         let text = case(&items(MAX_LIST_ITEMS + 1));
         let e = refused(&text);
-        assert_eq!(e.code, ErrorCode::ListTooLong, "{}: {}", &text[..60], e.message);
-        assert!(e.span.start > text.len() / 2, "the error names the first extra item");
+        assert_eq!(
+            e.code,
+            ErrorCode::ListTooLong,
+            "{}: {}",
+            &text[..60],
+            e.message
+        );
+        assert!(
+            e.span.start > text.len() / 2,
+            "the error names the first extra item"
+        );
     }
 }
 
@@ -156,6 +170,19 @@ fn the_longest_accepted_list_parses_quickly() {
 }
 
 #[test]
+fn a_query_of_the_longest_length_made_of_small_conditions_parses_within_the_rule_budget() {
+    let head = "SELECT * FROM c WHERE a = 1";
+    let term = " AND (b IN (1, 'x') OR NOT c.d[] >= -2.5e3)";
+    let n = (MAX_QUERY_BYTES - head.len()) / term.len();
+    let text = format!("{head}{}", term.repeat(n));
+    assert!(text.len() > MAX_QUERY_BYTES - term.len());
+    let start = Instant::now();
+    let statements = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(statements.len(), 1);
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
 fn reserved_words_need_quotes_and_other_keywords_do_not() {
     for word in RESERVED {
         let bare = format!("SELECT * FROM {word}");
@@ -164,9 +191,32 @@ fn reserved_words_need_quotes_and_other_keywords_do_not() {
         assert!(parse(&quoted).is_ok(), "{word} refused quoted");
     }
     for word in [
-        "type", "index", "collection", "count", "now", "show", "drop", "update", "delete",
-        "insert", "exists", "analyze", "explain", "describe", "similarity", "sum", "if", "into",
-        "create", "upsert", "collections", "android", "ordered", "nothing", "island", "asking",
+        "type",
+        "index",
+        "collection",
+        "count",
+        "now",
+        "show",
+        "drop",
+        "update",
+        "delete",
+        "insert",
+        "exists",
+        "analyze",
+        "explain",
+        "describe",
+        "similarity",
+        "sum",
+        "if",
+        "into",
+        "create",
+        "upsert",
+        "collections",
+        "android",
+        "ordered",
+        "nothing",
+        "island",
+        "asking",
     ] {
         let text = format!("SELECT {word} FROM {word} WHERE {word} = 1 ORDER BY {word}");
         assert!(parse(&text).is_ok(), "{word} refused as a name");

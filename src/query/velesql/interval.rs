@@ -31,7 +31,9 @@ pub fn parse_interval(text: &str) -> Result<Interval, IntervalError> {
     let mut any = false;
     while let Some(amount) = words.next() {
         // '7days' is accepted as well as '7 days'.
-        let digits = amount.find(|c: char| !c.is_ascii_digit()).unwrap_or(amount.len());
+        let digits = amount
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(amount.len());
         let (number, glued) = amount.split_at(digits);
         let unit = if glued.is_empty() {
             words.next().ok_or_else(malformed)?
@@ -101,7 +103,15 @@ mod tests {
 
     #[test]
     fn malformed_calendar_and_huge_intervals_are_refused() {
-        for bad in ["", "days", "7", "7 fortnights", "-1 day", "1.5 hours", "seven days"] {
+        for bad in [
+            "",
+            "days",
+            "7",
+            "7 fortnights",
+            "-1 day",
+            "1.5 hours",
+            "seven days",
+        ] {
             assert!(
                 matches!(parse_interval(bad), Err(IntervalError::Malformed(_))),
                 "{bad:?}"

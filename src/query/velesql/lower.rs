@@ -17,8 +17,8 @@
 
 use std::collections::BTreeSet;
 
-use super::ast::{ArithOp, CompareOp, Containment, Expr, ExprKind, FieldRef, FieldStep, Literal};
 use super::ast::Span;
+use super::ast::{ArithOp, CompareOp, Containment, Expr, ExprKind, FieldRef, FieldStep, Literal};
 use super::error::{ErrorCode, ParseError};
 use super::params::{ParamValue, Params};
 use crate::columns::{FieldPath, parse_datetime};

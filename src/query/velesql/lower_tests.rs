@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ast::Statement;
-use super::{ErrorCode, LowerContext, LoweredWhere, ParamValue, ParseError, Params, lower_where, parse};
+use super::{
+    ErrorCode, LowerContext, LoweredWhere, ParamValue, Params, ParseError, lower_where, parse,
+};
 use crate::columns::{FieldPath, Payload, Value};
 use crate::engine::PointId;
 use crate::query::{Condition, Interval, Literal, Predicate};
@@ -74,22 +76,49 @@ fn refused(condition: &str) -> (ErrorCode, String) {
 #[test]
 fn equality_and_membership_become_match_conditions() {
     let s = |t: &str| Literal::String(t.into());
-    assert_eq!(predicate("pos = 'n'"), field("pos", Condition::Equals(s("n"))));
-    assert_eq!(predicate("'n' = pos"), field("pos", Condition::Equals(s("n"))));
-    assert_eq!(predicate("n = $n"), field("n", Condition::Equals(Literal::Int(7))));
-    assert_eq!(predicate("ok = TRUE"), field("ok", Condition::Equals(Literal::Bool(true))));
-    assert_eq!(predicate("a != 1"), not(field("a", Condition::Equals(Literal::Int(1)))));
-    assert_eq!(predicate("a <> 1"), not(field("a", Condition::Equals(Literal::Int(1)))));
-    assert_eq!(predicate("x = 1.5"), field("x", range(Some((1.5, true)), Some((1.5, true)))));
+    assert_eq!(
+        predicate("pos = 'n'"),
+        field("pos", Condition::Equals(s("n")))
+    );
+    assert_eq!(
+        predicate("'n' = pos"),
+        field("pos", Condition::Equals(s("n")))
+    );
+    assert_eq!(
+        predicate("n = $n"),
+        field("n", Condition::Equals(Literal::Int(7)))
+    );
+    assert_eq!(
+        predicate("ok = TRUE"),
+        field("ok", Condition::Equals(Literal::Bool(true)))
+    );
+    assert_eq!(
+        predicate("a != 1"),
+        not(field("a", Condition::Equals(Literal::Int(1))))
+    );
+    assert_eq!(
+        predicate("a <> 1"),
+        not(field("a", Condition::Equals(Literal::Int(1))))
+    );
+    assert_eq!(
+        predicate("x = 1.5"),
+        field("x", range(Some((1.5, true)), Some((1.5, true))))
+    );
     assert_eq!(
         predicate("tag IN ('a', $s, 3)"),
-        field("tag", Condition::AnyOf(vec![s("a"), s("x"), Literal::Int(3)]))
+        field(
+            "tag",
+            Condition::AnyOf(vec![s("a"), s("x"), Literal::Int(3)])
+        )
     );
     assert_eq!(
         predicate("tag NOT IN ('a')"),
         not(field("tag", Condition::AnyOf(vec![s("a")])))
     );
-    assert_eq!(predicate("tags CONTAINS 'a'"), field("tags", Condition::Equals(s("a"))));
+    assert_eq!(
+        predicate("tags CONTAINS 'a'"),
+        field("tags", Condition::Equals(s("a")))
+    );
     assert_eq!(
         predicate("tags CONTAINS ANY ('a', 'b')"),
         field("tags", Condition::AnyOf(vec![s("a"), s("b")]))
@@ -120,14 +149,26 @@ fn ids_become_has_id_with_list_parameters_spread() {
     );
     assert_eq!(predicate("id = 18446744073709551615"), ids(&[u64::MAX]));
     assert_eq!(refused("id IN (1, -2)").0, ErrorCode::TypeMismatch);
-    assert_eq!(refused("id < 3"), (ErrorCode::InvalidCondition, "id < 3".into()));
+    assert_eq!(
+        refused("id < 3"),
+        (ErrorCode::InvalidCondition, "id < 3".into())
+    );
 }
 
 #[test]
 fn ranges_read_numbers_and_datetimes() {
-    assert_eq!(predicate("n >= 2"), field("n", range(Some((2.0, true)), None)));
-    assert_eq!(predicate("2 < n"), field("n", range(Some((2.0, false)), None)));
-    assert_eq!(predicate("n <= 2.5"), field("n", range(None, Some((2.5, true)))));
+    assert_eq!(
+        predicate("n >= 2"),
+        field("n", range(Some((2.0, true)), None))
+    );
+    assert_eq!(
+        predicate("2 < n"),
+        field("n", range(Some((2.0, false)), None))
+    );
+    assert_eq!(
+        predicate("n <= 2.5"),
+        field("n", range(None, Some((2.5, true))))
+    );
     assert_eq!(
         predicate("n BETWEEN 1 AND 3"),
         field("n", range(Some((1.0, true)), Some((3.0, true))))
@@ -137,7 +178,10 @@ fn ranges_read_numbers_and_datetimes() {
         not(field("n", range(Some((1.0, true)), Some((3.0, true)))))
     );
     let dt = |lower, upper| field("at", Condition::DatetimeRange(Interval { lower, upper }));
-    assert_eq!(predicate("at > '2024-05-01T10:00:00Z'"), dt(Some((NOW, false)), None));
+    assert_eq!(
+        predicate("at > '2024-05-01T10:00:00Z'"),
+        dt(Some((NOW, false)), None)
+    );
     assert_eq!(predicate("at < NOW()"), dt(None, Some((NOW, false))));
     assert_eq!(
         predicate("at >= NOW() - INTERVAL '7 days'"),
@@ -165,7 +209,10 @@ fn ranges_read_numbers_and_datetimes() {
 #[test]
 fn null_like_and_connectives_lower_as_documented() {
     assert_eq!(predicate("a IS NULL"), field("a", Condition::IsEmpty));
-    assert_eq!(predicate("a IS NOT NULL"), not(field("a", Condition::IsEmpty)));
+    assert_eq!(
+        predicate("a IS NOT NULL"),
+        not(field("a", Condition::IsEmpty))
+    );
     assert_eq!(
         predicate("(a = 1 OR NOT b = 2) AND c = 3"),
         Predicate::And(vec![
@@ -179,7 +226,8 @@ fn null_like_and_connectives_lower_as_documented() {
     assert_eq!(predicate("TRUE"), Predicate::All);
     assert_eq!(predicate("FALSE"), Predicate::Or(vec![]));
     let title = FieldPath::parse("title").expect("path");
-    let payload = |t: &str| -> Payload { BTreeMap::from([("title".into(), Value::String(t.into()))]) };
+    let payload =
+        |t: &str| -> Payload { BTreeMap::from([("title".into(), Value::String(t.into()))]) };
     let id = PointId::Num(1);
     let like = predicate("title LIKE 'The %'");
     assert!(like.matches(id, &payload("The End")) && !like.matches(id, &payload("the end")));
@@ -193,10 +241,16 @@ fn null_like_and_connectives_lower_as_documented() {
 #[test]
 fn the_search_and_its_threshold_come_back_apart_from_the_filter() {
     let l = lower("vector NEAR $v AND pos = 'n' AND similarity(vector, $v) >= 0.8").expect("ok");
-    assert_eq!(l.near.as_ref().map(|n| n.vector.clone()), Some(vec![0.5, 1.0]));
+    assert_eq!(
+        l.near.as_ref().map(|n| n.vector.clone()),
+        Some(vec![0.5, 1.0])
+    );
     let floor = l.min_similarity.expect("a floor");
     assert!((floor.min - 0.8).abs() < 1e-6 && floor.inclusive);
-    assert_eq!(l.predicate, field("pos", Condition::Equals(Literal::String("n".into()))));
+    assert_eq!(
+        l.predicate,
+        field("pos", Condition::Equals(Literal::String("n".into())))
+    );
 
     let l = lower("vector NEAR [1, -2.5]").expect("ok");
     assert_eq!(l.near.map(|n| n.vector), Some(vec![1.0, -2.5]));
@@ -213,9 +267,21 @@ fn the_search_and_its_threshold_come_back_apart_from_the_filter() {
 #[test]
 fn misplaced_searches_unbound_parameters_and_values_are_refused_at_their_place() {
     for (condition, code, at) in [
-        ("a = 1 OR vector NEAR $v", ErrorCode::InvalidCondition, "vector NEAR"),
-        ("NOT vector NEAR $v", ErrorCode::InvalidCondition, "vector NEAR"),
-        ("vector NEAR $v AND vector NEAR $v", ErrorCode::InvalidCondition, "vector NEAR $v"),
+        (
+            "a = 1 OR vector NEAR $v",
+            ErrorCode::InvalidCondition,
+            "vector NEAR",
+        ),
+        (
+            "NOT vector NEAR $v",
+            ErrorCode::InvalidCondition,
+            "vector NEAR",
+        ),
+        (
+            "vector NEAR $v AND vector NEAR $v",
+            ErrorCode::InvalidCondition,
+            "vector NEAR $v",
+        ),
         ("title NEAR $v", ErrorCode::InvalidCondition, "title"),
         ("vector NEAR $n", ErrorCode::TypeMismatch, "$n"),
         ("vector NEAR ['a']", ErrorCode::TypeMismatch, "'a'"),
@@ -223,9 +289,21 @@ fn misplaced_searches_unbound_parameters_and_values_are_refused_at_their_place()
         ("vector NEAR $nope", ErrorCode::UnboundParameter, "$nope"),
         ("a = $nope", ErrorCode::UnboundParameter, "$nope"),
         ("a = $v", ErrorCode::TypeMismatch, "$v"),
-        ("similarity() > 0.5", ErrorCode::InvalidCondition, "similarity()"),
-        ("vector NEAR $v AND similarity(vector, [9]) > 0.5", ErrorCode::InvalidCondition, "[9]"),
-        ("similarity(vector, $v) < 0.5", ErrorCode::InvalidCondition, "similarity(vector"),
+        (
+            "similarity() > 0.5",
+            ErrorCode::InvalidCondition,
+            "similarity()",
+        ),
+        (
+            "vector NEAR $v AND similarity(vector, [9]) > 0.5",
+            ErrorCode::InvalidCondition,
+            "[9]",
+        ),
+        (
+            "similarity(vector, $v) < 0.5",
+            ErrorCode::InvalidCondition,
+            "similarity(vector",
+        ),
         ("a = 1 OR score > 1", ErrorCode::InvalidCondition, "score"),
         ("a = NULL", ErrorCode::TypeMismatch, "NULL"),
         ("a = b", ErrorCode::TypeMismatch, "b"),
@@ -233,10 +311,17 @@ fn misplaced_searches_unbound_parameters_and_values_are_refused_at_their_place()
         ("a", ErrorCode::InvalidCondition, "a"),
         ("COUNT(*) > 1", ErrorCode::InvalidCondition, "COUNT(*)"),
         ("a = INTERVAL '1 day'", ErrorCode::TypeMismatch, "INTERVAL"),
-        ("a > 18446744073709551615 AND b = 18446744073709551615", ErrorCode::TypeMismatch, "18446744073709551615"),
+        (
+            "a > 18446744073709551615 AND b = 18446744073709551615",
+            ErrorCode::TypeMismatch,
+            "18446744073709551615",
+        ),
     ] {
         let (got, rest) = refused(condition);
         assert_eq!(got, code, "{condition}");
-        assert!(rest.starts_with(at), "{condition}: error at {rest:?}, expected {at:?}");
+        assert!(
+            rest.starts_with(at),
+            "{condition}: error at {rest:?}, expected {at:?}"
+        );
     }
 }

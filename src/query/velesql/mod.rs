@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod build;
+mod constant;
 mod error;
 mod interval;
 mod keywords;
@@ -18,21 +19,22 @@ mod prescan;
 mod print;
 mod syntax_error;
 
+pub use constant::{constant, field_path, format_instant};
 pub use error::{ErrorCode, ParseError};
 pub use interval::{IntervalError, parse_interval};
 pub use keywords::{RESERVED, is_bare_name, is_reserved};
+pub use limits::{MAX_LIST_ITEMS, MAX_NESTING, MAX_QUERY_BYTES, MAX_STATEMENTS};
 pub use lower::{LowerContext, LoweredWhere, NearQuery, SimilarityFloor, lower_where};
 pub use params::{ObjectParam, ParamValue, Params};
-pub use limits::{MAX_LIST_ITEMS, MAX_NESTING, MAX_QUERY_BYTES, MAX_STATEMENTS};
 pub use parse::parse;
 
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
-mod lower_tests;
+mod fuzz_tests;
 #[cfg(test)]
 mod guard_tests;
 #[cfg(test)]
-mod roundtrip_tests;
+mod lower_tests;
 #[cfg(test)]
-mod fuzz_tests;
+mod roundtrip_tests;

@@ -85,6 +85,9 @@ mod tests {
         let p = ParamValue::try_from(v.clone()).expect("no object");
         assert_eq!(Value::from(p), v);
         let object = Value::Object(BTreeMap::new());
-        assert_eq!(ParamValue::try_from(Value::Array(vec![object])), Err(ObjectParam));
+        assert_eq!(
+            ParamValue::try_from(Value::Array(vec![object])),
+            Err(ObjectParam)
+        );
     }
 }

@@ -39,24 +39,25 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
                     .map_or(bytes.len(), |n| i + n);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..].find("*/").map(|n| i + 2 + n + 2).ok_or_else(|| {
-                    ParseError::new(
-                        text,
-                        ErrorCode::Syntax,
-                        "this comment is never closed: a */ is missing",
-                        Span::new(i, i + 2),
-                    )
-                })?;
+                i = text[i + 2..]
+                    .find("*/")
+                    .map(|n| i + 2 + n + 2)
+                    .ok_or_else(|| {
+                        ParseError::new(
+                            text,
+                            ErrorCode::Syntax,
+                            "this comment is never closed: a */ is missing",
+                            Span::new(i, i + 2),
+                        )
+                    })?;
                 continue;
             }
             b'(' | b'[' => {
                 levels.push(0);
                 check_depth(text, levels.len() - 1 + nots, i)?;
             }
-            b')' | b']' => {
-                if levels.len() > 1 {
-                    nots -= levels.pop().unwrap_or(0);
-                }
+            b')' | b']' if levels.len() > 1 => {
+                nots -= levels.pop().unwrap_or(0);
             }
             b if b.is_ascii_alphabetic() || b == b'_' => {
                 let end = bytes[i..]

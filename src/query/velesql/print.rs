@@ -386,16 +386,16 @@ impl Display for Expr {
                 if *negated {
                     f.write_str(" NOT")?;
                 }
-                f.write_str(if *case_insensitive { " ILIKE " } else { " LIKE " })?;
+                f.write_str(if *case_insensitive {
+                    " ILIKE "
+                } else {
+                    " LIKE "
+                })?;
                 operand(f, pattern, VALUE)
             }
             ExprKind::IsNull { expr, negated } => {
                 operand(f, expr, VALUE)?;
-                f.write_str(if *negated {
-                    " IS NOT NULL"
-                } else {
-                    " IS NULL"
-                })
+                f.write_str(if *negated { " IS NOT NULL" } else { " IS NULL" })
             }
             ExprKind::Contains { expr, what } => {
                 operand(f, expr, VALUE)?;

@@ -74,7 +74,9 @@ fn interval() -> impl Strategy<Value = Interval> {
         0u32..1000,
         prop::sample::select(vec!["days", "hour", "s", "weeks", "ms"]),
     )
-        .prop_filter_map("valid", |(n, unit)| parse_interval(&format!("{n} {unit}")).ok())
+        .prop_filter_map("valid", |(n, unit)| {
+            parse_interval(&format!("{n} {unit}")).ok()
+        })
 }
 
 fn leaf() -> impl Strategy<Value = Expr> {
@@ -145,8 +147,11 @@ fn any_expr() -> impl Strategy<Value = Expr> {
                 )
             )
                 .prop_map(|(first, rest)| expr(ExprKind::Arithmetic { first, rest })),
-            (b(), compare_op(), b())
-                .prop_map(|(left, op, right)| expr(ExprKind::Compare { left, op, right })),
+            (b(), compare_op(), b()).prop_map(|(left, op, right)| expr(ExprKind::Compare {
+                left,
+                op,
+                right
+            })),
             (b(), list.clone(), any::<bool>()).prop_map(|(e, list, negated)| expr(
                 ExprKind::InList {
                     expr: e,

@@ -172,7 +172,10 @@ fn expected(positives: &[Rule]) -> String {
                 .to_owned(),
         );
     }
-    let value_starts = positives.iter().filter(|r| VALUE_STARTS.contains(r)).count();
+    let value_starts = positives
+        .iter()
+        .filter(|r| VALUE_STARTS.contains(r))
+        .count();
     let operators = positives.iter().filter(|r| OPERATORS.contains(r)).count();
     for rule in positives {
         if STATEMENT_KEYWORDS.contains(rule) || STATEMENT_RULES.contains(rule) {
@@ -187,7 +190,10 @@ fn expected(positives: &[Rule]) -> String {
             continue;
         }
         if operators > 2 && OPERATORS.contains(rule) {
-            push(&mut words, "an operator (=, <, IN, LIKE, IS NULL, ...)".to_owned());
+            push(
+                &mut words,
+                "an operator (=, <, IN, LIKE, IS NULL, ...)".to_owned(),
+            );
             continue;
         }
         push(&mut words, describe(*rule));

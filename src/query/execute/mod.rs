@@ -1,0 +1,206 @@
+//! Running VelesQL statements: each parsed [`Statement`] against the engine, in order, through
+//! the same writer, WAL and planner the REST API uses, with the results as typed columns and
+//! rows ([`Outcome`]) or a positioned error ([`ExecError`]).
+//!
+//! It owns the meaning of statements (what a `SELECT` returns, what an `UPDATE` writes) and the
+//! guards while they run (rows returned, time); it never parses text (that is `velesql`) and never
+//! speaks HTTP (that is `api/`).
+
+mod aggregate_rows;
+mod error;
+mod outcome;
+mod projection;
+mod row_value;
+mod schema;
+mod search;
+mod settings;
+mod write;
+
+use std::time::{Duration, Instant};
+
+pub use error::ExecError;
+pub use outcome::{Outcome, PlanNode, StatementResult};
+
+use super::velesql::ast::{Span, Statement};
+use super::velesql::{ErrorCode, LowerContext, Params, ParseError, parse};
+use crate::engine::{Collection, Durability, Engine, EngineError};
+use std::sync::Arc;
+
+/// Most rows one statement returns.
+pub const MAX_ROWS: usize = 10_000;
+
+/// Rows a vector search returns without `LIMIT`.
+pub const DEFAULT_SEARCH_LIMIT: usize = 10;
+
+/// Longest a request may run by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One request: its text, parameters, the instant `NOW()` names and when it must stop.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The engine.
+    pub engine: &'a Engine,
+    /// The statements' text.
+    pub text: &'a str,
+    /// The `$name` bindings.
+    pub params: &'a Params,
+    /// `NOW()`, in microseconds since the Unix epoch (UTC).
+    pub now_micros: i64,
+    /// When the statements must stop.
+    pub deadline: Instant,
+    /// Durability of collections created without choosing one.
+    pub default_durability: Durability,
+}
+
+/// Runs every statement of `request.text` in order. After a statement fails the later ones are
+/// not run (each reports [`ErrorCode::NotRun`]).
+///
+/// # Errors
+/// The text's [`ParseError`] when it does not parse: nothing runs.
+pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
+    let statements = parse(request.text)?;
+    let mut results = Vec::with_capacity(statements.len());
+    let mut failed = false;
+    for statement in &statements {
+        let kind = kind_of(statement);
+        if failed {
+            results.push(StatementResult {
+                kind,
+                outcome: Err(ExecError::at(
+                    request.text,
+                    ErrorCode::NotRun,
+                    "not run: an earlier statement in this request failed",
+                    span_of(statement),
+                )),
+                micros: 0,
+            });
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = Runner { request }.statement(statement);
+        failed = outcome.is_err();
+        results.push(StatementResult {
+            kind,
+            outcome,
+            micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        });
+    }
+    Ok(results)
+}
+
+/// The name of a statement's kind, as results report it.
+#[must_use]
+pub fn kind_of(statement: &Statement) -> &'static str {
+    match statement {
+        Statement::Select(_) => "select",
+        Statement::Insert(i) if i.upsert => "upsert",
+        Statement::Insert(_) => "insert",
+        Statement::Update(_) => "update",
+        Statement::Delete(_) => "delete",
+        Statement::CreateCollection(_) => "create_collection",
+        Statement::DropCollection { .. } => "drop_collection",
+        Statement::CreateIndex { .. } => "create_index",
+        Statement::DropIndex { .. } => "drop_index",
+        Statement::ShowCollections => "show_collections",
+        Statement::Describe { .. } => "describe",
+        Statement::Explain { .. } => "explain",
+    }
+}
+
+/// Where a statement is, as well as its syntax tree says.
+fn span_of(statement: &Statement) -> Span {
+    match statement {
+        Statement::Select(s) => s.span,
+        Statement::Insert(i) => i.span,
+        Statement::Update(u) => u.span,
+        Statement::Delete(d) => d.span,
+        Statement::CreateCollection(c) => c.span,
+        Statement::DropCollection { collection, .. }
+        | Statement::CreateIndex { collection, .. }
+        | Statement::DropIndex { collection, .. }
+        | Statement::Describe { collection } => collection.span,
+        Statement::ShowCollections => Span::default(),
+        Statement::Explain { statement, .. } => span_of(statement),
+    }
+}
+
+/// Runs statements of one request.
+struct Runner<'r, 'a> {
+    request: &'r Request<'a>,
+}
+
+impl Runner<'_, '_> {
+    fn statement(&self, statement: &Statement) -> Result<Outcome, ExecError> {
+        self.check_time(span_of(statement))?;
+        match statement {
+            Statement::Select(select) => self.select(select, None),
+            Statement::Insert(insert) => self.insert(insert),
+            Statement::Update(update) => self.update(update),
+            Statement::Delete(delete) => self.delete(delete),
+            Statement::CreateCollection(create) => self.create_collection(create),
+            Statement::DropCollection {
+                if_exists,
+                collection,
+            } => self.drop_collection(collection, *if_exists),
+            Statement::CreateIndex {
+                collection,
+                field,
+                kind,
+            } => self.create_index(collection, field, kind.as_ref()),
+            Statement::DropIndex { collection, field } => self.drop_index(collection, field),
+            Statement::ShowCollections => Ok(self.show_collections()),
+            Statement::Describe { collection } => self.describe(collection),
+            Statement::Explain { analyze, statement } => self.explain(statement, *analyze),
+        }
+    }
+
+    /// The context `WHERE` clauses and constants are lowered in.
+    fn lower_context(&self) -> LowerContext<'_> {
+        LowerContext {
+            source: self.request.text,
+            params: self.request.params,
+            now_micros: self.request.now_micros,
+        }
+    }
+
+    /// The collection `name` (written at `span`) names.
+    fn collection(&self, name: &str, span: Span) -> Result<Arc<Collection>, ExecError> {
+        self.request
+            .engine
+            .collection(name)
+            .map_err(|e| self.engine_error(e, span))
+    }
+
+    /// An engine error about the text at `span`: a missing collection is positioned there.
+    fn engine_error(&self, e: EngineError, span: Span) -> ExecError {
+        match e {
+            EngineError::CollectionNotFound { .. } => {
+                ExecError::at(self.request.text, ErrorCode::NotFound, e.to_string(), span)
+            }
+            EngineError::CollectionExists { .. } => ExecError::at(
+                self.request.text,
+                ErrorCode::AlreadyExists,
+                e.to_string(),
+                span,
+            ),
+            other => ExecError::Engine(other),
+        }
+    }
+
+    /// An error of `code` about the text at `span`.
+    fn error(&self, code: ErrorCode, message: impl Into<String>, span: Span) -> ExecError {
+        ExecError::at(self.request.text, code, message, span)
+    }
+
+    /// Fails once the request's deadline has passed.
+    fn check_time(&self, span: Span) -> Result<(), ExecError> {
+        if Instant::now() >= self.request.deadline {
+            return Err(self.error(
+                ErrorCode::Timeout,
+                "the query ran past its time limit and was stopped",
+                span,
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,403 @@
+//! `SELECT` returning points: a vector search (`WHERE vector NEAR ...`, through the planner the
+//! JSON API uses) or a filtered scan in id order or `ORDER BY` fields; and its `EXPLAIN`.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use super::super::velesql::ast::{Direction, Expr, ExprKind, OrderKey, Select, Span};
+use super::super::velesql::{ErrorCode, LoweredWhere, constant, lower_where};
+use super::super::{
+    Explain, Predicate, check_types, filtered_nearest, fully_indexed, index_bound, matching_slots,
+};
+use super::outcome::{Outcome, PlanNode};
+use super::row_value::{compare_values, field_value};
+use super::{DEFAULT_SEARCH_LIMIT, ExecError, MAX_ROWS, Runner};
+use crate::columns::{FieldPath, Value};
+use crate::engine::{Collection, EngineError, PayloadSelector, PointRecord, SearchRequest};
+use crate::vector::quantize::QuantizedSearch;
+
+/// Whether a statement is explained, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainMode {
+    /// The plan, without running the statement.
+    Plan,
+    /// The plan with what running the statement measured.
+    Analyze,
+}
+
+/// One `ORDER BY` key of a point row.
+enum PointOrder {
+    Score(Direction),
+    Field(FieldPath, Direction),
+}
+
+impl Runner<'_, '_> {
+    /// Runs (or explains) a `SELECT`.
+    pub(super) fn select(
+        &self,
+        s: &Select,
+        explain: Option<ExplainMode>,
+    ) -> Result<Outcome, ExecError> {
+        let collection = self.collection(&s.from.name, s.from.span)?;
+        let lowered = match &s.filter {
+            Some(filter) => lower_where(filter, &self.lower_context())?,
+            None => LoweredWhere {
+                predicate: Predicate::All,
+                near: None,
+                min_similarity: None,
+            },
+        };
+        let grouped = !s.group_by.is_empty()
+            || s.projection.iter().any(|item| match item {
+                super::super::velesql::ast::SelectItem::Expr { expr, .. } => has_aggregate(expr),
+                super::super::velesql::ast::SelectItem::Wildcard(_) => false,
+            });
+        if grouped {
+            if let Some(near) = &lowered.near {
+                return Err(self.error(
+                    ErrorCode::Unsupported,
+                    "aggregates over a vector search are not supported: aggregate over a filter",
+                    near.span,
+                ));
+            }
+            return self.aggregate_select(s, &collection, &lowered.predicate, explain);
+        }
+        let offset = self.count_clause(s.offset.as_ref())?.unwrap_or(0);
+        let limit = self.count_clause(s.limit.as_ref())?;
+        if lowered.near.is_some() {
+            self.search_select(s, &collection, lowered, limit, offset, explain)
+        } else {
+            if let Some(floor) = lowered.min_similarity {
+                return Err(self.no_score(floor.span));
+            }
+            self.scan_select(s, &collection, &lowered.predicate, limit, offset, explain)
+        }
+    }
+
+    /// `LIMIT` or `OFFSET`: a non-negative integer constant.
+    pub(super) fn count_clause(&self, e: Option<&Expr>) -> Result<Option<usize>, ExecError> {
+        let Some(e) = e else {
+            return Ok(None);
+        };
+        match constant(e, &self.lower_context())? {
+            Value::Int(i) if i >= 0 => Ok(Some(usize::try_from(i).unwrap_or(usize::MAX))),
+            Value::UInt(u) => Ok(Some(usize::try_from(u).unwrap_or(usize::MAX))),
+            _ => Err(self.error(
+                ErrorCode::TypeMismatch,
+                "LIMIT and OFFSET are non-negative integers",
+                e.span,
+            )),
+        }
+    }
+
+    fn order_keys(&self, keys: &[OrderKey], search: bool) -> Result<Vec<PointOrder>, ExecError> {
+        keys.iter()
+            .map(|k| {
+                let direction = k.direction.unwrap_or(Direction::Asc);
+                match &k.expr.kind {
+                    ExprKind::Score | ExprKind::Similarity(_) if search => {
+                        Ok(PointOrder::Score(k.direction.unwrap_or(Direction::Desc)))
+                    }
+                    ExprKind::Score | ExprKind::Similarity(_) => Err(self.no_score(k.expr.span)),
+                    ExprKind::Field(field) => {
+                        Ok(PointOrder::Field(self.field_path(field)?, direction))
+                    }
+                    _ => Err(self.error(
+                        ErrorCode::InvalidCondition,
+                        "ORDER BY takes payload fields, or score with a vector search",
+                        k.expr.span,
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    fn too_many_rows(&self, span: Span, what: &str) -> ExecError {
+        self.error(
+            ErrorCode::TooManyRows,
+            format!("{what}: a statement returns at most {MAX_ROWS} rows (use LIMIT and OFFSET)"),
+            span,
+        )
+    }
+
+    /// A type mismatch between the filter and a payload index, at the `WHERE` clause.
+    fn mismatch(&self, s: &Select, e: &super::super::TypeMismatch) -> ExecError {
+        self.error(
+            ErrorCode::TypeMismatch,
+            e.to_string(),
+            s.filter.as_ref().map_or(s.span, |f| f.span),
+        )
+    }
+
+    #[expect(clippy::too_many_lines, reason = "one statement's steps, in order")]
+    fn search_select(
+        &self,
+        s: &Select,
+        collection: &Arc<Collection>,
+        lowered: LoweredWhere,
+        limit: Option<usize>,
+        offset: usize,
+        explain: Option<ExplainMode>,
+    ) -> Result<Outcome, ExecError> {
+        let Some(near) = lowered.near else {
+            return Ok(Outcome::default());
+        };
+        let settings = self.search_settings(&s.with)?;
+        let columns = self.point_columns(&s.projection, true)?;
+        let order = self.order_keys(&s.order_by, true)?;
+        let limit = limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+        if limit.saturating_add(offset) > MAX_ROWS {
+            return Err(self.too_many_rows(
+                s.limit.as_ref().map_or(s.span, |l| l.span),
+                "LIMIT + OFFSET of a vector search",
+            ));
+        }
+        let mut projection = columns.engine_projection();
+        if order.iter().any(|o| matches!(o, PointOrder::Field(..))) {
+            projection.payload = PayloadSelector::All;
+        }
+        let mut quantization = QuantizedSearch::default();
+        if let Some(rescore) = settings.rescore {
+            quantization.rescore = rescore;
+        }
+        if let Some(oversampling) = settings.oversampling {
+            quantization.oversampling = oversampling;
+        }
+        let request = SearchRequest {
+            vector: near.vector,
+            limit,
+            offset,
+            score_threshold: lowered.min_similarity.map(|f| f.min),
+            projection,
+            ef: settings.ef,
+            exact: settings.exact,
+            quantization,
+        };
+        let predicate = lowered.predicate;
+        let mut node = PlanNode::new("vector_search")
+            .with("collection", collection.name())
+            .with("k", limit.saturating_add(offset))
+            .with("offset", offset)
+            .with("exact", settings.exact);
+        if let Some(ef) = settings.ef {
+            node = node.with("ef", ef);
+        }
+        if explain == Some(ExplainMode::Plan) {
+            let filter = self.filter_plan(collection, &predicate, s.filter.as_ref());
+            return Ok(Outcome {
+                plan: Some(node.child(filter)),
+                ..Outcome::default()
+            });
+        }
+        self.check_time(s.span)?;
+        let mut explained: Option<Explain> = None;
+        let mut mismatch = None;
+        let hits = collection
+            .search_planned(&request, |view, query, k, params| {
+                if let Err(e) = check_types(view, &predicate) {
+                    mismatch = Some(e);
+                    return Vec::new();
+                }
+                let (hits, explain) = filtered_nearest(view, query, k, params, Some(&predicate));
+                explained = Some(explain);
+                hits
+            })
+            .map_err(|e| match e {
+                EngineError::InvalidVector { .. } => {
+                    self.error(ErrorCode::InvalidValue, e.to_string(), near.span)
+                }
+                other => self.engine_error(other, s.from.span),
+            })?;
+        if let Some(e) = mismatch {
+            return Err(self.mismatch(s, &e));
+        }
+        let exclusive = lowered.min_similarity.filter(|f| !f.inclusive);
+        let mut hits: Vec<_> = hits
+            .into_iter()
+            .filter(|h| exclusive.is_none_or(|f| h.score != f.min))
+            .collect();
+        if !order.is_empty() {
+            hits.sort_by(|a, b| {
+                order
+                    .iter()
+                    .map(|o| match o {
+                        PointOrder::Score(d) => directed(a.score.total_cmp(&b.score), *d),
+                        PointOrder::Field(path, d) => directed(
+                            compare_values(
+                                &field_value(path, a.record.payload.as_ref()),
+                                &field_value(path, b.record.payload.as_ref()),
+                            ),
+                            *d,
+                        ),
+                    })
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            });
+        }
+        let rows: Vec<Vec<Value>> = hits
+            .iter()
+            .map(|h| columns.row(&h.record, Some(h.score)))
+            .collect();
+        let mut outcome = Outcome::table(columns.names, rows);
+        if explain == Some(ExplainMode::Analyze) {
+            let filter = self.filter_plan(collection, &predicate, s.filter.as_ref());
+            outcome.plan = Some(analyzed(node, explained, outcome.rows.len()).child(filter));
+        }
+        Ok(outcome)
+    }
+
+    fn scan_select(
+        &self,
+        s: &Select,
+        collection: &Arc<Collection>,
+        predicate: &Predicate,
+        limit: Option<usize>,
+        offset: usize,
+        explain: Option<ExplainMode>,
+    ) -> Result<Outcome, ExecError> {
+        if !s.with.is_empty() {
+            return Err(self.error(
+                ErrorCode::InvalidSetting,
+                "WITH (...) tunes a vector search: this statement has none",
+                s.with[0].name.span,
+            ));
+        }
+        let columns = self.point_columns(&s.projection, false)?;
+        let order = self.order_keys(&s.order_by, false)?;
+        if limit.is_some_and(|l| l > MAX_ROWS) {
+            return Err(self.too_many_rows(s.limit.as_ref().map_or(s.span, |l| l.span), "LIMIT"));
+        }
+        let node = PlanNode::new("scan")
+            .with("collection", collection.name())
+            .with("order", if order.is_empty() { "id" } else { "fields" });
+        if explain == Some(ExplainMode::Plan) {
+            let filter = self.filter_plan(collection, predicate, s.filter.as_ref());
+            return Ok(Outcome {
+                plan: Some(node.child(filter)),
+                ..Outcome::default()
+            });
+        }
+        self.check_time(s.span)?;
+        let mut projection = columns.engine_projection();
+        if !order.is_empty() {
+            projection.payload = PayloadSelector::All;
+        }
+        // One row past the cap tells a result that does not fit from one that just fits.
+        let wanted = limit.unwrap_or(MAX_ROWS + 1);
+        let records: Result<Vec<PointRecord>, super::super::TypeMismatch> =
+            collection.read(|view| {
+                check_types(view, predicate)?;
+                let slots = matching_slots(view, predicate);
+                let mut records: Vec<PointRecord> = Vec::new();
+                if order.is_empty() {
+                    // Id order: the page straight from the id index.
+                    records.extend(
+                        view.ids_from(None)
+                            .filter(|(_, slot)| slots.contains(*slot))
+                            .skip(offset)
+                            .take(wanted)
+                            .filter_map(|(_, slot)| view.record(slot, &projection)),
+                    );
+                } else {
+                    records.extend(
+                        slots
+                            .iter()
+                            .filter_map(|slot| view.record(slot, &projection)),
+                    );
+                }
+                Ok(records)
+            });
+        let mut records = records.map_err(|e| self.mismatch(s, &e))?;
+        self.check_time(s.span)?;
+        if !order.is_empty() {
+            records.sort_by(|a, b| {
+                order
+                    .iter()
+                    .map(|o| match o {
+                        PointOrder::Field(path, d) => directed(
+                            compare_values(
+                                &field_value(path, a.payload.as_ref()),
+                                &field_value(path, b.payload.as_ref()),
+                            ),
+                            *d,
+                        ),
+                        PointOrder::Score(_) => Ordering::Equal,
+                    })
+                    .find(|o| o.is_ne())
+                    .unwrap_or_else(|| a.id.cmp(&b.id))
+            });
+            records = records.into_iter().skip(offset).take(wanted).collect();
+        }
+        if limit.is_none() && records.len() > MAX_ROWS {
+            return Err(self.too_many_rows(s.span, "more points match than a statement returns"));
+        }
+        let rows: Vec<Vec<Value>> = records.iter().map(|r| columns.row(r, None)).collect();
+        let mut outcome = Outcome::table(columns.names, rows);
+        if explain == Some(ExplainMode::Analyze) {
+            let filter = self.filter_plan(collection, predicate, s.filter.as_ref());
+            outcome.plan = Some(node.with("rows", outcome.rows.len()).child(filter));
+        }
+        Ok(outcome)
+    }
+
+    /// The filter step of a plan: the predicate, how far indexes answer it, and what they bound
+    /// it to, from statistics only (nothing is read or computed).
+    pub(super) fn filter_plan(
+        &self,
+        collection: &Collection,
+        predicate: &Predicate,
+        filter: Option<&Expr>,
+    ) -> PlanNode {
+        collection.read(|view| {
+            let mut node = PlanNode::new("filter")
+                .with("where", filter.map_or_else(|| "TRUE".to_owned(), ToString::to_string))
+                .with("fully_indexed", fully_indexed(view, predicate))
+                .with("live_points", view.len());
+            if let Some(bound) = index_bound(view, predicate) {
+                node = node.with("index_bound", bound);
+            }
+            node
+        })
+    }
+}
+
+/// `plan` with what the planner measured.
+fn analyzed(plan: PlanNode, explain: Option<Explain>, rows: usize) -> PlanNode {
+    let mut plan = plan.with("rows", rows);
+    if let Some(e) = explain {
+        plan = plan
+            .with("strategy", e.strategy.name())
+            .with("ef_used", e.ef)
+            .with("estimated_candidates", e.estimated_candidates)
+            .with("fell_back", e.fell_back)
+            .with("index_conditions", u64::from(e.index_conditions))
+            .with("scanned_conditions", u64::from(e.scanned_conditions))
+            .with("payloads_read", e.payloads_read)
+            .with("distances", e.distances)
+            .with("filter_micros", e.filter_micros)
+            .with("search_micros", e.search_micros);
+        if let Some(c) = e.candidates {
+            plan = plan.with("candidates", c);
+        }
+    }
+    plan
+}
+
+/// `o` in `direction`.
+fn directed(o: Ordering, direction: Direction) -> Ordering {
+    match direction {
+        Direction::Asc => o,
+        Direction::Desc => o.reverse(),
+    }
+}
+
+/// Whether `e` holds an aggregate.
+pub(super) fn has_aggregate(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Aggregate { .. } => true,
+        ExprKind::Compare { left, right, .. } => has_aggregate(left) || has_aggregate(right),
+        ExprKind::And(items) | ExprKind::Or(items) => items.iter().any(has_aggregate),
+        ExprKind::Not(inner) => has_aggregate(inner),
+        _ => false,
+    }
+}
