@@ -2,6 +2,9 @@
 //! strings, quoted names and comments, so lines accumulate until one does; the lexical rules are
 //! VelesQL's (`'...'` with `''` escapes, `"..."` names, `--` and `/* */` comments, not nested).
 //!
+//! A `\` outside strings, quoted names and comments starts a backslash command that runs to
+//! the end of the line, as in psql; VelesQL has no `\` token, so no statement loses one.
+//!
 //! The server parses each statement again; the shell only needs to know where one ends, and
 //! whether a piece holds anything but blanks and comments (the grammar refuses an empty
 //! statement).
@@ -28,6 +31,15 @@ pub struct Statement {
     pub text: String,
     /// 1-based line of that character in the whole input.
     pub line: usize,
+}
+
+/// What a line completes, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// A statement ended by a `;` on this line.
+    Statement(Statement),
+    /// A backslash command: from the `\` to the end of the line.
+    Meta(String),
 }
 
 /// Accumulates text and hands out the statements it completes.
@@ -64,25 +76,29 @@ impl Splitter {
         }
     }
 
-    /// Adds one line (a newline is implied at its end) and returns the statements it completes.
-    pub fn push_line(&mut self, line: &str) -> Vec<Statement> {
+    /// Adds one line (a newline is implied at its end) and returns the statements and the
+    /// backslash command it completes. A statement still open before the command stays open.
+    pub fn push_line(&mut self, line: &str) -> Vec<Piece> {
         self.lines += 1;
         let mut done = Vec::new();
-        for c in line.chars().chain(std::iter::once('\n')) {
-            if let Some(statement) = self.push_char(c) {
-                done.push(statement);
+        for (at, c) in line.char_indices() {
+            if c == '\\' && self.state == LexState::Normal {
+                self.prev = None;
+                self.keep('\n');
+                done.push(Piece::Meta(line[at..].trim_end().to_owned()));
+                return done;
             }
+            if let Some(statement) = self.push_char(c) {
+                done.push(Piece::Statement(statement));
+            }
+        }
+        if let Some(statement) = self.push_char('\n') {
+            done.push(Piece::Statement(statement));
         }
         done
     }
 
-    /// Counts a line that is not statement text (a backslash command), so later lines keep
-    /// their numbers.
-    pub const fn skip_line(&mut self) {
-        self.lines += 1;
-    }
-
-    /// Lines pushed or skipped so far: the number of the last one.
+    /// Lines pushed so far: the number of the last one.
     #[must_use]
     pub const fn lines_read(&self) -> usize {
         self.lines
@@ -92,13 +108,6 @@ impl Splitter {
     #[must_use]
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
-    }
-
-    /// True while nothing significant is pending and no comment or quote is open: where a
-    /// backslash command may start.
-    #[must_use]
-    pub fn is_idle(&self) -> bool {
-        !self.has_pending() && matches!(self.state, LexState::Normal | LexState::LineComment)
     }
 
     /// What is open at the end of the text seen so far (for the continuation prompt).
@@ -232,11 +241,21 @@ impl Splitter {
 mod tests {
     use super::*;
 
+    fn statements(pieces: Vec<Piece>) -> Vec<Statement> {
+        pieces
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Statement(s) => Some(s),
+                Piece::Meta(_) => None,
+            })
+            .collect()
+    }
+
     fn split(text: &str) -> (Vec<Statement>, Option<Statement>) {
         let mut s = Splitter::new();
         let mut out = Vec::new();
         for line in text.split('\n') {
-            out.extend(s.push_line(line));
+            out.extend(statements(s.push_line(line)));
         }
         let rest = s.finish();
         (out, rest)
@@ -315,26 +334,25 @@ mod tests {
     fn multi_line_statements_accumulate_and_report_their_first_line() {
         let mut s = Splitter::new();
         assert!(s.push_line("-- a script").is_empty());
-        assert!(s.is_idle());
+        assert!(!s.has_pending());
         assert!(s.push_line("SELECT *").is_empty());
         assert!(s.has_pending());
-        assert!(!s.is_idle());
         assert!(s.push_line("  FROM c").is_empty());
         let done = s.push_line("  LIMIT 2; SELECT");
         assert_eq!(
             done,
-            [Statement {
+            [Piece::Statement(Statement {
                 text: "SELECT *\n  FROM c\n  LIMIT 2".into(),
                 line: 2
-            }]
+            })]
         );
         assert!(s.has_pending());
         assert_eq!(
             s.push_line("1;"),
-            [Statement {
+            [Piece::Statement(Statement {
                 text: "SELECT\n1".into(),
                 line: 4
-            }]
+            })]
         );
         assert!(!s.has_pending());
     }
@@ -351,9 +369,9 @@ mod tests {
         assert_eq!(s.state(), LexState::Normal);
         assert!(s.push_line("/* open;").is_empty());
         assert_eq!(s.state(), LexState::BlockComment);
-        assert!(!s.is_idle());
         assert!(s.push_line("closed */").is_empty());
-        assert!(s.is_idle());
+        assert_eq!(s.state(), LexState::Normal);
+        assert!(!s.has_pending());
         assert!(s.push_line("SELECT \"a").is_empty());
         assert_eq!(s.state(), LexState::QuotedName);
     }
@@ -376,7 +394,8 @@ mod tests {
         let mut s = Splitter::new();
         assert!(s.push_line("SELECT 'open").is_empty());
         s.reset();
-        assert!(s.is_idle());
+        assert!(!s.has_pending());
+        assert_eq!(s.state(), LexState::Normal);
         assert_eq!(
             texts_after(&mut s, "SHOW COLLECTIONS;"),
             ["SHOW COLLECTIONS"]
@@ -384,7 +403,39 @@ mod tests {
     }
 
     fn texts_after(s: &mut Splitter, line: &str) -> Vec<String> {
-        s.push_line(line).into_iter().map(|st| st.text).collect()
+        statements(s.push_line(line))
+            .into_iter()
+            .map(|st| st.text)
+            .collect()
+    }
+
+    #[test]
+    fn a_backslash_outside_quotes_starts_a_command_that_ends_the_line() {
+        let mut s = Splitter::new();
+        assert_eq!(
+            s.push_line("SHOW COLLECTIONS; \\d docs  "),
+            [
+                Piece::Statement(Statement {
+                    text: "SHOW COLLECTIONS".into(),
+                    line: 1
+                }),
+                Piece::Meta("\\d docs".into())
+            ]
+        );
+        // A statement open before the command stays open after it.
+        assert_eq!(
+            s.push_line("SELECT * \\timing"),
+            [Piece::Meta("\\timing".into())]
+        );
+        assert_eq!(texts_after(&mut s, "FROM c;"), ["SELECT * \nFROM c"]);
+    }
+
+    #[test]
+    fn a_backslash_inside_quotes_or_comments_is_text() {
+        assert_eq!(
+            texts("SELECT * FROM \"a\\b\" WHERE t = '\\d' /* \\q */ -- \\q\n;"),
+            ["SELECT * FROM \"a\\b\" WHERE t = '\\d' /* \\q */ -- \\q"]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use super::client::{ClientError, Execute};
-use super::input::{LexState, Splitter, Statement};
+use super::input::{LexState, Piece, Splitter, Statement};
 use super::meta::{self, HELP, Meta};
 use super::render;
 
@@ -95,12 +95,12 @@ impl<E: Execute, O: Write, R: Write> Session<E, O, R> {
 
     /// Handles one line of input.
     pub fn feed_line(&mut self, line: &str) -> Flow {
-        if self.splitter.is_idle() && line.trim_start().starts_with('\\') {
-            self.splitter.skip_line();
-            return self.meta(line);
-        }
-        for statement in self.splitter.push_line(line) {
-            if self.run(&statement) == Flow::Stop {
+        for piece in self.splitter.push_line(line) {
+            let flow = match piece {
+                Piece::Statement(statement) => self.run(&statement),
+                Piece::Meta(command) => self.meta(&command),
+            };
+            if flow == Flow::Stop {
                 return Flow::Stop;
             }
         }
@@ -432,13 +432,24 @@ mod tests {
     }
 
     #[test]
-    fn a_backslash_inside_a_statement_is_not_a_command() {
+    fn commands_may_follow_statements_on_a_line_and_quoted_backslashes_are_text() {
         let r = run(
-            Source::Interactive,
-            "SELECT * FROM c WHERE t =\n\\d\n;",
-            vec![ok("select", None)],
+            Source::Command,
+            "SHOW COLLECTIONS; \\d c\nSELECT * FROM c WHERE t = '\\d';",
+            vec![
+                ok("show_collections", None),
+                ok("describe", None),
+                ok("select", None),
+            ],
         );
-        assert_eq!(r.sent, ["SELECT * FROM c WHERE t =\n\\d"]);
+        assert_eq!(
+            r.sent,
+            [
+                "SHOW COLLECTIONS",
+                "DESCRIBE c",
+                "SELECT * FROM c WHERE t = '\\d'"
+            ]
+        );
     }
 
     #[test]
