@@ -30,7 +30,6 @@ pub fn run<E: Execute, O: Write, R: Write>(session: &mut Session<E, O, R>) -> an
     let config = Config::builder()
         .max_history_size(HISTORY_LINES)?
         .history_ignore_dups(true)?
-        .history_ignore_space(true)
         .build();
     let mut editor = DefaultEditor::with_config(config)?;
     let history = history_path();
