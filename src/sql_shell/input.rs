@@ -126,12 +126,9 @@ impl Splitter {
     /// The statement left without a `;` at the end of the input, if any: a script's last
     /// statement may omit it.
     pub fn finish(&mut self) -> Option<Statement> {
-        let text = self.pending.trim_end().to_owned();
+        let statement = self.take();
         self.reset();
-        (!text.is_empty()).then(|| Statement {
-            text,
-            line: self.pending_line,
-        })
+        statement
     }
 
     fn push_char(&mut self, c: char) -> Option<Statement> {
@@ -193,7 +190,7 @@ impl Splitter {
             _ => {}
         }
         match c {
-            ';' => return self.complete(),
+            ';' => return self.take(),
             '\'' => self.state = LexState::String,
             '"' => self.state = LexState::QuotedName,
             '-' | '/' => self.prev = Some(c),
@@ -227,10 +224,11 @@ impl Splitter {
         self.pending.pop();
     }
 
-    fn complete(&mut self) -> Option<Statement> {
+    /// Hands out the pending statement, if it holds anything.
+    fn take(&mut self) -> Option<Statement> {
         let text = self.pending.trim_end().to_owned();
         self.pending.clear();
-        (!text.is_empty()).then(|| Statement {
+        (!text.is_empty()).then_some(Statement {
             text,
             line: self.pending_line,
         })
