@@ -2,6 +2,7 @@
 //! the rest. History lives in `PLAIT_HISTORY` when set (empty turns it off), else in
 //! `~/.plait_history`; with no home directory there is simply no history file.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -16,10 +17,19 @@ const HISTORY_LINES: usize = 1000;
 
 /// Where history is kept, if anywhere.
 fn history_path() -> Option<PathBuf> {
-    match std::env::var_os("PLAIT_HISTORY") {
+    history_path_from(std::env::var_os("PLAIT_HISTORY"), std::env::home_dir)
+}
+
+/// [`history_path`] given `PLAIT_HISTORY` and a way to find the home directory, asked only
+/// when needed.
+fn history_path_from(
+    setting: Option<OsString>,
+    home: impl FnOnce() -> Option<PathBuf>,
+) -> Option<PathBuf> {
+    match setting {
         Some(path) if path.is_empty() => None,
         Some(path) => Some(PathBuf::from(path)),
-        None => std::env::home_dir()
+        None => home()
             .filter(|home| !home.as_os_str().is_empty())
             .map(|home| home.join(".plait_history")),
     }
@@ -65,5 +75,27 @@ fn save(editor: &mut DefaultEditor, path: Option<&PathBuf>) {
         && let Err(e) = editor.save_history(path)
     {
         eprintln!("could not save history to {}: {e}", path.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_goes_where_plait_history_says_else_home_else_nowhere() {
+        let home = || Some(PathBuf::from("/home/u"));
+        assert_eq!(
+            history_path_from(Some("/tmp/h".into()), home),
+            Some(PathBuf::from("/tmp/h"))
+        );
+        assert_eq!(history_path_from(Some(OsString::new()), home), None);
+        assert_eq!(
+            history_path_from(None, home),
+            Some(PathBuf::from("/home/u/.plait_history"))
+        );
+        // No home directory at all: no history file, and no failure.
+        assert_eq!(history_path_from(None, || None), None);
+        assert_eq!(history_path_from(None, || Some(PathBuf::new())), None);
     }
 }

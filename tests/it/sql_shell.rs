@@ -268,6 +268,14 @@ fn an_interactive_session_through_a_terminal() -> TestResult {
     pty.exp_string("(syntax_error)\r\nLINE 1: SELECT * FORM docs\r\n")?;
     pty.exp_string("plait=> ")?;
 
+    // Ctrl-C drops a half-typed statement, here one with a string still open.
+    pty.send_line("SELECT * FROM docs WHERE pos = 'n")?;
+    pty.exp_string("plait'> ")?;
+    pty.send_control('c')?;
+    pty.exp_string("plait=> ")?;
+    pty.send_line("SHOW COLLECTIONS;")?;
+    pty.exp_string(" docs |      2 | ")?;
+
     pty.send_line("\\q")?;
     pty.exp_eof()?;
     assert_eq!(exit_code(&pty)?, Some(0));
