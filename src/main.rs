@@ -1,9 +1,10 @@
 //! The `plait` binary: `serve` runs the server; `openapi` prints the API document; `healthcheck`
 //! probes a running server (for container health checks, so images need no curl); `bench ann`
 //! runs the in-process HNSW benchmark, which lives here ([`bench`]) so the library carries no
-//! benchmark code.
+//! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]).
 
 mod bench;
+mod sql_shell;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -43,6 +44,8 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/livez")]
         url: String,
     },
+    /// A VelesQL shell over HTTP: interactive, or `-c TEXT` / `-f FILE` for scripts.
+    Sql(sql_shell::SqlArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +287,10 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
+        Command::Sql(args) => {
+            let code = sql_shell::run(args)?;
+            std::process::exit(code)
+        }
     }
 }
 

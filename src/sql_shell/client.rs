@@ -1,0 +1,221 @@
+//! [`HttpClient`]: sends statements to `POST /query` and reads the answer, and the
+//! [`Execute`] seam the session runs statements through (tests put a fake behind it).
+
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use serde_json::{Map, Value, json};
+
+use super::wire::{Envelope, QueryResult};
+
+/// Runs query text on a server.
+pub trait Execute {
+    /// Sends `query` with `params` bound; the server's per-statement results, or why there are
+    /// none.
+    fn execute(&self, query: &str, params: &Map<String, Value>)
+    -> Result<QueryResult, ClientError>;
+}
+
+/// Why the server gave no statement results.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No connection, or it broke before an answer came.
+    #[error("cannot reach the Plait server at {url}: {reason}")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// The innermost cause (`Connection refused`, ...).
+        reason: String,
+    },
+    /// An answer that is not a query result: a route the server lacks, a body too large, a
+    /// timeout, an overload.
+    #[error("the server at {url} answered {status}: {message}")]
+    Refused {
+        /// The URL asked.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The error envelope's message, or the start of the body.
+        message: String,
+    },
+    /// The URL given is not one the shell can use.
+    #[error("{url:?} is not a usable server URL: {reason}")]
+    BadUrl {
+        /// As given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Talks to one server over plain HTTP.
+#[derive(Debug)]
+pub struct HttpClient {
+    base: String,
+    http: Client,
+}
+
+/// The most of a non-JSON body quoted in an error.
+const BODY_EXCERPT_CHARS: usize = 200;
+
+impl HttpClient {
+    /// A client for the server at `url` (`http://host:port`, an optional path prefix).
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        let bad = |reason: &str| ClientError::BadUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        if parsed.scheme() != "http" {
+            // The binary carries no TLS stack; the server speaks plain HTTP.
+            return Err(bad("only http:// URLs are supported"));
+        }
+        let http = Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            // The server bounds each request with its own timeout and answers 408.
+            .timeout(None)
+            .build()
+            .map_err(|e| bad(&innermost(&e)))?;
+        Ok(Self {
+            base: url.trim_end_matches('/').to_owned(),
+            http,
+        })
+    }
+
+    /// The server's version, from `GET /`: proves it is reachable before a session starts.
+    pub fn server_version(&self) -> Result<String, ClientError> {
+        let url = format!("{}/", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .map_err(|e| unreachable(&url, &e))?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().map_err(|e| ClientError::Refused {
+            url: url.clone(),
+            status,
+            message: format!("not a Plait server ({})", innermost(&e)),
+        })?;
+        body["plait_version"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ClientError::Refused {
+                url,
+                status,
+                message: "not a Plait server (no plait_version in its answer)".to_owned(),
+            })
+    }
+}
+
+impl Execute for HttpClient {
+    fn execute(
+        &self,
+        query: &str,
+        params: &Map<String, Value>,
+    ) -> Result<QueryResult, ClientError> {
+        let url = format!("{}/query", self.base);
+        let mut body = json!({ "query": query });
+        if !params.is_empty() {
+            body["params"] = Value::Object(params.clone());
+        }
+        let response = self
+            .http
+            .post(&url)
+            .json(&body)
+            .send()
+            .map_err(|e| unreachable(&url, &e))?;
+        let status = response.status().as_u16();
+        let text = response.text().map_err(|e| unreachable(&url, &e))?;
+        let envelope = serde_json::from_str::<Envelope>(&text).ok();
+        if let Some(Envelope {
+            result: Some(result),
+            ..
+        }) = &envelope
+            && (!result.statements.is_empty() || result.error.is_some())
+        {
+            return Ok(result.clone());
+        }
+        let message = envelope
+            .as_ref()
+            .and_then(Envelope::error_message)
+            .map_or_else(|| excerpt(&text), str::to_owned);
+        Err(ClientError::Refused {
+            url,
+            status,
+            message,
+        })
+    }
+}
+
+fn unreachable(url: &str, e: &reqwest::Error) -> ClientError {
+    ClientError::Unreachable {
+        url: url.to_owned(),
+        reason: innermost(e),
+    }
+}
+
+/// The deepest cause of an error: reqwest's own message names only the URL.
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn excerpt(body: &str) -> String {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        return "(empty body)".to_owned();
+    }
+    let mut out: String = trimmed.chars().take(BODY_EXCERPT_CHARS).collect();
+    if out.len() < trimmed.len() {
+        out.push_str("...");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_other_than_plain_http_are_refused_up_front() {
+        assert!(matches!(
+            HttpClient::new("https://example.com"),
+            Err(ClientError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            HttpClient::new("localhost:8080"),
+            Err(ClientError::BadUrl { .. })
+        ));
+        assert!(HttpClient::new("http://127.0.0.1:8080/").is_ok());
+    }
+
+    #[test]
+    fn a_refused_connection_names_the_url() -> Result<(), Box<dyn std::error::Error>> {
+        // A port just released: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let client = HttpClient::new(&format!("http://127.0.0.1:{port}"))?;
+        let Err(err) = client.execute("SHOW COLLECTIONS", &Map::new()) else {
+            return Err("a closed port answered".into());
+        };
+        let text = err.to_string();
+        assert!(matches!(err, ClientError::Unreachable { .. }), "{text}");
+        assert!(
+            text.contains(&format!("http://127.0.0.1:{port}/query")),
+            "{text}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn long_bodies_are_cut_in_messages() {
+        let long = "x".repeat(1000);
+        assert_eq!(excerpt(&long).chars().count(), BODY_EXCERPT_CHARS + 3);
+        assert_eq!(excerpt("  "), "(empty body)");
+        assert_eq!(excerpt("short"), "short");
+    }
+}
