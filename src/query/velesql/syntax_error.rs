@@ -41,6 +41,7 @@ const STATEMENT_RULES: &[Rule] = &[
 
 /// Rules that start a value: when pest tried several, the message says "an expression".
 const VALUE_STARTS: &[Rule] = &[
+    Rule::term_word,
     Rule::number,
     Rule::string,
     Rule::TRUE,
