@@ -211,7 +211,7 @@ fn describe(rule: Rule) -> String {
     let words = match rule {
         Rule::EOI => "the end of the statement",
         Rule::condition | Rule::conjunction | Rule::negation | Rule::predicate => "a condition",
-        Rule::value | Rule::list | Rule::order_key => "a value",
+        Rule::value | Rule::list | Rule::order_key | Rule::term_word => "a value",
         Rule::projection | Rule::select_item => "*, a field or an expression",
         Rule::column => "a column (id, vector or a field)",
         Rule::row => "a row of values in parentheses",
