@@ -231,3 +231,16 @@ fn errors_carry_a_caret_under_the_offending_token() {
     assert_eq!(e.code.as_str(), "syntax_error");
     assert!(e.to_string().contains("line 3, column 11"), "{e}");
 }
+
+#[test]
+fn comments_keep_the_positions_of_what_follows_them() {
+    let e = refused("SELECT /* é\n ü */ * -- ö\nFORM c");
+    assert_eq!((e.line, e.column), (3, 1));
+    assert_eq!(e.caret(), "FORM c\n^");
+    let e = refused("SELECT /* ünï */ * FORM c");
+    assert_eq!((e.line, e.column), (1, 20));
+    assert_eq!(
+        &"SELECT /* ünï */ * FORM c"[e.span.start..e.span.end],
+        "FORM"
+    );
+}

@@ -698,48 +698,60 @@ impl Lowering<'_, '_> {
 
     /// The query vector `e` stands for: a literal `[...]` or a list parameter of numbers.
     fn vector(&self, e: &Expr) -> Result<Vec<f32>, ParseError> {
-        let numbers: Vec<f64> = match &e.kind {
+        let vector: Vec<f32> = match &e.kind {
             ExprKind::Array(items) => items
                 .iter()
                 .map(|item| {
                     let v = self.scalar(item)?;
-                    self.number(&v).ok_or_else(|| self.not_a_vector(item.span))
+                    let x = self
+                        .number(&v)
+                        .ok_or_else(|| self.not_a_vector(item.span))?;
+                    self.component(x, item.span)
                 })
                 .collect::<Result<_, _>>()?,
             ExprKind::Param(name) => match self.param(name, e.span)? {
                 ParamValue::List(items) => items
                     .iter()
                     .map(|item| {
-                        let v = self.param_scalar(item, e.span)?;
-                        self.number(&v).ok_or_else(|| self.not_a_vector(e.span))
+                        #[expect(
+                            clippy::cast_precision_loss,
+                            reason = "vector components are f32 anyway"
+                        )]
+                        let x = match item {
+                            ParamValue::Float(x) => *x,
+                            ParamValue::Int(i) => *i as f64,
+                            ParamValue::UInt(u) => *u as f64,
+                            _ => return Err(self.not_a_vector(e.span)),
+                        };
+                        self.component(x, e.span)
                     })
                     .collect::<Result<_, _>>()?,
                 _ => return Err(self.not_a_vector(e.span)),
             },
             _ => return Err(self.not_a_vector(e.span)),
         };
-        if numbers.is_empty() {
+        if vector.is_empty() {
             return Err(self.error(ErrorCode::TypeMismatch, "the vector is empty", e.span));
         }
-        numbers
-            .into_iter()
-            .map(|x| {
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    reason = "vectors are f32; an out-of-range value is refused below"
-                )]
-                let y = x as f32;
-                if y.is_finite() {
-                    Ok(y)
-                } else {
-                    Err(self.error(
-                        ErrorCode::TypeMismatch,
-                        "a vector component is out of the f32 range",
-                        e.span,
-                    ))
-                }
-            })
-            .collect()
+        Ok(vector)
+    }
+
+    /// One vector component, refused when it does not fit in `f32`.
+    fn component(&self, x: f64, span: Span) -> Result<f32, ParseError> {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "vectors are f32; an out-of-range value is refused below"
+        )]
+        let y = x as f32;
+        if y.is_finite() {
+            Ok(y)
+        } else {
+            Err(self.error(
+                ErrorCode::TypeMismatch,
+                "a vector component is out of the f32 range",
+                span,
+            ))
+        }
     }
 
     fn not_a_vector(&self, span: Span) -> ParseError {

@@ -285,7 +285,7 @@ fn misplaced_searches_unbound_parameters_and_values_are_refused_at_their_place()
         ("title NEAR $v", ErrorCode::InvalidCondition, "title"),
         ("vector NEAR $n", ErrorCode::TypeMismatch, "$n"),
         ("vector NEAR ['a']", ErrorCode::TypeMismatch, "'a'"),
-        ("vector NEAR [1e300]", ErrorCode::TypeMismatch, "[1e300]"),
+        ("vector NEAR [1e300]", ErrorCode::TypeMismatch, "1e300"),
         ("vector NEAR $nope", ErrorCode::UnboundParameter, "$nope"),
         ("a = $nope", ErrorCode::UnboundParameter, "$nope"),
         ("a = $v", ErrorCode::TypeMismatch, "$v"),

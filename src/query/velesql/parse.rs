@@ -11,7 +11,7 @@ use super::ast::{Span, Statement};
 use super::build::Builder;
 use super::error::{ErrorCode, ParseError};
 use super::limits::MAX_STATEMENTS;
-use super::prescan::prescan;
+use super::prescan::{blank_comments, prescan};
 use super::syntax_error::syntax_error;
 
 /// The grammar, compiled by `pest_derive`.
@@ -33,10 +33,11 @@ static CALL_LIMIT: Once = Once::new();
 /// `too_many_statements`, `list_too_long`), `syntax_error`, `invalid_literal`, `where_required`
 /// or `unsupported`.
 pub fn parse(text: &str) -> Result<Vec<Statement>, ParseError> {
-    prescan(text)?;
+    let comments = prescan(text)?;
+    let blanked = blank_comments(text, &comments);
     // pest reads this process-wide setting when a parse starts; VelesQL is its only user here.
     CALL_LIMIT.call_once(|| pest::set_call_limit(NonZeroUsize::new(MAX_RULE_CALLS)));
-    let mut pairs = Grammar::parse(Rule::queries, text).map_err(|e| syntax_error(text, &e))?;
+    let mut pairs = Grammar::parse(Rule::queries, &blanked).map_err(|e| syntax_error(text, &e))?;
     let statements: Vec<_> = pairs
         .next()
         .map(|queries| {

@@ -1,16 +1,22 @@
 //! The guards that run before the grammar: query length, nesting depth, and unterminated
 //! strings, names and comments. One linear pass that never recurses, so a nesting bomb
 //! (100 000 `(` or `NOT`s) is refused in microseconds instead of reaching the recursive parser.
+//!
+//! The same pass finds the comments, and [`blank_comments`] replaces them with spaces (line
+//! breaks kept) for the grammar: byte offsets, and so spans, stay those of the original text.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use super::ast::Span;
 use super::error::{ErrorCode, ParseError};
 use super::limits::{MAX_NESTING, MAX_QUERY_BYTES};
 
-/// Checks `text` against the guards.
+/// Checks `text` against the guards; returns the byte ranges of its comments.
 ///
 /// # Errors
 /// `query_too_long`, `nesting_too_deep`, or `syntax_error` for an unterminated token.
-pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
+pub(super) fn prescan(text: &str) -> Result<Vec<Range<usize>>, ParseError> {
     if text.len() > MAX_QUERY_BYTES {
         return Err(ParseError::new(
             text,
@@ -25,6 +31,7 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
     // One entry per open bracket: the NOTs applying at that level. The nesting depth is the
     // number of open brackets plus every pending NOT.
+    let mut comments = Vec::new();
     let mut levels: Vec<usize> = vec![0];
     let mut nots = 0usize;
     let mut i = 0;
@@ -33,13 +40,15 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
         match b {
             b'\'' | b'"' => i = closing_quote(text, i, b)?,
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = bytes[i..]
+                let end = bytes[i..]
                     .iter()
                     .position(|&c| c == b'\n')
                     .map_or(bytes.len(), |n| i + n);
+                comments.push(i..end);
+                i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = text[i + 2..]
+                let end = text[i + 2..]
                     .find("*/")
                     .map(|n| i + 2 + n + 2)
                     .ok_or_else(|| {
@@ -50,6 +59,8 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
                             Span::new(i, i + 2),
                         )
                     })?;
+                comments.push(i..end);
+                i = end;
                 continue;
             }
             b'(' | b'[' => {
@@ -85,7 +96,30 @@ pub(super) fn prescan(text: &str) -> Result<(), ParseError> {
         }
         i += 1;
     }
-    Ok(())
+    Ok(comments)
+}
+
+/// `text` with the `comments` (byte ranges from [`prescan`]) replaced by spaces, byte for byte,
+/// line breaks kept.
+pub(super) fn blank_comments<'t>(text: &'t str, comments: &[Range<usize>]) -> Cow<'t, str> {
+    if comments.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for range in comments {
+        out.push_str(&text[from..range.start]);
+        for c in text[range.clone()].chars() {
+            if c == '\n' {
+                out.push('\n');
+            } else {
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            }
+        }
+        from = range.end;
+    }
+    out.push_str(&text[from..]);
+    Cow::Owned(out)
 }
 
 /// The index of the quote closing the one at `open` (`''` / `""` inside are escaped quotes).

@@ -395,3 +395,25 @@ proptest! {
         }
     }
 }
+
+/// The round-trip property means something only if the guards accept most generated trees.
+#[test]
+fn generated_statements_are_mostly_within_the_guards() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = statement();
+    let total = 500;
+    let mut accepted = 0;
+    for _ in 0..total {
+        let tree = strategy.new_tree(&mut runner).expect("a tree");
+        if parse(&tree.current().to_string()).is_ok() {
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted * 10 >= total * 9,
+        "only {accepted} of {total} accepted"
+    );
+}

@@ -41,6 +41,7 @@ const STATEMENT_RULES: &[Rule] = &[
 
 /// Rules that start a value: when pest tried several, the message says "an expression".
 const VALUE_STARTS: &[Rule] = &[
+    Rule::term_word,
     Rule::number,
     Rule::string,
     Rule::TRUE,
@@ -210,7 +211,7 @@ fn describe(rule: Rule) -> String {
     let words = match rule {
         Rule::EOI => "the end of the statement",
         Rule::condition | Rule::conjunction | Rule::negation | Rule::predicate => "a condition",
-        Rule::value | Rule::list | Rule::order_key => "a value",
+        Rule::value | Rule::list | Rule::order_key | Rule::term_word => "a value",
         Rule::projection | Rule::select_item => "*, a field or an expression",
         Rule::column => "a column (id, vector or a field)",
         Rule::row => "a row of values in parentheses",
