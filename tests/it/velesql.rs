@@ -546,3 +546,42 @@ fn velesql_writes_survive_kill_9() -> TestResult {
     assert_eq!(rows(&after[2]), vec![json!([49])]);
     Ok(())
 }
+
+#[test]
+fn the_plan_cache_hits_repeated_text_and_forgets_it_when_indexes_change() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    ok(
+        &s,
+        "CREATE COLLECTION p (dimension = 2); UPSERT INTO p (id, vector, k) VALUES (1, [1, 0], 'a')",
+        json!({}),
+    )?;
+    let count = |event: &str| -> Result<f64, Box<dyn std::error::Error>> {
+        Ok(s.metric(&format!(
+            "plait_velesql_plan_cache_total{{event=\"{event}\"}}"
+        ))?
+        .unwrap_or(0.0))
+    };
+    let query = "SELECT id FROM p WHERE k = $k";
+    let before = (count("hit")?, count("miss")?, count("invalidation")?);
+    for k in ["a", "b", "a"] {
+        ok(&s, query, json!({"k": k}))?;
+    }
+    assert_eq!(count("miss")? - before.1, 1.0, "parsed once");
+    assert_eq!(
+        count("hit")? - before.0,
+        2.0,
+        "then served from the cache, whatever the parameters"
+    );
+    ok(&s, "CREATE INDEX ON p (k) TYPE keyword", json!({}))?;
+    let answer = ok(&s, query, json!({"k": "a"}))?;
+    assert_eq!(first_column_ids(&answer[0]), vec![1]);
+    assert_eq!(
+        count("invalidation")? - before.2,
+        1.0,
+        "the index changed what the entry was made for"
+    );
+    assert_eq!(count("miss")? - before.1, 3.0, "the query, CREATE INDEX, the query again");
+    Ok(())
+}

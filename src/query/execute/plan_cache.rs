@@ -65,15 +65,14 @@ impl PlanCache {
         text: &str,
     ) -> Result<Arc<Vec<Statement>>, ParseError> {
         let key = text.trim_end().trim_end_matches(';').to_owned();
-        if let Some(entry) = self.entries.lock().get(&key) {
-            if entry
+        if let Some(entry) = self.entries.lock().get(&key)
+            && entry
                 .collections
                 .iter()
                 .all(|(name, snapshot)| *snapshot == snapshot_of(engine, name))
-            {
-                PLAN_CACHE.with_label_values(&["hit"]).inc();
-                return Ok(Arc::clone(&entry.statements));
-            }
+        {
+            PLAN_CACHE.with_label_values(&["hit"]).inc();
+            return Ok(Arc::clone(&entry.statements));
         }
         let stale = self.entries.lock().pop(&key).is_some();
         if stale {
