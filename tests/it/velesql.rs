@@ -582,6 +582,71 @@ fn the_plan_cache_hits_repeated_text_and_forgets_it_when_indexes_change() -> Tes
         1.0,
         "the index changed what the entry was made for"
     );
-    assert_eq!(count("miss")? - before.1, 3.0, "the query, CREATE INDEX, the query again");
+    assert_eq!(
+        count("miss")? - before.1,
+        3.0,
+        "the query, CREATE INDEX, the query again"
+    );
+    Ok(())
+}
+
+#[test]
+fn search_settings_thresholds_and_string_conditions_work_as_documented() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    let created = ok(
+        &s,
+        "CREATE COLLECTION t (dimension = 2, metric = 'cosine') WITH (quantization = 'sq8', ef_construction = 64);
+         DESCRIBE t;
+         INSERT INTO t (id, vector, title, tags) VALUES
+           (1, [1, 0], 'Graph databases', ['db', 'graph']),
+           (2, [0.8, 0.6], 'graph theory', ['math']),
+           (3, [0, 1], 'Vector search', ['db', 'vector'])",
+        json!({}),
+    )?;
+    assert!(rows(&created[1]).contains(&json!(["quantization", "sq8"])));
+    let q = json!({"q": [1.0, 0.0]});
+    // similarity() > x keeps the hits above the threshold (cosine: 1, 0.8, 0).
+    let above = ok(
+        &s,
+        "SELECT id FROM t WHERE vector NEAR $q AND similarity(vector, $q) > 0.5",
+        q.clone(),
+    )?;
+    assert_eq!(first_column_ids(&above[0]), vec![1, 2]);
+    for with in [
+        "mode = 'exact'",
+        "mode = 'fast'",
+        "ef_search = 7",
+        "mode = 'accurate', rescore = false, oversampling = 2",
+    ] {
+        let got = ok(
+            &s,
+            &format!("SELECT id FROM t WHERE vector NEAR $q LIMIT 3 WITH ({with})"),
+            q.clone(),
+        )?;
+        assert_eq!(first_column_ids(&got[0]), vec![1, 2, 3], "{with}");
+    }
+    let (status, body) = run(
+        &s,
+        "SELECT id FROM t WHERE vector NEAR $q WITH (mode = 'quick')",
+        q,
+    )?;
+    assert_eq!(status, 422, "{body}");
+    for (condition, ids) in [
+        ("title LIKE 'graph%'", vec![2]),
+        ("title ILIKE 'graph%'", vec![1, 2]),
+        ("title NOT LIKE '%a%'", Vec::<u64>::new()),
+        ("tags CONTAINS ANY ('math', 'vector')", vec![2, 3]),
+        ("tags CONTAINS ALL ('db', 'graph')", vec![1]),
+        ("tags CONTAINS 'db' AND NOT title LIKE 'V%'", vec![1]),
+    ] {
+        let got = ok(
+            &s,
+            &format!("SELECT id FROM t WHERE {condition} ORDER BY id"),
+            json!({}),
+        )?;
+        assert_eq!(first_column_ids(&got[0]), ids, "{condition}");
+    }
     Ok(())
 }
