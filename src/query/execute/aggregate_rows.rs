@@ -111,11 +111,7 @@ impl Runner<'_, '_> {
             )
             .with("aggregates", aggregates.len());
         if explain == Some(ExplainMode::Plan) {
-            let filter = self.filter_plan(collection, predicate, s.filter.as_ref());
-            return Ok(Outcome {
-                plan: Some(node.child(filter)),
-                ..Outcome::default()
-            });
+            return Ok(self.plan_only(node, collection, predicate, s));
         }
         self.check_time(s.span)?;
         let (rows, stats) = collection

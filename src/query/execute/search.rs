@@ -185,11 +185,7 @@ impl Runner<'_, '_> {
             node = node.with("ef", ef);
         }
         if explain == Some(ExplainMode::Plan) {
-            let filter = self.filter_plan(collection, &predicate, s.filter.as_ref());
-            return Ok(Outcome {
-                plan: Some(node.child(filter)),
-                ..Outcome::default()
-            });
+            return Ok(self.plan_only(node, collection, &predicate, s));
         }
         self.check_time(s.span)?;
         let mut explained: Option<Explain> = None;
@@ -274,11 +270,7 @@ impl Runner<'_, '_> {
             .with("collection", collection.name())
             .with("order", if order.is_empty() { "id" } else { "fields" });
         if explain == Some(ExplainMode::Plan) {
-            let filter = self.filter_plan(collection, predicate, s.filter.as_ref());
-            return Ok(Outcome {
-                plan: Some(node.child(filter)),
-                ..Outcome::default()
-            });
+            return Ok(self.plan_only(node, collection, predicate, s));
         }
         self.check_time(s.span)?;
         let mut projection = columns.engine_projection();
@@ -342,6 +334,21 @@ impl Runner<'_, '_> {
             outcome.plan = Some(node.with("rows", outcome.rows.len()).child(filter));
         }
         Ok(outcome)
+    }
+
+    /// The answer of `EXPLAIN` without `ANALYZE`: `node` fed by the filter step, nothing run.
+    pub(super) fn plan_only(
+        &self,
+        node: PlanNode,
+        collection: &Collection,
+        predicate: &Predicate,
+        s: &Select,
+    ) -> Outcome {
+        let filter = self.filter_plan(collection, predicate, s.filter.as_ref());
+        Outcome {
+            plan: Some(node.child(filter)),
+            ..Outcome::default()
+        }
     }
 
     /// The filter step of a plan: the predicate, how far indexes answer it, and what they bound

@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 
 use super::ast::Span;
-use super::ast::{ArithOp, CompareOp, Containment, Expr, ExprKind, FieldRef, FieldStep, Literal};
+use super::ast::{ArithOp, CompareOp, Containment, Expr, ExprKind, FieldRef, Literal};
 use super::error::{ErrorCode, ParseError};
 use super::params::{ParamValue, Params};
 use crate::columns::{FieldPath, parse_datetime};
@@ -505,31 +505,7 @@ impl Lowering<'_, '_> {
     }
 
     fn path(&self, field: &FieldRef) -> Result<FieldPath, ParseError> {
-        let mut text = String::new();
-        for (i, step) in field.steps.iter().enumerate() {
-            match step {
-                FieldStep::Key(key) => {
-                    if i > 0 {
-                        text.push('.');
-                    }
-                    if key.contains(['.', '[', ']']) {
-                        text.push('"');
-                        text.push_str(key);
-                        text.push('"');
-                    } else {
-                        text.push_str(key);
-                    }
-                }
-                FieldStep::Each => text.push_str("[]"),
-                FieldStep::Index(n) => {
-                    text.push('[');
-                    text.push_str(&n.to_string());
-                    text.push(']');
-                }
-            }
-        }
-        FieldPath::parse(&text)
-            .map_err(|why| self.error(ErrorCode::InvalidLiteral, why.to_string(), field.span))
+        super::constant::field_path(field, self.ctx.source)
     }
 
     fn scalars(&self, list: &[Expr]) -> Result<Vec<Scalar>, ParseError> {
