@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use roaring::RoaringBitmap;
 
+use super::deadline;
 use super::predicate::Predicate;
 use super::select::matching_slots;
 use crate::columns::index::{FieldIndex, IndexKey, IndexSchema};
@@ -240,7 +241,10 @@ fn groups_from_payloads(
 ) -> BTreeMap<Vec<Scalar>, RoaringBitmap> {
     let mut groups: BTreeMap<Vec<Scalar>, RoaringBitmap> = BTreeMap::new();
     stats.payloads_read += matching.len();
-    for slot in matching {
+    for (n, slot) in matching.iter().enumerate() {
+        if deadline::stop_at(n as u64) {
+            break;
+        }
         let Some(payload) = view.payload(slot) else {
             continue;
         };
@@ -367,7 +371,10 @@ fn value_of(
     }
     stats.payloads_read += slots.len();
     let distinct = matches!(aggregate, Aggregate::CountDistinct(_));
-    for slot in slots {
+    for (n, slot) in slots.iter().enumerate() {
+        if deadline::stop_at(n as u64) {
+            break;
+        }
         let Some(payload) = view.payload(slot) else {
             continue;
         };

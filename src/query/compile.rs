@@ -12,6 +12,7 @@ use std::ops::Bound;
 
 use roaring::RoaringBitmap;
 
+use super::deadline;
 use super::predicate::{Condition, Interval, Literal, Predicate};
 use crate::columns::index::{FieldIndex, Float, IndexKey, IndexSchema};
 use crate::engine::ReadView;
@@ -152,6 +153,9 @@ fn evaluate(
     stats.payloads_read += domain.len();
     domain
         .iter()
+        .enumerate()
+        .take_while(|(n, _)| !deadline::stop_at(*n as u64))
+        .map(|(_, slot)| slot)
         .filter(|&slot| match (view.id_at(slot), view.payload(slot)) {
             (Some(id), Some(payload)) => predicate.matches(id, payload),
             _ => false,

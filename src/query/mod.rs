@@ -12,6 +12,7 @@
 
 mod aggregate;
 mod compile;
+pub mod deadline;
 mod estimate;
 mod evaluate;
 pub mod execute;

@@ -497,3 +497,53 @@ fn grouped_aggregates_come_from_postings_when_indexes_cover_them() {
     }
     engine.shutdown();
 }
+
+/// A deadline that passes stops payload evaluation and aggregation part-way, and the caller is
+/// told instead of getting the partial answer.
+#[test]
+fn a_passed_deadline_stops_filter_evaluation_and_aggregation() {
+    use plait::query::deadline::{Expired, within};
+    use plait::query::matching_slots;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().to_path_buf())).expect("engine");
+    let mut cfg = config();
+    cfg.durability = Durability::None;
+    let c = engine.create("c", cfg).expect("collection");
+    let points = (0..5_000u64)
+        .map(|i| {
+            let mut payload = Payload::new();
+            payload.insert("n".into(), Value::Int(i as i64 % 10));
+            NewPoint {
+                id: PointId::Num(i),
+                vector: vec![i as f32, 1.0, 0.0, 0.0],
+                payload,
+            }
+        })
+        .collect();
+    wait(c.upsert(points, AckAt::Applied));
+    let n = FieldPath::parse("n").expect("path");
+    let p = Predicate::Field(n.clone(), Condition::Equals(Literal::Int(3)));
+    c.read(|view| {
+        let later = Instant::now() + Duration::from_secs(60);
+        assert_eq!(within(later, || matching_slots(view, &p).len()), Ok(500));
+        assert_eq!(
+            within(Instant::now(), || matching_slots(view, &p).len()),
+            Err(Expired)
+        );
+        let sum = [Aggregate::Sum(n.clone())];
+        assert_eq!(
+            within(Instant::now(), || aggregate(
+                view,
+                &Predicate::All,
+                std::slice::from_ref(&n),
+                &sum
+            )
+            .0
+            .len()),
+            Err(Expired)
+        );
+    });
+    engine.shutdown();
+}

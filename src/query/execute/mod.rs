@@ -23,6 +23,7 @@ pub use error::ExecError;
 pub use outcome::{Outcome, PlanNode, StatementResult};
 pub use plan_cache::{DEFAULT_CAPACITY, PlanCache};
 
+use super::deadline;
 use super::velesql::ast::{Span, Statement};
 use super::velesql::{ErrorCode, LowerContext, Params, ParseError, parse};
 use crate::engine::{Collection, Durability, Engine, EngineError};
@@ -84,7 +85,16 @@ pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
             continue;
         }
         let started = Instant::now();
-        let outcome = Runner { request }.statement(statement);
+        let runner = Runner { request };
+        // The query layer's loops stop once the deadline passes; the statement then fails.
+        let outcome = deadline::within(request.deadline, || runner.statement(statement))
+            .unwrap_or_else(|_| {
+                Err(runner.error(
+                    ErrorCode::Timeout,
+                    "the query ran past its time limit and was stopped",
+                    span_of(statement),
+                ))
+            });
         failed = outcome.is_err();
         results.push(StatementResult {
             kind,
