@@ -12,6 +12,23 @@ fn schema(s: &TestServer) -> Result<Value, Box<dyn std::error::Error>> {
     Ok(described["result"]["payload_schema"].clone())
 }
 
+/// `payload_schema` without the memory figures, which count allocated capacity: an index read
+/// from its image is allocated exactly, one built point by point with room to grow, so the same
+/// index can report a few bytes less after a restart.
+fn contents(schema: &Value) -> Value {
+    let mut out = schema.clone();
+    if let Some(fields) = out.as_object_mut() {
+        for info in fields.values_mut() {
+            let bytes = info["plait"]["memory_bytes"].as_u64().unwrap_or(0);
+            assert!(bytes > 0, "{info}");
+            if let Some(plait) = info["plait"].as_object_mut() {
+                plait.remove("memory_bytes");
+            }
+        }
+    }
+    out
+}
+
 fn create_index(s: &TestServer, field: &str, schema: Value) -> TestResult {
     let r = s.put_json(
         "/collections/c/index?wait=true",
@@ -116,15 +133,17 @@ fn indexes_cover_points_before_and_after_and_survive_restarts_lost_images_and_ki
     s.terminate()?;
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
-    assert_eq!(schema(&s)?, expected);
+    let reopened = schema(&s)?;
+    assert_eq!(contents(&reopened), contents(&expected));
     assert_eq!(s.metric("plait_payload_index_rebuilds_total")?, Some(0.0));
+    // The gauge and the collection info give the same figure.
     let city_bytes = s
         .metric("plait_payload_index_bytes{collection=\"c\",field=\"city\"}")?
         .ok_or("no memory gauge for the city index")?;
     assert_eq!(
         Some(city_bytes),
-        expected["city"]["plait"]["memory_bytes"].as_f64(),
-        "{expected}"
+        reopened["city"]["plait"]["memory_bytes"].as_f64(),
+        "{reopened}"
     );
     assert!(city_bytes > 0.0);
 
@@ -135,7 +154,7 @@ fn indexes_cover_points_before_and_after_and_survive_restarts_lost_images_and_ki
     std::fs::remove_file(&image)?;
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
-    assert_eq!(schema(&s)?, expected);
+    assert_eq!(contents(&schema(&s)?), contents(&expected));
     assert_eq!(s.metric("plait_payload_index_rebuilds_total")?, Some(4.0));
 
     // Created after the last checkpoint and then killed: replayed from the WAL.
