@@ -208,7 +208,13 @@ fn errors_carry_a_code_a_position_and_a_status() -> TestResult {
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
     ok(&s, "CREATE COLLECTION c (dimension = 2)", json!({}))?;
-    let cases: [ErrorCase; 9] = [
+    let cases: [ErrorCase; 10] = [
+        (
+            "EXPLAIN ANALYZE DELETE FROM c WHERE n = 1",
+            400,
+            "unsupported",
+            Some((1, 17)),
+        ),
         ("SELECT id\nFORM c", 400, "syntax_error", Some((2, 1))),
         ("SELECT id FROM nope", 404, "not_found", Some((1, 16))),
         (
