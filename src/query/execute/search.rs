@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::super::velesql::ast::{Direction, Expr, ExprKind, OrderKey, Select, Span};
 use super::super::velesql::{ErrorCode, LoweredWhere, constant, lower_where};
 use super::super::{
-    Explain, Predicate, check_types, filtered_nearest, fully_indexed, index_bound, matching_slots,
+    Explain, Predicate, check_types, deadline, filtered_nearest, fully_indexed, index_bound,
+    matching_slots,
 };
 use super::outcome::{Outcome, PlanNode};
 use super::row_value::{compare_values, field_value};
@@ -15,6 +16,9 @@ use super::{DEFAULT_SEARCH_LIMIT, ExecError, MAX_ROWS, Runner};
 use crate::columns::{FieldPath, Value};
 use crate::engine::{Collection, EngineError, PayloadSelector, PointRecord, SearchRequest};
 use crate::vector::quantize::QuantizedSearch;
+
+/// Most matching points a scan with `ORDER BY` sorts (each is read with its payload).
+pub const MAX_SORTED_POINTS: u64 = 1_000_000;
 
 /// Whether a statement is explained, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,8 +283,9 @@ impl Runner<'_, '_> {
         }
         // One row past the cap tells a result that does not fit from one that just fits.
         let wanted = limit.unwrap_or(MAX_ROWS + 1);
-        let records: Result<Vec<PointRecord>, super::super::TypeMismatch> =
-            collection.read(|view| {
+        // Ok(Err(n)): n points match, too many to sort.
+        let records: Result<Result<Vec<PointRecord>, u64>, super::super::TypeMismatch> = collection
+            .read(|view| {
                 check_types(view, predicate)?;
                 let slots = matching_slots(view, predicate);
                 let mut records: Vec<PointRecord> = Vec::new();
@@ -293,16 +298,29 @@ impl Runner<'_, '_> {
                             .take(wanted)
                             .filter_map(|(_, slot)| view.record(slot, &projection)),
                     );
-                } else {
+                } else if slots.len() <= MAX_SORTED_POINTS {
                     records.extend(
                         slots
                             .iter()
-                            .filter_map(|slot| view.record(slot, &projection)),
+                            .enumerate()
+                            .take_while(|(n, _)| !deadline::stop_at(*n as u64))
+                            .filter_map(|(_, slot)| view.record(slot, &projection)),
                     );
+                } else {
+                    return Ok(Err(slots.len()));
                 }
-                Ok(records)
+                Ok(Ok(records))
             });
-        let mut records = records.map_err(|e| self.mismatch(s, &e))?;
+        let mut records = records.map_err(|e| self.mismatch(s, &e))?.map_err(|n| {
+            self.error(
+                ErrorCode::TooManyRows,
+                format!(
+                    "ORDER BY would sort {n} matching points (at most {MAX_SORTED_POINTS}): \
+                     narrow the filter, or search with NEAR"
+                ),
+                s.order_by.first().map_or(s.span, |k| k.expr.span),
+            )
+        })?;
         self.check_time(s.span)?;
         if !order.is_empty() {
             records.sort_by(|a, b| {

@@ -17,6 +17,9 @@ use crate::engine::{
 };
 
 impl Runner<'_, '_> {
+    /// `INSERT` refuses ids that exist when the statement runs (checked on a read view just
+    /// before the write is queued: an upsert of the same id by another client in between still
+    /// wins, as it would a moment later); `UPSERT` overwrites.
     pub(super) fn insert(&self, insert: &Insert) -> Result<Outcome, ExecError> {
         let collection = self.collection(&insert.collection.name, insert.collection.span)?;
         let id_at = insert
