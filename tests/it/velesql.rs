@@ -308,6 +308,16 @@ fn errors_carry_a_code_a_position_and_a_status() -> TestResult {
     assert!(started.elapsed().as_secs() < 5);
     let (status, _) = run(&s, "SELECT id FROM c WHERE n = $o", json!({"o": {"a": 1}}))?;
     assert_eq!(status, 400);
+    // A list parameter spread into IN counts its items against the list bound.
+    let ids = |n: u64| json!({"ids": (0..n).collect::<Vec<u64>>()});
+    let (status, _) = run(&s, "SELECT id FROM c WHERE id IN ($ids)", ids(4096))?;
+    assert_eq!(status, 200);
+    let (status, body) = run(&s, "SELECT id FROM c WHERE n IN (1, $ids)", ids(4096))?;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["result"]["statements"][0]["error"]["code"], "list_too_long",
+        "{body}"
+    );
     Ok(())
 }
 

@@ -35,13 +35,7 @@ impl Runner<'_, '_> {
         predicate: &Predicate,
         explain: Option<ExplainMode>,
     ) -> Result<Outcome, ExecError> {
-        if !s.with.is_empty() {
-            return Err(self.error(
-                ErrorCode::InvalidSetting,
-                "WITH (...) tunes a vector search: this statement has none",
-                s.with[0].name.span,
-            ));
-        }
+        self.no_search_settings(s)?;
         let mut keys: Vec<FieldPath> = Vec::new();
         for e in &s.group_by {
             let ExprKind::Field(field) = &e.kind else {

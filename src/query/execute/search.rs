@@ -79,6 +79,18 @@ impl Runner<'_, '_> {
         }
     }
 
+    /// Refuses `WITH (...)` on a statement without a vector search, which it would not tune.
+    pub(super) fn no_search_settings(&self, s: &Select) -> Result<(), ExecError> {
+        match s.with.first() {
+            Some(setting) => Err(self.error(
+                ErrorCode::InvalidSetting,
+                "WITH (...) tunes a vector search: this statement has none",
+                setting.name.span,
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// `LIMIT` or `OFFSET`: a non-negative integer constant.
     pub(super) fn count_clause(&self, e: Option<&Expr>) -> Result<Option<usize>, ExecError> {
         let Some(e) = e else {
@@ -258,13 +270,7 @@ impl Runner<'_, '_> {
         offset: usize,
         explain: Option<ExplainMode>,
     ) -> Result<Outcome, ExecError> {
-        if !s.with.is_empty() {
-            return Err(self.error(
-                ErrorCode::InvalidSetting,
-                "WITH (...) tunes a vector search: this statement has none",
-                s.with[0].name.span,
-            ));
-        }
+        self.no_search_settings(s)?;
         let columns = self.point_columns(&s.projection, false)?;
         let order = self.order_keys(&s.order_by, false)?;
         if limit.is_some_and(|l| l > MAX_ROWS) {

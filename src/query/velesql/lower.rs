@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use super::ast::Span;
 use super::ast::{ArithOp, CompareOp, Containment, Expr, ExprKind, FieldRef, Literal};
 use super::error::{ErrorCode, ParseError};
+use super::limits::MAX_LIST_ITEMS;
 use super::params::{ParamValue, Params};
 use crate::columns::{FieldPath, parse_datetime};
 use crate::engine::PointId;
@@ -515,6 +516,16 @@ impl Lowering<'_, '_> {
             if let ExprKind::Param(name) = &item.kind
                 && let ParamValue::List(values) = self.param(name, item.span)?
             {
+                if out.len() + values.len() > MAX_LIST_ITEMS {
+                    return Err(self.error(
+                        ErrorCode::ListTooLong,
+                        format!(
+                            "${name} makes this list longer than {MAX_LIST_ITEMS} items \
+                             (a list parameter counts its items)"
+                        ),
+                        item.span,
+                    ));
+                }
                 for v in values {
                     out.push(self.param_scalar(v, item.span)?);
                 }
