@@ -11,13 +11,16 @@
 //! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
 //!
 //! [`config`] turns the config file, environment and flags into engine and server options (used by
-//! `main.rs`); [`metrics`] declares every Prometheus metric and depends on no other module.
+//! `main.rs`); [`metrics`] declares every Prometheus metric and depends on no other module;
+//! [`deadline`] is the time limit of the query work on a thread, read by the loops of every layer
+//! (the HNSW walk and exact scans included), and depends on nothing either.
 #![deny(clippy::unwrap_used, clippy::dbg_macro)]
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod columns;
 pub mod config;
+pub mod deadline;
 pub mod engine;
 pub mod metrics;
 pub mod query;

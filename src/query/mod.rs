@@ -12,7 +12,6 @@
 
 mod aggregate;
 mod compile;
-pub mod deadline;
 mod estimate;
 mod evaluate;
 pub mod execute;
@@ -25,6 +24,7 @@ mod select;
 mod type_check;
 pub mod velesql;
 
+pub use crate::deadline;
 pub use aggregate::{Aggregate, AggregateStats, GroupRow, Scalar, aggregate};
 pub use compile::{CompileStats, fully_indexed, index_estimate, matching_in};
 pub use estimate::index_bound;

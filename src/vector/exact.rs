@@ -4,6 +4,7 @@ use std::collections::BinaryHeap;
 
 use super::ranked::Ranked;
 use super::{DenseVectors, FullPrecision, Metric, Space, distance_count};
+use crate::deadline;
 
 /// A slot and its score under the collection's metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +70,10 @@ pub fn nearest_keys<S: Space>(
     let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
     let mut scored = 0usize;
     for slot in slots {
+        // Past the time limit the scan stops; `deadline::within` reports the query expired.
+        if deadline::stop_at(scored as u64) {
+            break;
+        }
         scored += 1;
         let key = space.key(query, slot);
         if !keep(key) {
@@ -104,5 +109,30 @@ mod tests {
         assert!(l2.windows(2).all(|w| w[0].score <= w[1].score));
         let thresholded = top_k(&v, 0..4, &[1.0, 0.0], Metric::Dot, 4, Some(0.5));
         assert_eq!(thresholded.len(), 2);
+    }
+
+    #[test]
+    fn a_scan_past_its_deadline_stops_and_is_reported_expired() {
+        use std::time::{Duration, Instant};
+
+        use crate::deadline::{CHECK_EVERY, Expired, within};
+        use crate::vector::distance_count;
+
+        let v = crate::vector::test_data::random_vectors(10_000, 4, 5);
+        let query = [0.5, 0.5, 0.5, 0.5];
+        let (full, scored) = distance_count::counting(|| {
+            within(Instant::now() + Duration::from_secs(60), || {
+                top_k(&v, 0..10_000, &query, Metric::Euclid, 10, None)
+            })
+        });
+        assert_eq!(full.map(|hits| hits.len()), Ok(10));
+        assert_eq!(scored, 10_000);
+        let (late, scored) = distance_count::counting(|| {
+            within(Instant::now(), || {
+                top_k(&v, 0..10_000, &query, Metric::Euclid, 10, None)
+            })
+        });
+        assert_eq!(late.map(|hits| hits.len()), Err(Expired));
+        assert!(scored < CHECK_EVERY, "the late scan scored {scored}");
     }
 }

@@ -521,7 +521,42 @@ fn random_where_clauses_select_what_json_filters_and_a_reference_select() -> Tes
             vec![json!([expected.len()])],
             "case {case}"
         );
+        // ORDER BY with a page: the scan keeps only the best OFFSET + LIMIT points as it reads
+        // (cutting its buffer many times over 300 points); the page must be the reference's.
+        let mut ordered: Vec<(i64, u64)> = payloads
+            .iter()
+            .filter(|(id, p)| expected.contains(id) && p["n"].is_i64())
+            .map(|(id, p)| (-p["n"].as_i64().unwrap_or_default(), *id))
+            .collect();
+        ordered.sort_unstable();
+        let page: Vec<u64> = ordered.iter().skip(3).take(7).map(|(_, id)| *id).collect();
+        let query = format!(
+            "SELECT id FROM r WHERE ({}) AND n >= 0 ORDER BY n DESC, id LIMIT 7 OFFSET 3",
+            cond.sql()
+        );
+        assert_eq!(
+            first_column_ids(&ok(&s, &query, json!({}))?[0]),
+            page,
+            "case {case}: {query}"
+        );
     }
+    // What ORDER BY keeps is bounded, whatever matches: one past the bound is refused before
+    // anything is read, naming the OFFSET.
+    let (status, body) = run(
+        &s,
+        "SELECT id FROM r ORDER BY n LIMIT 10 OFFSET 99990",
+        json!({}),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = run(
+        &s,
+        "SELECT id FROM r ORDER BY n LIMIT 10 OFFSET 99991",
+        json!({}),
+    )?;
+    assert_eq!(status, 422, "{body}");
+    let error = &body["result"]["statements"][0]["error"];
+    assert_eq!(error["code"], "too_many_rows", "{body}");
+    assert_eq!(error["column"], 45, "{error}");
     Ok(())
 }
 
@@ -590,6 +625,53 @@ fn the_plan_cache_hits_repeated_text_and_forgets_it_when_indexes_change() -> Tes
         2.0,
         "then served from the cache, whatever the parameters"
     );
+    // The key is the statement without its layout: other spacing, line breaks and comments
+    // hit the same entry.
+    let relaid = "  SELECT id\n  FROM p -- the points\n  WHERE /* key */ k = $k ;";
+    assert_eq!(
+        first_column_ids(&ok(&s, relaid, json!({"k": "a"}))?[0]),
+        vec![1]
+    );
+    assert_eq!(
+        count("miss")? - before.1,
+        1.0,
+        "another layout is no new parse"
+    );
+    assert_eq!(count("hit")? - before.0, 3.0);
+    // An error found while running a cached statement points into the text this request sent,
+    // not the layout the entry was parsed from.
+    let failing = "SELECT id FROM p WHERE k = $k LIMIT 20000";
+    let (status, body) = run(&s, failing, json!({"k": "a"}))?;
+    assert_eq!(status, 422, "{body}");
+    let relaid_failing = "SELECT id\nFROM p\n   WHERE k = $k\n    LIMIT   20000";
+    let (status, body) = run(&s, relaid_failing, json!({"k": "a"}))?;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        count("miss")? - before.1,
+        2.0,
+        "the second layout was a hit"
+    );
+    let error = &body["result"]["statements"][0]["error"];
+    let (line, column) = (error["line"].as_u64(), error["column"].as_u64());
+    let (Some(line), Some(column)) = (line, column) else {
+        return Err(format!("no position: {error}").into());
+    };
+    let at_line = relaid_failing
+        .lines()
+        .nth(line as usize - 1)
+        .unwrap_or_default();
+    let from_column: String = at_line.chars().skip(column as usize - 1).collect();
+    assert!(
+        from_column.starts_with("LIMIT") || from_column.starts_with("20000"),
+        "line {line} column {column} of the sent text: {from_column:?} ({error})"
+    );
+    assert!(
+        error["caret"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("LIMIT   20000"),
+        "the excerpt is this request's own text: {error}"
+    );
     ok(&s, "CREATE INDEX ON p (k) TYPE keyword", json!({}))?;
     let answer = ok(&s, query, json!({"k": "a"}))?;
     assert_eq!(first_column_ids(&answer[0]), vec![1]);
@@ -600,8 +682,8 @@ fn the_plan_cache_hits_repeated_text_and_forgets_it_when_indexes_change() -> Tes
     );
     assert_eq!(
         count("miss")? - before.1,
-        3.0,
-        "the query, CREATE INDEX, the query again"
+        4.0,
+        "the query, the failing one, CREATE INDEX, the query again"
     );
     Ok(())
 }

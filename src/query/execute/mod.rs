@@ -21,11 +21,11 @@ use std::time::{Duration, Instant};
 
 pub use error::ExecError;
 pub use outcome::{Outcome, PlanNode, StatementResult};
-pub use plan_cache::{DEFAULT_CAPACITY, PlanCache};
+pub use plan_cache::{DEFAULT_CAPACITY, Parsed, PlanCache};
 
 use super::deadline;
 use super::velesql::ast::{Span, Statement};
-use super::velesql::{ErrorCode, LowerContext, Params, ParseError, parse};
+use super::velesql::{ErrorCode, LowerContext, Params, ParseError};
 use crate::engine::{Collection, Durability, Engine, EngineError};
 use std::sync::Arc;
 
@@ -63,13 +63,17 @@ pub struct Request<'a> {
 /// # Errors
 /// The text's [`ParseError`] when it does not parse: nothing runs.
 pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
-    let statements = match request.cache {
+    let parsed = match request.cache {
         Some(cache) => cache.statements(request.engine, request.text)?,
-        None => Arc::new(parse(request.text)?),
+        None => Parsed::parse(request.text)?,
     };
-    let mut results = Vec::with_capacity(statements.len());
+    let runner = Runner {
+        request,
+        source: &parsed.source,
+    };
+    let mut results = Vec::with_capacity(parsed.statements.len());
     let mut failed = false;
-    for statement in statements.iter() {
+    for statement in parsed.statements.iter() {
         let kind = kind_of(statement);
         if failed {
             results.push(StatementResult {
@@ -78,15 +82,15 @@ pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
                     request.text,
                     ErrorCode::NotRun,
                     "not run: an earlier statement in this request failed",
-                    span_of(statement),
+                    parsed.relocate_span(span_of(statement), request.text),
                 )),
                 micros: 0,
             });
             continue;
         }
         let started = Instant::now();
-        let runner = Runner { request };
-        // The query layer's loops stop once the deadline passes; the statement then fails.
+        // The loops under the statement (filters, aggregates, the HNSW walk, exact scans) stop
+        // once the deadline passes; the statement then fails.
         let outcome = deadline::within(request.deadline, || runner.statement(statement))
             .unwrap_or_else(|_| {
                 Err(runner.error(
@@ -94,6 +98,12 @@ pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
                     "the query ran past its time limit and was stopped",
                     span_of(statement),
                 ))
+            })
+            // Spans point into the text the statements were parsed from, which may be another
+            // layout of this request's text (a plan-cache hit).
+            .map_err(|e| match e {
+                ExecError::Statement(e) => ExecError::Statement(parsed.relocate(e, request.text)),
+                other => other,
             });
         failed = outcome.is_err();
         results.push(StatementResult {
@@ -144,6 +154,9 @@ fn span_of(statement: &Statement) -> Span {
 /// Runs statements of one request.
 struct Runner<'r, 'a> {
     request: &'r Request<'a>,
+    /// The text the statements' spans point into: the request's own, or the layout of it that
+    /// the plan cache parsed.
+    source: &'r str,
 }
 
 impl Runner<'_, '_> {
@@ -174,7 +187,7 @@ impl Runner<'_, '_> {
     /// The context `WHERE` clauses and constants are lowered in.
     fn lower_context(&self) -> LowerContext<'_> {
         LowerContext {
-            source: self.request.text,
+            source: self.source,
             params: self.request.params,
             now_micros: self.request.now_micros,
         }
@@ -192,21 +205,18 @@ impl Runner<'_, '_> {
     fn engine_error(&self, e: EngineError, span: Span) -> ExecError {
         match e {
             EngineError::CollectionNotFound { .. } => {
-                ExecError::at(self.request.text, ErrorCode::NotFound, e.to_string(), span)
+                ExecError::at(self.source, ErrorCode::NotFound, e.to_string(), span)
             }
-            EngineError::CollectionExists { .. } => ExecError::at(
-                self.request.text,
-                ErrorCode::AlreadyExists,
-                e.to_string(),
-                span,
-            ),
+            EngineError::CollectionExists { .. } => {
+                ExecError::at(self.source, ErrorCode::AlreadyExists, e.to_string(), span)
+            }
             other => ExecError::Engine(other),
         }
     }
 
     /// An error of `code` about the text at `span`.
     fn error(&self, code: ErrorCode, message: impl Into<String>, span: Span) -> ExecError {
-        ExecError::at(self.request.text, code, message, span)
+        ExecError::at(self.source, code, message, span)
     }
 
     /// Fails once the request's deadline has passed.

@@ -70,7 +70,7 @@ impl PointColumns {
 impl Runner<'_, '_> {
     /// The payload path `field` names.
     pub(super) fn field_path(&self, field: &FieldRef) -> Result<FieldPath, ExecError> {
-        Ok(field_path(field, self.request.text)?)
+        Ok(field_path(field, self.source)?)
     }
 
     /// The columns of a `SELECT` returning points; `search` says whether there is a score.

@@ -17,8 +17,10 @@ use crate::columns::{FieldPath, Value};
 use crate::engine::{Collection, EngineError, PayloadSelector, PointRecord, SearchRequest};
 use crate::vector::quantize::QuantizedSearch;
 
-/// Most matching points a scan with `ORDER BY` sorts (each is read with its payload).
-pub const MAX_SORTED_POINTS: u64 = 1_000_000;
+/// Most points a scan with `ORDER BY` keeps while it reads the matching ones (`OFFSET` plus the
+/// rows wanted): it holds only the best of them so far, each with its payload, so this bounds
+/// its memory however many points match.
+pub const MAX_SORTED_POINTS: usize = 100_000;
 
 /// Whether a statement is explained, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,9 +291,19 @@ impl Runner<'_, '_> {
         }
         // One row past the cap tells a result that does not fit from one that just fits.
         let wanted = limit.unwrap_or(MAX_ROWS + 1);
-        // Ok(Err(n)): n points match, too many to sort.
-        let records: Result<Result<Vec<PointRecord>, u64>, super::super::TypeMismatch> = collection
-            .read(|view| {
+        let keep = offset.saturating_add(wanted);
+        if !order.is_empty() && keep > MAX_SORTED_POINTS {
+            return Err(self.error(
+                ErrorCode::TooManyRows,
+                format!(
+                    "ORDER BY keeps the best OFFSET + LIMIT points while it scans ({keep} here; \
+                     at most {MAX_SORTED_POINTS}): page with a smaller OFFSET, or search with NEAR"
+                ),
+                s.offset.as_ref().map_or(s.span, |o| o.span),
+            ));
+        }
+        let records: Result<Vec<PointRecord>, super::super::TypeMismatch> =
+            collection.read(|view| {
                 check_types(view, predicate)?;
                 let slots = matching_slots(view, predicate);
                 let mut records: Vec<PointRecord> = Vec::new();
@@ -304,48 +316,27 @@ impl Runner<'_, '_> {
                             .take(wanted)
                             .filter_map(|(_, slot)| view.record(slot, &projection)),
                     );
-                } else if slots.len() <= MAX_SORTED_POINTS {
-                    records.extend(
-                        slots
-                            .iter()
-                            .enumerate()
-                            .take_while(|(n, _)| !deadline::stop_at(*n as u64))
-                            .filter_map(|(_, slot)| view.record(slot, &projection)),
-                    );
-                } else {
-                    return Ok(Err(slots.len()));
+                    return Ok(records);
                 }
-                Ok(Ok(records))
+                // The best `keep` so far: sorted and cut whenever twice as many have gathered.
+                for (n, slot) in slots.iter().enumerate() {
+                    if deadline::stop_at(n as u64) {
+                        break;
+                    }
+                    if let Some(record) = view.record(slot, &projection) {
+                        records.push(record);
+                    }
+                    if records.len() >= keep.saturating_mul(2) {
+                        records.sort_by(|a, b| compare_records(&order, a, b));
+                        records.truncate(keep);
+                    }
+                }
+                Ok(records)
             });
-        let mut records = records.map_err(|e| self.mismatch(s, &e))?.map_err(|n| {
-            self.error(
-                ErrorCode::TooManyRows,
-                format!(
-                    "ORDER BY would sort {n} matching points (at most {MAX_SORTED_POINTS}): \
-                     narrow the filter, or search with NEAR"
-                ),
-                s.order_by.first().map_or(s.span, |k| k.expr.span),
-            )
-        })?;
+        let mut records = records.map_err(|e| self.mismatch(s, &e))?;
         self.check_time(s.span)?;
         if !order.is_empty() {
-            records.sort_by(|a, b| {
-                order
-                    .iter()
-                    .map(|o| match o {
-                        PointOrder::Field(path, d) => directed(
-                            compare_values(
-                                &field_value(path, a.payload.as_ref()),
-                                &field_value(path, b.payload.as_ref()),
-                            ),
-                            *d,
-                        ),
-                        PointOrder::Id(d) => directed(a.id.cmp(&b.id), *d),
-                        PointOrder::Score(_) => Ordering::Equal,
-                    })
-                    .find(|o| o.is_ne())
-                    .unwrap_or_else(|| a.id.cmp(&b.id))
-            });
+            records.sort_by(|a, b| compare_records(&order, a, b));
             records = records.into_iter().skip(offset).take(wanted).collect();
         }
         if limit.is_none() && records.len() > MAX_ROWS {
@@ -438,4 +429,24 @@ pub(super) fn has_aggregate(e: &Expr) -> bool {
         ExprKind::Not(inner) => has_aggregate(inner),
         _ => false,
     }
+}
+
+/// How two scanned points compare under `order` (an `ORDER BY` without a score), the id
+/// breaking ties so that pages never overlap.
+fn compare_records(order: &[PointOrder], a: &PointRecord, b: &PointRecord) -> Ordering {
+    order
+        .iter()
+        .map(|o| match o {
+            PointOrder::Field(path, d) => directed(
+                compare_values(
+                    &field_value(path, a.payload.as_ref()),
+                    &field_value(path, b.payload.as_ref()),
+                ),
+                *d,
+            ),
+            PointOrder::Id(d) => directed(a.id.cmp(&b.id), *d),
+            PointOrder::Score(_) => Ordering::Equal,
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.id.cmp(&b.id))
 }

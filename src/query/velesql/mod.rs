@@ -13,6 +13,7 @@ mod interval;
 mod keywords;
 mod limits;
 mod lower;
+mod normal_form;
 mod params;
 mod parse;
 mod prescan;
@@ -25,6 +26,7 @@ pub use interval::{IntervalError, parse_interval};
 pub use keywords::{RESERVED, is_bare_name, is_reserved};
 pub use limits::{MAX_LIST_ITEMS, MAX_NESTING, MAX_QUERY_BYTES, MAX_STATEMENTS};
 pub use lower::{LowerContext, LoweredWhere, NearQuery, SimilarityFloor, lower_where};
+pub use normal_form::NormalForm;
 pub use params::{ObjectParam, ParamValue, Params};
 pub use parse::parse;
 

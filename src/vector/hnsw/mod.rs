@@ -35,6 +35,11 @@ use self::graph::Graph;
 use self::visited::VisitedPool;
 use super::ranked::Ranked as Near;
 use super::{Space, distance_count};
+use crate::deadline;
+
+/// Candidates the beam search expands between two looks at the clock: each scores up to `2m`
+/// neighbours, so about a thousand distances.
+const EXPANSIONS_PER_CLOCK_LOOK: u64 = 32;
 
 /// Build parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,8 +292,15 @@ impl Hnsw {
             results.pop();
         }
         let mut neighbors = Vec::new();
+        let mut expanded = 0u64;
         while let Some(std::cmp::Reverse(c)) = candidates.pop() {
             if results.len() >= ef && results.peek().is_some_and(|w| c.key > w.key) {
+                break;
+            }
+            // A query past its time limit stops here; `deadline::within` then reports it
+            // expired, so this partial list is never an answer.
+            expanded += 1;
+            if expanded.is_multiple_of(EXPANSIONS_PER_CLOCK_LOOK) && deadline::passed() {
                 break;
             }
             if level == 0

@@ -288,3 +288,40 @@ fn any_ef_up_to_usize_max_searches_the_whole_graph_without_allocating_by_it() {
     );
     assert_eq!(index.search(&v, query, 10, 0, &|_| true).len(), 10);
 }
+
+#[test]
+fn a_walk_past_its_deadline_stops_early_and_is_reported_expired() {
+    use std::time::{Duration, Instant};
+
+    use crate::deadline::{Expired, within};
+    use crate::vector::distance_count;
+
+    let v = random_vectors(3_000, 8, 11);
+    let mut index = Indexed::new(
+        HnswConfig {
+            m: 8,
+            ef_construction: 32,
+        },
+        Metric::Euclid,
+    );
+    let nodes: Vec<u32> = (0..3_000).collect();
+    index.insert_many(&v, &nodes);
+    let query = random_vectors(1, 8, 12);
+    let query = query.get(0);
+    // A wide beam over the whole graph scores thousands of vectors when given the time...
+    let (full, counted) = distance_count::counting(|| {
+        within(Instant::now() + Duration::from_secs(60), || {
+            index.search(&v, query, 10, 3_000, &|_| true)
+        })
+    });
+    assert_eq!(full.map(|hits| hits.len()), Ok(10));
+    assert!(counted > 2_000, "the unhurried walk scored {counted}");
+    // ...and stops within a few dozen expansions once its deadline has passed.
+    let (late, counted) = distance_count::counting(|| {
+        within(Instant::now(), || {
+            index.search(&v, query, 10, 3_000, &|_| true)
+        })
+    });
+    assert_eq!(late.map(|hits| hits.len()), Err(Expired));
+    assert!(counted < 1_000, "the late walk scored {counted}");
+}

@@ -1,8 +1,12 @@
 //! A time limit for the query work running on this thread: [`within`] sets it for a closure, and
-//! the long loops of the query layer (payload evaluation over a domain, aggregation over payloads)
-//! call [`passed`] every [`CHECK_EVERY`] points and stop early once it has gone by. The closure's
+//! the long loops under it (payload evaluation over a domain, aggregation over payloads, the HNSW
+//! walk, exact scans) call [`stop_at`] and stop early once it has gone by. The closure's
 //! result is then incomplete, so [`within`] reports [`Expired`] instead of returning it: the work
 //! really stops, and nobody sees a partial answer.
+//!
+//! A leaf: it imports nothing from Plait, so the vector layer can read it as the query layer does.
+//! Without [`within`] (REST searches, which end with their request) every check is one
+//! thread-local read.
 
 use std::cell::Cell;
 use std::time::Instant;
