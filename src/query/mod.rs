@@ -1,7 +1,7 @@
 //! The query layer: the [`Predicate`] every front end compiles to, its evaluation against a
 //! payload, its compilation to slot bitmaps from the payload indexes, the planner that chooses
-//! how a filtered search runs over one consistent read view of a collection, and grouped
-//! aggregates.
+//! how a filtered search runs over one consistent read view of a collection, grouped
+//! aggregates, and the fusion (RRF, DBSF, weighted) and MMR diversification of ranked lists.
 //!
 //! [`velesql`] is the statement language's front end: text to syntax tree, and a `WHERE` clause
 //! to a [`Predicate`].
@@ -16,7 +16,9 @@ mod estimate;
 mod evaluate;
 pub mod execute;
 mod facet;
+mod fusion;
 mod like;
+mod mmr;
 mod order;
 mod plan;
 mod predicate;
@@ -29,7 +31,9 @@ pub use aggregate::{Aggregate, AggregateStats, GroupRow, Scalar, aggregate};
 pub use compile::{CompileStats, fully_indexed, index_estimate, matching_in};
 pub use estimate::index_bound;
 pub use facet::{FacetHit, facet_counts};
+pub use fusion::{DEFAULT_RRF_K, Fusion, FusionError, RankedList};
 pub use like::{LikeError, LikePattern};
+pub use mmr::mmr;
 pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};
