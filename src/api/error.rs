@@ -110,6 +110,23 @@ impl From<crate::query::TypeMismatch> for ApiError {
     }
 }
 
+impl From<crate::query::MultiStageError> for ApiError {
+    fn from(e: crate::query::MultiStageError) -> Self {
+        use crate::query::MultiStageError;
+        match e {
+            MultiStageError::Vector(source) => EngineError::InvalidVector {
+                id: "query".into(),
+                source,
+            }
+            .into(),
+            MultiStageError::Type(e) => e.into(),
+            MultiStageError::Fusion(_) | MultiStageError::NothingToFuse => {
+                Self::unprocessable(e.to_string())
+            }
+        }
+    }
+}
+
 impl From<crate::query::OrderError> for ApiError {
     fn from(e: crate::query::OrderError) -> Self {
         Self::new(StatusCode::BAD_REQUEST, format!("Bad request: {e}"))

@@ -15,6 +15,7 @@ mod filtered_search;
 mod filters;
 mod full_disk;
 mod graph_repair;
+mod hybrid_query;
 mod index_agreement;
 mod input_bounds;
 mod js_client;

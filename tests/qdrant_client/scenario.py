@@ -131,6 +131,34 @@ try:
 except UnexpectedResponse as e:
     check(e.status_code == 422, f"geo filter -> 422 (got {e.status_code})")
 
+# Multi-stage queries: two prefetches fused (RRF as Qdrant computes it, with k and weights; DBSF),
+# checked against each prefetch run alone, and MMR beside a nearest query.
+qa, qb = [1.0, 0.05, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]
+alone = [[h.id for h in client.query_points(NAME, query=q, limit=3).points] for q in (qa, qb)]
+pre = [models.Prefetch(query=qa, limit=3), models.Prefetch(query=qb, limit=3)]
+
+
+def rrf_reference(k, weights):
+    sums = {}
+    for ids, w in zip(alone, weights):
+        for pos, pid in enumerate(ids):
+            sums[pid] = sums.get(pid, 0.0) + 1.0 / ((pos + 1) / w + k - 1)
+    return sums
+
+
+for query, k, weights in [(models.FusionQuery(fusion=models.Fusion.RRF), 2, [1.0, 1.0]),
+                          (models.RrfQuery(rrf=models.Rrf(k=10, weights=[2.0, 1.0])), 10, [2.0, 1.0])]:
+    fused = client.query_points(NAME, prefetch=pre, query=query, limit=10).points
+    want = rrf_reference(k, weights)
+    check({h.id for h in fused} == set(want), f"fused ids {[h.id for h in fused]} are the prefetches' {want}")
+    check(all(abs(h.score - want[h.id]) < 1e-5 for h in fused), f"RRF scores {[(h.id, h.score) for h in fused]} == {want}")
+    check(all(a.score >= b.score for a, b in zip(fused, fused[1:])), "fused scores descend")
+dbsf = client.query_points(NAME, prefetch=pre, query=models.FusionQuery(fusion=models.Fusion.DBSF), limit=10).points
+check({h.id for h in dbsf} == set(alone[0]) | set(alone[1]), f"DBSF fuses the prefetches {[h.id for h in dbsf]}")
+mmr = client.query_points(NAME, query=models.NearestQuery(nearest=qa, mmr=models.Mmr(diversity=0.0, candidates_limit=3)),
+                          limit=2).points
+check([h.id for h in mmr] == alone[0][:2], f"MMR without diversity keeps the nearest order {[h.id for h in mmr]}")
+
 ALIAS = "scenario_live"
 check(client.update_collection_aliases(change_aliases_operations=[
     models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=NAME, alias_name=ALIAS))]) is True,

@@ -17,9 +17,10 @@ use crate::api::wire::explain::WireExplain;
 use crate::api::wire::points::{
     FilteredSearch, QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
 };
+use crate::api::wire::prefetch::TopLevel;
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
-use crate::engine::Collection;
-use crate::query::{check_types, filtered_nearest};
+use crate::engine::{Collection, ScoredPoint};
+use crate::query::{MultiStageError, Stage, check_types, filtered_nearest, multi_stage};
 
 /// The error answers every search route shares (400 and 422 differ by route).
 #[derive(utoipa::IntoResponses)]
@@ -55,8 +56,26 @@ trait SearchBody: DeserializeOwned + Send + 'static {
 
 impl SearchBody for QueryRequest {
     fn into_request(self) -> Result<FilteredSearch, ApiError> {
-        let vector = self.query.into_vector()?;
-        self.options.into_request(vector, self.limit.unwrap_or(10))
+        let limit = self.limit.unwrap_or(10);
+        if !TopLevel::is_multi_stage(&self.query, self.prefetch.as_ref()) {
+            let vector = self.query.into_vector()?;
+            return self.options.into_request(vector, limit);
+        }
+        let offset = self.options.offset.unwrap_or(0);
+        let wanted = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
+        let stage = TopLevel {
+            query: self.query,
+            prefetch: self.prefetch,
+            filter: self.options.filter.as_ref(),
+            params: self.options.params.as_ref(),
+            score_threshold: self.options.score_threshold,
+            wanted,
+        }
+        .into_stage()?;
+        // The top-level bounds and fields are checked as for a single search.
+        let mut search = self.options.into_request(Vec::new(), limit)?;
+        search.stage = Some(stage);
+        Ok(search)
     }
 }
 
@@ -82,6 +101,9 @@ struct Answer {
 /// Runs one search among the points its filter matches, all read from one view, as the planner
 /// chooses.
 fn filtered_search(collection: &Collection, search: &FilteredSearch) -> Result<Answer, ApiError> {
+    if let Some(stage) = &search.stage {
+        return multi_stage_search(collection, stage, search);
+    }
     let mut explained = None;
     let mut mismatch = None;
     let hits = collection.search_planned(&search.request, |view, query, k, params| {
@@ -99,6 +121,36 @@ fn filtered_search(collection: &Collection, search: &FilteredSearch) -> Result<A
     Ok(Answer {
         points: hits.into_iter().map(WireScoredPoint::from).collect(),
         explain: explained.filter(|_| search.explain).map(WireExplain::from),
+    })
+}
+
+/// Runs the stages of a multi-stage query and reads its page of points, all from one view.
+fn multi_stage_search(
+    collection: &Collection,
+    stage: &Stage,
+    search: &FilteredSearch,
+) -> Result<Answer, ApiError> {
+    let request = &search.request;
+    let points = collection.read(|view| {
+        let ranked = multi_stage::run(view, stage)?;
+        Ok::<_, MultiStageError>(
+            ranked
+                .hits
+                .into_iter()
+                .skip(request.offset)
+                .take(request.limit)
+                .filter_map(|hit| {
+                    Some(WireScoredPoint::from(ScoredPoint {
+                        record: view.record(hit.slot, &request.projection)?,
+                        score: hit.score,
+                    }))
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    Ok(Answer {
+        points: points.map_err(ApiError::from)?,
+        explain: None,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod payload;
 pub mod payload_index;
 pub mod point_id;
 pub mod points;
+pub mod prefetch;
 pub mod quantization;
 pub mod query;
 pub mod query_input;

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::WirePointId;
 use super::bounds::{MAX_HNSW_EF, MAX_LIMIT, MAX_POINTS_PER_REQUEST, check_len, check_range};
 use super::filter::{Filter, Selection, WireFilter, optional_predicate, selection};
+use super::prefetch::{Prefetch, Prefetches};
 use super::quantization::QuantizationSearchParams;
 pub use super::query_input::QueryInput;
 use super::unsupported::{SHARD_KEY, reject_present};
@@ -18,6 +19,7 @@ use crate::engine::{
     NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint, SearchRequest,
 };
 use crate::query::Predicate;
+use crate::query::Stage;
 
 /// A point to write.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -513,6 +515,9 @@ pub struct FilteredSearch {
     pub filter: Option<Predicate>,
     /// Whether the answer explains how the search ran.
     pub explain: bool,
+    /// The stages of a multi-stage query (`prefetch`, fusion, `mmr`), which then replace the
+    /// single search of `request` (whose projection, limit and offset still apply).
+    pub stage: Option<Stage>,
 }
 
 /// Options shared by both search bodies.
@@ -538,10 +543,6 @@ pub struct SearchOptions {
     #[serde(default)]
     #[schema(value_type = Option<Filter>)]
     pub filter: Option<WireFilter>,
-    /// Not supported (422 when present).
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub prefetch: Option<IgnoredAny>,
     /// Not supported (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -571,7 +572,6 @@ impl SearchOptions {
             .and_then(|p| p.explain)
             .unwrap_or(false);
         reject_present(&[
-            ("prefetch", &self.prefetch, "multi-stage queries"),
             (
                 "lookup_from",
                 &self.lookup_from,
@@ -614,6 +614,7 @@ impl SearchOptions {
             request,
             filter: predicate,
             explain,
+            stage: None,
         })
     }
 }
@@ -621,7 +622,11 @@ impl SearchOptions {
 /// Body of `POST /collections/{name}/points/query`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct QueryRequest {
-    /// The query vector.
+    /// Sub-requests whose results `query` ranks: one or a list, nestable.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Prefetch>>)]
+    pub prefetch: Option<Prefetches>,
+    /// The query: a vector (optionally with `mmr`) or a fusion of the prefetches.
     pub query: QueryInput,
     /// The vector to search: only `""`, the unnamed vector (the default).
     #[serde(default)]

@@ -1,26 +1,76 @@
-//! [`QueryInput`]: the `query` of a query request. Plait answers nearest-neighbour queries on a
-//! dense vector, given bare (`[0.1, ...]`) or as `{"nearest": [0.1, ...]}`. Qdrant's other query
-//! kinds (by point id, `recommend`, `discover`, `context`, `fusion`, `order_by`, `sample`, ...)
-//! parse into [`QueryInput::Unsupported`] so the handler can refuse them by name with a 422
-//! instead of a parser message.
+//! [`QueryInput`]: the `query` of a query request or of a `prefetch`. Plait answers
+//! nearest-neighbour queries on a dense vector, given bare (`[0.1, ...]`) or as
+//! `{"nearest": [0.1, ...]}` (with an optional `"mmr": {"diversity", "candidates_limit"}` beside
+//! it), and fusions of prefetches: `{"fusion": "rrf" | "dbsf"}`, `{"rrf": {"k", "weights"}}`, and
+//! the Plait extension `{"weighted_fusion": {"weights": [...]}}` (min–max normalised scores,
+//! weighted and summed). Qdrant's other query kinds (by point id, `recommend`, `discover`,
+//! `context`, `order_by`, `sample`, `formula`) parse into [`QueryInput::Unsupported`] so the
+//! handler can refuse them by name with a 422 instead of a parser message.
 
 use std::fmt;
 
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::{OneOfBuilder, RefOr, Schema};
+use utoipa::openapi::{OneOfBuilder, Ref, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
+use crate::query::{DEFAULT_RRF_K, Fusion};
 
 /// What the client asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryInput {
     /// A dense vector, bare or as `{"nearest": [...]}`.
     Nearest(Vec<f32>),
+    /// `{"nearest": [...], "mmr": {...}}`: the nearest points, made diverse.
+    NearestMmr(Vec<f32>, WireMmr),
+    /// A fusion of the prefetches' results.
+    Fusion(Fusion),
     /// A Qdrant query kind Plait does not implement, named as the client spelled it.
     Unsupported(String),
+}
+
+/// Qdrant's `mmr` beside a `nearest` query: maximal marginal relevance, the `limit` results
+/// chosen from the `candidates_limit` nearest, trading relevance for diversity. Scores stay the
+/// similarity to the query.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Mmr)]
+pub struct WireMmr {
+    /// 0 keeps relevance order; 1 looks at diversity alone. Default 0.5 (Qdrant's).
+    #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub diversity: Option<f32>,
+    /// Nearest points the diverse list is chosen from; the query's `limit` by default.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10_000)]
+    pub candidates_limit: Option<u64>,
+}
+
+/// `{"rrf": {...}}`: reciprocal rank fusion of the prefetches.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RrfParams)]
+struct WireRrf {
+    /// The rank constant: a point at 0-based position `p` earns `1 / ((p + 1) / weight + k - 1)`.
+    /// Default 2.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    k: Option<u32>,
+    /// One weight per prefetch (default 1 each).
+    #[serde(default)]
+    weights: Option<Vec<f32>>,
+}
+
+/// `{"weighted_fusion": {...}}` (Plait extension): each prefetch's scores min-max normalised to
+/// [0, 1], multiplied by its weight, and summed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = WeightedFusionParams)]
+struct WireWeighted {
+    /// One weight per prefetch.
+    weights: Vec<f32>,
 }
 
 impl QueryInput {
@@ -31,6 +81,9 @@ impl QueryInput {
     pub fn into_vector(self) -> Result<Vec<f32>, ApiError> {
         match self {
             Self::Nearest(v) => Ok(v),
+            Self::NearestMmr(..) | Self::Fusion(_) => Err(ApiError::unprocessable(
+                "`mmr` and fusion queries are answered by `points/query` only",
+            )),
             Self::Unsupported(kind) => Err(ApiError::unprocessable(format!(
                 "`query` by {kind} is not supported: Plait answers nearest-neighbour queries on a \
                  dense vector, given as `[0.1, ...]` or `{{\"nearest\": [0.1, ...]}}`"
@@ -39,7 +92,9 @@ impl QueryInput {
     }
 }
 
-const EXPECTED: &str = "a dense vector (a list of numbers) or {\"nearest\": [numbers]}";
+const EXPECTED: &str = "a dense vector (a list of numbers), {\"nearest\": [numbers]}, \
+                        {\"fusion\": \"rrf\" | \"dbsf\"}, {\"rrf\": {...}} or \
+                        {\"weighted_fusion\": {\"weights\": [...]}}";
 
 struct QueryVisitor;
 
@@ -64,46 +119,88 @@ impl<'de> Visitor<'de> for QueryVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let Some(kind) = map.next_key::<String>()? else {
-            return Err(de::Error::custom(format!(
-                "empty object; expected {EXPECTED}"
-            )));
-        };
-        let input = if kind == "nearest" {
-            match map.next_value::<NearestTarget>()? {
-                NearestTarget::Vector(v) => QueryInput::Nearest(v),
-                NearestTarget::Other => QueryInput::Unsupported(
-                    "nearest (a point id, sparse, multi or named vector)".into(),
-                ),
+        // One query kind, and `mmr` beside `nearest`, in either order.
+        let mut input: Option<QueryInput> = None;
+        let mut mmr: Option<WireMmr> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "mmr" && mmr.is_none() {
+                mmr = Some(map.next_value::<WireMmr>()?);
+                continue;
             }
-        } else if KNOWN_KINDS.contains(&kind.as_str()) {
-            map.next_value::<IgnoredAny>()?;
-            QueryInput::Unsupported(kind)
-        } else {
-            return Err(de::Error::custom(format!(
-                "unknown query kind `{kind}`; expected {EXPECTED}"
-            )));
-        };
-        if let Some(extra) = map.next_key::<String>()? {
-            return Err(de::Error::custom(format!(
-                "`query` takes one key, got `{extra}` as well"
-            )));
+            if input.is_some() {
+                return Err(de::Error::custom(format!(
+                    "`query` takes one key (and `mmr` beside `nearest`), got `{key}` as well"
+                )));
+            }
+            input = Some(kind_value(&key, &mut map)?);
         }
-        Ok(input)
+        match (input, mmr) {
+            (None, None) => Err(de::Error::custom(format!(
+                "empty object; expected {EXPECTED}"
+            ))),
+            (None, Some(_)) => Err(de::Error::custom(
+                "`mmr` goes beside `nearest`: {\"nearest\": [...], \"mmr\": {...}}",
+            )),
+            (Some(input), None) => Ok(input),
+            (Some(QueryInput::Nearest(v)), Some(m)) => Ok(QueryInput::NearestMmr(v, m)),
+            (Some(unsupported @ QueryInput::Unsupported(_)), Some(_)) => Ok(unsupported),
+            (Some(_), Some(_)) => Err(de::Error::custom("`mmr` goes beside `nearest` only")),
+        }
     }
 }
 
-/// Qdrant's query kinds other than `nearest`.
+/// The query of kind `kind`, its value read from `map`.
+fn kind_value<'de, A: MapAccess<'de>>(kind: &str, map: &mut A) -> Result<QueryInput, A::Error> {
+    Ok(match kind {
+        "nearest" => match map.next_value::<NearestTarget>()? {
+            NearestTarget::Vector(v) => QueryInput::Nearest(v),
+            NearestTarget::Other => QueryInput::Unsupported(
+                "nearest (a point id, sparse, multi or named vector)".into(),
+            ),
+        },
+        "fusion" => match map.next_value::<String>()?.as_str() {
+            "rrf" => QueryInput::Fusion(Fusion::Rrf {
+                k: DEFAULT_RRF_K,
+                weights: None,
+            }),
+            "dbsf" => QueryInput::Fusion(Fusion::Dbsf),
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown fusion `{other}`; expected \"rrf\" or \"dbsf\" (or the `rrf` and \
+                     `weighted_fusion` query kinds)"
+                )));
+            }
+        },
+        "rrf" => {
+            let rrf = map.next_value::<WireRrf>()?;
+            QueryInput::Fusion(Fusion::Rrf {
+                k: rrf.k.unwrap_or(DEFAULT_RRF_K),
+                weights: rrf.weights,
+            })
+        }
+        "weighted_fusion" => QueryInput::Fusion(Fusion::Weighted {
+            weights: map.next_value::<WireWeighted>()?.weights,
+        }),
+        known if KNOWN_KINDS.contains(&known) => {
+            map.next_value::<IgnoredAny>()?;
+            QueryInput::Unsupported(kind.to_owned())
+        }
+        _ => {
+            return Err(de::Error::custom(format!(
+                "unknown query kind `{kind}`; expected {EXPECTED}"
+            )));
+        }
+    })
+}
+
+/// Qdrant's query kinds Plait does not answer.
 const KNOWN_KINDS: &[&str] = &[
     "recommend",
     "discover",
     "context",
-    "fusion",
-    "rrf",
     "order_by",
     "sample",
     "formula",
-    "mmr",
 ];
 
 /// `nearest` holds a dense vector, or (in Qdrant) a point id, a sparse, multi or named vector.
@@ -164,12 +261,49 @@ impl PartialSchema for QueryInput {
                         "nearest",
                         dense_vector().description(Some("The dense vector.")),
                     )
+                    .property("mmr", Ref::from_schema_name("Mmr"))
                     .required("nearest")
                     .description(Some("`{\"nearest\": [...]}`.")),
             )
+            .item(
+                ObjectBuilder::new()
+                    .property(
+                        "fusion",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(["rrf", "dbsf"])),
+                    )
+                    .required("fusion")
+                    .description(Some(
+                        "Fuse the prefetches' results: reciprocal rank fusion (k = 2) or \
+                         distribution-based score fusion.",
+                    )),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .property("rrf", Ref::from_schema_name("RrfParams"))
+                    .required("rrf")
+                    .description(Some(
+                        "Reciprocal rank fusion with its constant and one weight per prefetch.",
+                    )),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .property(
+                        "weighted_fusion",
+                        Ref::from_schema_name("WeightedFusionParams"),
+                    )
+                    .required("weighted_fusion")
+                    .description(Some(
+                        "Plait extension: each prefetch's scores min-max normalised to [0, 1], \
+                         multiplied by its weight, and summed.",
+                    )),
+            )
             .description(Some(
-                "A dense query vector. Other Qdrant query kinds (by point id, `recommend`, \
-                 `discover`, `context`, `fusion`, `order_by`, `sample`, ...) are answered 422.",
+                "A dense query vector (`nearest`, optionally with `mmr`: `{\"nearest\": [...], \
+                 \"mmr\": {\"diversity\": 0.5, \"candidates_limit\": 100}}`), or a fusion of \
+                 the prefetches. Other Qdrant query kinds (by point id, `recommend`, \
+                 `discover`, `context`, `order_by`, `sample`, `formula`) are answered 422.",
             ))
             .into()
     }
@@ -178,6 +312,12 @@ impl PartialSchema for QueryInput {
 impl ToSchema for QueryInput {
     fn name() -> std::borrow::Cow<'static, str> {
         "QueryInput".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((WireMmr::name().into(), WireMmr::schema()));
+        schemas.push((WireRrf::name().into(), WireRrf::schema()));
+        schemas.push((WireWeighted::name().into(), WireWeighted::schema()));
     }
 }
 
@@ -209,5 +349,55 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(two.contains("one key"), "{two}");
+    }
+
+    #[test]
+    fn fusions_and_mmr_parse_in_qdrants_shapes() {
+        assert_eq!(
+            parse(r#"{"fusion": "rrf"}"#),
+            Ok(QueryInput::Fusion(Fusion::Rrf {
+                k: 2,
+                weights: None
+            }))
+        );
+        assert_eq!(
+            parse(r#"{"fusion": "dbsf"}"#),
+            Ok(QueryInput::Fusion(Fusion::Dbsf))
+        );
+        assert_eq!(
+            parse(r#"{"rrf": {"k": 60, "weights": [3, 1]}}"#),
+            Ok(QueryInput::Fusion(Fusion::Rrf {
+                k: 60,
+                weights: Some(vec![3.0, 1.0])
+            }))
+        );
+        assert_eq!(
+            parse(r#"{"weighted_fusion": {"weights": [0.7, 0.3]}}"#),
+            Ok(QueryInput::Fusion(Fusion::Weighted {
+                weights: vec![0.7, 0.3]
+            }))
+        );
+        assert_eq!(
+            parse(r#"{"nearest": [1, 0], "mmr": {"diversity": 0.5, "candidates_limit": 100}}"#),
+            Ok(QueryInput::NearestMmr(
+                vec![1.0, 0.0],
+                WireMmr {
+                    diversity: Some(0.5),
+                    candidates_limit: Some(100)
+                }
+            ))
+        );
+        for (bad, says) in [
+            (r#"{"fusion": "max"}"#, "unknown fusion `max`"),
+            (r#"{"rrf": {"k": 2, "kk": 1}}"#, "unknown field `kk`"),
+            (
+                r#"{"nearest": [1], "mmr": {"lambda": 1}}"#,
+                "unknown field `lambda`",
+            ),
+            (r#"{"nearest": [1], "mmr": {}, "x": 1}"#, "one key"),
+        ] {
+            let message = parse(bad).err().unwrap_or_default();
+            assert!(message.contains(says), "{bad}: {message}");
+        }
     }
 }

@@ -15,8 +15,8 @@ use crate::columns::index::{FieldIndex, FieldIndexes};
 use crate::columns::{FieldPath, Payload};
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
-use crate::vector::ScoredSlot;
 use crate::vector::quantize::QuantizedSearch;
+use crate::vector::{Metric, ScoredSlot};
 
 /// How to find nearest neighbours in a view.
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,6 +42,26 @@ pub struct ReadView<'a> {
 impl<'a> ReadView<'a> {
     pub(super) fn new(store: &'a PointStore, config: &'a CollectionConfig) -> Self {
         Self { store, config }
+    }
+
+    /// The collection's distance metric.
+    #[must_use]
+    pub fn metric(&self) -> Metric {
+        self.config.metric
+    }
+
+    /// The collection's vector dimension.
+    #[must_use]
+    pub fn dimension(&self) -> usize {
+        self.config.dimension
+    }
+
+    /// The stored vector of the live point in `slot` (as prepared for the metric: unit length
+    /// for cosine).
+    #[must_use]
+    pub fn vector(&self, slot: u32) -> Option<&'a [f32]> {
+        self.store.id_at(slot)?;
+        Some(self.store.vectors().get(slot))
     }
 
     /// Live points.
