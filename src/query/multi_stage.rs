@@ -175,7 +175,8 @@ fn run_under(
 }
 
 /// `hits` (nearest first) reordered by MMR, at most `limit`, each keeping its score.
-fn diversify(
+#[must_use]
+pub fn diversify(
     view: &ReadView<'_>,
     hits: &[ScoredSlot],
     diversity: f32,

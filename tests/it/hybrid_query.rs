@@ -2,7 +2,7 @@
 //! `prefetch` (nested, each with its own filter and limit), fusion (RRF with `k` and weights,
 //! DBSF, and the weighted extension) checked against a reference computed here from each
 //! prefetch run alone, re-scoring prefetched candidates, MMR, the top-level filter reaching every
-//! prefetch, and every bound one past its limit.
+//! prefetch, MMR (also from VelesQL), and every bound one past its limit.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -271,6 +271,30 @@ fn mmr_trades_near_duplicates_for_diversity_and_keeps_similarity_scores() -> Tes
         assert_eq!(r.status(), 200);
         Ok(hits(&r.json()?))
     };
+    // The same through VelesQL: `WITH (mmr = ..., mmr_candidates = ...)`.
+    let sql = |with: &str| -> Result<(u16, Value), Box<dyn std::error::Error>> {
+        let r = s.post_json(
+            "/query",
+            &json!({"query": format!("SELECT id, score FROM m WHERE vector NEAR [1, 0] LIMIT 2 {with}")}),
+        )?;
+        Ok((r.status().as_u16(), r.json()?))
+    };
+    let (status, body) = sql("WITH (mmr = 0.8, mmr_candidates = 4)")?;
+    assert_eq!(status, 200, "{body}");
+    let rows = body["result"]["statements"][0]["rows"].clone();
+    assert_eq!(rows[0][0], 1, "{body}");
+    assert_eq!(rows[1][0], 4, "{body}");
+    let (status, body) = sql("WITH (mmr = 0)")?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["statements"][0]["rows"][1][0], 2, "{body}");
+    for bad in ["WITH (mmr = 1.5)", "WITH (mmr = 0.5, mmr_candidates = 10001)"] {
+        let (status, body) = sql(bad)?;
+        assert_eq!(status, 422, "{bad}: {body}");
+        assert_eq!(
+            body["result"]["statements"][0]["error"]["code"], "invalid_setting",
+            "{bad}: {body}"
+        );
+    }
     let plain = ask(0.0)?;
     assert_eq!(plain.iter().map(|h| h.0).collect::<Vec<_>>(), vec![1, 2]);
     let diverse = ask(0.8)?;

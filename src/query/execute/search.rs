@@ -8,7 +8,7 @@ use super::super::velesql::ast::{Direction, Expr, ExprKind, OrderKey, Select, Sp
 use super::super::velesql::{ErrorCode, LoweredWhere, constant, lower_where};
 use super::super::{
     Explain, Predicate, check_types, deadline, filtered_nearest, fully_indexed, index_bound,
-    matching_slots,
+    matching_slots, multi_stage,
 };
 use super::outcome::{Outcome, PlanNode};
 use super::row_value::{compare_values, field_value};
@@ -202,6 +202,15 @@ impl Runner<'_, '_> {
         if let Some(ef) = settings.ef {
             node = node.with("ef", ef);
         }
+        if let Some(diversity) = settings.mmr {
+            node = node.with("mmr", f64::from(diversity)).with(
+                "mmr_candidates",
+                settings
+                    .mmr_candidates
+                    .unwrap_or(limit + offset)
+                    .max(limit + offset),
+            );
+        }
         if explain == Some(ExplainMode::Plan) {
             return Ok(self.plan_only(node, collection, &predicate, s));
         }
@@ -214,9 +223,18 @@ impl Runner<'_, '_> {
                     mismatch = Some(e);
                     return Vec::new();
                 }
-                let (hits, explain) = filtered_nearest(view, query, k, params, Some(&predicate));
+                let Some(diversity) = settings.mmr else {
+                    let (hits, explain) =
+                        filtered_nearest(view, query, k, params, Some(&predicate));
+                    explained = Some(explain);
+                    return hits;
+                };
+                // MMR chooses the rows among more nearest candidates, then keeps their scores.
+                let candidates = settings.mmr_candidates.unwrap_or(k).max(k);
+                let (hits, explain) =
+                    filtered_nearest(view, query, candidates, params, Some(&predicate));
                 explained = Some(explain);
-                hits
+                multi_stage::diversify(view, &hits, diversity, k)
             })
             .map_err(|e| match e {
                 EngineError::InvalidVector { .. } => {

@@ -21,7 +21,14 @@ pub struct SearchSettings {
     pub rescore: Option<bool>,
     /// `oversampling`.
     pub oversampling: Option<f32>,
+    /// `mmr`: the diversity of a maximal-marginal-relevance reordering (0 to 1).
+    pub mmr: Option<f32>,
+    /// `mmr_candidates`: nearest points MMR chooses from (the statement's rows by default).
+    pub mmr_candidates: Option<usize>,
 }
+
+/// Most candidates `mmr_candidates` names (MMR compares each row with every candidate).
+pub const MAX_MMR_CANDIDATES: usize = 10_000;
 
 /// Beam sizes of the named modes.
 const MODES: [(&str, usize); 3] = [("fast", 32), ("balanced", 128), ("accurate", 512)];
@@ -57,7 +64,7 @@ impl Runner<'_, '_> {
     }
 
     /// `WITH (ef_search = 128, mode = 'fast'|'balanced'|'accurate'|'exact', rescore = true,
-    /// oversampling = 2.0)`.
+    /// oversampling = 2.0, mmr = 0.5, mmr_candidates = 100)`.
     pub(super) fn search_settings(&self, with: &[Setting]) -> Result<SearchSettings, ExecError> {
         let mut out = SearchSettings::default();
         let mut mode_ef = None;
@@ -99,11 +106,25 @@ impl Runner<'_, '_> {
                             .bad_setting("oversampling is a number from 1 to 100", s.value.span));
                     }
                 },
+                "mmr" => match self.setting_value(s)? {
+                    #[expect(clippy::cast_possible_truncation, reason = "checked range")]
+                    Value::Float(x) if (0.0..=1.0).contains(&x) => out.mmr = Some(x as f32),
+                    Value::Int(i @ (0 | 1)) => out.mmr = Some(if i == 1 { 1.0 } else { 0.0 }),
+                    _ => {
+                        return Err(self.bad_setting(
+                            "mmr (the diversity) is a number from 0 to 1",
+                            s.value.span,
+                        ));
+                    }
+                },
+                "mmr_candidates" => {
+                    out.mmr_candidates = Some(self.count_setting(s, MAX_MMR_CANDIDATES)?);
+                }
                 other => {
                     return Err(self.bad_setting(
                         format!(
-                            "unknown search setting {other}: expected ef_search, mode, rescore or \
-                             oversampling"
+                            "unknown search setting {other}: expected ef_search, mode, rescore, \
+                             oversampling, mmr or mmr_candidates"
                         ),
                         s.name.span,
                     ));
