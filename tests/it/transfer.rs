@@ -54,7 +54,7 @@ fn payload(i: usize, rng: &mut StdRng) -> Value {
         "int": i64::try_from(i).unwrap_or_default() - 1000,
         "float": rng.random_range(-1e6..1e6_f64),
         "tiny": 0.1,
-        "flag": i % 2 == 0,
+        "flag": i.is_multiple_of(2),
         "none": null,
         "list": [i, "two", 3.5, false, null, {"k": [i]}],
         "nested": {"a": {"b": {"c": i, "d": []}}, "e": {}},
@@ -62,7 +62,7 @@ fn payload(i: usize, rng: &mut StdRng) -> Value {
 }
 
 fn point_id(i: usize) -> Value {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         // Deterministic UUIDs, different for each i.
         json!(format!("5c56c793-69f3-4fbf-87e6-{:012x}", i))
     } else {
@@ -342,7 +342,7 @@ fn a_payload_file_of_the_wrong_length_is_refused_before_anything_is_sent() -> Te
         "{}",
         text(&out.stderr)
     );
-    assert_eq!(target_exists(&server, "c")?, false);
+    assert!(!target_exists(&server, "c")?);
     Ok(())
 }
 
