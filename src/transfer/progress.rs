@@ -31,6 +31,8 @@ impl Progress {
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
+            // Drawn at once, not only after the first batch.
+            bar.tick();
             bar
         });
         let now = Instant::now();

@@ -587,3 +587,36 @@ fn an_import_stopped_by_the_target_says_where_to_resume() -> TestResult {
     assert_eq!(count(&server, "cos")?, 50);
     Ok(())
 }
+
+#[test]
+fn on_a_terminal_the_progress_is_a_bar_with_rate_and_eta() -> TestResult {
+    let (_a, server) = started()?;
+    let files = tempfile::tempdir()?;
+    let file = files.path().join("points.jsonl");
+    jsonl_with(&file, 2000, 0, "")?;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plait"));
+    command.args([
+        "import",
+        "--url",
+        &server.base,
+        "--collection",
+        "c",
+        "--create",
+        "--batch",
+        "100",
+        "--progress-every",
+        "0",
+        "--from-jsonl",
+        file.to_str().ok_or("path")?,
+    ]);
+    let mut pty = rexpect::session::spawn_command(command, Some(30_000))?;
+    pty.exp_string("ETA")?;
+    let (before, summary) =
+        pty.exp_regex("imported 2000 points in [0-9.]+ s \\([0-9]+ points/s\\)")?;
+    pty.exp_eof()?;
+    assert!(summary.starts_with("imported 2000"), "{summary}");
+    // The bar replaced the plain lines, which a pipe would have received after every batch.
+    assert!(!before.contains("points ("), "{before}");
+    assert_eq!(count(&server, "c")?, 2000);
+    Ok(())
+}
