@@ -620,3 +620,66 @@ fn on_a_terminal_the_progress_is_a_bar_with_rate_and_eta() -> TestResult {
     assert_eq!(count(&server, "c")?, 2000);
     Ok(())
 }
+
+#[test]
+fn a_bad_fvecs_row_or_payload_line_is_named_with_nothing_of_its_batch_applied() -> TestResult {
+    let (_a, server) = started()?;
+    let files = tempfile::tempdir()?;
+    let mut rows = vec![vec![1.0_f32, 2.0]; 40];
+    rows[15][1] = f32::NAN;
+    let vectors = files.path().join("nan.fvecs");
+    write_fvecs(&vectors, &rows)?;
+    let out = plait(&[
+        "import",
+        "--url",
+        &server.base,
+        "--collection",
+        "nan",
+        "--create",
+        "--batch",
+        "10",
+        "--from-fvecs",
+        vectors.to_str().ok_or("path")?,
+    ])?;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("row 15 (0-based): component 1 is NaN"),
+        "{stderr}"
+    );
+    assert_eq!(count(&server, "nan")?, 10);
+
+    let good = files.path().join("good.fvecs");
+    write_fvecs(&good, &vec![vec![1.0_f32, 2.0]; 40])?;
+    let payloads = files.path().join("payloads.jsonl");
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            if i == 24 {
+                "[1, 2]".to_owned()
+            } else {
+                json!({"i": i}).to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&payloads, lines.join("\n"))?;
+    let out = plait(&[
+        "import",
+        "--url",
+        &server.base,
+        "--collection",
+        "pay",
+        "--create",
+        "--batch",
+        "10",
+        "--from-fvecs",
+        good.to_str().ok_or("path")?,
+        "--payloads",
+        payloads.to_str().ok_or("path")?,
+    ])?;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("line 25 of"), "{stderr}");
+    assert!(stderr.contains("not a JSON object"), "{stderr}");
+    assert_eq!(count(&server, "pay")?, 20);
+    Ok(())
+}
