@@ -472,6 +472,24 @@ fn a_missing_target_is_an_error_without_create() -> TestResult {
     assert!(stderr.contains("\"absent\" does not exist"), "{stderr}");
     assert!(stderr.contains("--create"), "{stderr}");
     assert!(!target_exists(&server, "absent")?);
+
+    // A batch past the server's bound on one request is refused before anything is read.
+    let out = plait(&[
+        "import",
+        "--url",
+        &server.base,
+        "--collection",
+        "absent",
+        "--create",
+        "--batch",
+        "100001",
+        "--from-jsonl",
+        file.to_str().ok_or("path")?,
+    ])?;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("between 1 and 100000"), "{stderr}");
+    assert!(!target_exists(&server, "absent")?);
     Ok(())
 }
 
