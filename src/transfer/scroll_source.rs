@@ -70,16 +70,41 @@ impl Source for ScrollSource {
     }
 
     fn next_batch(&mut self, max: usize) -> Result<Option<Batch>, TransferError> {
-        if self.done {
-            return Ok(None);
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let at = self.offset_text();
+            let asked = self.offset;
+            let records = self.page(max, &at)?;
+            if !records.is_empty() {
+                return Ok(Some(Batch {
+                    records,
+                    origin: format!("the page at source offset {at}"),
+                    resume_after: self.offset.map(|o| o.0.to_string()),
+                }));
+            }
+            // An empty page that names a next offset (points deleted meanwhile) is not the end,
+            // unless it names the offset just asked for.
+            if !self.done && self.offset == asked {
+                return Err(TransferError::BadSourcePage {
+                    offset: at,
+                    reason: "an empty page whose next_page_offset is its own offset".to_owned(),
+                });
+            }
         }
+    }
+}
+
+impl ScrollSource {
+    /// The records of the page at `self.offset` (`at` names it), checked; moves the offset on.
+    fn page(&mut self, max: usize, at: &str) -> Result<Vec<Record>, TransferError> {
         // A page with vectors is bounded by the components it returns.
         let limit = max
             .min(MAX_RETURNED_COMPONENTS / self.dimension.max(1))
             .max(1);
-        let at = self.offset_text();
         let bad = |reason: String| TransferError::BadSourcePage {
-            offset: at.clone(),
+            offset: at.to_owned(),
             reason,
         };
         let page = self
@@ -113,13 +138,6 @@ impl Source for ScrollSource {
         }
         self.offset = page.next_page_offset;
         self.done = self.offset.is_none();
-        if records.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Batch {
-            records,
-            origin: format!("the page at source offset {at}"),
-            resume_after: self.offset.map(|o| o.0.to_string()),
-        }))
+        Ok(records)
     }
 }
