@@ -253,3 +253,19 @@ impl Source for FvecsSource {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_last_line_without_a_newline_counts() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("p.jsonl");
+        for (text, lines) in [("", 0), ("{}", 1), ("{}\n", 1), ("{}\n{}", 2), ("\n\n", 2)] {
+            std::fs::write(&path, text)?;
+            assert_eq!(count_lines(&path)?, lines, "{text:?}");
+        }
+        Ok(())
+    }
+}

@@ -191,3 +191,28 @@ fn export(args: &ExportArgs) -> Result<(), TransferError> {
         Duration::from_secs_f64(args.progress_every),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_taken_bare_or_as_json() {
+        assert_eq!(parse_offset("30"), Ok(PointId::Num(30)));
+        let uuid = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
+        assert_eq!(parse_offset(uuid), parse_offset(&format!("\"{uuid}\"")));
+        assert!(parse_offset(uuid).is_ok());
+        assert!(parse_offset("-1").is_err());
+        assert!(parse_offset("next").is_err());
+    }
+
+    #[test]
+    fn batches_are_bounded_by_the_servers_request_bound() {
+        assert_eq!(parse_batch("1"), Ok(1));
+        assert_eq!(parse_batch("100000"), Ok(MAX_POINTS_PER_REQUEST));
+        assert!(parse_batch("0").is_err());
+        assert!(parse_batch("100001").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("NaN").is_err());
+    }
+}
