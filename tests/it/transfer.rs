@@ -701,3 +701,64 @@ fn a_bad_fvecs_row_or_payload_line_is_named_with_nothing_of_its_batch_applied() 
     assert_eq!(count(&server, "pay")?, 20);
     Ok(())
 }
+
+/// The extended tier: the shared 65,000-point wordnet set (`PLAIT_DATASET`, by default
+/// `../shared/data/wordnet-minilm-384`) imported from fvecs and texts into one server, then from
+/// that server into another, every point compared. Runs only with `PLAIT_TRANSFER_SHARED=1`
+/// (minutes: both servers index every point).
+#[test]
+fn the_shared_dataset_moves_between_servers_point_for_point() -> TestResult {
+    if std::env::var_os("PLAIT_TRANSFER_SHARED").is_none() {
+        return Ok(());
+    }
+    let dataset = std::env::var("PLAIT_DATASET").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/data/wordnet-minilm-384"
+        )
+        .to_owned()
+    });
+    let (_a, source) = started()?;
+    let (_b, target) = started()?;
+    let out = plait(&[
+        "import",
+        "--url",
+        &source.base,
+        "--collection",
+        "wn",
+        "--create",
+        "--from-fvecs",
+        &format!("{dataset}/base.fvecs"),
+        "--payloads",
+        &format!("{dataset}/texts.jsonl"),
+    ])?;
+    succeeded(&out)?;
+    assert!(
+        text(&out.stdout).starts_with("imported 65000 points"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = plait(&[
+        "import",
+        "--url",
+        &target.base,
+        "--collection",
+        "wn",
+        "--create",
+        "--from-qdrant",
+        &source.base,
+        "--source-collection",
+        "wn",
+    ])?;
+    succeeded(&out)?;
+    let (a, b) = (source.all_points("wn")?, target.all_points("wn")?);
+    assert_eq!(a.len(), 65_000);
+    // Cosine stores unit vectors; these are unit already, so the copy must match closely.
+    assert_same_points(&a, &b)?;
+    assert_eq!(
+        a[64_999]["payload"]["word"],
+        json!(a[64_999]["payload"]["word"])
+    );
+    assert!(a[0]["payload"]["text"].is_string());
+    Ok(())
+}
