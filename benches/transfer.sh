@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Import and export rates of `plait import` / `plait export` on the shared wordnet set, over HTTP
 # against a local release server (default settings: fsync durability; HNSW m 16, ef_construct
-# 100, the collection defaults). Each round
-# starts a fresh server and runs, one after the other:
+# 100, the collection defaults). Each round starts a fresh server and runs, one after the other:
 #   1. import base.fvecs with texts.jsonl as payloads (--create, Cosine) into `wn`;
 #   2. export `wn` to JSONL;
 #   3. import `wn` into `wn_copy` on the same server with --from-qdrant (scroll + upsert).
