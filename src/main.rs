@@ -1,10 +1,12 @@
 //! The `plait` binary: `serve` runs the server; `openapi` prints the API document; `healthcheck`
 //! probes a running server (for container health checks, so images need no curl); `bench ann`
 //! runs the in-process HNSW benchmark, which lives here ([`bench`]) so the library carries no
-//! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]).
+//! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]);
+//! `import` and `export` move points between servers and files over HTTP ([`transfer`]).
 
 mod bench;
 mod sql_shell;
+mod transfer;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -46,6 +48,8 @@ enum Command {
     },
     /// A VelesQL shell over HTTP: interactive, or `-c TEXT` / `-f FILE` for scripts.
     Sql(sql_shell::SqlArgs),
+    #[command(flatten)]
+    Transfer(transfer::TransferCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,6 +291,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
+        Command::Transfer(command) => std::process::exit(transfer::run(command)),
         Command::Sql(args) => {
             let code = sql_shell::run(args)?;
             std::process::exit(code)

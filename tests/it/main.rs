@@ -40,6 +40,7 @@ mod recovery;
 mod search_batch;
 mod server;
 mod sql_shell;
+mod transfer;
 mod vector_index;
 mod vector_memory;
 mod vector_names;
