@@ -105,8 +105,13 @@ fn fields_naming_features_plait_lacks_are_refused_by_name() -> TestResult {
     let point_requests = [
         (
             "query",
-            json!({"query": q, "prefetch": {"query": q, "filter": {"must": []}}}),
-            "prefetch",
+            json!({"query": q, "prefetch": {"filter": {"must": []}}}),
+            "prefetch listing points by id",
+        ),
+        (
+            "query",
+            json!({"query": {"formula": {"sum": []}}}),
+            "formula",
         ),
         (
             "query",
