@@ -239,6 +239,9 @@ struct ServeArgs {
     /// [default: 134217728].
     #[arg(long, env = "PLAIT_WRITE_QUEUE_BYTES")]
     write_queue_bytes: Option<usize>,
+    /// Snapshots directory; file:// recoveries read only from it [default: <data-dir>/snapshots].
+    #[arg(long, env = "PLAIT_SNAPSHOTS_DIR")]
+    snapshots_dir: Option<PathBuf>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -269,6 +272,7 @@ impl ServeArgs {
                 max_queued_searches: self.max_queued_searches,
                 write_queue_capacity: self.write_queue_capacity,
                 write_queue_bytes: self.write_queue_bytes,
+                snapshots_dir: self.snapshots_dir,
                 log_level: self.log_level,
                 log_format: self.log_format,
             },

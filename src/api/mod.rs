@@ -72,7 +72,8 @@ pub struct HttpLimits {
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
     use routes::{
-        aliases, collections, facet, health, payload, payload_index, points, query, search, service,
+        aliases, collections, facet, health, payload, payload_index, points, query, search,
+        service, snapshots,
     };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
@@ -108,6 +109,12 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(aliases::update))
         .routes(routes!(aliases::list))
         .routes(routes!(aliases::of_collection))
+        .routes(routes!(snapshots::create, snapshots::list))
+        .routes(routes!(snapshots::download, snapshots::delete))
+        .routes(routes!(snapshots::recover))
+        .routes(routes!(snapshots::upload))
+        .routes(routes!(snapshots::create_full, snapshots::list_full))
+        .routes(routes!(snapshots::download_full, snapshots::delete_full))
 }
 
 /// The router: the route table, the 404 fallback and the layers that apply to every request.
