@@ -198,6 +198,8 @@ pub struct Overrides {
     pub write_queue_bytes: Option<usize>,
     /// `--snapshots-dir` / `PLAIT_SNAPSHOTS_DIR`.
     pub snapshots_dir: Option<PathBuf>,
+    /// `--max-snapshot-upload-bytes` / `PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES`.
+    pub max_snapshot_upload_bytes: Option<u64>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -280,6 +282,9 @@ impl Settings {
         }
         if let Some(v) = o.snapshots_dir {
             s.storage.snapshots_dir = v;
+        }
+        if let Some(v) = o.max_snapshot_upload_bytes {
+            s.storage.max_snapshot_upload_bytes = v;
         }
         if let Some(v) = o.log_level {
             s.log.level = v;

@@ -1,9 +1,11 @@
 //! The `plait` binary: `serve` runs the server; `openapi` prints the API document; `healthcheck`
 //! probes a running server (for container health checks, so images need no curl); `bench ann`
 //! runs the in-process HNSW benchmark, which lives here ([`bench`]) so the library carries no
-//! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]).
+//! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]);
+//! `snapshot` takes, lists, downloads and restores snapshots over HTTP ([`snapshot_cli`]).
 
 mod bench;
+mod snapshot_cli;
 mod sql_shell;
 
 use std::io::{Read, Write};
@@ -46,6 +48,9 @@ enum Command {
     },
     /// A VelesQL shell over HTTP: interactive, or `-c TEXT` / `-f FILE` for scripts.
     Sql(sql_shell::SqlArgs),
+    /// Take, list, download and restore snapshots of a running server over HTTP.
+    #[command(subcommand)]
+    Snapshot(snapshot_cli::SnapshotCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +247,9 @@ struct ServeArgs {
     /// Snapshots directory; file:// recoveries read only from it [default: <data-dir>/snapshots].
     #[arg(long, env = "PLAIT_SNAPSHOTS_DIR")]
     snapshots_dir: Option<PathBuf>,
+    /// Largest snapshot upload in bytes [default: 17179869184].
+    #[arg(long, env = "PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES")]
+    max_snapshot_upload_bytes: Option<u64>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -273,6 +281,7 @@ impl ServeArgs {
                 write_queue_capacity: self.write_queue_capacity,
                 write_queue_bytes: self.write_queue_bytes,
                 snapshots_dir: self.snapshots_dir,
+                max_snapshot_upload_bytes: self.max_snapshot_upload_bytes,
                 log_level: self.log_level,
                 log_format: self.log_format,
             },
@@ -291,6 +300,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
+        Command::Snapshot(command) => snapshot_cli::run(command),
         Command::Sql(args) => {
             let code = sql_shell::run(args)?;
             std::process::exit(code)
@@ -352,6 +362,7 @@ async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<(
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,
+        max_snapshot_upload_bytes: settings.storage.max_snapshot_upload_bytes,
         request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
     };
     let app = api::router(state, limits);

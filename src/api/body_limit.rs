@@ -10,20 +10,25 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 
-/// Answers 413 at once for a declared body over `max` bytes.
+/// Answers 413 at once for a declared body over `max` bytes (over `max_upload` bytes for a
+/// snapshot upload).
 pub async fn reject_declared_oversize(
-    State(max): State<usize>,
+    State((max, max_upload)): State<(usize, u64)>,
     req: Request,
     next: Next,
 ) -> Response {
+    let max = if is_snapshot_upload(req.uri().path()) {
+        max_upload
+    } else {
+        max as u64
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if let Some(len) = declared
-        && len > max as u64
-        && !is_snapshot_upload(req.uri().path())
+        && len > max
     {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -61,6 +61,8 @@ pub struct AppState {
 pub struct HttpLimits {
     /// Largest body accepted (413 past it).
     pub max_body_bytes: usize,
+    /// Largest snapshot upload, which is exempt from `max_body_bytes`.
+    pub max_snapshot_upload_bytes: u64,
     /// Longest a request may run (408 past it).
     pub request_timeout: Duration,
 }
@@ -136,7 +138,7 @@ fn with_layers(routes: Router, limits: HttpLimits) -> Router {
     routes
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
-            limits.max_body_bytes,
+            (limits.max_body_bytes, limits.max_snapshot_upload_bytes),
             body_limit::reject_declared_oversize,
         ))
         .layer(TimeoutLayer::with_status_code(

@@ -38,6 +38,7 @@ mod read_your_writes;
 mod recovery;
 mod search_batch;
 mod server;
+mod snapshots;
 mod sql_shell;
 mod vector_index;
 mod vector_memory;

@@ -32,6 +32,7 @@ use crate::engine::snapshots::UploadFile;
         (status = 200, description = "Taken", body = inline(crate::api::envelope::Envelope<SnapshotDescription>)),
         (status = 400, description = "A path segment that is not UTF-8, or a malformed query string", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
+        (status = 422, description = "An invalid collection name", body = ErrorBody),
         (status = 503, description = "The collection is recovering, failed, or its write queue is full", body = ErrorBody),
         (status = 500, description = "Internal error (the server log has the details)", body = ErrorBody),
     ))]
@@ -119,7 +120,6 @@ pub async fn delete(
         (status = 200, description = "Recovered; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
         (status = 400, description = "Malformed JSON or a body of the wrong shape; or a damaged, truncated or foreign snapshot (nothing changed)", body = ErrorBody),
         (status = 404, description = "No snapshot at that location", body = ErrorBody),
-        (status = 409, description = "The name is an alias of another collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
         (status = 422, description = "A location that is not a file:// URL in the snapshots directory, an invalid name or checksum, or the collection limit reached", body = ErrorBody),
         (status = 503, description = "The collection is recovering", body = ErrorBody),
@@ -154,7 +154,6 @@ pub async fn recover(
     responses(
         (status = 200, description = "Recovered; result is true", body = inline(crate::api::envelope::Envelope<bool>)),
         (status = 400, description = "Not a multipart body with a `snapshot` field; or a damaged, truncated or foreign snapshot (nothing changed)", body = ErrorBody),
-        (status = 409, description = "The name is an alias of another collection", body = ErrorBody),
         (status = 413, description = "The snapshot is over `storage.max_snapshot_upload_bytes`", body = ErrorBody),
         (status = 415, description = "The body is not multipart/form-data", body = ErrorBody),
         (status = 422, description = "An invalid name or checksum, or the collection limit reached", body = ErrorBody),
