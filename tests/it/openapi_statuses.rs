@@ -302,9 +302,15 @@ fn every_operation_declares_the_timeout_status() -> TestResult {
             "{method} {template} does not declare 408"
         );
     }
+    // JSON bodies; the multipart upload refuses a JSON content type at once (415), and
+    // `snapshots.rs` stalls an upload's own body.
     let with_body: Vec<_> = documented
         .into_iter()
-        .filter(|(m, t)| doc["paths"][t][m].get("requestBody").is_some())
+        .filter(|(m, t)| {
+            doc["paths"][t][m]["requestBody"]["content"]
+                .get("application/json")
+                .is_some()
+        })
         .collect();
     assert!(!with_body.is_empty());
     let statuses = std::thread::scope(|scope| {

@@ -478,3 +478,24 @@ fn the_cli_creates_lists_downloads_and_restores() -> TestResult {
     assert_eq!(points_of(&s, "restored")?.len(), 12);
     Ok(())
 }
+
+#[test]
+fn an_upload_whose_body_stops_arriving_is_cut_off_by_the_request_timeout() -> TestResult {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &["--request-timeout-secs", "1"])?;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST /collections/c/snapshots/upload HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000\r\n\
+         Connection: close\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"snapshot\"\r\n\r\nabc"
+    )?;
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert_eq!(s.get("/collections/c")?.status(), 404);
+    Ok(())
+}
