@@ -303,6 +303,11 @@ impl Engine {
         Self::check_config(&config).map_err(damaged)?;
         let seq = collection::verify_images(self.fs.as_ref(), target, staging, &config)
             .map_err(damaged)?;
+        // The working copy the check loaded the vectors into; opening writes it again.
+        let vectors = staging.join("vectors.f32");
+        if vectors.exists() {
+            std::fs::remove_file(&vectors).map_err(|e| EngineError::io("remove", &vectors, e))?;
+        }
         if seq != manifest.seq {
             return Err(EngineError::SnapshotDamaged {
                 reason: format!(
