@@ -499,3 +499,23 @@ fn an_upload_whose_body_stops_arriving_is_cut_off_by_the_request_timeout() -> Te
     assert_eq!(s.get("/collections/c")?.status(), 404);
     Ok(())
 }
+
+#[test]
+fn what_a_crash_leaves_in_staging_is_moved_to_quarantine_at_start() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let leftover = dir.path().join("staging").join("c.1234");
+    std::fs::create_dir_all(&leftover)?;
+    std::fs::write(leftover.join("checkpoint.plait"), b"half a restore")?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    assert_eq!(std::fs::read_dir(dir.path().join("staging"))?.count(), 0);
+    let kept: Vec<PathBuf> = std::fs::read_dir(dir.path().join("quarantine"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        std::fs::read(kept[0].join("checkpoint.plait"))?,
+        b"half a restore"
+    );
+    Ok(())
+}
