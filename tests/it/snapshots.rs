@@ -519,3 +519,38 @@ fn what_a_crash_leaves_in_staging_is_moved_to_quarantine_at_start() -> TestResul
     );
     Ok(())
 }
+
+#[test]
+fn a_collection_that_failed_to_open_is_replaced_by_its_snapshot() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.create_collection("c", 4, "Euclid")?;
+    upsert(&s, "c", 0..20)?;
+    let snapshot = create_snapshot(&s, "c")?;
+    let before = points_of(&s, "c")?;
+    let exit = s.terminate()?;
+    assert!(exit.success(), "{exit}");
+    std::fs::write(
+        dir.path().join("collections/c/collection.json"),
+        b"not json",
+    )?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while s.get("/readyz")?.status() != 503 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reported failed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(s.get("/collections/c")?.status(), 503);
+    let r = recover(
+        &s,
+        "c",
+        &file_url(&snapshot_path(dir.path(), "c", &snapshot)),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    assert_eq!(points_of(&s, "c")?, before);
+    assert_eq!(s.get("/readyz")?.status(), 200);
+    Ok(())
+}
