@@ -225,9 +225,12 @@ pub async fn upload(
         ));
     }
     on_blocking_pool(move || {
-        state
+        let recovered = state
             .engine
-            .recover_snapshot(&name, &path, params.checksum.as_deref())?;
+            .recover_snapshot(&name, &path, params.checksum.as_deref());
+        // Gone before the answer; `Discard` covers the requests that end earlier.
+        state.engine.discard_upload(&path);
+        recovered?;
         Ok(())
     })
     .await?;
