@@ -1,5 +1,6 @@
 //! `plait snapshot create|list|download|restore`: the snapshot routes over HTTP (blocking
-//! reqwest). Without `--collection`, `create`, `list` and `download` act on full snapshots.
+//! reqwest). Without `--collection`, `create`, `list` and `download` act on full snapshots, and
+//! `restore --file` restores a full snapshot collection by collection, then its aliases.
 //! Every failure is a message naming the server's answer and a non-zero exit.
 
 use std::io::{Read, Write};
@@ -31,7 +32,8 @@ pub enum SnapshotCommand {
         out: Option<PathBuf>,
     },
     /// Replace (or create) a collection from a snapshot: a local file, uploaded, or a file://
-    /// location in the server's snapshots directory.
+    /// location in the server's snapshots directory. Without --collection, restore every
+    /// collection and alias of a full snapshot file.
     Restore {
         #[command(flatten)]
         target: Target,
@@ -107,7 +109,12 @@ pub fn run(command: SnapshotCommand) -> anyhow::Result<()> {
             checksum,
         } => {
             let Some(collection) = &target.collection else {
-                bail!("restore needs --collection (the collection to replace or create)");
+                let Some(file) = file else {
+                    bail!(
+                        "restore without --collection restores a full snapshot, from --file only"
+                    );
+                };
+                return restore_full(&http, &target.url, &file);
             };
             let base = target.base();
             if let Some(location) = location {
@@ -131,6 +138,52 @@ pub fn run(command: SnapshotCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Restores a full snapshot: checks it against its manifest locally, uploads each collection's
+/// snapshot (the server checks each again and replaces or creates the collection), then sets the
+/// aliases it holds.
+fn restore_full(http: &Client, url: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    use plait::engine::snapshots::archive;
+    let base = url.trim_end_matches('/');
+    let dir = std::env::temp_dir().join(format!("plait-restore-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let restored = (|| -> anyhow::Result<()> {
+        let bytes = archive::unpack_verified(file, archive::FULL_MANIFEST, &dir, |b| {
+            archive::parse_full_manifest(b).map(|m| m.files)
+        })
+        .with_context(|| format!("{} is not a usable full snapshot", file.display()))?;
+        let manifest = archive::parse_full_manifest(&bytes)?;
+        for (collection, entry) in &manifest.collections {
+            let url = format!("{base}/collections/{collection}/snapshots/upload");
+            let form = reqwest::blocking::multipart::Form::new()
+                .file("snapshot", dir.join(entry))
+                .with_context(|| format!("cannot read the snapshot of {collection}"))?;
+            envelope(http.post(&url).multipart(form).send(), &url)?;
+            println!("collection {collection} restored");
+        }
+        if !manifest.aliases.is_empty() {
+            let actions: Vec<Value> = manifest
+                .aliases
+                .iter()
+                .flat_map(|(alias, collection)| {
+                    [
+                        json!({"delete_alias": {"alias_name": alias}}),
+                        json!({"create_alias": {"alias_name": alias, "collection_name": collection}}),
+                    ]
+                })
+                .collect();
+            let url = format!("{base}/collections/aliases");
+            envelope(
+                http.post(&url).json(&json!({ "actions": actions })).send(),
+                &url,
+            )?;
+            println!("{} aliases restored", manifest.aliases.len());
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    restored
 }
 
 fn download(

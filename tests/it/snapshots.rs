@@ -554,3 +554,60 @@ fn a_collection_that_failed_to_open_is_replaced_by_its_snapshot() -> TestResult 
     assert_eq!(s.get("/readyz")?.status(), 200);
     Ok(())
 }
+
+#[test]
+fn the_cli_restores_a_full_snapshot_into_another_server() -> TestResult {
+    let from_dir = tempfile::tempdir()?;
+    let from = TestServer::start_in(from_dir.path(), &[])?;
+    from.create_collection("a", 4, "Euclid")?;
+    from.create_collection("b", 4, "Dot")?;
+    upsert(&from, "a", 0..15)?;
+    upsert(&from, "b", 100..104)?;
+    let r = from.post_json(
+        "/collections/aliases",
+        &json!({"actions": [{"create_alias": {"collection_name": "a", "alias_name": "prod"}}]}),
+    )?;
+    assert_eq!(r.status(), 200);
+    let r: Value = from.client.post(from.url("/snapshots")).send()?.json()?;
+    let name = r["result"]["name"].as_str().ok_or("no name")?.to_owned();
+    let file = from_dir.path().join("snapshots").join(&name);
+
+    let to_dir = tempfile::tempdir()?;
+    let to = TestServer::start_in(to_dir.path(), &[])?;
+    to.create_collection("a", 4, "Euclid")?;
+    upsert(&to, "a", 500..510)?;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plait"))
+        .args(["snapshot", "restore", "--url", &to.base, "--file"])
+        .arg(&file)
+        .env_remove("PLAIT_URL")
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for c in ["a", "b"] {
+        assert_eq!(points_of(&to, c)?, points_of(&from, c)?, "{c}");
+    }
+    let aliases: Value = to.get("/aliases")?.json()?;
+    assert_eq!(
+        aliases["result"]["aliases"],
+        json!([{"alias_name": "prod", "collection_name": "a"}])
+    );
+    // A damaged full snapshot: refused before anything is sent.
+    let mut bytes = std::fs::read(&file)?;
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    let bad = to_dir.path().join("bad.snapshot");
+    std::fs::write(&bad, &bytes)?;
+    upsert(&to, "b", 900..901)?;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plait"))
+        .args(["snapshot", "restore", "--url", &to.base, "--file"])
+        .arg(&bad)
+        .env_remove("PLAIT_URL")
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable full snapshot"));
+    assert_eq!(points_of(&to, "b")?.len(), 5);
+    Ok(())
+}
