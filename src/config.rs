@@ -104,6 +104,11 @@ pub struct StorageSettings {
     /// Bytes of encoded writes each collection queues while its writer is busy; a write that
     /// does not fit gets 503 (an empty queue takes any one write).
     pub write_queue_bytes: usize,
+    /// Where snapshots are written, and the only directory `file://` recoveries may read;
+    /// empty means `<data_dir>/snapshots`.
+    pub snapshots_dir: PathBuf,
+    /// Largest snapshot accepted by `POST /collections/{name}/snapshots/upload`, in bytes.
+    pub max_snapshot_upload_bytes: u64,
 }
 
 impl Default for StorageSettings {
@@ -117,6 +122,8 @@ impl Default for StorageSettings {
             max_collections: crate::engine::config::DEFAULT_MAX_COLLECTIONS,
             write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
             write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
+            snapshots_dir: PathBuf::new(),
+            max_snapshot_upload_bytes: crate::engine::config::DEFAULT_MAX_SNAPSHOT_UPLOAD_BYTES,
         }
     }
 }
@@ -189,6 +196,10 @@ pub struct Overrides {
     pub write_queue_capacity: Option<usize>,
     /// `--write-queue-bytes` / `PLAIT_WRITE_QUEUE_BYTES`.
     pub write_queue_bytes: Option<usize>,
+    /// `--snapshots-dir` / `PLAIT_SNAPSHOTS_DIR`.
+    pub snapshots_dir: Option<PathBuf>,
+    /// `--max-snapshot-upload-bytes` / `PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES`.
+    pub max_snapshot_upload_bytes: Option<u64>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -269,6 +280,12 @@ impl Settings {
         if let Some(v) = o.write_queue_bytes {
             s.storage.write_queue_bytes = v;
         }
+        if let Some(v) = o.snapshots_dir {
+            s.storage.snapshots_dir = v;
+        }
+        if let Some(v) = o.max_snapshot_upload_bytes {
+            s.storage.max_snapshot_upload_bytes = v;
+        }
         if let Some(v) = o.log_level {
             s.log.level = v;
         }
@@ -339,6 +356,10 @@ impl Settings {
         opts.max_collections = self.storage.max_collections;
         opts.write_queue_capacity = self.storage.write_queue_capacity;
         opts.write_queue_bytes = self.storage.write_queue_bytes;
+        if !self.storage.snapshots_dir.as_os_str().is_empty() {
+            opts.snapshots_dir.clone_from(&self.storage.snapshots_dir);
+        }
+        opts.max_snapshot_upload_bytes = self.storage.max_snapshot_upload_bytes;
         opts
     }
 

@@ -3,8 +3,10 @@
 //! runs the in-process HNSW benchmark, which lives here ([`bench`]) so the library carries no
 //! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]);
 //! `import` and `export` move points between servers and files over HTTP ([`transfer`]).
+//! `snapshot` takes, lists, downloads and restores snapshots over HTTP ([`snapshot_cli`]).
 
 mod bench;
+mod snapshot_cli;
 mod sql_shell;
 mod transfer;
 
@@ -50,6 +52,9 @@ enum Command {
     Sql(sql_shell::SqlArgs),
     #[command(flatten)]
     Transfer(transfer::TransferCommand),
+    /// Take, list, download and restore snapshots of a running server over HTTP.
+    #[command(subcommand)]
+    Snapshot(snapshot_cli::SnapshotCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,6 +248,12 @@ struct ServeArgs {
     /// [default: 134217728].
     #[arg(long, env = "PLAIT_WRITE_QUEUE_BYTES")]
     write_queue_bytes: Option<usize>,
+    /// Snapshots directory; file:// recoveries read only from it [default: <data-dir>/snapshots].
+    #[arg(long, env = "PLAIT_SNAPSHOTS_DIR")]
+    snapshots_dir: Option<PathBuf>,
+    /// Largest snapshot upload in bytes [default: 17179869184].
+    #[arg(long, env = "PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES")]
+    max_snapshot_upload_bytes: Option<u64>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -273,6 +284,8 @@ impl ServeArgs {
                 max_queued_searches: self.max_queued_searches,
                 write_queue_capacity: self.write_queue_capacity,
                 write_queue_bytes: self.write_queue_bytes,
+                snapshots_dir: self.snapshots_dir,
+                max_snapshot_upload_bytes: self.max_snapshot_upload_bytes,
                 log_level: self.log_level,
                 log_format: self.log_format,
             },
@@ -292,6 +305,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
         Command::Healthcheck { url } => healthcheck(&url),
         Command::Transfer(command) => std::process::exit(transfer::run(command)),
+        Command::Snapshot(command) => snapshot_cli::run(command),
         Command::Sql(args) => {
             let code = sql_shell::run(args)?;
             std::process::exit(code)
@@ -353,6 +367,7 @@ async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<(
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,
+        max_snapshot_upload_bytes: settings.storage.max_snapshot_upload_bytes,
         request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
     };
     let app = api::router(state, limits);

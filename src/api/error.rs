@@ -155,10 +155,18 @@ impl From<EngineError> for ApiError {
             | EngineError::InvalidSetting { .. }
             | EngineError::InvalidVector { .. }
             | EngineError::LimitExceeded { .. }
-            | EngineError::TooManyCollections { .. } => Self::unprocessable(e.to_string()),
+            | EngineError::TooManyCollections { .. }
+            | EngineError::InvalidSnapshotName { .. }
+            | EngineError::SnapshotLocation { .. } => Self::unprocessable(e.to_string()),
+            EngineError::SnapshotDamaged { .. } => {
+                Self::new(StatusCode::BAD_REQUEST, e.to_string())
+            }
             EngineError::CollectionNotFound { .. }
             | EngineError::PointNotFound { .. }
-            | EngineError::AliasNotFound { .. } => Self::new(StatusCode::NOT_FOUND, e.to_string()),
+            | EngineError::AliasNotFound { .. }
+            | EngineError::SnapshotNotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, e.to_string())
+            }
             EngineError::CollectionExists { .. }
             | EngineError::AliasNameTaken { .. }
             | EngineError::NameIsAlias { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),

@@ -61,6 +61,8 @@ pub struct AppState {
 pub struct HttpLimits {
     /// Largest body accepted (413 past it).
     pub max_body_bytes: usize,
+    /// Largest snapshot upload, which is exempt from `max_body_bytes`.
+    pub max_snapshot_upload_bytes: u64,
     /// Longest a request may run (408 past it).
     pub request_timeout: Duration,
 }
@@ -72,7 +74,8 @@ pub struct HttpLimits {
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
     use routes::{
-        aliases, collections, facet, health, payload, payload_index, points, query, search, service,
+        aliases, collections, facet, health, payload, payload_index, points, query, search,
+        service, snapshots,
     };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
@@ -108,6 +111,12 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(aliases::update))
         .routes(routes!(aliases::list))
         .routes(routes!(aliases::of_collection))
+        .routes(routes!(snapshots::create, snapshots::list))
+        .routes(routes!(snapshots::download, snapshots::delete))
+        .routes(routes!(snapshots::recover))
+        .routes(routes!(snapshots::upload))
+        .routes(routes!(snapshots::create_full, snapshots::list_full))
+        .routes(routes!(snapshots::download_full, snapshots::delete_full))
 }
 
 /// The router: the route table, the 404 fallback and the layers that apply to every request.
@@ -129,7 +138,7 @@ fn with_layers(routes: Router, limits: HttpLimits) -> Router {
     routes
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
-            limits.max_body_bytes,
+            (limits.max_body_bytes, limits.max_snapshot_upload_bytes),
             body_limit::reject_declared_oversize,
         ))
         .layer(TimeoutLayer::with_status_code(

@@ -144,6 +144,7 @@ mod tests {
             routes,
             HttpLimits {
                 max_body_bytes: 1024,
+                max_snapshot_upload_bytes: 1024,
                 request_timeout: Duration::from_secs(5),
             },
         )

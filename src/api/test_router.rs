@@ -51,6 +51,7 @@ pub(crate) fn test_router(limits: TestLimits) -> Result<TestRouter, Box<dyn std:
     };
     let http = HttpLimits {
         max_body_bytes: limits.max_body_bytes,
+        max_snapshot_upload_bytes: limits.max_body_bytes as u64,
         request_timeout: limits.timeout,
     };
     Ok(TestRouter {

@@ -12,6 +12,7 @@
 //! which collection is not ready) while recovery runs.
 
 mod alias_ops;
+mod snapshot_ops;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -131,6 +132,7 @@ impl Engine {
             _lock: lock,
         };
         engine.quarantine_orphans()?;
+        engine.quarantine_staging()?;
         engine.publish_state_metrics();
         Ok(engine)
     }
@@ -162,8 +164,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Moves `path` to `quarantine/<file name>.<unix seconds>[.n]` in the data directory.
-    fn quarantine(&self, path: &Path) -> Result<(), EngineError> {
+    /// Moves `path` to `quarantine/<file name>.<unix seconds>[.n]` in the data directory and
+    /// returns where it went.
+    fn quarantine(&self, path: &Path) -> Result<PathBuf, EngineError> {
         let target_dir = self.root.join(QUARANTINE_DIR);
         self.fs
             .create_dir_all(&target_dir)
@@ -197,7 +200,7 @@ impl Engine {
                 .sync_dir(parent)
                 .map_err(|e| EngineError::io("sync", parent, e))?;
         }
-        Ok(())
+        Ok(target)
     }
 
     /// Opens every registered collection, one after another. A collection that fails to open is

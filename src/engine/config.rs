@@ -87,6 +87,10 @@ pub const DEFAULT_WRITE_QUEUE_BYTES: usize = 128 << 20;
 pub struct EngineOptions {
     /// The database directory.
     pub data_dir: PathBuf,
+    /// Where snapshots are written, and the only directory `file://` recoveries read from.
+    pub snapshots_dir: PathBuf,
+    /// Largest snapshot an upload may carry.
+    pub max_snapshot_upload_bytes: u64,
     /// Durability for collections that do not choose one.
     pub default_durability: Durability,
     /// WAL segment size.
@@ -106,6 +110,9 @@ pub struct EngineOptions {
     pub write_queue_bytes: usize,
 }
 
+/// Default of [`EngineOptions::max_snapshot_upload_bytes`]: 16 GiB.
+pub const DEFAULT_MAX_SNAPSHOT_UPLOAD_BYTES: u64 = 16 << 30;
+
 /// Default of [`EngineOptions::max_collections`].
 pub const DEFAULT_MAX_COLLECTIONS: usize = 1000;
 
@@ -114,6 +121,8 @@ impl EngineOptions {
     #[must_use]
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
+            snapshots_dir: data_dir.join("snapshots"),
+            max_snapshot_upload_bytes: DEFAULT_MAX_SNAPSHOT_UPLOAD_BYTES,
             data_dir,
             default_durability: Durability::Fsync,
             wal_segment_bytes: 64 << 20,

@@ -243,6 +243,35 @@ pub enum EngineError {
         /// The bound its queue reached.
         limit: QueueLimit,
     },
+    /// A snapshot name that is not one Plait writes (it could name a file outside the snapshots
+    /// directory, or not an archive).
+    #[error("invalid snapshot name {name:?}: {reason}")]
+    InvalidSnapshotName {
+        /// The name asked for.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No snapshot has this name.
+    #[error("snapshot `{name}` does not exist")]
+    SnapshotNotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// A snapshot location Plait cannot recover from.
+    #[error("cannot recover from {location:?}: {reason}")]
+    SnapshotLocation {
+        /// The location as given.
+        location: String,
+        /// Why.
+        reason: String,
+    },
+    /// The snapshot is damaged, truncated or not a Plait snapshot; nothing was changed.
+    #[error("the snapshot is damaged or not a Plait snapshot, and nothing was changed: {reason}")]
+    SnapshotDamaged {
+        /// What did not match.
+        reason: String,
+    },
     /// The collection is shutting down (deleted, or the server is stopping).
     #[error("collection `{name}` is shutting down")]
     ShuttingDown {

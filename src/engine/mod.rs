@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod name;
 mod payload_path;
 pub mod point;
+pub mod snapshots;
 
 /// The storage types the engine's interface names, so that `api/` never reaches into `storage/`.
 pub use crate::storage::wal::{Durability, WalError};
@@ -28,3 +29,4 @@ pub use collection::{
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::{EngineError, QueueLimit};
 pub use point::{NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint};
+pub use snapshots::SnapshotInfo;

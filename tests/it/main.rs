@@ -39,6 +39,7 @@ mod read_your_writes;
 mod recovery;
 mod search_batch;
 mod server;
+mod snapshots;
 mod sql_shell;
 mod transfer;
 mod vector_index;

@@ -14,6 +14,7 @@ fn python_qdrant_client_works_unchanged() -> TestResult {
     let out = Command::new("bash")
         .arg(format!("{root}/tests/qdrant_client/run.sh"))
         .env("QDRANT_URL", &s.base)
+        .env("PLAIT_SNAPSHOTS_DIR", dir.path().join("snapshots"))
         .output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -175,6 +175,17 @@ check(client.update_collection_aliases(change_aliases_operations=[
 ]) is True, "update_collection_aliases rename_alias + delete_alias")
 check([a.alias_name for a in client.get_aliases().aliases] == [ALIAS + "_2"], "renamed alias listed")
 
+snap = client.create_snapshot(NAME, wait=True)
+check(snap.name.startswith(NAME + "-") and snap.size > 0 and len(snap.checksum) == 64, f"create_snapshot {snap}")
+check([s.name for s in client.list_snapshots(NAME)] == [snap.name], "list_snapshots")
+COPY = NAME + "_copy"
+location = f"file://{os.environ['PLAIT_SNAPSHOTS_DIR']}/{NAME}/{snap.name}"
+client.recover_snapshot(COPY, location=location, checksum=snap.checksum, wait=True)
+check(client.count(COPY).count == client.count(NAME).count, "recover_snapshot into a new collection")
+check(client.delete_snapshot(NAME, snap.name, wait=True) is True, "delete_snapshot")
+check(client.list_snapshots(NAME) == [], "snapshot deleted")
+check(client.delete_collection(COPY) is True, "delete the recovered collection")
+
 check(client.delete_collection(NAME) is True, "delete_collection")
 check(client.get_aliases().aliases == [], "delete_collection drops its aliases")
 check(client.collection_exists(NAME) is False, "collection gone")

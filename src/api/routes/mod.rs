@@ -10,6 +10,7 @@ pub mod points;
 pub mod query;
 pub mod search;
 pub mod service;
+pub mod snapshots;
 
 use axum::http::StatusCode;
 use tokio::sync::oneshot;

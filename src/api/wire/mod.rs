@@ -17,6 +17,7 @@ pub mod quantization;
 pub mod query;
 pub mod query_input;
 pub mod search_batch;
+pub mod snapshots;
 pub mod unsupported;
 pub mod vector_name;
 

@@ -354,6 +354,36 @@ impl Collection {
         })
     }
 
+    /// Has the writer write the checkpoint images of the collection into `dir` (an empty staging
+    /// directory), covering every write queued before this call, and returns the WAL sequence
+    /// number they cover. Blocks until the writer is done; writes queue behind it meanwhile,
+    /// reads go on.
+    ///
+    /// # Errors
+    /// [`EngineError::WriteQueueFull`], [`EngineError::ShuttingDown`], and the checkpoint's I/O
+    /// errors.
+    pub fn snapshot_images_blocking(&self, dir: &std::path::Path) -> Result<u64, EngineError> {
+        let (reply, rx) = oneshot::channel();
+        let command = Command::Snapshot {
+            dir: dir.to_path_buf(),
+            reply,
+        };
+        self.tx.try_send(command).map_err(|e| match e {
+            TrySendError::Full(_) => EngineError::WriteQueueFull {
+                name: self.name.clone(),
+                limit: QueueLimit::Writes(self.tx.capacity().unwrap_or(0)),
+            },
+            TrySendError::Disconnected(_) => EngineError::ShuttingDown {
+                name: self.name.clone(),
+            },
+        })?;
+        rx.blocking_recv().unwrap_or_else(|_| {
+            Err(EngineError::ShuttingDown {
+                name: self.name.clone(),
+            })
+        })
+    }
+
     /// Queues a write of the points `select` picks. The writer runs `select` on the collection
     /// after every write queued before this one is applied and before any queued after it, so
     /// the selection and the change are one step to every other write (see `selected_write`).
@@ -606,6 +636,21 @@ impl Collection {
         }
         result
     }
+}
+
+/// Loads the checkpoint images in `dir` as opening would, checking their checksums and decoding
+/// every slot, and returns the sequence number they cover; the loaded store is dropped. A restore
+/// runs this on a staging directory before it touches the live collection.
+///
+/// # Errors
+/// As opening: [`EngineError::Checkpoint`] or [`EngineError::Undecodable`] for damaged images.
+pub fn verify_images(
+    fs: &dyn crate::storage::FileSystem,
+    name: &str,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+) -> Result<u64, EngineError> {
+    snapshot::read(fs, name, dir, config).map(|(_, seq)| seq)
 }
 
 /// Keeps the last occurrence of each id, at the position of its first occurrence.

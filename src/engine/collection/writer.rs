@@ -76,6 +76,15 @@ pub enum Command {
     Write(QueuedWrite),
     /// Select points, then persist and apply a mutation of them (see `selected_write`).
     WriteSelected(SelectedWrite),
+    /// Write the checkpoint images of the store as it is once every earlier command is applied
+    /// into another directory (a snapshot's staging directory), leaving the collection's own
+    /// checkpoint and WAL alone; answers the sequence number the images cover.
+    Snapshot {
+        /// Where the images go.
+        dir: PathBuf,
+        /// Where to reply.
+        reply: oneshot::Sender<Result<u64, EngineError>>,
+    },
     /// Checkpoint and stop.
     Shutdown {
         /// Where to reply.
@@ -262,6 +271,14 @@ impl Writer {
                         if let Some(resolved) = self.resolve(w) {
                             writes.push(resolved);
                         }
+                    }
+                    // Nobody waits for it: its request ended.
+                    Command::Snapshot { reply, .. } if reply.is_closed() => {}
+                    Command::Snapshot { dir, reply } => {
+                        // Every write queued before it is applied first, so the images hold each
+                        // write acknowledged before the snapshot was asked for.
+                        self.commit(std::mem::take(&mut writes), &mut next_sync);
+                        let _ = reply.send(self.snapshot_images(&dir));
                     }
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }
@@ -643,6 +660,20 @@ impl Writer {
         metrics::CHECKPOINTS.inc();
         tracing::info!(collection = %self.name, seq, elapsed_ms = started.elapsed().as_millis() as u64, "checkpoint written");
         Ok(())
+    }
+
+    /// Writes the images of the applied state into `dir` under the store's read lock (searches go
+    /// on; writes wait behind it, as behind a checkpoint). The collection's own checkpoint and
+    /// WAL are untouched.
+    fn snapshot_images(&self, dir: &std::path::Path) -> Result<u64, EngineError> {
+        let seq = self.applied_seq;
+        let started = Instant::now();
+        {
+            let store = self.store.read();
+            snapshot::write(self.fs.as_ref(), &self.name, dir, &store, seq)?;
+        }
+        tracing::info!(collection = %self.name, seq, elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "snapshot images written");
+        Ok(seq)
     }
 
     fn shutdown(&mut self) -> Result<(), EngineError> {
