@@ -16,6 +16,7 @@ pub mod quantization;
 pub mod query;
 pub mod query_input;
 pub mod search_batch;
+pub mod text_index;
 pub mod unsupported;
 pub mod vector_name;
 

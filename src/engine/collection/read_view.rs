@@ -12,6 +12,7 @@ use roaring::RoaringBitmap;
 use super::MAX_EF;
 use super::point_store::PointStore;
 use crate::columns::index::{FieldIndex, FieldIndexes};
+use crate::text::TextIndex;
 use crate::columns::{FieldPath, Payload};
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
@@ -99,6 +100,12 @@ impl<'a> ReadView<'a> {
     #[must_use]
     pub fn field_index(&self, path: &FieldPath) -> Option<&'a FieldIndex> {
         self.store.field_indexes().get(path)
+    }
+
+    /// The text index of payload field `path`, when it has one.
+    #[must_use]
+    pub fn text_index(&self, path: &FieldPath) -> Option<&'a TextIndex> {
+        self.store.text_indexes().get(path)
     }
 
     /// Every payload field index.
