@@ -22,6 +22,7 @@ mod order;
 mod plan;
 mod predicate;
 mod select;
+mod text_match;
 mod type_check;
 pub mod velesql;
 
@@ -34,4 +35,5 @@ pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};
 pub use select::{matching_ids, matching_slots, scroll_matching};
+pub use text_match::{TextMatch, TextMatchKind};
 pub use type_check::{TypeMismatch, check_types};

@@ -55,7 +55,9 @@ pub fn text_settings(params: &Map<String, Json>) -> Result<TextSettings, ApiErro
                 let name = value.as_str().ok_or_else(|| bad(key, "a tokenizer name"))?;
                 s.tokenizer = Tokenizer::from_name(name).map_err(|e| settings_error(&e))?;
             }
-            "lowercase" => s.lowercase = value.as_bool().ok_or_else(|| bad(key, "true or false"))?,
+            "lowercase" => {
+                s.lowercase = value.as_bool().ok_or_else(|| bad(key, "true or false"))?
+            }
             "ascii_folding" => {
                 s.ascii_folding = value.as_bool().ok_or_else(|| bad(key, "true or false"))?;
             }
@@ -81,9 +83,16 @@ pub fn text_settings(params: &Map<String, Json>) -> Result<TextSettings, ApiErro
                 Json::Object(set) => {
                     for (k, v) in set {
                         match k.as_str() {
-                            "languages" => s.stopword_languages = strings(v, "stopwords.languages")?,
+                            "languages" => {
+                                s.stopword_languages = strings(v, "stopwords.languages")?
+                            }
                             "custom" => s.custom_stopwords = strings(v, "stopwords.custom")?,
-                            _ => return Err(bad("stopwords", "a language or {\"languages\", \"custom\"}")),
+                            _ => {
+                                return Err(bad(
+                                    "stopwords",
+                                    "a language or {\"languages\", \"custom\"}",
+                                ));
+                            }
                         }
                     }
                 }
@@ -146,7 +155,10 @@ pub fn text_params(s: &TextSettings) -> Json {
             );
         }
         if let Some(lang) = &s.stemmer {
-            map.insert("stemmer".into(), json!({"type": "snowball", "language": lang}));
+            map.insert(
+                "stemmer".into(),
+                json!({"type": "snowball", "language": lang}),
+            );
         }
     }
     out

@@ -8,7 +8,6 @@
 mod consolidation;
 mod health;
 mod index_image;
-mod text_image;
 mod open;
 mod point_store;
 mod quant_image;
@@ -20,6 +19,7 @@ mod selected_write;
 #[cfg(test)]
 mod selected_write_tests;
 mod snapshot;
+mod text_image;
 #[cfg(test)]
 mod wal_outage_tests;
 #[cfg(test)]
@@ -51,10 +51,10 @@ use super::config::CollectionConfig;
 use super::error::QueueLimit;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
 use crate::columns::index::IndexSchema;
-use crate::text::TextSettings;
 use crate::columns::{FieldPath, PayloadEdit};
 use crate::metrics;
 use crate::slot_index::SlotIndex;
+use crate::text::TextSettings;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{ScoredSlot, prepare};
 

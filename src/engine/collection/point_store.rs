@@ -20,10 +20,10 @@ use std::ops::{Bound, Range};
 use roaring::RoaringBitmap;
 
 use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
-use crate::text::{TextIndex, TextIndexes, TextSettings};
 use crate::columns::{FieldPath, Payload, PayloadEdit};
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::slot_index::{SlotIndex, SlotPoint};
+use crate::text::{TextIndex, TextIndexes, TextSettings};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
 use crate::vector::quantize::{self, Quantized, QuantizedSearch};
 use crate::vector::{
@@ -569,7 +569,11 @@ impl PointStore {
     /// [`PointStore::build_field_index`].
     #[must_use]
     pub fn build_text_index(&self, path: &FieldPath, settings: &TextSettings) -> Option<TextIndex> {
-        if self.texts.get(path).is_some_and(|i| i.settings() == settings) {
+        if self
+            .texts
+            .get(path)
+            .is_some_and(|i| i.settings() == settings)
+        {
             return None;
         }
         let mut index = TextIndex::new(path.clone(), settings.clone());

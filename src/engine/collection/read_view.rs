@@ -12,10 +12,10 @@ use roaring::RoaringBitmap;
 use super::MAX_EF;
 use super::point_store::PointStore;
 use crate::columns::index::{FieldIndex, FieldIndexes};
-use crate::text::TextIndex;
 use crate::columns::{FieldPath, Payload};
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::text::TextIndex;
 use crate::vector::ScoredSlot;
 use crate::vector::quantize::QuantizedSearch;
 

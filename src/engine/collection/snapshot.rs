@@ -35,12 +35,12 @@ use super::record_codec::{Cursor, put_point};
 use super::{index_image, quant_image, text_image};
 use crate::columns::FieldPath;
 use crate::columns::index::IndexSchema;
-use crate::text::TextSettings;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
+use crate::text::TextSettings;
 use crate::vector::DenseVectors;
 use crate::vector::hnsw::Hnsw;
 
@@ -317,7 +317,10 @@ fn read_definitions(c: &mut Cursor<'_>) -> Result<Definitions, String> {
 }
 
 /// Payload index definitions and text index definitions.
-type Definitions = (Vec<(FieldPath, IndexSchema)>, Vec<(FieldPath, TextSettings)>);
+type Definitions = (
+    Vec<(FieldPath, IndexSchema)>,
+    Vec<(FieldPath, TextSettings)>,
+);
 
 /// The graph image for checkpoint `seq`, or why it cannot be used.
 fn load_graph(
