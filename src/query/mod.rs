@@ -23,6 +23,7 @@ mod plan;
 mod predicate;
 mod select;
 mod text_match;
+mod text_rank;
 mod type_check;
 pub mod velesql;
 
@@ -36,4 +37,5 @@ pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};
 pub use select::{matching_ids, matching_slots, scroll_matching};
 pub use text_match::{TextMatch, TextMatchKind};
+pub use text_rank::{TextExplain, TextRankError, rank_text};
 pub use type_check::{TypeMismatch, check_types};

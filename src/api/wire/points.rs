@@ -13,7 +13,7 @@ use super::unsupported::{SHARD_KEY, reject_present};
 pub use super::vector_name::WithVector;
 use super::vector_name::{BatchVectors, PointVector, SearchVector, VectorName};
 use crate::api::error::ApiError;
-use crate::columns::Payload;
+use crate::columns::{FieldPath, Payload};
 use crate::engine::{
     NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint, SearchRequest,
 };
@@ -513,6 +513,8 @@ pub struct FilteredSearch {
     pub filter: Option<Predicate>,
     /// Whether the answer explains how the search ran.
     pub explain: bool,
+    /// BM25 ranking over a text index instead of a vector search: the field and the words.
+    pub text: Option<(FieldPath, String)>,
 }
 
 /// Options shared by both search bodies.
@@ -614,6 +616,7 @@ impl SearchOptions {
             request,
             filter: predicate,
             explain,
+            text: None,
         })
     }
 }

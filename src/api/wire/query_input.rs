@@ -1,5 +1,7 @@
 //! [`QueryInput`]: the `query` of a query request. Plait answers nearest-neighbour queries on a
-//! dense vector, given bare (`[0.1, ...]`) or as `{"nearest": [0.1, ...]}`. Qdrant's other query
+//! dense vector, given bare (`[0.1, ...]`) or as `{"nearest": [0.1, ...]}`, and (a Plait
+//! extension) BM25 ranking over a text index, `{"text": {"field": "body", "query": "words"}}`.
+//! Qdrant's other query
 //! kinds (by point id, `recommend`, `discover`, `context`, `fusion`, `order_by`, `sample`, ...)
 //! parse into [`QueryInput::Unsupported`] so the handler can refuse them by name with a 422
 //! instead of a parser message.
@@ -19,6 +21,8 @@ use crate::api::error::ApiError;
 pub enum QueryInput {
     /// A dense vector, bare or as `{"nearest": [...]}`.
     Nearest(Vec<f32>),
+    /// Plait extension: BM25 over the text index of a field.
+    Text(TextQueryInput),
     /// A Qdrant query kind Plait does not implement, named as the client spelled it.
     Unsupported(String),
 }
@@ -31,6 +35,9 @@ impl QueryInput {
     pub fn into_vector(self) -> Result<Vec<f32>, ApiError> {
         match self {
             Self::Nearest(v) => Ok(v),
+            Self::Text(_) => Err(ApiError::unprocessable(
+                "a `text` query is answered by `points/query` alone",
+            )),
             Self::Unsupported(kind) => Err(ApiError::unprocessable(format!(
                 "`query` by {kind} is not supported: Plait answers nearest-neighbour queries on a \
                  dense vector, given as `[0.1, ...]` or `{{\"nearest\": [0.1, ...]}}`"
@@ -39,7 +46,21 @@ impl QueryInput {
     }
 }
 
-const EXPECTED: &str = "a dense vector (a list of numbers) or {\"nearest\": [numbers]}";
+/// `{"text": {"field": "body", "query": "words"}}`: the points whose `field` best matches
+/// `query` by BM25 (the field needs a text index). Query syntax: words (any may match), `+word`
+/// (must), `-word` (must not), `"a phrase"`.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextQueryInput {
+    /// The text-indexed payload field.
+    pub field: String,
+    /// The words, 1 to 4096 bytes.
+    #[schema(min_length = 1, max_length = 4096)]
+    pub query: String,
+}
+
+const EXPECTED: &str = "a dense vector (a list of numbers), {\"nearest\": [numbers]} or \
+                        {\"text\": {\"field\": ..., \"query\": ...}}";
 
 struct QueryVisitor;
 
@@ -76,6 +97,8 @@ impl<'de> Visitor<'de> for QueryVisitor {
                     "nearest (a point id, sparse, multi or named vector)".into(),
                 ),
             }
+        } else if kind == "text" {
+            QueryInput::Text(map.next_value::<TextQueryInput>()?)
         } else if KNOWN_KINDS.contains(&kind.as_str()) {
             map.next_value::<IgnoredAny>()?;
             QueryInput::Unsupported(kind)
@@ -167,8 +190,18 @@ impl PartialSchema for QueryInput {
                     .required("nearest")
                     .description(Some("`{\"nearest\": [...]}`.")),
             )
+            .item(
+                ObjectBuilder::new()
+                    .property("text", TextQueryInput::schema())
+                    .required("text")
+                    .description(Some(
+                        "Plait extension: rank by BM25 over the text index of `text.field` \
+                         (`{\"text\": {\"field\": \"body\", \"query\": \"words\"}}`). \
+                         The filter applies before ranking; scores are BM25 scores.",
+                    )),
+            )
             .description(Some(
-                "A dense query vector. Other Qdrant query kinds (by point id, `recommend`, \
+                "A dense query vector, or a BM25 text query. Other Qdrant query kinds (by point id, `recommend`, \
                  `discover`, `context`, `fusion`, `order_by`, `sample`, ...) are answered 422.",
             ))
             .into()
@@ -209,5 +242,16 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(two.contains("one key"), "{two}");
+        assert_eq!(
+            parse(r#"{"text": {"field": "body", "query": "quick fox"}}"#),
+            Ok(QueryInput::Text(TextQueryInput {
+                field: "body".into(),
+                query: "quick fox".into()
+            }))
+        );
+        let extra = parse(r#"{"text": {"field": "b", "query": "q", "boost": 2}}"#)
+            .err()
+            .unwrap_or_default();
+        assert!(extra.contains("boost"), "{extra}");
     }
 }
