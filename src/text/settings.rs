@@ -248,7 +248,15 @@ impl TextSettings {
             });
         }
         for name in &mut self.stopword_languages {
-            *name = language("stop word", name)?.0.to_owned();
+            let (canonical, code, _) = language("stop word", name)?;
+            if stop_words::lookup(code).is_none() {
+                return Err(SettingsError::UnknownLanguage {
+                    what: "stop word",
+                    name: name.clone(),
+                    supported: supported_languages(),
+                });
+            }
+            *name = (*canonical).to_owned();
         }
         self.stopword_languages.sort();
         self.stopword_languages.dedup();
@@ -437,6 +445,21 @@ mod tests {
         .validate()
         .expect_err("klingon");
         assert!(err.to_string().contains("klingon"), "{err}");
+    }
+
+    /// NLTK's lists, as Qdrant's: short enough that content words ("run", "open") are kept.
+    #[test]
+    fn every_named_language_has_a_stop_word_list() {
+        for (name, _, _) in LANGUAGES {
+            let s = TextSettings {
+                stopword_languages: vec![(*name).to_owned()],
+                ..TextSettings::default()
+            };
+            assert!(s.validate().is_ok(), "{name}");
+            assert!(!stopwords_of(name).is_empty(), "{name}");
+        }
+        let english = stopwords_of("english");
+        assert!(english.contains(&"the") && !english.contains(&"run"));
     }
 
     #[test]

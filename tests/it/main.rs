@@ -39,6 +39,7 @@ mod recovery;
 mod search_batch;
 mod server;
 mod sql_shell;
+mod text_search;
 mod vector_index;
 mod vector_memory;
 mod vector_names;
