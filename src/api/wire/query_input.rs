@@ -11,7 +11,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::{OneOfBuilder, RefOr, Schema};
+use utoipa::openapi::{OneOfBuilder, Ref, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
@@ -192,7 +192,7 @@ impl PartialSchema for QueryInput {
             )
             .item(
                 ObjectBuilder::new()
-                    .property("text", TextQueryInput::schema())
+                    .property("text", Ref::from_schema_name("TextQueryInput"))
                     .required("text")
                     .description(Some(
                         "Plait extension: rank by BM25 over the text index of `text.field` \
@@ -211,6 +211,14 @@ impl PartialSchema for QueryInput {
 impl ToSchema for QueryInput {
     fn name() -> std::borrow::Cow<'static, str> {
         "QueryInput".into()
+    }
+
+    // The text query is a named component, so generated clients get one model for it.
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            TextQueryInput::name().into_owned(),
+            TextQueryInput::schema(),
+        ));
     }
 }
 
