@@ -19,6 +19,10 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
+/// Longest full-text query or text condition, in bytes (UTF-8): far more than a person types,
+/// and it bounds the terms one query looks up. Every front end checks it.
+pub const MAX_QUERY_BYTES: usize = 4096;
+
 pub use analyzer::{Analyzer, Token};
 pub use bm25::{Bm25, Hit};
 pub use image::TextImageError;

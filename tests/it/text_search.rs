@@ -423,3 +423,100 @@ fn bad_text_input_is_refused_and_large_documents_are_indexed() -> TestResult {
     assert_eq!(r.status(), 400, "{}", r.text()?);
     Ok(())
 }
+
+/// The statements of one `POST /query`, checked to answer 200.
+fn velesql(s: &TestServer, query: &str, params: &Value) -> Result<Vec<Value>, Error> {
+    let answer = ok(s.post_json("/query", &json!({"query": query, "params": params}))?)?;
+    Ok(answer["result"]["statements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
+#[test]
+fn velesql_match_filters_and_ranks_by_bm25() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("c", 2, "Dot")?;
+    upsert(
+        &s,
+        &json!([
+            {"id": 1, "vector": [1.0, 0.0], "payload": {"body": "The quick brown fox jumps", "lang": "en"}},
+            {"id": 2, "vector": [0.0, 1.0], "payload": {"body": "quick quick fox", "lang": "fr"}},
+            {"id": 3, "vector": [1.0, 1.0], "payload": {"body": "lazy dog sleeps", "lang": "en"}},
+            {"id": 4, "vector": [0.5, 1.0], "payload": {"body": ["brown bear", "fox den"], "lang": "en"}},
+        ]),
+    )?;
+    // Without a text index MATCH filters (on payloads) but cannot rank.
+    let r = s.post_json(
+        "/query",
+        &json!({"query": "SELECT id FROM c WHERE body MATCH 'fox'"}),
+    )?;
+    assert_eq!(r.status(), 400);
+    assert!(r.text()?.contains("no text index"));
+    let done = velesql(&s, "CREATE INDEX ON c (body) TYPE text", &json!({}))?;
+    assert_eq!(done[0]["rows"][0][1], "text", "{done:?}");
+
+    // Ranked by BM25, the score column equal to the Query API's score.
+    let statements = velesql(
+        &s,
+        "SELECT id, score FROM c WHERE body MATCH $q LIMIT 10",
+        &json!({"q": "fox"}),
+    )?;
+    let rows: Vec<(u64, f64)> = statements[0]["rows"]
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .filter_map(|r| Some((r[0].as_u64()?, r[1].as_f64()?)))
+        .collect();
+    let api = ranked(&s, "fox", None)?;
+    assert_eq!(rows.len(), api.len());
+    for ((id, score), (api_id, api_score)) in rows.iter().zip(&api) {
+        assert_eq!(id, api_id);
+        assert!((score - api_score).abs() < 1e-6, "{score} vs {api_score}");
+    }
+    // Every word must be present; other filters apply before ranking.
+    let statements = velesql(
+        &s,
+        "SELECT id FROM c WHERE body MATCH 'quick fox' AND lang = 'en'",
+        &json!({}),
+    )?;
+    let ids: Vec<u64> = statements[0]["rows"]
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .filter_map(|r| r[0].as_u64())
+        .collect();
+    assert_eq!(ids, [1]);
+    // Under OR a MATCH is a filter only: the result is in id order.
+    let statements = velesql(
+        &s,
+        "SELECT id FROM c WHERE body MATCH 'dog' OR lang = 'fr'",
+        &json!({}),
+    )?;
+    let ids: Vec<u64> = statements[0]["rows"]
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .filter_map(|r| r[0].as_u64())
+        .collect();
+    assert_eq!(ids, [2, 3]);
+    // EXPLAIN shows the text stage.
+    let statements = velesql(
+        &s,
+        "EXPLAIN SELECT id FROM c WHERE body MATCH 'fox' LIMIT 3",
+        &json!({}),
+    )?;
+    let plan = statements[0].to_string();
+    assert!(
+        plan.contains("text_search") && plan.contains("bm25"),
+        "{plan}"
+    );
+    let r = s.post_json(
+        "/query",
+        &json!({"query": "SELECT id FROM c WHERE body MATCH ''"}),
+    )?;
+    assert_eq!(r.status(), 400, "{}", r.text()?);
+    Ok(())
+}

@@ -19,9 +19,8 @@ pub const MAX_POINTS_PER_REQUEST: usize = collection::MAX_BATCH_POINTS;
 /// components, 32 MiB as `f32`, roughly 100 MB of JSON.
 pub const MAX_RETURNED_COMPONENTS: usize = 1 << 23;
 
-/// Longest full-text query or text condition, in bytes (UTF-8): far more than any query a
-/// person types, and it bounds the terms one query looks up.
-pub const MAX_TEXT_QUERY_BYTES: usize = 4096;
+/// Longest full-text query or text condition, in bytes (UTF-8).
+pub const MAX_TEXT_QUERY_BYTES: usize = crate::text::MAX_QUERY_BYTES;
 
 /// 422 when a full-text query is empty (or only whitespace) or longer than
 /// [`MAX_TEXT_QUERY_BYTES`].
