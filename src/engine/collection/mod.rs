@@ -484,8 +484,14 @@ impl Collection {
         schema: IndexSchema,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
-        let indexed = self.store.read().field_indexes().len();
-        let exists = self.store.read().field_indexes().get(&path).is_some();
+        let (indexed, exists) = {
+            let store = self.store.read();
+            let texts = store.text_indexes();
+            (
+                store.field_indexes().len() + texts.len(),
+                store.field_indexes().get(&path).is_some() || texts.get(&path).is_some(),
+            )
+        };
         if !exists && indexed >= MAX_FIELD_INDEXES {
             return Err(EngineError::LimitExceeded {
                 what: "indexed payload fields in one collection",
