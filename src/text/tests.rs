@@ -231,3 +231,30 @@ proptest! {
         }
     }
 }
+
+/// `text/` sits beside `columns/`: it names no module of Plait but `columns` and `slot_index`
+/// (and itself), so the engine and the query layer depend on it and never the reverse.
+#[test]
+fn text_imports_only_columns_and_slot_index() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/text");
+    let allowed = ["crate::columns", "crate::slot_index", "crate::text"];
+    let mut offenders = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path)?;
+        for (i, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            // Spelled in two parts so this file does not match itself.
+            for (at, _) in code.match_indices(concat!("crate", "::")) {
+                if !allowed.iter().any(|a| code[at..].starts_with(a)) {
+                    offenders.push(format!("{}:{}: {code}", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    Ok(())
+}
