@@ -26,4 +26,5 @@ pub mod metrics;
 pub mod query;
 pub mod slot_index;
 pub mod storage;
+pub mod text;
 pub mod vector;

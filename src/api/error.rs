@@ -120,7 +120,9 @@ impl From<crate::query::MultiStageError> for ApiError {
             }
             .into(),
             MultiStageError::Type(e) => e.into(),
-            MultiStageError::Fusion(_) | MultiStageError::NothingToFuse => {
+            MultiStageError::Fusion(_)
+            | MultiStageError::NothingToFuse
+            | MultiStageError::Text(_) => {
                 Self::unprocessable(e.to_string())
             }
         }

@@ -23,8 +23,8 @@ pub use aliases::AliasAction;
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
     AckAt, Collection, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,
-    ReadView, SearchRequest, SelectedChange, Selector, Status, VectorMemory, WriteReceipt,
-    WriteTicket,
+    ReadView, SearchRequest, SelectedChange, Selector, Status, TextIndexInfo, VectorMemory,
+    WriteReceipt, WriteTicket,
 };
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::{EngineError, QueueLimit};

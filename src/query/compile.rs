@@ -75,6 +75,12 @@ pub fn matching_in(
         }
         Predicate::Not(inner) => domain - matching_in(view, inner, domain, stats),
         Predicate::AtLeast { min, of } => at_least(view, *min, of, domain, stats),
+        Predicate::Field(path, Condition::Text(text)) if view.text_index(path).is_some() => {
+            stats.index_conditions += 1;
+            view.text_index(path)
+                .map(|index| text.index_answer(index) & domain)
+                .unwrap_or_default()
+        }
         Predicate::Field(path, condition) => {
             match view
                 .field_index(path)
@@ -109,6 +115,7 @@ pub fn fully_indexed(view: &ReadView<'_>, predicate: &Predicate) -> bool {
             items.iter().all(|p| fully_indexed(view, p))
         }
         Predicate::Not(inner) => fully_indexed(view, inner),
+        Predicate::Field(path, Condition::Text(_)) => view.text_index(path).is_some(),
         Predicate::Field(path, condition) => view
             .field_index(path)
             .is_some_and(|index| answerable(index.schema(), condition)),

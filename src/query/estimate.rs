@@ -3,7 +3,7 @@
 //! decides what to compute.
 
 use super::compile::index_estimate;
-use super::predicate::Predicate;
+use super::predicate::{Condition, Predicate};
 use crate::engine::ReadView;
 
 /// About how many points at most satisfy `predicate`, as far as indexes can tell: `None` when
@@ -15,6 +15,9 @@ use crate::engine::ReadView;
 pub fn index_bound(view: &ReadView<'_>, predicate: &Predicate) -> Option<u64> {
     match predicate {
         Predicate::HasId(ids) => Some(ids.len() as u64),
+        Predicate::Field(path, Condition::Text(text)) => view
+            .text_index(path)
+            .map(|index| text.index_estimate(index)),
         Predicate::Field(path, condition) => view
             .field_index(path)
             .and_then(|index| index_estimate(index, condition)),

@@ -13,6 +13,8 @@
 //! - `is_null`: some leaf is `null` (an array holding `null` is not itself `null`).
 //! - `is_empty`: every leaf is `null` or an empty array (so a missing field is empty).
 //! - `like`: some string value matches the pattern (other types never do).
+//! - text (`match: {"text"}`, `{"phrase"}`): the field's strings, as one document, hold the
+//!   words (see `text_match`).
 //! - `nested`: some element of the array at the path is an object satisfying the inner predicate,
 //!   whose paths are relative to that element; `has_id` never holds inside it.
 
@@ -71,6 +73,7 @@ impl Condition {
                 _ => false,
             }),
             Self::IsNull => leaves.iter().any(|leaf| matches!(leaf, Value::Null)),
+            Self::Text(text) => text.holds(leaves),
             Self::ValuesCount(range) => {
                 if leaves.is_empty() {
                     return range.contains(0);
@@ -123,7 +126,7 @@ impl Condition {
                 Value::String(text) => pattern.matches(text),
                 _ => false,
             },
-            Self::IsNull | Self::IsEmpty | Self::ValuesCount(_) => false,
+            Self::IsNull | Self::IsEmpty | Self::ValuesCount(_) | Self::Text(_) => false,
         }
     }
 }

@@ -24,6 +24,8 @@ mod order;
 mod plan;
 mod predicate;
 mod select;
+mod text_match;
+mod text_rank;
 mod type_check;
 pub mod velesql;
 
@@ -40,4 +42,6 @@ pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};
 pub use predicate::{Condition, Interval, Literal, Predicate};
 pub use select::{matching_ids, matching_slots, scroll_matching};
+pub use text_match::{TextMatch, TextMatchKind};
+pub use text_rank::{TextExplain, TextRankError, rank_text};
 pub use type_check::{TypeMismatch, check_types};

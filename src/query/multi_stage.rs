@@ -1,7 +1,8 @@
 //! Multi-stage queries (Qdrant's `prefetch`): a tree of [`Stage`]s run over one read view,
 //! leaves first. Each stage finds or ranks candidates: a nearest-neighbour search (over the
 //! whole collection when it has no prefetch, or re-scoring exactly the points its prefetches
-//! found), optionally made diverse by MMR, or a fusion of its prefetches' ranked lists.
+//! found), optionally made diverse by MMR, a BM25 ranking over a text index (likewise), or a
+//! fusion of its prefetches' ranked lists.
 //!
 //! Filters apply inside every stage before it ranks (a stage's own filter, and every filter of
 //! the stages above it, which is how Qdrant propagates the top-level filter into prefetches),
@@ -17,7 +18,9 @@ use super::fusion::{Fusion, FusionError, RankedList};
 use super::mmr::mmr;
 use super::plan::filtered_nearest;
 use super::predicate::Predicate;
+use super::text_rank::{TextRankError, rank_text, rank_text_in};
 use super::type_check::{TypeMismatch, check_types};
+use crate::columns::FieldPath;
 use crate::engine::{NearestParams, ReadView};
 use crate::vector::{ScoredSlot, VectorError, prepare};
 
@@ -52,6 +55,14 @@ pub enum Scoring {
     },
     /// By fusing the prefetches' lists.
     Fusion(Fusion),
+    /// By BM25 over the text index of `field` (a Plait extension): over the points the filters
+    /// allow, or among what the prefetches found.
+    Text {
+        /// The text-indexed field.
+        field: FieldPath,
+        /// The words (query syntax in `text::TextQuery`).
+        query: String,
+    },
 }
 
 /// MMR settings (Qdrant's `mmr` of a `nearest` query).
@@ -87,6 +98,9 @@ pub enum MultiStageError {
     /// A fusion without prefetches to fuse.
     #[error("a fusion query needs at least one prefetch to fuse")]
     NothingToFuse,
+    /// A text query on a field without a text index.
+    #[error("{0}")]
+    Text(#[from] TextRankError),
 }
 
 /// Runs `stage` (and the stages under it) over `view`.
@@ -145,6 +159,24 @@ fn run_under(
             Ok(Ranked {
                 hits,
                 larger_is_better: metric.higher_is_better(),
+            })
+        }
+        Scoring::Text { field, query } => {
+            let mut hits = if stage.prefetch.is_empty() {
+                rank_text(view, field, query, filter.as_ref(), stage.limit)?.0
+            } else {
+                let candidates: RoaringBitmap = children
+                    .iter()
+                    .flat_map(|c| c.hits.iter().map(|h| h.slot))
+                    .collect();
+                rank_text_in(view, field, query, &candidates, stage.limit)?
+            };
+            if let Some(t) = stage.score_threshold {
+                hits.retain(|h| h.score >= t);
+            }
+            Ok(Ranked {
+                hits,
+                larger_is_better: true,
             })
         }
         Scoring::Fusion(fusion) => {

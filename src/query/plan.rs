@@ -154,7 +154,9 @@ pub fn filtered_nearest(
             view.walk_visits(bound, ef.max(k)),
         )
     });
-    if explain.fully_indexed || exactly || narrow {
+    // A text condition is answered from the set, never node by node: the payload path uses the
+    // default analyzer, a text index its own, and one search must not mix the two.
+    if explain.fully_indexed || exactly || narrow || predicate.has_text_condition() {
         let set = matching_in(view, predicate, view.live(), &mut stats);
         explain.estimated_candidates = set.len();
         allowed = Some(set);

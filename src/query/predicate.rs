@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::like::LikePattern;
+use super::text_match::TextMatch;
 use crate::columns::FieldPath;
 use crate::engine::PointId;
 
@@ -64,6 +65,8 @@ pub enum Condition {
     ValuesCount(Interval<u64>),
     /// Some value is a string matching this `LIKE` / `ILIKE` pattern (never indexed).
     Like(LikePattern),
+    /// The field's text holds these words (see `text_match`).
+    Text(TextMatch),
 }
 
 /// A value compared for equality.
@@ -105,6 +108,19 @@ impl<T: PartialOrd + Copy> Interval<T> {
 }
 
 impl Predicate {
+    /// Whether a full-text condition appears anywhere in the tree.
+    #[must_use]
+    pub fn has_text_condition(&self) -> bool {
+        match self {
+            Self::All | Self::HasId(_) => false,
+            Self::Field(_, condition) => matches!(condition, Condition::Text(_)),
+            Self::And(items) | Self::Or(items) | Self::AtLeast { of: items, .. } => {
+                items.iter().any(Self::has_text_condition)
+            }
+            Self::Not(inner) | Self::Nested { inner, .. } => inner.has_text_condition(),
+        }
+    }
+
     /// Number of nodes in the tree (conditions and connectives), for size limits.
     #[must_use]
     pub fn node_count(&self) -> usize {

@@ -36,6 +36,8 @@ pub const GRAPH_MAGIC: &[u8; 8] = b"PLAITHNS";
 pub const QUANT_MAGIC: &[u8; 8] = b"PLAITQNT";
 /// Magic bytes at the start of a payload field index image.
 pub const INDEX_MAGIC: &[u8; 8] = b"PLAITIDX";
+/// Magic of a collection's text index image (`texts.plait`).
+pub const TEXT_MAGIC: &[u8; 8] = b"PLAITTXT";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.

@@ -377,3 +377,65 @@ fn bad_multi_stage_queries_are_refused_with_the_reason() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn a_text_prefetch_fuses_with_a_dense_one_and_ranks_within_prefetched_candidates() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("t", DIM, "Dot")?;
+    let words = ["red", "green", "blue", "apple", "river", "stone", "cloud", "night"];
+    let mut rng = StdRng::seed_from_u64(3);
+    let points: Vec<Value> = (0..200u64)
+        .map(|id| {
+            let body: Vec<&str> = (0..rng.random_range(2..7))
+                .map(|_| words[rng.random_range(0..words.len())])
+                .collect();
+            json!({"id": id, "vector": unit(&mut rng),
+                   "payload": {"body": body.join(" "), "group": id % 3}})
+        })
+        .collect();
+    let r = s.put_json("/collections/t/points?wait=true", &json!({"points": points}))?;
+    assert_eq!(r.status(), 200);
+    let r = s.put_json(
+        "/collections/t/index?wait=true",
+        &json!({"field_name": "body", "field_schema": {"type": "text"}}),
+    )?;
+    assert_eq!(r.status(), 200);
+    let ask = |body: Value| -> Result<Vec<(u64, f64)>, Box<dyn std::error::Error>> {
+        let r = s.post_json("/collections/t/points/query", &body)?;
+        let status = r.status().as_u16();
+        let answer: Value = r.json()?;
+        assert_eq!(status, 200, "{body}: {answer}");
+        Ok(hits(&answer))
+    };
+    let dense = json!({"query": unit(&mut rng), "limit": 12});
+    let text = json!({"query": {"text": {"field": "body", "query": "apple river"}}, "limit": 12,
+                      "filter": {"must": [{"key": "group", "match": {"any": [0, 1]}}]}});
+    let lists = [ask(dense.clone())?, ask(text.clone())?];
+    assert_eq!(lists[1].len(), 12, "the text prefetch fills its limit under its filter");
+    let fused = ask(json!({"prefetch": [dense, text], "query": {"fusion": "rrf"}, "limit": 10}))?;
+    let want: Vec<(u64, f64)> = rrf(&lists, 2.0, &[1.0, 1.0]).into_iter().take(10).collect();
+    assert_same_ranking(&fused, &want, "dense + text RRF");
+    // A text query over a dense prefetch ranks only what the prefetch found, by BM25.
+    let candidates = ask(json!({"query": unit(&mut rng), "limit": 40}))?;
+    let ids: Vec<u64> = candidates.iter().map(|h| h.0).collect();
+    let within = ask(json!({
+        "prefetch": {"query": unit(&mut rng), "limit": 40,
+                     "filter": {"must": [{"has_id": ids}]}},
+        "query": {"text": {"field": "body", "query": "stone"}}, "limit": 50
+    }))?;
+    let all_stone = ask(json!({
+        "query": {"text": {"field": "body", "query": "stone"}}, "limit": 200,
+        "filter": {"must": [{"has_id": ids}]}
+    }))?;
+    assert_same_ranking(&within, &all_stone, "BM25 among prefetched candidates");
+    // A text query on a field without a text index is refused by name.
+    let r = s.post_json(
+        "/collections/t/points/query",
+        &json!({"prefetch": {"query": {"text": {"field": "nope", "query": "x"}}}, "query": {"fusion": "rrf"}}),
+    )?;
+    assert_eq!(r.status(), 422);
+    Ok(())
+}
+

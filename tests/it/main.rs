@@ -42,6 +42,7 @@ mod server;
 mod snapshots;
 mod sql_shell;
 mod transfer;
+mod text_search;
 mod vector_index;
 mod vector_memory;
 mod vector_names;

@@ -197,9 +197,9 @@ fn bad_index_requests_are_refused_with_a_reason() -> TestResult {
         "geo",
     )?;
     refused(
-        json!({"field_name": "f", "field_schema": {"type": "text"}}),
+        json!({"field_name": "f", "field_schema": {"type": "text", "tokenizer": "prefix"}}),
         422,
-        "full-text",
+        "prefix",
     )?;
     refused(
         json!({"field_name": "f", "field_schema": {"type": "keyword", "on_disk": true}}),

@@ -132,7 +132,10 @@ pub async fn get(
                 },
                 quantization_config: config.quantization.as_ref().map(Into::into),
             },
-            payload_schema: crate::api::wire::payload_index::payload_schema(c.payload_schema()),
+            payload_schema: crate::api::wire::payload_index::payload_schema(
+                c.payload_schema(),
+                c.text_schema(),
+            ),
             plait: PlaitCollectionInfo {
                 durability: config.durability.into(),
                 disk_bytes: state.engine.disk_bytes(c.name()),

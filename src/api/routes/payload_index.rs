@@ -17,7 +17,9 @@ use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
-use crate::api::wire::payload_index::{CreateFieldIndex, FieldIndexStats, field_path};
+use crate::api::wire::payload_index::{
+    CreateFieldIndex, FieldIndexStats, IndexDefinition, field_path,
+};
 use crate::api::wire::points::{UpdateResult, WaitParam};
 
 /// Indexes a payload field.
@@ -40,11 +42,16 @@ pub async fn create(
     let started = Instant::now();
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
-        let (path, schema) = body.parse()?.definition()?;
-        Ok(state
-            .engine
-            .collection(&name)?
-            .create_field_index(path, schema, ack)?)
+        let definition = body.parse()?.definition()?;
+        let collection = state.engine.collection(&name)?;
+        Ok(match definition {
+            IndexDefinition::Payload(path, schema) => {
+                collection.create_field_index(path, schema, ack)?
+            }
+            IndexDefinition::Text(path, settings) => {
+                collection.create_text_index(path, settings, ack)?
+            }
+        })
     })
     .await?;
     finish_write(ticket, started).await

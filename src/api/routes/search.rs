@@ -1,5 +1,6 @@
 //! `/collections/{name}/points/query` and the older `/points/search`, one search or a batch:
-//! nearest neighbours.
+//! nearest neighbours, or (`query: {"text": ...}`, a Plait extension) BM25 ranking over a text
+//! index.
 
 use std::time::Instant;
 
@@ -12,15 +13,20 @@ use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
-use crate::api::wire::bounds::check_returned_vectors;
+use crate::api::wire::bounds::{check_returned_vectors, check_text_query};
 use crate::api::wire::explain::WireExplain;
+use crate::api::wire::payload_index::field_path;
 use crate::api::wire::points::{
     FilteredSearch, QueryRequest, QueryResponse, SearchRequestBody, TimeoutParam, WireScoredPoint,
 };
 use crate::api::wire::prefetch::TopLevel;
+use crate::api::wire::query_input::QueryInput;
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
+use crate::columns::FieldPath;
 use crate::engine::{Collection, ScoredPoint};
-use crate::query::{MultiStageError, Stage, check_types, filtered_nearest, multi_stage};
+use crate::query::{
+    MultiStageError, Stage, check_types, filtered_nearest, multi_stage, rank_text,
+};
 
 /// The error answers every search route shares (400 and 422 differ by route).
 #[derive(utoipa::IntoResponses)]
@@ -58,6 +64,15 @@ impl SearchBody for QueryRequest {
     fn into_request(self) -> Result<FilteredSearch, ApiError> {
         let limit = self.limit.unwrap_or(10);
         if !TopLevel::is_multi_stage(&self.query, self.prefetch.as_ref()) {
+            if let QueryInput::Text(text) = self.query {
+                let field = field_path(&text.field).map_err(|_| {
+                    ApiError::unprocessable("`query.text.field` is not a field path")
+                })?;
+                check_text_query("query.text.query", &text.query)?;
+                let mut search = self.options.into_request(Vec::new(), limit)?;
+                search.text = Some((field, text.query));
+                return Ok(search);
+            }
             let vector = self.query.into_vector()?;
             return self.options.into_request(vector, limit);
         }
@@ -77,6 +92,42 @@ impl SearchBody for QueryRequest {
         search.stage = Some(stage);
         Ok(search)
     }
+}
+
+/// Ranks by BM25 over the text index of `field`, among the points the filter allows.
+fn text_search(
+    collection: &Collection,
+    search: &FilteredSearch,
+    field: &FieldPath,
+    text: &str,
+) -> Result<Answer, ApiError> {
+    let req = &search.request;
+    let k = req.limit + req.offset;
+    let ranked = collection.read(|view| {
+        if let Some(p) = search.filter.as_ref() {
+            check_types(view, p)?;
+        }
+        let (hits, explain) = rank_text(view, field, text, search.filter.as_ref(), k)
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+        let points: Vec<WireScoredPoint> = hits
+            .into_iter()
+            .skip(req.offset)
+            .filter(|h| req.score_threshold.is_none_or(|t| h.score >= t))
+            .filter_map(|h| {
+                Some(WireScoredPoint::from(ScoredPoint {
+                    record: view.record(h.slot, &req.projection)?,
+                    score: h.score,
+                }))
+            })
+            .collect();
+        Ok::<_, ApiError>(Answer {
+            points,
+            explain: search
+                .explain
+                .then(|| WireExplain::text(&explain, view.len() as u64)),
+        })
+    })?;
+    Ok(ranked)
 }
 
 impl SearchBody for SearchRequestBody {
@@ -103,6 +154,9 @@ struct Answer {
 fn filtered_search(collection: &Collection, search: &FilteredSearch) -> Result<Answer, ApiError> {
     if let Some(stage) = &search.stage {
         return multi_stage_search(collection, stage, search);
+    }
+    if let Some((field, text)) = &search.text {
+        return text_search(collection, search, field, text);
     }
     let mut explained = None;
     let mut mismatch = None;

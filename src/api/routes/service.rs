@@ -103,6 +103,11 @@ fn render_metrics(state: &AppState) -> String {
                     .with_label_values(&[name.as_str(), index.path.as_str()])
                     .set(i64::try_from(index.heap_bytes).unwrap_or(i64::MAX));
             }
+            for index in c.text_schema() {
+                metrics::PAYLOAD_INDEX_BYTES
+                    .with_label_values(&[name.as_str(), index.path.as_str()])
+                    .set(i64::try_from(index.heap_bytes).unwrap_or(i64::MAX));
+            }
             let status = c.health().status();
             for s in [Status::Green, Status::Yellow, Status::Red] {
                 metrics::COLLECTION_STATUS

@@ -19,6 +19,27 @@ pub const MAX_POINTS_PER_REQUEST: usize = collection::MAX_BATCH_POINTS;
 /// components, 32 MiB as `f32`, roughly 100 MB of JSON.
 pub const MAX_RETURNED_COMPONENTS: usize = 1 << 23;
 
+/// Longest full-text query or text condition, in bytes (UTF-8).
+pub const MAX_TEXT_QUERY_BYTES: usize = crate::text::MAX_QUERY_BYTES;
+
+/// 422 when a full-text query is empty (or only whitespace) or longer than
+/// [`MAX_TEXT_QUERY_BYTES`].
+///
+/// # Errors
+/// A validation error naming `field`.
+pub fn check_text_query(field: &str, text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::validation(format!("{field} must not be empty")));
+    }
+    if text.len() > MAX_TEXT_QUERY_BYTES {
+        return Err(ApiError::validation(format!(
+            "{field} is {} bytes long; at most {MAX_TEXT_QUERY_BYTES} are accepted",
+            text.len()
+        )));
+    }
+    Ok(())
+}
+
 /// 422 unless `min <= value <= max`.
 ///
 /// # Errors

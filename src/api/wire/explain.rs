@@ -10,8 +10,9 @@ use crate::query::Explain;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WireExplain {
     /// `unfiltered`, `exact_scan` (every matching point scored), `graph_allow_list` (an HNSW walk
-    /// accepting only matching points, answered by payload indexes) or `graph_predicate` (an
-    /// HNSW walk evaluating the filter on each candidate).
+    /// accepting only matching points, answered by payload indexes), `graph_predicate` (an
+    /// HNSW walk evaluating the filter on each candidate) or `text_bm25` (BM25 over a text
+    /// index, MaxScore top-k among the points the filter allows).
     pub strategy: &'static str,
     /// Whether payload indexes answered the whole filter.
     pub fully_indexed: bool,
@@ -41,6 +42,29 @@ pub struct WireExplain {
     pub distances: u64,
     /// Microseconds spent finding the nearest points.
     pub search_micros: u64,
+}
+
+impl WireExplain {
+    /// How a BM25 text ranking ran, in a collection of `live_points` points.
+    #[must_use]
+    pub fn text(e: &crate::query::TextExplain, live_points: u64) -> Self {
+        Self {
+            strategy: "text_bm25",
+            fully_indexed: e.compile.scanned_conditions == 0,
+            estimated_candidates: e.allowed.unwrap_or(live_points),
+            index_bound: None,
+            candidates: e.allowed,
+            live_points,
+            fell_back: false,
+            ef: 0,
+            index_conditions: e.compile.index_conditions,
+            scanned_conditions: e.compile.scanned_conditions,
+            payloads_read: e.compile.payloads_read,
+            filter_micros: e.filter_micros,
+            distances: 0,
+            search_micros: e.rank_micros,
+        }
+    }
 }
 
 impl From<Explain> for WireExplain {

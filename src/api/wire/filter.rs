@@ -9,8 +9,10 @@
 //! format errors); a filter deeper than [`MAX_FILTER_DEPTH`] or with more than
 //! [`MAX_FILTER_CONDITIONS`] conditions is 400 (JSON nested past serde_json's recursion limit is
 //! refused by the parser first, also 400, so a nesting bomb never reaches a recursive function);
-//! a list longer than its bound is 422; a Qdrant condition Plait does not implement (geo, full
-//! text, `has_vector`) is 422 naming it. `null` anywhere stands for an absent field, as Qdrant's
+//! a list longer than its bound is 422, and so is an empty text match or one longer than
+//! `bounds::MAX_TEXT_QUERY_BYTES`; a Qdrant condition Plait does not implement (geo,
+//! `has_vector`) is 422 naming it. `match: {"text" | "text_any" | "phrase"}` are full-text
+//! conditions (see `query::TextMatch`). `null` anywhere stands for an absent field, as Qdrant's
 //! clients send it.
 
 use std::collections::BTreeSet;
@@ -25,7 +27,7 @@ use super::bounds::check_len;
 use crate::api::error::ApiError;
 use crate::columns::{FieldPath, parse_datetime};
 use crate::engine::PointId;
-use crate::query::{Condition as Cond, Interval, Literal, Predicate};
+use crate::query::{Condition as Cond, Interval, Literal, Predicate, TextMatch, TextMatchKind};
 
 /// Deepest nesting of filters (a filter inside a condition, or a `nested` condition's filter).
 pub const MAX_FILTER_DEPTH: usize = 16;
@@ -441,7 +443,18 @@ fn match_condition(v: &Json, path: &str) -> Result<Cond, ApiError> {
         "value" => Ok(Cond::Equals(literal(value, &here)?)),
         "any" => Ok(Cond::AnyOf(literal_list(value, &here)?)),
         "except" => Ok(Cond::NoneOf(literal_list(value, &here)?)),
-        _ => Err(ApiError::unsupported(&here, "full-text matching")),
+        kind => {
+            let Json::String(text) = value else {
+                return Err(bad(&here, "expected a string"));
+            };
+            super::bounds::check_text_query(&here, text)?;
+            let kind = match kind {
+                "text" => TextMatchKind::All,
+                "text_any" => TextMatchKind::Any,
+                _ => TextMatchKind::Phrase,
+            };
+            Ok(Cond::Text(TextMatch::new(text.clone(), kind)))
+        }
     }
 }
 
@@ -631,6 +644,38 @@ pub enum Match {
     Any(MatchAny),
     /// Some value is not `null` and none of these.
     Except(MatchExcept),
+    /// The field's text holds every word.
+    Text(MatchText),
+    /// The field's text holds at least one word.
+    TextAny(MatchTextAny),
+    /// The field's text holds the words adjacent and in order.
+    Phrase(MatchPhrase),
+}
+
+/// `{"text": "words"}`: every word (after the field's text analyzer, or the default one
+/// without a text index) is in the field's text. 1 to 4096 bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchText {
+    /// The words.
+    #[schema(min_length = 1, max_length = 4096)]
+    pub text: String,
+}
+
+/// `{"text_any": "words"}`: at least one word is in the field's text. 1 to 4096 bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchTextAny {
+    /// The words.
+    #[schema(min_length = 1, max_length = 4096)]
+    pub text_any: String,
+}
+
+/// `{"phrase": "words"}`: the words are in the field's text, adjacent and in order (never across
+/// two elements of an array). 1 to 4096 bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchPhrase {
+    /// The words.
+    #[schema(min_length = 1, max_length = 4096)]
+    pub phrase: String,
 }
 
 /// `{"value": v}`: a string, an integer or a boolean.

@@ -139,14 +139,6 @@ fn unsupported_conditions_are_422_naming_the_feature() {
             r#"{"must": [{"key": "loc", "geo_radius": {"center": {"lat": 0, "lon": 0}, "radius": 1}}]}"#,
             "geo",
         ),
-        (
-            r#"{"must": [{"key": "t", "match": {"text": "x"}}]}"#,
-            "full-text",
-        ),
-        (
-            r#"{"must": [{"key": "t", "match": {"phrase": "x y"}}]}"#,
-            "full-text",
-        ),
         (r#"{"must": [{"has_vector": "image"}]}"#, "has_vector"),
         (r#"{"must": [{"key": "t", "is_empty": true}]}"#, "is_empty"),
     ] {
@@ -194,4 +186,43 @@ fn limits_hold_at_their_bound_and_refuse_one_past() {
     };
     assert!(convert(&has_id(MAX_HAS_ID)).is_ok());
     assert_eq!(status_of(&has_id(MAX_HAS_ID + 1)), 422);
+}
+
+#[test]
+fn text_matches_convert_and_bad_text_is_refused() {
+    use crate::query::{TextMatch, TextMatchKind};
+    for (name, kind) in [
+        ("text", TextMatchKind::All),
+        ("text_any", TextMatchKind::Any),
+        ("phrase", TextMatchKind::Phrase),
+    ] {
+        let json =
+            format!(r#"{{"must": [{{"key": "body", "match": {{"{name}": "quick fox"}}}}]}}"#);
+        assert_eq!(
+            convert(&json).ok(),
+            Some(Predicate::And(vec![field(
+                "body",
+                Cond::Text(TextMatch::new("quick fox", kind))
+            )]))
+        );
+    }
+    assert_eq!(
+        status_of(r#"{"must": [{"key": "b", "match": {"text": "  "}}]}"#),
+        422
+    );
+    assert_eq!(
+        status_of(r#"{"must": [{"key": "b", "match": {"phrase": 5}}]}"#),
+        400
+    );
+    let bound = crate::api::wire::bounds::MAX_TEXT_QUERY_BYTES;
+    let at = format!(
+        r#"{{"must": [{{"key": "b", "match": {{"text": "{}"}}}}]}}"#,
+        "a".repeat(bound)
+    );
+    assert!(convert(&at).is_ok());
+    let past = format!(
+        r#"{{"must": [{{"key": "b", "match": {{"text": "{}"}}}}]}}"#,
+        "a".repeat(bound + 1)
+    );
+    assert_eq!(status_of(&past), 422);
 }

@@ -4,8 +4,9 @@
 //! ...}`). Parameters that only tune how Qdrant lays an index out (`is_tenant`, `is_principal`,
 //! `lookup`, `range`, `enable_hnsw`, `on_disk: false`, `memory: "pinned"`) are accepted and change
 //! nothing about the answers: Plait keeps every index in memory and answers every condition
-//! exactly. Index types and settings Plait does not implement (`geo`, `text`, `on_disk: true`,
-//! other `memory` placements) are refused with a 422 naming them.
+//! exactly. A `text` index takes the parameters of `text_index`. Index types and settings Plait
+//! does not implement (`geo`, `on_disk: true`, other `memory` placements) are refused with a 422
+//! naming them.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,17 @@ use utoipa::ToSchema;
 use crate::api::error::ApiError;
 use crate::columns::FieldPath;
 use crate::columns::index::{FieldStats, IndexKey, IndexSchema};
-use crate::engine::FieldIndexInfo;
+use crate::engine::{FieldIndexInfo, TextIndexInfo};
+use crate::text::TextSettings;
+
+/// What a create-index request asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexDefinition {
+    /// A payload field index of one type.
+    Payload(FieldPath, IndexSchema),
+    /// A full-text index.
+    Text(FieldPath, TextSettings),
+}
 
 /// Body of `PUT /collections/{name}/index`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -23,7 +34,10 @@ pub struct CreateFieldIndex {
     /// The payload field to index: a key, or a path (`meta.author`, `items[].sku`).
     pub field_name: String,
     /// The index type: `"keyword"`, `"integer"`, `"float"`, `"bool"`, `"datetime"`, `"uuid"`,
-    /// or an object with `"type"` and Qdrant's parameters.
+    /// `"text"`, or an object with `"type"` and Qdrant's parameters (for `text`: `tokenizer`
+    /// `"word"` or `"whitespace"`, `lowercase`, `ascii_folding`, `min_token_len`,
+    /// `max_token_len`, `stopwords`, `stemmer`, and Plait's BM25 `k1` (default 1.2, 0 to 10)
+    /// and `b` (default 0.75, 0 to 1)).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub field_schema: Option<serde_json::Value>,
@@ -43,15 +57,27 @@ impl CreateFieldIndex {
     ///
     /// # Errors
     /// 422 naming what is wrong or not supported.
-    pub fn definition(&self) -> Result<(FieldPath, IndexSchema), ApiError> {
+    pub fn definition(&self) -> Result<IndexDefinition, ApiError> {
         let path = field_path(&self.field_name)?;
         let Some(schema) = &self.field_schema else {
             return Err(ApiError::unprocessable(
-                "`field_schema` is required: one of keyword, integer, float, bool, datetime, uuid",
+                "`field_schema` is required: one of keyword, integer, float, bool, datetime, \
+                 uuid, text",
             ));
         };
         let type_name = match schema {
+            serde_json::Value::String(name) if name == "text" => {
+                return Ok(IndexDefinition::Text(path, TextSettings::default()));
+            }
             serde_json::Value::String(name) => name.as_str(),
+            serde_json::Value::Object(params)
+                if params.get("type").and_then(serde_json::Value::as_str) == Some("text") =>
+            {
+                return Ok(IndexDefinition::Text(
+                    path,
+                    super::text_index::text_settings(params)?,
+                ));
+            }
             serde_json::Value::Object(params) => {
                 for (key, value) in params {
                     match key.as_str() {
@@ -101,18 +127,14 @@ impl CreateFieldIndex {
             }
         };
         match IndexSchema::from_name(type_name) {
-            Some(schema) => Ok((path, schema)),
+            Some(schema) => Ok(IndexDefinition::Payload(path, schema)),
             None if type_name == "geo" => Err(ApiError::unsupported(
                 "field_schema",
                 "geo indexes and geo filters",
             )),
-            None if type_name == "text" => Err(ApiError::unsupported(
-                "field_schema",
-                "full-text indexes yet (they arrive with BM25 text search)",
-            )),
             None => Err(ApiError::unprocessable(format!(
                 "unknown payload index type {:?}: expected one of keyword, integer, float, bool, \
-                 datetime, uuid",
+                 datetime, uuid, text",
                 type_name.chars().take(64).collect::<String>()
             ))),
         }
@@ -132,6 +154,11 @@ pub fn field_path(name: &str) -> Result<FieldPath, ApiError> {
 pub struct PayloadIndexInfo {
     /// The index type.
     pub data_type: &'static str,
+    /// The index parameters (text indexes: tokenizer, case, stop words, stemmer, BM25 `k1`
+    /// and `b`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub params: Option<serde_json::Value>,
     /// Points with at least one indexed value.
     pub points: u64,
     /// Plait extension: how the index is filled.
@@ -152,7 +179,25 @@ pub struct PlaitIndexInfo {
 
 /// The `payload_schema` of a collection: its indexes by field.
 #[must_use]
-pub fn payload_schema(indexes: Vec<FieldIndexInfo>) -> BTreeMap<String, PayloadIndexInfo> {
+pub fn payload_schema(
+    indexes: Vec<FieldIndexInfo>,
+    texts: Vec<TextIndexInfo>,
+) -> BTreeMap<String, PayloadIndexInfo> {
+    let texts = texts.into_iter().map(|t| {
+        (
+            t.path.as_str().to_owned(),
+            PayloadIndexInfo {
+                data_type: "text",
+                params: Some(super::text_index::text_params(&t.settings)),
+                points: t.points,
+                plait: PlaitIndexInfo {
+                    wrong_type_points: t.wrong_type_points,
+                    distinct_values: t.terms,
+                    memory_bytes: t.heap_bytes,
+                },
+            },
+        )
+    });
     indexes
         .into_iter()
         .map(|i| {
@@ -160,6 +205,7 @@ pub fn payload_schema(indexes: Vec<FieldIndexInfo>) -> BTreeMap<String, PayloadI
                 i.path.as_str().to_owned(),
                 PayloadIndexInfo {
                     data_type: i.schema.name(),
+                    params: None,
                     points: i.points,
                     plait: PlaitIndexInfo {
                         wrong_type_points: i.wrong_type_points,
@@ -169,6 +215,7 @@ pub fn payload_schema(indexes: Vec<FieldIndexInfo>) -> BTreeMap<String, PayloadI
                 },
             )
         })
+        .chain(texts)
         .collect()
 }
 

@@ -14,7 +14,7 @@ use super::unsupported::{SHARD_KEY, reject_present};
 pub use super::vector_name::WithVector;
 use super::vector_name::{BatchVectors, PointVector, SearchVector, VectorName};
 use crate::api::error::ApiError;
-use crate::columns::Payload;
+use crate::columns::{FieldPath, Payload};
 use crate::engine::{
     NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint, SearchRequest,
 };
@@ -518,6 +518,8 @@ pub struct FilteredSearch {
     /// The stages of a multi-stage query (`prefetch`, fusion, `mmr`), which then replace the
     /// single search of `request` (whose projection, limit and offset still apply).
     pub stage: Option<Stage>,
+    /// BM25 ranking over a text index instead of a vector search: the field and the words.
+    pub text: Option<(FieldPath, String)>,
 }
 
 /// Options shared by both search bodies.
@@ -615,6 +617,7 @@ impl SearchOptions {
             filter: predicate,
             explain,
             stage: None,
+            text: None,
         })
     }
 }

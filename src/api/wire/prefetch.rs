@@ -7,7 +7,8 @@ use serde::de::{self, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
-use super::bounds::{MAX_HNSW_EF, MAX_LIMIT, check_range};
+use super::bounds::{MAX_HNSW_EF, MAX_LIMIT, check_range, check_text_query};
+use super::payload_index::field_path;
 use super::filter::{Filter, WireFilter, optional_predicate};
 use super::points::SearchParams;
 use super::quantization::QuantizationSearchParams;
@@ -39,8 +40,8 @@ pub struct Prefetch {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Prefetch>>, no_recursion)]
     pub prefetch: Option<Prefetches>,
-    /// How this prefetch ranks: a dense vector (`nearest`, with `mmr`), or a fusion of its own
-    /// prefetches. Required.
+    /// How this prefetch ranks: a dense vector (`nearest`, with `mmr`), BM25 over a text index
+    /// (`text`, a Plait extension), or a fusion of its own prefetches. Required.
     #[serde(default)]
     pub query: Option<QueryInput>,
     /// The vector to search: only `""`, the unnamed vector.
@@ -192,6 +193,14 @@ fn scoring(query: QueryInput, limit: usize) -> Result<Scoring, ApiError> {
             mmr: Some(mmr_settings(mmr, limit)?),
         }),
         QueryInput::Fusion(fusion) => Ok(Scoring::Fusion(fusion)),
+        QueryInput::Text(text) => {
+            check_text_query("query.text.query", &text.query)?;
+            Ok(Scoring::Text {
+                field: field_path(&text.field)
+                    .map_err(|_| ApiError::unprocessable("`query.text.field` is not a field path"))?,
+                query: text.query,
+            })
+        }
         other => other
             .into_vector()
             .map(|vector| Scoring::Nearest { vector, mmr: None }),

@@ -3,7 +3,8 @@
 //! `{"nearest": [0.1, ...]}` (with an optional `"mmr": {"diversity", "candidates_limit"}` beside
 //! it), and fusions of prefetches: `{"fusion": "rrf" | "dbsf"}`, `{"rrf": {"k", "weights"}}`, and
 //! the Plait extension `{"weighted_fusion": {"weights": [...]}}` (min–max normalised scores,
-//! weighted and summed). Qdrant's other query kinds (by point id, `recommend`, `discover`,
+//! weighted and summed); and (a Plait extension) BM25 ranking over a text index,
+//! `{"text": {"field": "body", "query": "words"}}`. Qdrant's other query kinds (by point id, `recommend`, `discover`,
 //! `context`, `order_by`, `sample`, `formula`) parse into [`QueryInput::Unsupported`] so the
 //! handler can refuse them by name with a 422 instead of a parser message.
 
@@ -27,6 +28,8 @@ pub enum QueryInput {
     NearestMmr(Vec<f32>, WireMmr),
     /// A fusion of the prefetches' results.
     Fusion(Fusion),
+    /// Plait extension: BM25 over the text index of a field.
+    Text(TextQueryInput),
     /// A Qdrant query kind Plait does not implement, named as the client spelled it.
     Unsupported(String),
 }
@@ -84,6 +87,9 @@ impl QueryInput {
             Self::NearestMmr(..) | Self::Fusion(_) => Err(ApiError::unprocessable(
                 "`mmr` and fusion queries are answered by `points/query` only",
             )),
+            Self::Text(_) => Err(ApiError::unprocessable(
+                "a `text` query is answered by `points/query` alone",
+            )),
             Self::Unsupported(kind) => Err(ApiError::unprocessable(format!(
                 "`query` by {kind} is not supported: Plait answers nearest-neighbour queries on a \
                  dense vector, given as `[0.1, ...]` or `{{\"nearest\": [0.1, ...]}}`"
@@ -92,9 +98,24 @@ impl QueryInput {
     }
 }
 
+/// `{"text": {"field": "body", "query": "words"}}`: the points whose `field` best matches
+/// `query` by BM25 (the field needs a text index). Query syntax: words (any may match), `+word`
+/// (must), `-word` (must not), `"a phrase"`.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextQueryInput {
+    /// The text-indexed payload field.
+    pub field: String,
+    /// The words, 1 to 4096 bytes.
+    #[schema(min_length = 1, max_length = 4096)]
+    pub query: String,
+}
+
+
 const EXPECTED: &str = "a dense vector (a list of numbers), {\"nearest\": [numbers]}, \
-                        {\"fusion\": \"rrf\" | \"dbsf\"}, {\"rrf\": {...}} or \
-                        {\"weighted_fusion\": {\"weights\": [...]}}";
+                        {\"fusion\": \"rrf\" | \"dbsf\"}, {\"rrf\": {...}}, \
+                        {\"weighted_fusion\": {\"weights\": [...]}} or \
+                        {\"text\": {\"field\": ..., \"query\": ...}}";
 
 struct QueryVisitor;
 
@@ -181,6 +202,7 @@ fn kind_value<'de, A: MapAccess<'de>>(kind: &str, map: &mut A) -> Result<QueryIn
         "weighted_fusion" => QueryInput::Fusion(Fusion::Weighted {
             weights: map.next_value::<WireWeighted>()?.weights,
         }),
+        "text" => QueryInput::Text(map.next_value::<TextQueryInput>()?),
         known if KNOWN_KINDS.contains(&known) => {
             map.next_value::<IgnoredAny>()?;
             QueryInput::Unsupported(kind.to_owned())
@@ -299,10 +321,21 @@ impl PartialSchema for QueryInput {
                          multiplied by its weight, and summed.",
                     )),
             )
+            .item(
+                ObjectBuilder::new()
+                    .property("text", Ref::from_schema_name("TextQueryInput"))
+                    .required("text")
+                    .description(Some(
+                        "Plait extension: rank by BM25 over the text index of `text.field` \
+                         (`{\"text\": {\"field\": \"body\", \"query\": \"words\"}}`). \
+                         The filter applies before ranking; scores are BM25 scores.",
+                    )),
+            )
             .description(Some(
                 "A dense query vector (`nearest`, optionally with `mmr`: `{\"nearest\": [...], \
                  \"mmr\": {\"diversity\": 0.5, \"candidates_limit\": 100}}`), or a fusion of \
-                 the prefetches. Other Qdrant query kinds (by point id, `recommend`, \
+                 the prefetches, or (Plait extension) a BM25 text query. Other Qdrant query \
+                 kinds (by point id, `recommend`, \
                  `discover`, `context`, `order_by`, `sample`, `formula`) are answered 422.",
             ))
             .into()
@@ -318,6 +351,10 @@ impl ToSchema for QueryInput {
         schemas.push((WireMmr::name().into(), WireMmr::schema()));
         schemas.push((WireRrf::name().into(), WireRrf::schema()));
         schemas.push((WireWeighted::name().into(), WireWeighted::schema()));
+        schemas.push((
+            TextQueryInput::name().into_owned(),
+            TextQueryInput::schema(),
+        ));
     }
 }
 
@@ -349,6 +386,17 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(two.contains("one key"), "{two}");
+        assert_eq!(
+            parse(r#"{"text": {"field": "body", "query": "quick fox"}}"#),
+            Ok(QueryInput::Text(TextQueryInput {
+                field: "body".into(),
+                query: "quick fox".into()
+            }))
+        );
+        let extra = parse(r#"{"text": {"field": "b", "query": "q", "boost": 2}}"#)
+            .err()
+            .unwrap_or_default();
+        assert!(extra.contains("boost"), "{extra}");
     }
 
     #[test]

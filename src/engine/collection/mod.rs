@@ -19,6 +19,7 @@ mod selected_write;
 #[cfg(test)]
 mod selected_write_tests;
 mod snapshot;
+mod text_image;
 #[cfg(test)]
 mod wal_outage_tests;
 #[cfg(test)]
@@ -53,6 +54,7 @@ use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, PayloadEdit};
 use crate::metrics;
 use crate::slot_index::SlotIndex;
+use crate::text::TextSettings;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{ScoredSlot, prepare};
 
@@ -81,6 +83,23 @@ pub struct FieldIndexInfo {
     pub wrong_type_points: u64,
     /// Distinct indexed values.
     pub distinct_values: u64,
+    /// Approximate heap bytes of the index.
+    pub heap_bytes: u64,
+}
+
+/// What one text index holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextIndexInfo {
+    /// The indexed field.
+    pub path: FieldPath,
+    /// Its analyzer and BM25 settings.
+    pub settings: TextSettings,
+    /// Points with at least one term.
+    pub points: u64,
+    /// Points whose field holds a value that is not a string (stored, not indexed).
+    pub wrong_type_points: u64,
+    /// Distinct terms.
+    pub terms: u64,
     /// Approximate heap bytes of the index.
     pub heap_bytes: u64,
 }
@@ -495,8 +514,14 @@ impl Collection {
         schema: IndexSchema,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
-        let indexed = self.store.read().field_indexes().len();
-        let exists = self.store.read().field_indexes().get(&path).is_some();
+        let (indexed, exists) = {
+            let store = self.store.read();
+            let texts = store.text_indexes();
+            (
+                store.field_indexes().len() + texts.len(),
+                store.field_indexes().get(&path).is_some() || texts.get(&path).is_some(),
+            )
+        };
         if !exists && indexed >= MAX_FIELD_INDEXES {
             return Err(EngineError::LimitExceeded {
                 what: "indexed payload fields in one collection",
@@ -505,6 +530,54 @@ impl Collection {
             });
         }
         self.send(Mutation::CreateIndex(path, schema), ack)
+    }
+
+    /// Queues a text index of payload field `path` with `settings` (already validated): once
+    /// applied it covers every point stored before it and every later write. An index of the
+    /// field with the same settings is kept; any other index of the field is replaced.
+    ///
+    /// # Errors
+    /// As [`Collection::create_field_index`].
+    pub fn create_text_index(
+        &self,
+        path: FieldPath,
+        settings: TextSettings,
+        ack: AckAt,
+    ) -> Result<WriteTicket, EngineError> {
+        let (indexed, exists) = {
+            let store = self.store.read();
+            let texts = store.text_indexes();
+            (
+                store.field_indexes().len() + texts.len(),
+                store.field_indexes().get(&path).is_some() || texts.get(&path).is_some(),
+            )
+        };
+        if !exists && indexed >= MAX_FIELD_INDEXES {
+            return Err(EngineError::LimitExceeded {
+                what: "indexed payload fields in one collection",
+                limit: MAX_FIELD_INDEXES,
+                got: indexed + 1,
+            });
+        }
+        self.send(Mutation::CreateTextIndex(path, settings), ack)
+    }
+
+    /// What each text index holds, by field.
+    #[must_use]
+    pub fn text_schema(&self) -> Vec<TextIndexInfo> {
+        let store = self.store.read();
+        store
+            .text_indexes()
+            .iter()
+            .map(|i| TextIndexInfo {
+                path: i.path().clone(),
+                settings: i.settings().clone(),
+                points: i.doc_count(),
+                wrong_type_points: i.wrong_type_slots().len(),
+                terms: i.term_count() as u64,
+                heap_bytes: i.heap_bytes() as u64,
+            })
+            .collect()
     }
 
     /// Queues dropping the index of payload field `path` (nothing happens when there is none).

@@ -23,6 +23,7 @@ use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
 use crate::columns::{FieldPath, Payload, PayloadEdit};
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::slot_index::{SlotIndex, SlotPoint};
+use crate::text::{TextIndex, TextIndexes, TextSettings};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
 use crate::vector::quantize::{self, Quantized, QuantizedSearch};
 use crate::vector::{
@@ -47,6 +48,8 @@ pub struct PointStore {
     quantized: Option<Quantized>,
     /// Payload field indexes, maintained in the same write-lock slice as the payloads.
     fields: FieldIndexes,
+    /// Full-text indexes, maintained with the payload indexes.
+    texts: TextIndexes,
     /// Slots holding live points (the same set as `slot_ids` entries that are `Some`).
     live: RoaringBitmap,
 }
@@ -89,6 +92,7 @@ impl PointStore {
             index: Hnsw::new(hnsw),
             quantized: None,
             fields: FieldIndexes::default(),
+            texts: TextIndexes::default(),
             live: RoaringBitmap::new(),
         }
     }
@@ -395,6 +399,9 @@ impl PointStore {
         for index in self.fields.slot_indexes_mut() {
             index.release(dead);
         }
+        for index in self.texts.slot_indexes_mut() {
+            index.release(dead);
+        }
         for slot in dead.iter().rev() {
             if self.tombstones.remove(slot) {
                 self.free.push(slot);
@@ -470,7 +477,11 @@ impl PointStore {
             return;
         };
         let point = SlotPoint { slot, payload };
-        for index in self.fields.slot_indexes_mut() {
+        for index in self
+            .fields
+            .slot_indexes_mut()
+            .chain(self.texts.slot_indexes_mut())
+        {
             if arrives {
                 index.insert(point);
             } else {
@@ -534,14 +545,53 @@ impl PointStore {
         Some(index)
     }
 
-    /// Installs an index built by [`PointStore::build_field_index`] since the last write.
+    /// Installs an index built by [`PointStore::build_field_index`] since the last write (a
+    /// field has one index: a text index of the field is dropped).
     pub fn install_field_index(&mut self, index: FieldIndex) {
+        self.texts.drop_index(index.path());
         self.fields.install(index);
     }
 
-    /// Drops the index of payload field `path`; returns whether there was one.
+    /// Drops the index of payload field `path`, payload or text; returns whether there was one.
     pub fn drop_field_index(&mut self, path: &FieldPath) -> bool {
-        self.fields.drop_index(path)
+        let text = self.texts.drop_index(path);
+        self.fields.drop_index(path) || text
+    }
+
+    /// The full-text indexes.
+    #[must_use]
+    pub fn text_indexes(&self) -> &TextIndexes {
+        &self.texts
+    }
+
+    /// A new text index of payload field `path` over every live point, or `None` when the
+    /// field already has one with these settings. Built under the read lock, like
+    /// [`PointStore::build_field_index`].
+    #[must_use]
+    pub fn build_text_index(&self, path: &FieldPath, settings: &TextSettings) -> Option<TextIndex> {
+        if self
+            .texts
+            .get(path)
+            .is_some_and(|i| i.settings() == settings)
+        {
+            return None;
+        }
+        let mut index = TextIndex::new(path.clone(), settings.clone());
+        index.rebuild(&mut live_points(&self.slot_ids, &self.payloads));
+        Some(index)
+    }
+
+    /// Installs a text index built by [`PointStore::build_text_index`] since the last write,
+    /// dropping a payload index of the same field. Dropping bumps the payload indexes'
+    /// generation, so cached plans that chose another way to answer the field are replaced.
+    pub fn install_text_index(&mut self, index: TextIndex) {
+        self.fields.drop_index(index.path());
+        self.texts.install(index);
+    }
+
+    /// Installs text indexes read from a checkpoint image.
+    pub fn set_text_indexes(&mut self, texts: TextIndexes) {
+        self.texts = texts;
     }
 
     /// Installs payload field indexes read from a checkpoint image.
@@ -630,6 +680,7 @@ impl PointStore {
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
             + self.fields.heap_bytes().map(|(_, b)| b).sum::<usize>()
+            + self.texts.heap_bytes().map(|(_, b)| b).sum::<usize>()
     }
 }
 

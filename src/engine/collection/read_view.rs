@@ -15,6 +15,7 @@ use crate::columns::index::{FieldIndex, FieldIndexes};
 use crate::columns::{FieldPath, Payload};
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::text::TextIndex;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{Metric, ScoredSlot};
 
@@ -119,6 +120,12 @@ impl<'a> ReadView<'a> {
     #[must_use]
     pub fn field_index(&self, path: &FieldPath) -> Option<&'a FieldIndex> {
         self.store.field_indexes().get(path)
+    }
+
+    /// The text index of payload field `path`, when it has one.
+    #[must_use]
+    pub fn text_index(&self, path: &FieldPath) -> Option<&'a TextIndex> {
+        self.store.text_indexes().get(path)
     }
 
     /// Every payload field index.

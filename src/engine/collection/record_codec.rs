@@ -9,7 +9,9 @@
 //!   tag 5 delete payload keys:    u32 LE count, count × id, u32 LE n, n × (u32 LE len, UTF-8)
 //!   tag 6 clear payload:          u32 LE count, count × id
 //!   tag 7 create payload index:   u32 LE n, n bytes UTF-8 field path, u8 schema code
-//!   tag 8 drop payload index:     u32 LE n, n bytes UTF-8 field path
+//!   tag 8 drop payload index:     u32 LE n, n bytes UTF-8 field path (a text index too)
+//!   tag 9 create text index:      u32 LE n, n bytes UTF-8 field path, text settings (see
+//!                                 `text::TextSettings::encode`)
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
@@ -24,6 +26,7 @@ use crate::columns::{
     DecodeError, FieldPath, Payload, PayloadEdit, decode_payload, encode_payload,
 };
 use crate::engine::point::PointId;
+use crate::text::TextSettings;
 
 const TAG_UPSERT: u8 = 1;
 const TAG_DELETE: u8 = 2;
@@ -33,6 +36,7 @@ const TAG_DELETE_PAYLOAD_KEYS: u8 = 5;
 const TAG_CLEAR_PAYLOAD: u8 = 6;
 const TAG_CREATE_INDEX: u8 = 7;
 const TAG_DROP_INDEX: u8 = 8;
+const TAG_CREATE_TEXT_INDEX: u8 = 9;
 
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,8 +49,10 @@ pub enum Mutation {
     EditPayload(Vec<PointId>, PayloadEdit),
     /// Index a payload field over every existing and later point.
     CreateIndex(FieldPath, IndexSchema),
-    /// Drop the index of a payload field.
+    /// Drop the index of a payload field (payload or text).
     DropIndex(FieldPath),
+    /// Index the text of a payload field for full-text filters and BM25.
+    CreateTextIndex(FieldPath, TextSettings),
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -122,6 +128,12 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
             out.push(TAG_DROP_INDEX);
             put_u32(&mut out, path.as_str().len());
             out.extend_from_slice(path.as_str().as_bytes());
+        }
+        Mutation::CreateTextIndex(path, settings) => {
+            out.push(TAG_CREATE_TEXT_INDEX);
+            put_u32(&mut out, path.as_str().len());
+            out.extend_from_slice(path.as_str().as_bytes());
+            settings.encode(&mut out);
         }
     }
     out
@@ -255,6 +267,17 @@ impl<'a> Cursor<'a> {
         FieldPath::parse(text).map_err(|_| DecodeError::BadIndex)
     }
 
+    /// Text index settings (see `text::TextSettings::encode`).
+    ///
+    /// # Errors
+    /// [`DecodeError::BadIndex`] when they are damaged.
+    pub fn text_settings(&mut self) -> Result<TextSettings, DecodeError> {
+        let (settings, rest) =
+            TextSettings::decode(self.bytes).map_err(|_| DecodeError::BadIndex)?;
+        self.bytes = rest;
+        Ok(settings)
+    }
+
     /// Whether every byte was consumed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -296,6 +319,10 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
             Mutation::CreateIndex(path, schema)
         }
         TAG_DROP_INDEX => Mutation::DropIndex(c.field_path(count)?),
+        TAG_CREATE_TEXT_INDEX => {
+            let path = c.field_path(count)?;
+            Mutation::CreateTextIndex(path, c.text_settings()?)
+        }
         other => return Err(DecodeError::BadTag(other)),
     };
     if !c.is_empty() {
@@ -333,7 +360,15 @@ mod tests {
         let path = FieldPath::parse("meta.tags[]").expect("path");
         let indexes = [
             Mutation::CreateIndex(path.clone(), IndexSchema::Datetime),
-            Mutation::DropIndex(path),
+            Mutation::DropIndex(path.clone()),
+            Mutation::CreateTextIndex(
+                path,
+                TextSettings {
+                    stemmer: Some("english".into()),
+                    custom_stopwords: vec!["x".into()],
+                    ..TextSettings::default()
+                },
+            ),
         ];
         for m in [up, del].into_iter().chain(edits).chain(indexes) {
             let bytes = encode_mutation(&m);
@@ -342,5 +377,19 @@ mod tests {
                 assert!(decode_mutation(&bytes[..cut], 2).is_err());
             }
         }
+    }
+
+    /// Records written before text indexes existed still decode: the bytes below are an
+    /// old create-index record (tag 7, "body", keyword) and drop-index record (tag 8, "body").
+    #[test]
+    fn index_records_of_the_earlier_format_still_decode() {
+        let create = [7, 4, 0, 0, 0, b'b', b'o', b'd', b'y', 1];
+        let drop = [8, 4, 0, 0, 0, b'b', b'o', b'd', b'y'];
+        let path = FieldPath::parse("body").expect("path");
+        assert_eq!(
+            decode_mutation(&create, 3),
+            Ok(Mutation::CreateIndex(path.clone(), IndexSchema::Keyword))
+        );
+        assert_eq!(decode_mutation(&drop, 3), Ok(Mutation::DropIndex(path)));
     }
 }

@@ -20,7 +20,11 @@
 //!     2 u8                                    a free (released) slot
 //! then (version 4) the payload index definitions:
 //!     u32 LE n, n × (u32 LE length, UTF-8 field path, u8 schema code)
+//! then, when any field has a text index, the text index definitions:
+//!     u32 LE n, n × (u32 LE length, UTF-8 field path, text settings)
 //! ```
+//!
+//! A collection with text indexes writes a fifth image, `texts.plait` (see `text_image`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,7 +32,7 @@ use std::time::Instant;
 
 use super::point_store::{PointStore, RestoredSlot, SlotImage};
 use super::record_codec::{Cursor, put_point};
-use super::{index_image, quant_image};
+use super::{index_image, quant_image, text_image};
 use crate::columns::FieldPath;
 use crate::columns::index::IndexSchema;
 use crate::engine::EngineError;
@@ -36,6 +40,7 @@ use crate::engine::config::CollectionConfig;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
+use crate::text::TextSettings;
 use crate::vector::DenseVectors;
 use crate::vector::hnsw::Hnsw;
 
@@ -120,6 +125,18 @@ pub fn write(
         buf.extend_from_slice(text.as_bytes());
         buf.push(schema.code());
     }
+    // Written only when there are text indexes, so an image without them keeps the layout
+    // that earlier versions read.
+    let texts = store.text_indexes().definitions();
+    if !texts.is_empty() {
+        buf.extend_from_slice(&u32::try_from(texts.len()).unwrap_or(u32::MAX).to_le_bytes());
+        for (path, settings) in &texts {
+            let text = path.as_str();
+            buf.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+            buf.extend_from_slice(text.as_bytes());
+            settings.encode(&mut buf);
+        }
+    }
     w.write(&buf).map_err(wrap)?;
     w.finish().map_err(wrap)?;
     // The graph image goes second; if a crash comes between the two, the graph image's sequence
@@ -133,7 +150,8 @@ pub fn write(
         &store.index().encode(),
     )?;
     quant_image::write(fs, name, collection_dir, store, seq)?;
-    index_image::write(fs, name, collection_dir, store, seq)
+    index_image::write(fs, name, collection_dir, store, seq)?;
+    text_image::write(fs, name, collection_dir, store, seq)
 }
 
 /// Writes one index image (`body`, in the checkpoint container with `magic`) for WAL sequence
@@ -177,6 +195,7 @@ pub fn read(
         graph_path(collection_dir),
         quant_image::quant_path(collection_dir),
         index_image::index_path(collection_dir),
+        text_image::text_path(collection_dir),
     ] {
         let mut tmp = path.into_os_string();
         tmp.push(".tmp");
@@ -238,8 +257,8 @@ pub fn read(
         });
     }
     // Version 3 and older images end after the slots: no index definitions.
-    let definitions = if c.is_empty() {
-        Vec::new()
+    let (definitions, text_definitions) = if c.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
         read_definitions(&mut c).map_err(|detail| EngineError::Undecodable {
             name: name.to_owned(),
@@ -266,11 +285,12 @@ pub fn read(
     }
     quant_image::install(fs, name, collection_dir, config, seq, &mut store);
     index_image::install(fs, name, collection_dir, seq, definitions, &mut store);
+    text_image::install(fs, name, collection_dir, seq, text_definitions, &mut store);
     Ok((store, seq))
 }
 
-/// The payload index definitions that close a version 4 points image.
-fn read_definitions(c: &mut Cursor<'_>) -> Result<Vec<(FieldPath, IndexSchema)>, String> {
+/// The payload and text index definitions that close a version 4 points image.
+fn read_definitions(c: &mut Cursor<'_>) -> Result<Definitions, String> {
     let count = c.u32().map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for _ in 0..count {
@@ -281,11 +301,26 @@ fn read_definitions(c: &mut Cursor<'_>) -> Result<Vec<(FieldPath, IndexSchema)>,
             IndexSchema::from_code(code).ok_or_else(|| format!("unknown index type {code}"))?;
         out.push((path, schema));
     }
+    let mut texts = Vec::new();
+    if !c.is_empty() {
+        let count = c.u32().map_err(|e| e.to_string())?;
+        for _ in 0..count {
+            let text = c.string().map_err(|e| e.to_string())?;
+            let path = FieldPath::parse(&text).map_err(|e| e.to_string())?;
+            texts.push((path, c.text_settings().map_err(|e| e.to_string())?));
+        }
+    }
     if !c.is_empty() {
         return Err("trailing bytes after the index definitions".into());
     }
-    Ok(out)
+    Ok((out, texts))
 }
+
+/// Payload index definitions and text index definitions.
+type Definitions = (
+    Vec<(FieldPath, IndexSchema)>,
+    Vec<(FieldPath, TextSettings)>,
+);
 
 /// The graph image for checkpoint `seq`, or why it cannot be used.
 fn load_graph(

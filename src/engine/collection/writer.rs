@@ -573,6 +573,7 @@ impl Writer {
                 Mutation::Delete(_)
                 | Mutation::EditPayload(..)
                 | Mutation::CreateIndex(..)
+                | Mutation::CreateTextIndex(..)
                 | Mutation::DropIndex(_) => 0,
             })
             .sum();
@@ -761,6 +762,13 @@ pub fn apply_with(
             let built = store.read().build_field_index(&path, schema);
             if let Some(index) = built {
                 store.write().install_field_index(index);
+            }
+        }
+        Mutation::CreateTextIndex(path, settings) => {
+            // Tokenized under the read lock, as a payload index is built.
+            let built = store.read().build_text_index(&path, &settings);
+            if let Some(index) = built {
+                store.write().install_text_index(index);
             }
         }
         Mutation::DropIndex(path) => {

@@ -10,6 +10,7 @@ use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, Value, parse_datetime};
 use crate::engine::manifest::{durability_name, metric_name};
 use crate::engine::{AckAt, Collection, CollectionState};
+use crate::text::TextSettings;
 
 /// Points read to infer an index type when `CREATE INDEX` gives none.
 const INFER_SAMPLE: usize = 10_000;
@@ -52,17 +53,32 @@ impl Runner<'_, '_> {
     ) -> Result<Outcome, ExecError> {
         let c = self.collection(&collection.name, collection.span)?;
         let path = self.field_path(field)?;
+        if kind.is_some_and(|k| k.name.eq_ignore_ascii_case("text")) {
+            // A text index with Qdrant's defaults (word tokenizer, lowercase); other analyzer
+            // settings go through `PUT /collections/{name}/index`.
+            let ticket = c
+                .create_text_index(path, TextSettings::default(), AckAt::Applied)
+                .map_err(|e| self.engine_error(e, field.span))?;
+            ticket
+                .wait_blocking()
+                .map_err(|e| self.engine_error(e, field.span))?;
+            return Ok(Outcome::table(
+                vec!["field".into(), "type".into()],
+                vec![vec![Value::from(field.to_string()), Value::from("text")]],
+            ));
+        }
         let schema = match kind {
             Some(kind) => {
                 IndexSchema::from_name(&kind.name.to_ascii_lowercase()).ok_or_else(|| {
                     self.error(
-                    ErrorCode::InvalidSetting,
-                    format!(
-                        "unknown index type {}: keyword, integer, float, bool, datetime or uuid",
-                        kind.name
-                    ),
-                    kind.span,
-                )
+                        ErrorCode::InvalidSetting,
+                        format!(
+                            "unknown index type {}: keyword, integer, float, bool, datetime, uuid \
+                         or text",
+                            kind.name
+                        ),
+                        kind.span,
+                    )
                 })?
             }
             None => infer_schema(&c, &path).ok_or_else(|| {

@@ -1,5 +1,6 @@
 //! `SELECT` returning points: a vector search (`WHERE vector NEAR ...`, through the planner the
-//! JSON API uses) or a filtered scan in id order or `ORDER BY` fields; and its `EXPLAIN`.
+//! JSON API uses), a BM25 text ranking (`WHERE field MATCH 'words'` without `NEAR`), or a
+//! filtered scan in id order or `ORDER BY` fields; and its `EXPLAIN`.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -8,13 +9,15 @@ use super::super::velesql::ast::{Direction, Expr, ExprKind, OrderKey, Select, Sp
 use super::super::velesql::{ErrorCode, LoweredWhere, constant, lower_where};
 use super::super::{
     Explain, Predicate, check_types, deadline, filtered_nearest, fully_indexed, index_bound,
-    matching_slots, multi_stage,
+    matching_slots, multi_stage, rank_text,
 };
 use super::outcome::{Outcome, PlanNode};
 use super::row_value::{compare_values, field_value};
 use super::{DEFAULT_SEARCH_LIMIT, ExecError, MAX_ROWS, Runner};
 use crate::columns::{FieldPath, Value};
-use crate::engine::{Collection, EngineError, PayloadSelector, PointRecord, SearchRequest};
+use crate::engine::{
+    Collection, EngineError, PayloadSelector, PointRecord, ScoredPoint, SearchRequest,
+};
 use crate::vector::quantize::QuantizedSearch;
 
 /// Most points a scan with `ORDER BY` keeps while it reads the matching ones (`OFFSET` plus the
@@ -52,6 +55,7 @@ impl Runner<'_, '_> {
                 predicate: Predicate::All,
                 near: None,
                 min_similarity: None,
+                text: None,
             },
         };
         let grouped = !s.group_by.is_empty()
@@ -73,6 +77,11 @@ impl Runner<'_, '_> {
         let limit = self.count_clause(s.limit.as_ref())?;
         if lowered.near.is_some() {
             self.search_select(s, &collection, lowered, limit, offset, explain)
+        } else if lowered.text.is_some() {
+            if let Some(floor) = lowered.min_similarity {
+                return Err(self.no_score(floor.span));
+            }
+            self.text_select(s, &collection, lowered, limit, offset, explain)
         } else {
             if let Some(floor) = lowered.min_similarity {
                 return Err(self.no_score(floor.span));
@@ -149,7 +158,6 @@ impl Runner<'_, '_> {
         )
     }
 
-    #[expect(clippy::too_many_lines, reason = "one statement's steps, in order")]
     fn search_select(
         &self,
         s: &Select,
@@ -250,25 +258,7 @@ impl Runner<'_, '_> {
             .into_iter()
             .filter(|h| exclusive.is_none_or(|f| h.score != f.min))
             .collect();
-        if !order.is_empty() {
-            hits.sort_by(|a, b| {
-                order
-                    .iter()
-                    .map(|o| match o {
-                        PointOrder::Score(d) => directed(a.score.total_cmp(&b.score), *d),
-                        PointOrder::Id(d) => directed(a.record.id.cmp(&b.record.id), *d),
-                        PointOrder::Field(path, d) => directed(
-                            compare_values(
-                                &field_value(path, a.record.payload.as_ref()),
-                                &field_value(path, b.record.payload.as_ref()),
-                            ),
-                            *d,
-                        ),
-                    })
-                    .find(|o| o.is_ne())
-                    .unwrap_or(Ordering::Equal)
-            });
-        }
+        sort_hits(&mut hits, &order);
         let rows: Vec<Vec<Value>> = hits
             .iter()
             .map(|h| columns.row(&h.record, Some(h.score)))
@@ -277,6 +267,97 @@ impl Runner<'_, '_> {
         if explain == Some(ExplainMode::Analyze) {
             let filter = self.filter_plan(collection, &predicate, s.filter.as_ref());
             outcome.plan = Some(analyzed(node, explained, outcome.rows.len()).child(filter));
+        }
+        Ok(outcome)
+    }
+
+    /// `SELECT ... WHERE field MATCH 'words' [AND filters]` without `NEAR`: the `k` best points
+    /// by BM25 over the field's text index, among the points the whole filter allows (the
+    /// `MATCH` itself included, so every word is present); `score` is the BM25 score.
+    fn text_select(
+        &self,
+        s: &Select,
+        collection: &Arc<Collection>,
+        lowered: LoweredWhere,
+        limit: Option<usize>,
+        offset: usize,
+        explain: Option<ExplainMode>,
+    ) -> Result<Outcome, ExecError> {
+        let Some(ranking) = lowered.text else {
+            return Ok(Outcome::default());
+        };
+        self.no_search_settings(s)?;
+        let columns = self.point_columns(&s.projection, true)?;
+        let order = self.order_keys(&s.order_by, true)?;
+        let limit = limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+        let k = limit.saturating_add(offset);
+        if k > MAX_ROWS {
+            return Err(self.too_many_rows(
+                s.limit.as_ref().map_or(s.span, |l| l.span),
+                "LIMIT + OFFSET of a text search",
+            ));
+        }
+        let node = PlanNode::new("text_search")
+            .with("collection", collection.name())
+            .with("field", ranking.field.as_str())
+            .with("scoring", "bm25")
+            .with("top_k", "maxscore")
+            .with("k", k)
+            .with("offset", offset);
+        let predicate = lowered.predicate;
+        if explain == Some(ExplainMode::Plan) {
+            return Ok(self.plan_only(node, collection, &predicate, s));
+        }
+        self.check_time(s.span)?;
+        let mut projection = columns.engine_projection();
+        if order.iter().any(|o| matches!(o, PointOrder::Field(..))) {
+            projection.payload = PayloadSelector::All;
+        }
+        let ranked = collection.read(|view| {
+            check_types(view, &predicate).map_err(|e| self.mismatch(s, &e))?;
+            let (hits, explained) =
+                rank_text(view, &ranking.field, &ranking.text, Some(&predicate), k).map_err(
+                    |e| self.error(ErrorCode::InvalidCondition, e.to_string(), ranking.span),
+                )?;
+            let hits: Vec<ScoredPoint> = hits
+                .into_iter()
+                .skip(offset)
+                .filter_map(|h| {
+                    Some(ScoredPoint {
+                        record: view.record(h.slot, &projection)?,
+                        score: h.score,
+                    })
+                })
+                .collect();
+            Ok::<_, ExecError>((hits, explained))
+        });
+        let (mut hits, explained) = ranked?;
+        sort_hits(&mut hits, &order);
+        let rows: Vec<Vec<Value>> = hits
+            .iter()
+            .map(|h| columns.row(&h.record, Some(h.score)))
+            .collect();
+        let mut outcome = Outcome::table(columns.names, rows);
+        if explain == Some(ExplainMode::Analyze) {
+            let filter = self.filter_plan(collection, &predicate, s.filter.as_ref());
+            let mut node = node
+                .with("rows", outcome.rows.len())
+                .with("clauses", u64::from(explained.clauses))
+                .with(
+                    "index_conditions",
+                    u64::from(explained.compile.index_conditions),
+                )
+                .with(
+                    "scanned_conditions",
+                    u64::from(explained.compile.scanned_conditions),
+                )
+                .with("payloads_read", explained.compile.payloads_read)
+                .with("filter_micros", explained.filter_micros)
+                .with("search_micros", explained.rank_micros);
+            if let Some(allowed) = explained.allowed {
+                node = node.with("candidates", allowed);
+            }
+            outcome.plan = Some(node.child(filter));
         }
         Ok(outcome)
     }
@@ -406,6 +487,30 @@ impl Runner<'_, '_> {
             node
         })
     }
+}
+
+/// Sorts search hits by the `ORDER BY` keys (stable: ties keep their rank).
+fn sort_hits(hits: &mut [ScoredPoint], order: &[PointOrder]) {
+    if order.is_empty() {
+        return;
+    }
+    hits.sort_by(|a, b| {
+        order
+            .iter()
+            .map(|o| match o {
+                PointOrder::Score(d) => directed(a.score.total_cmp(&b.score), *d),
+                PointOrder::Id(d) => directed(a.record.id.cmp(&b.record.id), *d),
+                PointOrder::Field(path, d) => directed(
+                    compare_values(
+                        &field_value(path, a.record.payload.as_ref()),
+                        &field_value(path, b.record.payload.as_ref()),
+                    ),
+                    *d,
+                ),
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    });
 }
 
 /// `plan` with what the planner measured.

@@ -150,6 +150,8 @@ impl Runner<'_, '_> {
             predicate,
             near,
             min_similarity,
+            // A write's MATCH is a filter: nothing is ranked.
+            text: _,
         } = lower_where(filter, &self.lower_context())?;
         if let Some(near) = near {
             return Err(self.error(

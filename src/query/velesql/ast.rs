@@ -367,7 +367,8 @@ pub enum ExprKind {
         /// The query vector.
         query: Box<Expr>,
     },
-    /// `expr MATCH 'text'`: full-text search, reserved (refused until text indexes exist).
+    /// `expr MATCH 'text'`: every word in the field's text; at the top level of a `WHERE`
+    /// without `NEAR`, also the BM25 ranking.
     TextMatch {
         /// The field searched.
         expr: Box<Expr>,

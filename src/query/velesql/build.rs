@@ -586,21 +586,22 @@ impl<'t> Builder<'t> {
                 };
                 ExprKind::Contains { expr: left, what }
             }
-            Rule::near => {
-                let v = parts(test)
-                    .next()
-                    .ok_or_else(|| self.missing("a vector", test_span))?;
-                ExprKind::Near {
-                    target: left,
-                    query: Box::new(self.value(v)?),
+            // One arm for both: this function recurses with the condition's nesting, and a
+            // second arm of the same shape would grow its frame (see guard_tests).
+            rule @ (Rule::near | Rule::text_match) => {
+                let near = rule == Rule::near;
+                let v = parts(test).next().ok_or_else(|| {
+                    self.missing(if near { "a vector" } else { "the words" }, test_span)
+                })?;
+                let query = Box::new(self.value(v)?);
+                if near {
+                    ExprKind::Near {
+                        target: left,
+                        query,
+                    }
+                } else {
+                    ExprKind::TextMatch { expr: left, query }
                 }
-            }
-            Rule::text_match => {
-                return Err(self.error(
-                    ErrorCode::Unsupported,
-                    "MATCH (full-text search) is not available yet",
-                    test_span,
-                ));
             }
             other => return Err(self.unexpected(other, test_span)),
         };

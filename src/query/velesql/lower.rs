@@ -24,7 +24,10 @@ use super::limits::MAX_LIST_ITEMS;
 use super::params::{ParamValue, Params};
 use crate::columns::{FieldPath, parse_datetime};
 use crate::engine::PointId;
-use crate::query::{Condition, Interval, LikePattern, Literal as Lit, Predicate};
+use crate::query::{
+    Condition, Interval, LikePattern, Literal as Lit, Predicate, TextMatch, TextMatchKind,
+};
+use crate::text::MAX_QUERY_BYTES;
 
 /// What a `WHERE` clause is lowered against.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +49,20 @@ pub struct LoweredWhere {
     pub near: Option<NearQuery>,
     /// The least similarity a result may have, when asked for.
     pub min_similarity: Option<SimilarityFloor>,
+    /// The first top-level `field MATCH 'words'`: a statement without `NEAR` ranks by its BM25
+    /// score (the `MATCH` stays in `predicate` as a filter too).
+    pub text: Option<TextRanking>,
+}
+
+/// A full-text ranking asked for by a top-level `MATCH`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRanking {
+    /// The text-indexed field.
+    pub field: FieldPath,
+    /// The words.
+    pub text: String,
+    /// Where the `MATCH` is written.
+    pub span: Span,
 }
 
 /// The query vector of a search.
@@ -83,6 +100,7 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
     let mut near: Option<NearQuery> = None;
     let mut floors = Vec::new();
     let mut filters = Vec::new();
+    let mut text: Option<TextRanking> = None;
     for item in conjuncts {
         match &item.kind {
             ExprKind::Near { target, query } => {
@@ -107,6 +125,17 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
             }
             ExprKind::Compare { left, op, right } if lower.is_similarity(left, right) => {
                 floors.push((item, left, *op, right));
+            }
+            ExprKind::TextMatch { .. } => {
+                let filter = lower.predicate(item)?;
+                if let (None, Predicate::Field(field, Condition::Text(m))) = (&text, &filter) {
+                    text = Some(TextRanking {
+                        field: field.clone(),
+                        text: m.text.clone(),
+                        span: item.span,
+                    });
+                }
+                filters.push(filter);
             }
             _ => filters.push(lower.predicate(item)?),
         }
@@ -185,6 +214,7 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
         predicate,
         near,
         min_similarity,
+        text,
     })
 }
 
@@ -321,11 +351,27 @@ impl Lowering<'_, '_> {
                 "NEAR must be a top-level AND term of WHERE, not under OR or NOT",
                 e.span,
             )),
-            ExprKind::TextMatch { .. } => Err(self.error(
-                ErrorCode::Unsupported,
-                "MATCH (full-text search) is not available yet",
-                e.span,
-            )),
+            ExprKind::TextMatch { expr, query } => {
+                let path = self.field(expr, "MATCH")?;
+                let Scalar::String(text) = self.scalar(query)? else {
+                    return Err(self.error(
+                        ErrorCode::TypeMismatch,
+                        "MATCH searches for words: give a string",
+                        query.span,
+                    ));
+                };
+                if text.trim().is_empty() || text.len() > MAX_QUERY_BYTES {
+                    return Err(self.error(
+                        ErrorCode::InvalidLiteral,
+                        format!("MATCH takes 1 to {MAX_QUERY_BYTES} bytes of words"),
+                        query.span,
+                    ));
+                }
+                Ok(Predicate::Field(
+                    path,
+                    Condition::Text(TextMatch::new(text, TextMatchKind::All)),
+                ))
+            }
             ExprKind::Literal(Literal::Bool(b)) => Ok(truth(*b)),
             ExprKind::Param(_) => match self.scalar(e)? {
                 Scalar::Bool(b) => Ok(truth(b)),

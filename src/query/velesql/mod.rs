@@ -25,7 +25,7 @@ pub use error::{ErrorCode, ParseError};
 pub use interval::{IntervalError, parse_interval};
 pub use keywords::{RESERVED, is_bare_name, is_reserved};
 pub use limits::{MAX_LIST_ITEMS, MAX_NESTING, MAX_QUERY_BYTES, MAX_STATEMENTS};
-pub use lower::{LowerContext, LoweredWhere, NearQuery, SimilarityFloor, lower_where};
+pub use lower::{LowerContext, LoweredWhere, NearQuery, SimilarityFloor, TextRanking, lower_where};
 pub use normal_form::NormalForm;
 pub use params::{ObjectParam, ParamValue, Params};
 pub use parse::parse;
