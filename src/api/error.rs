@@ -122,9 +122,7 @@ impl From<crate::query::MultiStageError> for ApiError {
             MultiStageError::Type(e) => e.into(),
             MultiStageError::Fusion(_)
             | MultiStageError::NothingToFuse
-            | MultiStageError::Text(_) => {
-                Self::unprocessable(e.to_string())
-            }
+            | MultiStageError::Text(_) => Self::unprocessable(e.to_string()),
         }
     }
 }

@@ -287,7 +287,10 @@ fn mmr_trades_near_duplicates_for_diversity_and_keeps_similarity_scores() -> Tes
     let (status, body) = sql("WITH (mmr = 0)")?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["statements"][0]["rows"][1][0], 2, "{body}");
-    for bad in ["WITH (mmr = 1.5)", "WITH (mmr = 0.5, mmr_candidates = 10001)"] {
+    for bad in [
+        "WITH (mmr = 1.5)",
+        "WITH (mmr = 0.5, mmr_candidates = 10001)",
+    ] {
         let (status, body) = sql(bad)?;
         assert_eq!(status, 422, "{bad}: {body}");
         assert_eq!(
@@ -384,7 +387,9 @@ fn a_text_prefetch_fuses_with_a_dense_one_and_ranks_within_prefetched_candidates
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
     s.create_collection("t", DIM, "Dot")?;
-    let words = ["red", "green", "blue", "apple", "river", "stone", "cloud", "night"];
+    let words = [
+        "red", "green", "blue", "apple", "river", "stone", "cloud", "night",
+    ];
     let mut rng = StdRng::seed_from_u64(3);
     let points: Vec<Value> = (0..200u64)
         .map(|id| {
@@ -395,7 +400,10 @@ fn a_text_prefetch_fuses_with_a_dense_one_and_ranks_within_prefetched_candidates
                    "payload": {"body": body.join(" "), "group": id % 3}})
         })
         .collect();
-    let r = s.put_json("/collections/t/points?wait=true", &json!({"points": points}))?;
+    let r = s.put_json(
+        "/collections/t/points?wait=true",
+        &json!({"points": points}),
+    )?;
     assert_eq!(r.status(), 200);
     let r = s.put_json(
         "/collections/t/index?wait=true",
@@ -413,7 +421,11 @@ fn a_text_prefetch_fuses_with_a_dense_one_and_ranks_within_prefetched_candidates
     let text = json!({"query": {"text": {"field": "body", "query": "apple river"}}, "limit": 12,
                       "filter": {"must": [{"key": "group", "match": {"any": [0, 1]}}]}});
     let lists = [ask(dense.clone())?, ask(text.clone())?];
-    assert_eq!(lists[1].len(), 12, "the text prefetch fills its limit under its filter");
+    assert_eq!(
+        lists[1].len(),
+        12,
+        "the text prefetch fills its limit under its filter"
+    );
     let fused = ask(json!({"prefetch": [dense, text], "query": {"fusion": "rrf"}, "limit": 10}))?;
     let want: Vec<(u64, f64)> = rrf(&lists, 2.0, &[1.0, 1.0]).into_iter().take(10).collect();
     assert_same_ranking(&fused, &want, "dense + text RRF");
@@ -438,4 +450,3 @@ fn a_text_prefetch_fuses_with_a_dense_one_and_ranks_within_prefetched_candidates
     assert_eq!(r.status(), 422);
     Ok(())
 }
-

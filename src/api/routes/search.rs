@@ -24,9 +24,7 @@ use crate::api::wire::query_input::QueryInput;
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
 use crate::columns::FieldPath;
 use crate::engine::{Collection, ScoredPoint};
-use crate::query::{
-    MultiStageError, Stage, check_types, filtered_nearest, multi_stage, rank_text,
-};
+use crate::query::{MultiStageError, Stage, check_types, filtered_nearest, multi_stage, rank_text};
 
 /// The error answers every search route shares (400 and 422 differ by route).
 #[derive(utoipa::IntoResponses)]

@@ -8,8 +8,8 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::bounds::{MAX_HNSW_EF, MAX_LIMIT, check_range, check_text_query};
-use super::payload_index::field_path;
 use super::filter::{Filter, WireFilter, optional_predicate};
+use super::payload_index::field_path;
 use super::points::SearchParams;
 use super::quantization::QuantizationSearchParams;
 use super::query_input::{QueryInput, WireMmr};
@@ -196,8 +196,9 @@ fn scoring(query: QueryInput, limit: usize) -> Result<Scoring, ApiError> {
         QueryInput::Text(text) => {
             check_text_query("query.text.query", &text.query)?;
             Ok(Scoring::Text {
-                field: field_path(&text.field)
-                    .map_err(|_| ApiError::unprocessable("`query.text.field` is not a field path"))?,
+                field: field_path(&text.field).map_err(|_| {
+                    ApiError::unprocessable("`query.text.field` is not a field path")
+                })?,
                 query: text.query,
             })
         }

@@ -111,7 +111,6 @@ pub struct TextQueryInput {
     pub query: String,
 }
 
-
 const EXPECTED: &str = "a dense vector (a list of numbers), {\"nearest\": [numbers]}, \
                         {\"fusion\": \"rrf\" | \"dbsf\"}, {\"rrf\": {...}}, \
                         {\"weighted_fusion\": {\"weights\": [...]}} or \
