@@ -137,10 +137,13 @@ impl From<EngineError> for ApiError {
             | EngineError::InvalidAlias { .. }
             | EngineError::InvalidSetting { .. }
             | EngineError::InvalidVector { .. }
+            | EngineError::InvalidEdge { .. }
             | EngineError::LimitExceeded { .. }
             | EngineError::TooManyCollections { .. } => Self::unprocessable(e.to_string()),
             EngineError::CollectionNotFound { .. }
             | EngineError::PointNotFound { .. }
+            | EngineError::EdgeEndpointNotFound { .. }
+            | EngineError::EdgeNotFound { .. }
             | EngineError::AliasNotFound { .. } => Self::new(StatusCode::NOT_FOUND, e.to_string()),
             EngineError::CollectionExists { .. }
             | EngineError::AliasNameTaken { .. }

@@ -21,7 +21,7 @@ pub use crate::storage::wal::{Durability, WalError};
 pub use aliases::AliasAction;
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
-    AckAt, Collection, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,
+    AckAt, Collection, EdgeTicket, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,
     ReadView, SearchRequest, SelectedChange, Selector, Status, VectorMemory, WriteReceipt,
     WriteTicket,
 };

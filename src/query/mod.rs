@@ -17,6 +17,7 @@ mod estimate;
 mod evaluate;
 pub mod execute;
 mod facet;
+pub mod graph;
 mod like;
 mod order;
 mod plan;

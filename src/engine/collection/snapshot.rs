@@ -20,19 +20,25 @@
 //!     2 u8                                    a free (released) slot
 //! then (version 4) the payload index definitions:
 //!     u32 LE n, n × (u32 LE length, UTF-8 field path, u8 schema code)
+//! then (version 5) the edges, primary data like the points (never a derived image):
+//!     u64 LE next edge id, u64 LE count, count × edge (see record_codec)
 //! ```
+//!
+//! The edges' adjacency is not stored: it is rebuilt from the edges when the checkpoint is read.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::{PointStore, RestoredSlot, SlotImage};
-use super::record_codec::{Cursor, put_point};
+use super::record_codec::{Cursor, put_edge, put_point};
 use super::{index_image, quant_image};
 use crate::columns::FieldPath;
 use crate::columns::index::IndexSchema;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
+use crate::engine::point::PointId;
+use crate::graph::EdgeStore;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
@@ -121,6 +127,16 @@ pub fn write(
         buf.push(schema.code());
     }
     w.write(&buf).map_err(wrap)?;
+    let edges = store.edges();
+    buf.clear();
+    buf.extend_from_slice(&edges.next_id().to_le_bytes());
+    buf.extend_from_slice(&(edges.len() as u64).to_le_bytes());
+    w.write(&buf).map_err(wrap)?;
+    for edge in edges.iter() {
+        buf.clear();
+        put_edge(&mut buf, edge.id, &edge.to_edge());
+        w.write(&buf).map_err(wrap)?;
+    }
     w.finish().map_err(wrap)?;
     // The graph image goes second; if a crash comes between the two, the graph image's sequence
     // number does not match the points' and the graph is rebuilt on open.
@@ -237,18 +253,29 @@ pub fn read(
             }
         });
     }
-    // Version 3 and older images end after the slots: no index definitions.
+    let damaged = |detail| EngineError::Undecodable {
+        name: name.to_owned(),
+        what: "checkpoint",
+        detail,
+    };
+    // Version 3 and older images end after the slots: no index definitions; version 4 ends
+    // after the definitions: no edges.
     let definitions = if c.is_empty() {
         Vec::new()
     } else {
-        read_definitions(&mut c).map_err(|detail| EngineError::Undecodable {
-            name: name.to_owned(),
-            what: "checkpoint",
-            detail,
-        })?
+        read_definitions(&mut c).map_err(damaged)?
     };
+    let edges = if c.is_empty() {
+        EdgeStore::default()
+    } else {
+        read_edges(&mut c).map_err(damaged)?
+    };
+    if !c.is_empty() {
+        return Err(damaged("trailing bytes after the edges".into()));
+    }
     let mut store = PointStore::restore(vectors, config.metric, config.hnsw_config(), slots)
         .map_err(|e| EngineError::io("grow", &vectors_file, e))?;
+    store.set_edges(edges);
     match load_graph(fs, collection_dir, config, seq, store.slot_count()) {
         Ok(index) => store.set_index(index),
         Err(reason) => {
@@ -281,10 +308,20 @@ fn read_definitions(c: &mut Cursor<'_>) -> Result<Vec<(FieldPath, IndexSchema)>,
             IndexSchema::from_code(code).ok_or_else(|| format!("unknown index type {code}"))?;
         out.push((path, schema));
     }
-    if !c.is_empty() {
-        return Err("trailing bytes after the index definitions".into());
-    }
     Ok(out)
+}
+
+/// The edges that close a version 5 points image.
+fn read_edges(c: &mut Cursor<'_>) -> Result<EdgeStore<PointId>, String> {
+    let next_id = c.u64().map_err(|e| e.to_string())?;
+    let count = c.u64().map_err(|e| e.to_string())?;
+    let mut edges = EdgeStore::default();
+    for _ in 0..count {
+        let (id, edge) = c.edge().map_err(|e| e.to_string())?;
+        edges.insert(id, edge);
+    }
+    edges.raise_next_id(next_id);
+    Ok(edges)
 }
 
 /// The graph image for checkpoint `seq`, or why it cannot be used.

@@ -32,6 +32,7 @@ use parking_lot::RwLock;
 use tokio::sync::oneshot;
 
 use super::consolidation::{self, Consolidation};
+use super::edge_write::EdgeWrite;
 use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
@@ -76,6 +77,9 @@ pub enum Command {
     Write(QueuedWrite),
     /// Select points, then persist and apply a mutation of them (see `selected_write`).
     WriteSelected(SelectedWrite),
+    /// Check the ends of edges and assign their ids, then persist and apply them (see
+    /// `edge_write`).
+    WriteEdges(EdgeWrite),
     /// Checkpoint and stop.
     Shutdown {
         /// Where to reply.
@@ -260,6 +264,17 @@ impl Writer {
                         // state its place in the queue promises; nothing after it is logged yet.
                         self.commit(std::mem::take(&mut writes), &mut next_sync);
                         if let Some(resolved) = self.resolve(w) {
+                            writes.push(resolved);
+                        }
+                    }
+                    Command::WriteEdges(w) if w.reply.is_closed() => {
+                        metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
+                    }
+                    Command::WriteEdges(w) => {
+                        // Both ends are checked against every write queued before it.
+                        self.commit(std::mem::take(&mut writes), &mut next_sync);
+                        let resolved = w.resolve(&self.store.read());
+                        if let Some(resolved) = resolved {
                             writes.push(resolved);
                         }
                     }
@@ -556,7 +571,9 @@ impl Writer {
                 Mutation::Delete(_)
                 | Mutation::EditPayload(..)
                 | Mutation::CreateIndex(..)
-                | Mutation::DropIndex(_) => 0,
+                | Mutation::DropIndex(_)
+                | Mutation::UpsertEdges(_)
+                | Mutation::DeleteEdges(_) => 0,
             })
             .sum();
         if needed == 0 {
@@ -734,6 +751,19 @@ pub fn apply_with(
         }
         Mutation::DropIndex(path) => {
             store.write().drop_field_index(&path);
+        }
+        Mutation::UpsertEdges(edges) => {
+            let mut iter = edges.into_iter().peekable();
+            while iter.peek().is_some() {
+                store.write().upsert_edges(iter.by_ref().take(APPLY_SLICE));
+                between_slices();
+            }
+        }
+        Mutation::DeleteEdges(ids) => {
+            for chunk in ids.chunks(APPLY_SLICE) {
+                store.write().delete_edges(chunk);
+                between_slices();
+            }
         }
     }
     Ok(())
