@@ -72,7 +72,8 @@ pub struct HttpLimits {
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
     use routes::{
-        aliases, collections, facet, health, payload, payload_index, points, query, search, service,
+        aliases, collections, facet, graph, health, payload, payload_index, points, query, search,
+        service,
     };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
@@ -108,6 +109,12 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(aliases::update))
         .routes(routes!(aliases::list))
         .routes(routes!(aliases::of_collection))
+        .routes(routes!(graph::upsert_edges))
+        .routes(routes!(graph::delete_edges))
+        .routes(routes!(graph::get_edge))
+        .routes(routes!(graph::neighbors))
+        .routes(routes!(graph::traverse))
+        .routes(routes!(graph::shortest_path))
 }
 
 /// The router: the route table, the 404 fallback and the layers that apply to every request.

@@ -74,8 +74,22 @@ impl<N: Node> Csr<N> {
         let mut inc = Vec::with_capacity(store.len());
         for (&edge, s) in store.stored() {
             let (from, to) = (number(s.source), number(s.target));
-            out.push((from, Hop { node: to, label: s.label, edge }));
-            inc.push((to, Hop { node: from, label: s.label, edge }));
+            out.push((
+                from,
+                Hop {
+                    node: to,
+                    label: s.label,
+                    edge,
+                },
+            ));
+            inc.push((
+                to,
+                Hop {
+                    node: from,
+                    label: s.label,
+                    edge,
+                },
+            ));
         }
         let rows = |mut pairs: Vec<(u32, Hop)>| {
             pairs.sort_unstable_by_key(|(owner, hop)| (*owner, hop.edge));

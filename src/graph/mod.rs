@@ -55,7 +55,9 @@ impl<T: Copy + Eq + Ord + Hash + Debug + Send + Sync + 'static> Node for T {}
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GraphError {
     /// Dijkstra cannot handle a negative edge weight.
-    #[error("edge {edge} has the negative weight {weight} in property `{property}`; shortest paths need weights of at least 0")]
+    #[error(
+        "edge {edge} has the negative weight {weight} in property `{property}`; shortest paths need weights of at least 0"
+    )]
     NegativeWeight {
         /// The edge.
         edge: EdgeId,

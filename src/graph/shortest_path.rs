@@ -218,10 +218,7 @@ pub fn shortest_path<N: Node>(
     }
     nodes.reverse();
     edges.reverse();
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "a hop count is far below 2^53"
-    )]
+    #[expect(clippy::cast_precision_loss, reason = "a hop count is far below 2^53")]
     let hops = edges.len() as f64;
     found.cost = Some(if spec.weight.is_some() { cost } else { hops });
     found.path = Some(Path { nodes, edges });

@@ -228,14 +228,12 @@ impl<N: Node> EdgeStore<N> {
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         let entry = size_of::<EdgeId>() + size_of::<Stored<N>>() + 1;
-        let properties: usize = self
-            .edges
-            .values()
-            .map(|s| s.properties.len() * 64)
-            .sum();
+        let properties: usize = self.edges.values().map(|s| s.properties.len() * 64).sum();
         let lists = |m: &HashMap<N, Vec<EdgeId>>| {
             m.capacity() * (size_of::<N>() + size_of::<Vec<EdgeId>>() + 1)
-                + m.values().map(|v| v.capacity() * size_of::<EdgeId>()).sum::<usize>()
+                + m.values()
+                    .map(|v| v.capacity() * size_of::<EdgeId>())
+                    .sum::<usize>()
         };
         let labels: usize = self.labels.names.iter().map(|n| 2 * n.len() + 40).sum();
         self.edges.capacity() * entry

@@ -103,7 +103,11 @@ fn graph() -> impl Strategy<Value = (u32, Vec<(u32, u32, usize, i64)>)> {
 }
 
 fn direction() -> impl Strategy<Value = Direction> {
-    prop_oneof![Just(Direction::Out), Just(Direction::In), Just(Direction::Both)]
+    prop_oneof![
+        Just(Direction::Out),
+        Just(Direction::In),
+        Just(Direction::Both)
+    ]
 }
 
 proptest! {
@@ -242,14 +246,21 @@ fn a_self_loop_is_traversed_once_and_cycles_end() {
     assert_eq!(got.stopped, None);
     let around = neighbors(&store.view(), 0, Direction::Both, None, 10);
     let ids: Vec<u64> = around.iter().map(|(e, _)| e.id).collect();
-    assert_eq!(ids, vec![0, 1, 0, 3], "out then in; the self-loop once per direction");
+    assert_eq!(
+        ids,
+        vec![0, 1, 0, 3],
+        "out then in; the self-loop once per direction"
+    );
 }
 
 #[test]
 fn max_visited_stops_the_walk_and_says_so() {
     let chain: Vec<(u32, u32, usize, i64)> = (0..100).map(|i| (i, i + 1, 0, 1)).collect();
     let store = store_of(&chain);
-    let s = TraversalSpec { max_visited: 10, ..spec(0) };
+    let s = TraversalSpec {
+        max_visited: 10,
+        ..spec(0)
+    };
     let got = traverse(&store.view(), &s, None, None);
     assert_eq!(got.stopped, Some(Stop::MaxVisited));
     assert_eq!(got.visited, 10);

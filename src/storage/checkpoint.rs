@@ -314,7 +314,14 @@ mod tests {
         w.write(b"body")?;
         w.finish()?;
         let good = std::fs::read(&path)?;
-        for (version, readable) in [(1u32, false), (2, true), (3, true), (4, true), (5, true), (6, false)] {
+        for (version, readable) in [
+            (1u32, false),
+            (2, true),
+            (3, true),
+            (4, true),
+            (5, true),
+            (6, false),
+        ] {
             let mut file = good.clone();
             file[8..12].copy_from_slice(&version.to_le_bytes());
             let crc = crc32c::crc32c(&file[0..28]);

@@ -33,12 +33,12 @@ use crossbeam_channel::{Sender, TrySendError};
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::oneshot;
 
+use edge_write::EdgeWrite;
 pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
 pub use read_view::{NearestParams, ReadView};
 use record_codec::{Mutation, encode_mutation};
-use edge_write::EdgeWrite;
 use selected_write::SelectedWrite;
 pub use selected_write::{SelectedChange, Selector};
 pub use writer::{AckAt, WriteReceipt};

@@ -422,7 +422,12 @@ mod tests {
             ]),
             Mutation::DeleteEdges(vec![0, 3, u64::MAX]),
         ];
-        for m in [up, del].into_iter().chain(edits).chain(indexes).chain(edges) {
+        for m in [up, del]
+            .into_iter()
+            .chain(edits)
+            .chain(indexes)
+            .chain(edges)
+        {
             let bytes = encode_mutation(&m);
             assert_eq!(decode_mutation(&bytes, 2), Ok(m.clone()));
             for cut in 0..bytes.len() {
@@ -442,13 +447,20 @@ mod tests {
         upsert.extend_from_slice(&payload);
         assert_eq!(
             decode_mutation(&upsert, 1),
-            Ok(Mutation::Upsert(vec![(PointId::Num(7), vec![1.5], Payload::new())]))
+            Ok(Mutation::Upsert(vec![(
+                PointId::Num(7),
+                vec![1.5],
+                Payload::new()
+            )]))
         );
         let delete = [2u8, 1, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
         assert_eq!(
             decode_mutation(&delete, 1),
             Ok(Mutation::Delete(vec![PointId::Num(7)]))
         );
-        assert_eq!(decode_mutation(&[11u8, 0, 0, 0, 0], 1), Err(DecodeError::BadTag(11)));
+        assert_eq!(
+            decode_mutation(&[11u8, 0, 0, 0, 0], 1),
+            Err(DecodeError::BadTag(11))
+        );
     }
 }
