@@ -69,12 +69,15 @@ fn reached(result: &Value) -> BTreeMap<u64, u64> {
         .unwrap_or_default()
 }
 
+/// Edges by id.
+type Edges = BTreeMap<u64, Value>;
+
 /// Every edge of `ids`, seen from the outgoing lists and from the incoming lists.
 fn adjacency(
     s: &TestServer,
     name: &str,
     ids: &BTreeSet<u64>,
-) -> Result<(BTreeMap<u64, Value>, BTreeMap<u64, Value>), Box<dyn std::error::Error>> {
+) -> Result<(Edges, Edges), Box<dyn std::error::Error>> {
     let mut out = BTreeMap::new();
     let mut inc = BTreeMap::new();
     for id in ids {

@@ -11,7 +11,7 @@ use super::points::UpdateStatus;
 use crate::api::error::ApiError;
 use crate::columns::Payload;
 use crate::engine::PointId;
-use crate::engine::collection::{MAX_BATCH_EDGES, MAX_LABEL_BYTES};
+use crate::engine::collection::{MAX_BATCH_EDGES, MAX_LABEL_BYTES, NewEdge};
 use crate::graph::{Direction, Edge, EdgeId, MAX_EDGE_ID, Path, Stop, Strategy};
 use crate::query::Predicate;
 use crate::query::graph::MAX_DEPTH;
@@ -64,7 +64,7 @@ impl UpsertEdges {
     ///
     /// # Errors
     /// 422 for too many edges, an id past the bound, an empty or too long label.
-    pub fn into_edges(self) -> Result<Vec<(Option<EdgeId>, Edge<PointId>)>, ApiError> {
+    pub fn into_edges(self) -> Result<Vec<NewEdge>, ApiError> {
         check_len("edges", self.edges.len(), MAX_BATCH_EDGES)?;
         self.edges
             .into_iter()

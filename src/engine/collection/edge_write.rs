@@ -10,17 +10,17 @@
 
 use tokio::sync::oneshot;
 
+use super::NewEdge;
 use super::point_store::PointStore;
 use super::record_codec::{Mutation, encode_mutation};
 use super::writer::{AckAt, QueuedWrite, WriteReceipt};
 use crate::engine::EngineError;
-use crate::engine::point::PointId;
-use crate::graph::{Edge, EdgeId, MAX_EDGE_ID};
+use crate::graph::{EdgeId, MAX_EDGE_ID};
 
 /// An edge write waiting for the writer.
 pub struct EdgeWrite {
     /// The edges, each with its id when the client gave one.
-    pub edges: Vec<(Option<EdgeId>, Edge<PointId>)>,
+    pub edges: Vec<NewEdge>,
     /// When to reply.
     pub ack: AckAt,
     /// Where to reply.

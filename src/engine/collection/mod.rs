@@ -163,6 +163,9 @@ impl WriteTicket {
     }
 }
 
+/// An edge to write: its id, or `None` for the writer to assign one, and the edge.
+pub type NewEdge = (Option<EdgeId>, Edge<PointId>);
+
 /// An edge write waiting for its acknowledgement; like a [`WriteTicket`], dropping it withdraws
 /// the write if the writer has not logged it yet.
 #[derive(Debug)]
@@ -470,11 +473,7 @@ impl Collection {
     /// [`EngineError::LimitExceeded`], [`EngineError::InvalidEdge`] (a label empty or too long),
     /// [`EngineError::WritesRefused`], [`EngineError::WriteQueueFull`] or
     /// [`EngineError::ShuttingDown`]; the ticket carries the missing ends.
-    pub fn upsert_edges(
-        &self,
-        edges: Vec<(Option<EdgeId>, Edge<PointId>)>,
-        ack: AckAt,
-    ) -> Result<EdgeTicket, EngineError> {
+    pub fn upsert_edges(&self, edges: Vec<NewEdge>, ack: AckAt) -> Result<EdgeTicket, EngineError> {
         if edges.len() > MAX_BATCH_EDGES {
             return Err(EngineError::LimitExceeded {
                 what: "edges in one request",
