@@ -1,6 +1,10 @@
 //! [`EdgeStore`]: every edge of one collection by id, the edge ids incident to each node in both
 //! directions, the label table, and the lazily built read form of the adjacency ([`Csr`]).
 //!
+//! Properties are kept encoded (`columns::value_codec`), not as maps: a one-entry `Payload` costs
+//! a whole B-tree leaf (over 600 bytes), its encoding a few bytes; they are decoded only when an
+//! edge filter, a weight or a read asks for them.
+//!
 //! Only the collection's writer changes it (under the collection's write lock); every change
 //! drops the read form, which the next traversal rebuilds under the read lock.
 
@@ -10,7 +14,7 @@ use std::sync::OnceLock;
 
 use super::Node;
 use super::csr::{AdjacencyView, Csr};
-use crate::columns::Payload;
+use crate::columns::{Payload, decode_payload, encode_payload};
 
 /// An edge id.
 pub type EdgeId = u64;
@@ -32,7 +36,7 @@ pub struct Edge<N> {
     pub properties: Payload,
 }
 
-/// A stored edge seen through the store: no copy of its label or properties.
+/// A stored edge seen through the store: no copy of its label, properties still encoded.
 #[derive(Debug, Clone, Copy)]
 pub struct EdgeRef<'a, N> {
     /// Its id.
@@ -43,8 +47,16 @@ pub struct EdgeRef<'a, N> {
     pub target: N,
     /// Its type.
     pub label: &'a str,
-    /// Its properties.
-    pub properties: &'a Payload,
+    /// Its properties, encoded (empty for none).
+    encoded: &'a [u8],
+}
+
+impl<N> EdgeRef<'_, N> {
+    /// Its properties (decoded on each call).
+    #[must_use]
+    pub fn properties(&self) -> Payload {
+        decode_stored(self.encoded)
+    }
 }
 
 impl<N: Copy> EdgeRef<'_, N> {
@@ -55,9 +67,18 @@ impl<N: Copy> EdgeRef<'_, N> {
             source: self.source,
             target: self.target,
             label: self.label.to_owned(),
-            properties: self.properties.clone(),
+            properties: self.properties(),
         }
     }
+}
+
+/// The properties of a stored edge. The bytes were encoded by this store, so they decode; were
+/// they ever damaged, the edge would read as having no properties rather than fail the query.
+fn decode_stored(encoded: &[u8]) -> Payload {
+    if encoded.is_empty() {
+        return Payload::new();
+    }
+    decode_payload(encoded).map(|(p, _)| p).unwrap_or_default()
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +86,8 @@ pub(super) struct Stored<N> {
     pub(super) source: N,
     pub(super) target: N,
     pub(super) label: u32,
-    pub(super) properties: Payload,
+    /// `columns::value_codec` bytes; empty when there are no properties.
+    pub(super) properties: Box<[u8]>,
 }
 
 /// Every label in use, each stored once and named by a small number in the adjacency.
@@ -148,13 +170,17 @@ impl<N: Node> EdgeStore<N> {
         let label = self.labels.intern(&edge.label);
         self.out.entry(edge.source).or_default().push(id);
         self.inc.entry(edge.target).or_default().push(id);
+        let mut encoded = Vec::new();
+        if !edge.properties.is_empty() {
+            encode_payload(&edge.properties, &mut encoded);
+        }
         self.edges.insert(
             id,
             Stored {
                 source: edge.source,
                 target: edge.target,
                 label,
-                properties: edge.properties,
+                properties: encoded.into_boxed_slice(),
             },
         );
         self.next_id = self.next_id.max(id.saturating_add(1));
@@ -190,7 +216,7 @@ impl<N: Node> EdgeStore<N> {
             source: s.source,
             target: s.target,
             label: self.label_name(s.label),
-            properties: &s.properties,
+            encoded: &s.properties,
         }
     }
 
@@ -222,13 +248,13 @@ impl<N: Node> EdgeStore<N> {
         AdjacencyView::new(self, csr)
     }
 
-    /// Approximate bytes of heap memory held: the edges and their properties' map nodes (not the
-    /// property values' own allocations), both incidence lists, the labels and the read form when
-    /// built.
+    /// Approximate bytes of heap memory held: the edge table, the encoded properties, both
+    /// incidence lists, the labels and the read form when built (allocator overhead not
+    /// counted).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         let entry = size_of::<EdgeId>() + size_of::<Stored<N>>() + 1;
-        let properties: usize = self.edges.values().map(|s| s.properties.len() * 64).sum();
+        let properties: usize = self.edges.values().map(|s| s.properties.len()).sum();
         let lists = |m: &HashMap<N, Vec<EdgeId>>| {
             m.capacity() * (size_of::<N>() + size_of::<Vec<EdgeId>>() + 1)
                 + m.values()

@@ -296,6 +296,10 @@ pub fn traverse<N: Node>(
                 }),
             });
         }
+        // As everywhere: reaching `limit` says so, even when nothing more was left.
+        if out.visits.len() >= spec.limit {
+            out.stopped = Some(Stop::Limit);
+        }
         return out;
     };
     let labels = spec

@@ -133,7 +133,7 @@ proptest! {
         });
         let max_depth = min_depth + extra;
         let node_ok = |x: u32| !node_filter || x % 3 != 1;
-        let edge_ok = |e: EdgeRef<'_, u32>| matches!(e.properties.get("w"), Some(Value::Int(w)) if w % 2 == 0);
+        let edge_ok = |e: EdgeRef<'_, u32>| matches!(e.properties().get("w"), Some(Value::Int(w)) if w % 2 == 0);
         let s = TraversalSpec { direction: dir, labels: labels.clone(), min_depth, max_depth, limit, ..spec(from) };
         let got = traverse(&view, &s, node_filter.then_some(&node_ok as &dyn Fn(u32) -> bool), edge_filter.then_some(&edge_ok as EdgeFilter<'_, u32>));
         let st = steps(&edges, dir, labels.as_deref(), edge_filter);
@@ -305,11 +305,23 @@ fn a_negative_weight_is_refused_naming_the_edge() {
     ));
 }
 
-/// Heap bytes per edge of the store and its read form, on a graph shaped like the WordNet one
-/// (100 000 edges over 65 000 nodes, one small property each). Printed for docs/benchmarks.md:
-/// `cargo test --lib graph::traverse_tests::memory_per_edge -- --nocapture`.
+/// Resident bytes of this process (Linux), to measure growth when one test runs alone.
+fn resident_bytes() -> usize {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Bytes per edge of the store and its read form, on a graph shaped like the WordNet one (100 000
+/// edges over 65 000 nodes, one small property each): the store's own accounting and the
+/// process's resident-set growth. Printed for docs/benchmarks.md; run it alone so no other test
+/// moves the resident set:
+/// `cargo test --release --lib graph::traverse_tests::memory_per_edge -- --nocapture --test-threads 1`.
 #[test]
 fn memory_per_edge() {
+    let rss_before = resident_bytes();
     let mut store: EdgeStore<u64> = EdgeStore::default();
     let n = 65_000u64;
     for i in 0..100_000u64 {
@@ -324,12 +336,17 @@ fn memory_per_edge() {
         store.insert(i, e);
     }
     let without_csr = store.heap_bytes();
+    let rss_store = resident_bytes();
     let _ = store.view();
     let with_csr = store.heap_bytes();
+    let rss_csr = resident_bytes();
     println!(
-        "edges 100000: {} bytes/edge without the read form, {} with it",
+        "edges 100000: accounted {} bytes/edge without the read form, {} with it; resident set \
+         growth {} bytes/edge without, {} with",
         without_csr / 100_000,
-        with_csr / 100_000
+        with_csr / 100_000,
+        rss_store.saturating_sub(rss_before) / 100_000,
+        rss_csr.saturating_sub(rss_before) / 100_000,
     );
     assert!(with_csr > without_csr);
 }

@@ -32,7 +32,7 @@ fn node_matches(view: &ReadView<'_>, predicate: &Predicate, id: PointId) -> bool
 }
 
 fn edge_matches(predicate: &Predicate, edge: EdgeRef<'_, PointId>) -> bool {
-    predicate.matches(PointId::Num(edge.id), edge.properties)
+    predicate.matches(PointId::Num(edge.id), &edge.properties())
 }
 
 /// Walks the graph of `view` from `spec.from` (see `graph::traverse`), taking only nodes
