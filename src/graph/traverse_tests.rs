@@ -318,7 +318,7 @@ fn resident_bytes() -> usize {
 /// edges over 65 000 nodes, one small property each): the store's own accounting and the
 /// process's resident-set growth. Printed for docs/benchmarks.md; run it alone so no other test
 /// moves the resident set:
-/// `cargo test --release --lib graph::traverse_tests::memory_per_edge -- --nocapture --test-threads 1`.
+/// `cargo test --lib graph::traverse_tests::memory_per_edge -- --nocapture --test-threads 1`.
 #[test]
 fn memory_per_edge() {
     let rss_before = resident_bytes();
