@@ -691,3 +691,98 @@ fn concurrent_point_and_edge_writes_survive_kill_9_without_dangling_edges() -> T
     );
     Ok(())
 }
+
+/// The shared WordNet graph (99,787 labelled edges over 65,000 rows): 2- and 3-hop traversals
+/// from sampled rows, all labels and `hypernym` alone, both ways, against a BFS over the edge list.
+/// Skipped (passing) when the data set is not present.
+#[test]
+fn wordnet_traversals_match_a_bfs_over_the_edge_list() -> TestResult {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/wordnet-minilm-384/edges.jsonl");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {} not found", path.display());
+        return Ok(());
+    };
+    let mut edges = Vec::new();
+    for line in text.lines() {
+        let e: Value = serde_json::from_str(line)?;
+        let (a, b) = (
+            e["source"].as_u64().ok_or("source")?,
+            e["target"].as_u64().ok_or("target")?,
+        );
+        edges.push((
+            a,
+            b,
+            e["label"].as_str().ok_or("label")?.to_owned(),
+            e["lexical"].clone(),
+        ));
+    }
+    let rows = edges.iter().map(|e| e.0.max(e.1)).max().unwrap_or(0) + 1;
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.create_collection("wn", 2, "Dot")?;
+    let vectors: Vec<Vec<f32>> = (0..rows).map(|_| vec![1.0, 0.0]).collect();
+    s.upsert_rows("wn", &vectors, 0)?;
+    for chunk in edges.chunks(10_000) {
+        let batch: Vec<Value> = chunk
+            .iter()
+            .map(|(a, b, label, lexical)| json!({"source": a, "target": b, "label": label, "properties": {"lexical": lexical}}))
+            .collect();
+        let (status, r) = put_edges(&s, "wn", Value::Array(batch))?;
+        assert_eq!(status, 200, "{r}");
+    }
+    let mut compared = 0;
+    for start in (0..rows).step_by(4_999) {
+        for (direction, labels) in [
+            ("out", None),
+            ("both", None),
+            ("out", Some("hypernym")),
+            ("in", Some("hypernym")),
+        ] {
+            for depth in [2u32, 3] {
+                let mut body = json!({"from": start, "direction": direction, "max_depth": depth, "limit": 100_000});
+                if let Some(l) = labels {
+                    body["labels"] = json!([l]);
+                }
+                let (status, t) = post(&s, "/collections/wn/graph/traverse", body)?;
+                assert_eq!(status, 200, "{t}");
+                assert_eq!(t["result"]["stopped"], Value::Null);
+                // Plain BFS over the edge list.
+                let mut dist = BTreeMap::from([(start, 0u64)]);
+                let mut frontier = vec![start];
+                for d in 1..=u64::from(depth) {
+                    let set: BTreeSet<u64> = frontier.iter().copied().collect();
+                    let mut next = Vec::new();
+                    for (a, b, label, _) in &edges {
+                        if labels.is_some_and(|l| l != label) {
+                            continue;
+                        }
+                        let mut step = |x: u64, y: u64| {
+                            if set.contains(&x) && !dist.contains_key(&y) {
+                                dist.insert(y, d);
+                                next.push(y);
+                            }
+                        };
+                        if direction != "in" {
+                            step(*a, *b);
+                        }
+                        if direction != "out" {
+                            step(*b, *a);
+                        }
+                    }
+                    frontier = next;
+                }
+                dist.remove(&start);
+                assert_eq!(
+                    reached(&t),
+                    dist,
+                    "from {start} {direction} {labels:?} depth {depth}"
+                );
+                compared += dist.len();
+            }
+        }
+    }
+    eprintln!("wordnet: {compared} reached nodes compared");
+    assert!(compared > 1_000, "only {compared} reached nodes compared");
+    Ok(())
+}
