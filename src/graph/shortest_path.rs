@@ -66,11 +66,11 @@ impl Ord for Cost {
 }
 
 fn weight_of<N>(edge: EdgeRef<'_, N>, property: &str) -> Result<Option<f64>, GraphError> {
+    let properties = edge.properties();
     #[expect(
         clippy::cast_precision_loss,
         reason = "weights are summed as f64; integers past 2^53 lose precision, as in any float sum"
     )]
-    let properties = edge.properties();
     let w = match properties.get(property) {
         Some(Value::Int(i)) => *i as f64,
         Some(Value::UInt(u)) => *u as f64,
