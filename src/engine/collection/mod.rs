@@ -7,6 +7,8 @@
 
 mod consolidation;
 mod edge_write;
+#[cfg(test)]
+mod edge_write_tests;
 mod health;
 mod index_image;
 mod open;
