@@ -6,6 +6,7 @@
 //! - [`api`]: HTTP wire types, routes, status codes and OpenAPI. No engine logic.
 //! - [`query`]: the filter predicate, its evaluation and compilation to bitmaps, the planner.
 //! - [`engine`]: the catalog of collections, one writer per collection, concurrent readers.
+//! - [`graph`]: edges between the points of a collection, their adjacency and traversals.
 //! - [`vector`], [`columns`]: the indexes and value types the engine is made of; every per-slot
 //!   secondary index implements [`slot_index::SlotIndex`].
 //! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
@@ -22,6 +23,7 @@ pub mod columns;
 pub mod config;
 pub mod deadline;
 pub mod engine;
+pub mod graph;
 pub mod metrics;
 pub mod query;
 pub mod slot_index;

@@ -154,6 +154,7 @@ impl From<EngineError> for ApiError {
             | EngineError::InvalidAlias { .. }
             | EngineError::InvalidSetting { .. }
             | EngineError::InvalidVector { .. }
+            | EngineError::InvalidEdge { .. }
             | EngineError::LimitExceeded { .. }
             | EngineError::TooManyCollections { .. }
             | EngineError::InvalidSnapshotName { .. }
@@ -164,9 +165,9 @@ impl From<EngineError> for ApiError {
             EngineError::CollectionNotFound { .. }
             | EngineError::PointNotFound { .. }
             | EngineError::AliasNotFound { .. }
-            | EngineError::SnapshotNotFound { .. } => {
-                Self::new(StatusCode::NOT_FOUND, e.to_string())
-            }
+            | EngineError::SnapshotNotFound { .. }
+            | EngineError::EdgeEndpointNotFound { .. }
+            | EngineError::EdgeNotFound { .. } => Self::new(StatusCode::NOT_FOUND, e.to_string()),
             EngineError::CollectionExists { .. }
             | EngineError::AliasNameTaken { .. }
             | EngineError::NameIsAlias { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),

@@ -74,7 +74,7 @@ pub struct HttpLimits {
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
     use routes::{
-        aliases, collections, facet, health, payload, payload_index, points, query, search,
+        aliases, collections, facet, graph, health, payload, payload_index, points, query, search,
         service, snapshots,
     };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
@@ -117,6 +117,12 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(snapshots::upload))
         .routes(routes!(snapshots::create_full, snapshots::list_full))
         .routes(routes!(snapshots::download_full, snapshots::delete_full))
+        .routes(routes!(graph::upsert_edges))
+        .routes(routes!(graph::delete_edges))
+        .routes(routes!(graph::get_edge))
+        .routes(routes!(graph::neighbors))
+        .routes(routes!(graph::traverse))
+        .routes(routes!(graph::shortest_path))
 }
 
 /// The router: the route table, the 404 fallback and the layers that apply to every request.

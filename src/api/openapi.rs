@@ -25,6 +25,7 @@ use super::envelope::ErrorBody;
         (name = "points", description = "Write, read, count and page through points"),
         (name = "search", description = "Nearest-neighbour search"),
         (name = "query", description = "VelesQL statements: search, filter, aggregate, write and change the schema in one language (a Plait extension)"),
+        (name = "graph", description = "Edges between the points of a collection, neighbours, traversals and shortest paths (a Plait extension)"),
         (name = "aliases", description = "Second names for collections, accepted wherever a collection name is"),
         (name = "snapshots", description = "Snapshots of a collection or of the whole server: take, list, download, delete, and recover a collection from one"),
         (name = "health", description = "Liveness and readiness probes"),

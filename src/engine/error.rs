@@ -95,6 +95,31 @@ pub enum EngineError {
         /// The id asked for.
         id: PointId,
     },
+    /// An edge names a source or target point that does not exist (checked by the writer when
+    /// it logs the edge, so a concurrent delete cannot slip between the check and the write).
+    #[error("edge {index} of the request: its {role} point {id} does not exist")]
+    EdgeEndpointNotFound {
+        /// The edge's position in the request (from 0).
+        index: usize,
+        /// `source` or `target`.
+        role: &'static str,
+        /// The missing point.
+        id: PointId,
+    },
+    /// An edge of the request is malformed; nothing of the request was stored.
+    #[error("edge {index} of the request: {reason}")]
+    InvalidEdge {
+        /// The edge's position in the request (from 0).
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The edge does not exist.
+    #[error("edge {id} does not exist")]
+    EdgeNotFound {
+        /// The id asked for.
+        id: u64,
+    },
     /// A request goes past a documented limit.
     #[error("{what} is {got}; the limit is {limit}")]
     LimitExceeded {

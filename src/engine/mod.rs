@@ -22,9 +22,9 @@ pub use crate::storage::wal::{Durability, WalError};
 pub use aliases::AliasAction;
 pub use catalog::{CollectionState, Engine};
 pub use collection::{
-    AckAt, Collection, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES, NearestParams,
-    ReadView, SearchRequest, SelectedChange, Selector, Status, TextIndexInfo, VectorMemory,
-    WriteReceipt, WriteTicket,
+    AckAt, Collection, EdgeTicket, FieldIndexInfo, HealthReport, MAX_EF, MAX_FIELD_INDEXES,
+    NearestParams, ReadView, SearchRequest, SelectedChange, Selector, Status, TextIndexInfo,
+    VectorMemory, WriteReceipt, WriteTicket,
 };
 pub use config::{CollectionConfig, EngineOptions, HnswParams};
 pub use error::{EngineError, QueueLimit};

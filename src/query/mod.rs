@@ -17,6 +17,7 @@ mod evaluate;
 pub mod execute;
 mod facet;
 mod fusion;
+pub mod graph;
 mod like;
 mod mmr;
 pub mod multi_stage;

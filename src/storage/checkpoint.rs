@@ -6,7 +6,7 @@
 //!        or "PLAITIDX" (payload field indexes)
 //! 8   4  format version, u32 LE (2: slot-preserving point images, graph images; 3: point images
 //!        may hold released slots, flag 2; 4: point images end with the payload index
-//!        definitions; versions 2 and 3 are still read)
+//!        definitions; 5: point images end with the edges; versions 2 to 4 are still read)
 //! 12  4  reserved, zero
 //! 16  8  sequence number of the last WAL record the image includes, u64 LE
 //! 24  4  reserved, zero
@@ -41,9 +41,10 @@ pub const TEXT_MAGIC: &[u8; 8] = b"PLAITTXT";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// Oldest version still read: a version 2 body is a version 3 body without released slots, and a
-/// version 3 body a version 4 body without index definitions.
+/// version 3 body a version 4 body without index definitions, a version 4 body a version 5 body
+/// without edges.
 pub const OLDEST_READ_VERSION: u32 = 2;
 const HEADER_LEN: usize = file_header::LEN;
 const TRAILER_LEN: usize = size_of::<Trailer>();
@@ -315,7 +316,14 @@ mod tests {
         w.write(b"body")?;
         w.finish()?;
         let good = std::fs::read(&path)?;
-        for (version, readable) in [(1u32, false), (2, true), (3, true), (4, true), (5, false)] {
+        for (version, readable) in [
+            (1u32, false),
+            (2, true),
+            (3, true),
+            (4, true),
+            (5, true),
+            (6, false),
+        ] {
             let mut file = good.clone();
             file[8..12].copy_from_slice(&version.to_le_bytes());
             let crc = crc32c::crc32c(&file[0..28]);

@@ -14,6 +14,7 @@ mod filter_reference;
 mod filtered_search;
 mod filters;
 mod full_disk;
+mod graph;
 mod graph_repair;
 mod hybrid_query;
 mod index_agreement;

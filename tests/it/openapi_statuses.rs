@@ -44,6 +44,12 @@ const SNAPSHOT: &str = "/collections/{name}/snapshots/{snapshot}";
 const RECOVER: &str = "/collections/{name}/snapshots/recover";
 const UPLOAD: &str = "/collections/{name}/snapshots/upload";
 const FULL_SNAPSHOT: &str = "/snapshots/{snapshot}";
+const EDGES: &str = "/collections/{name}/edges";
+const EDGE: &str = "/collections/{name}/edges/{id}";
+const EDGES_DELETE: &str = "/collections/{name}/edges/delete";
+const NEIGHBORS: &str = "/collections/{name}/points/{id}/neighbors";
+const TRAVERSE: &str = "/collections/{name}/graph/traverse";
+const SHORTEST: &str = "/collections/{name}/graph/shortest_path";
 
 /// In order: later cases rely on the collection `c` and point 1 the earlier ones create.
 #[rustfmt::skip]
@@ -82,6 +88,33 @@ const CASES: &[Case] = &[
     ("GET", POINT, "/collections/c/points/1", Body::None, 200),
     ("GET", POINT, "/collections/c/points/x", Body::None, 400),
     ("GET", POINT, "/collections/c/points/2", Body::None, 404),
+    ("PUT", EDGES, "/collections/c/edges", Body::Json(r#"{"edges": [{"source": 1, "target": 1, "label": "self"}]}"#), 200),
+    ("PUT", EDGES, "/collections/c/edges", Body::Json("{"), 400),
+    ("PUT", EDGES, "/collections/c/edges", Body::Untyped(r#"{"edges": []}"#), 415),
+    ("PUT", EDGES, "/collections/c/edges", Body::Json(r#"{"edges": [{"source": 1, "target": 2, "label": "a"}]}"#), 404),
+    ("PUT", EDGES, "/collections/c/edges", Body::Json(r#"{"edges": [{"source": 1, "target": 1, "label": ""}]}"#), 422),
+    ("PUT", EDGES, "/collections/missing/edges", Body::Json(r#"{"edges": []}"#), 404),
+    ("GET", EDGE, "/collections/c/edges/0", Body::None, 200),
+    ("GET", EDGE, "/collections/c/edges/x", Body::None, 400),
+    ("GET", EDGE, "/collections/c/edges/9", Body::None, 404),
+    ("GET", NEIGHBORS, "/collections/c/points/1/neighbors?direction=both", Body::None, 200),
+    ("GET", NEIGHBORS, "/collections/c/points/x/neighbors", Body::None, 400),
+    ("GET", NEIGHBORS, "/collections/c/points/2/neighbors", Body::None, 404),
+    ("GET", NEIGHBORS, "/collections/c/points/1/neighbors?limit=0", Body::None, 422),
+    ("POST", TRAVERSE, "/collections/c/graph/traverse", Body::Json(r#"{"from": 1, "max_depth": 32}"#), 200),
+    ("POST", TRAVERSE, "/collections/c/graph/traverse", Body::Json("{"), 400),
+    ("POST", TRAVERSE, "/collections/c/graph/traverse", Body::Untyped(r#"{"from": 1}"#), 415),
+    ("POST", TRAVERSE, "/collections/c/graph/traverse", Body::Json(r#"{"from": 2}"#), 404),
+    ("POST", TRAVERSE, "/collections/c/graph/traverse", Body::Json(r#"{"from": 1, "max_depth": 33}"#), 422),
+    ("POST", SHORTEST, "/collections/c/graph/shortest_path", Body::Json(r#"{"from": 1, "to": 1}"#), 200),
+    ("POST", SHORTEST, "/collections/c/graph/shortest_path", Body::Json("{"), 400),
+    ("POST", SHORTEST, "/collections/c/graph/shortest_path", Body::Untyped(r#"{"from": 1, "to": 1}"#), 415),
+    ("POST", SHORTEST, "/collections/c/graph/shortest_path", Body::Json(r#"{"from": 1, "to": 2}"#), 404),
+    ("POST", SHORTEST, "/collections/c/graph/shortest_path", Body::Json(r#"{"from": 1, "to": 1, "labels": [""]}"#), 422),
+    ("POST", EDGES_DELETE, "/collections/c/edges/delete", Body::Json(r#"{"ids": [0]}"#), 200),
+    ("POST", EDGES_DELETE, "/collections/c/edges/delete", Body::Json("{"), 400),
+    ("POST", EDGES_DELETE, "/collections/c/edges/delete", Body::Untyped(r#"{"ids": [0]}"#), 415),
+    ("POST", EDGES_DELETE, "/collections/missing/edges/delete", Body::Json(r#"{"ids": [0]}"#), 404),
     ("POST", COUNT, "/collections/c/points/count", Body::Json("{}"), 200),
     ("POST", COUNT, "/collections/c/points/count", Body::Json("null"), 200),
     ("POST", COUNT, "/collections/c/points/count", Body::Json("{"), 400),

@@ -3,6 +3,7 @@
 pub mod aliases;
 pub mod collections;
 pub mod facet;
+pub mod graph;
 pub mod health;
 pub mod payload;
 pub mod payload_index;

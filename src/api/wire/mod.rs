@@ -7,6 +7,7 @@ pub mod collections;
 pub mod explain;
 pub mod facet;
 pub mod filter;
+pub mod graph;
 pub mod order_by;
 pub mod payload;
 pub mod payload_index;

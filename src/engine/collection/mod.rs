@@ -6,6 +6,9 @@
 //! ([`writer`]), which orders them through the collection's WAL.
 
 mod consolidation;
+mod edge_write;
+#[cfg(test)]
+mod edge_write_tests;
 mod health;
 mod index_image;
 mod open;
@@ -33,6 +36,7 @@ use crossbeam_channel::{Sender, TrySendError};
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::oneshot;
 
+use edge_write::EdgeWrite;
 pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
@@ -52,6 +56,7 @@ use super::error::QueueLimit;
 use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
 use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, PayloadEdit};
+use crate::graph::{Edge, EdgeId};
 use crate::metrics;
 use crate::slot_index::SlotIndex;
 use crate::text::TextSettings;
@@ -69,6 +74,11 @@ pub const MAX_PAYLOAD_KEYS: usize = 1_000;
 pub const MAX_LIMIT: usize = 100_000;
 /// Most payload fields one collection may index.
 pub const MAX_FIELD_INDEXES: usize = 100;
+/// Most edges written or deleted in one request.
+pub const MAX_BATCH_EDGES: usize = 100_000;
+/// Longest edge label, in bytes (labels are types, not text; every edge of a type repeats it in
+/// the WAL).
+pub const MAX_LABEL_BYTES: usize = 256;
 
 /// What one payload field index holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +181,49 @@ impl WriteTicket {
         self.rx
             .blocking_recv()
             .unwrap_or(Err(EngineError::ShuttingDown { name: self.name }))
+    }
+}
+
+/// An edge to write: its id, or `None` for the writer to assign one, and the edge.
+pub type NewEdge = (Option<EdgeId>, Edge<PointId>);
+
+/// An edge write waiting for its acknowledgement; like a [`WriteTicket`], dropping it withdraws
+/// the write if the writer has not logged it yet.
+#[derive(Debug)]
+#[must_use = "dropping an EdgeTicket withdraws a write the writer has not logged yet"]
+pub struct EdgeTicket {
+    ticket: WriteTicket,
+    ids: oneshot::Receiver<Vec<EdgeId>>,
+}
+
+impl EdgeTicket {
+    /// Waits for the writer's answer: the receipt and the id of every edge, in request order.
+    ///
+    /// # Errors
+    /// As [`WriteTicket::wait`].
+    pub async fn wait(self) -> Result<(WriteReceipt, Vec<EdgeId>), EngineError> {
+        let name = self.ticket.name.clone();
+        let receipt = self.ticket.wait().await?;
+        // The writer sends the ids before it logs the write, so they are here once it answered.
+        let ids = self
+            .ids
+            .await
+            .map_err(|_| EngineError::ShuttingDown { name })?;
+        Ok((receipt, ids))
+    }
+
+    /// Blocks the current (non-async) thread until the writer answers.
+    ///
+    /// # Errors
+    /// As [`WriteTicket::wait`].
+    pub fn wait_blocking(self) -> Result<(WriteReceipt, Vec<EdgeId>), EngineError> {
+        let name = self.ticket.name.clone();
+        let receipt = self.ticket.wait_blocking()?;
+        let ids = self
+            .ids
+            .blocking_recv()
+            .map_err(|_| EngineError::ShuttingDown { name })?;
+        Ok((receipt, ids))
     }
 }
 
@@ -460,6 +513,62 @@ impl Collection {
             prepared.push((p.id, vector, p.payload));
         }
         self.send(Mutation::Upsert(last_of_each_id(prepared)), ack)
+    }
+
+    /// Queues a write of edges, each with its id or `None` for the writer to assign one. The
+    /// writer checks that both ends of every edge exist when it logs the write (a missing one
+    /// fails the whole write with [`EngineError::EdgeEndpointNotFound`], nothing stored). When an
+    /// id appears more than once the last occurrence wins.
+    ///
+    /// # Errors
+    /// [`EngineError::LimitExceeded`], [`EngineError::InvalidEdge`] (a label empty or too long),
+    /// [`EngineError::WritesRefused`], [`EngineError::WriteQueueFull`] or
+    /// [`EngineError::ShuttingDown`]; the ticket carries the missing ends.
+    pub fn upsert_edges(&self, edges: Vec<NewEdge>, ack: AckAt) -> Result<EdgeTicket, EngineError> {
+        if edges.len() > MAX_BATCH_EDGES {
+            return Err(EngineError::LimitExceeded {
+                what: "edges in one request",
+                limit: MAX_BATCH_EDGES,
+                got: edges.len(),
+            });
+        }
+        for (index, (_, edge)) in edges.iter().enumerate() {
+            if edge.label.is_empty() || edge.label.len() > MAX_LABEL_BYTES {
+                return Err(EngineError::InvalidEdge {
+                    index,
+                    reason: format!(
+                        "its label is {} bytes long; a label is 1 to {MAX_LABEL_BYTES} bytes",
+                        edge.label.len()
+                    ),
+                });
+            }
+        }
+        let (ids_tx, ids) = oneshot::channel();
+        let ticket = self.send_command(|reply| {
+            Command::WriteEdges(EdgeWrite {
+                edges,
+                ack,
+                reply,
+                ids: ids_tx,
+            })
+        })?;
+        Ok(EdgeTicket { ticket, ids })
+    }
+
+    /// Queues the deletion of edges by id (ids that do not exist are ignored).
+    ///
+    /// # Errors
+    /// [`EngineError::LimitExceeded`], [`EngineError::WriteQueueFull`] or
+    /// [`EngineError::ShuttingDown`].
+    pub fn delete_edges(&self, ids: Vec<EdgeId>, ack: AckAt) -> Result<WriteTicket, EngineError> {
+        if ids.len() > MAX_BATCH_EDGES {
+            return Err(EngineError::LimitExceeded {
+                what: "edge ids in one request",
+                limit: MAX_BATCH_EDGES,
+                got: ids.len(),
+            });
+        }
+        self.send(Mutation::DeleteEdges(ids), ack)
     }
 
     /// Queues the deletion of points by id (ids that do not exist are ignored).

@@ -12,6 +12,10 @@
 //! set of tombstones ([`PointStore::repair`], under the read lock) and then frees them
 //! ([`PointStore::release`], under the write lock); free slots are reused by the next inserts, so
 //! the arena does not grow under churn.
+//!
+//! The collection's edges (`graph::EdgeStore`) live here too, keyed by point id (a point keeps its
+//! edges when an update moves it to another slot), so one lock covers points and edges and a
+//! read view sees both at the same moment. Deleting a point deletes its edges in the same call.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -22,6 +26,7 @@ use roaring::RoaringBitmap;
 use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
 use crate::columns::{FieldPath, Payload, PayloadEdit};
 use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::graph::{Edge, EdgeId, EdgeStore};
 use crate::slot_index::{SlotIndex, SlotPoint};
 use crate::text::{TextIndex, TextIndexes, TextSettings};
 use crate::vector::hnsw::{Hnsw, HnswConfig};
@@ -52,6 +57,8 @@ pub struct PointStore {
     texts: TextIndexes,
     /// Slots holding live points (the same set as `slot_ids` entries that are `Some`).
     live: RoaringBitmap,
+    /// The edges between the points.
+    edges: EdgeStore<PointId>,
 }
 
 /// Evaluates `$body` with `$space` bound to the space the store measures in: the bit-packed
@@ -94,7 +101,38 @@ impl PointStore {
             fields: FieldIndexes::default(),
             texts: TextIndexes::default(),
             live: RoaringBitmap::new(),
+            edges: EdgeStore::default(),
         }
+    }
+
+    /// The edges.
+    #[must_use]
+    pub fn edges(&self) -> &EdgeStore<PointId> {
+        &self.edges
+    }
+
+    /// Stores edges by id (replacing edges with those ids). An edge whose source or target does
+    /// not exist is skipped: the writer checked both ends before logging the record, so this
+    /// happens only to a record that a later version of this code would refuse, and skipping it
+    /// the same way at run time and at replay keeps the two in agreement.
+    pub fn upsert_edges(&mut self, edges: impl IntoIterator<Item = (EdgeId, Edge<PointId>)>) {
+        for (id, edge) in edges {
+            if self.by_id.contains_key(&edge.source) && self.by_id.contains_key(&edge.target) {
+                self.edges.insert(id, edge);
+            }
+        }
+    }
+
+    /// Deletes edges by id (ids that do not exist are skipped).
+    pub fn delete_edges(&mut self, ids: &[EdgeId]) {
+        for &id in ids {
+            self.edges.remove(id);
+        }
+    }
+
+    /// Installs the edges read from a checkpoint, and the edge id counter.
+    pub fn set_edges(&mut self, edges: EdgeStore<PointId>) {
+        self.edges = edges;
     }
 
     /// The HNSW graph over the live slots.
@@ -490,12 +528,13 @@ impl PointStore {
         }
     }
 
-    /// Deletes a point; returns whether it existed.
+    /// Deletes a point and every edge at it; returns whether it existed.
     pub fn delete(&mut self, id: PointId) -> bool {
         let Some(slot) = self.by_id.remove(&id) else {
             return false;
         };
         self.retire(slot);
+        self.edges.remove_node(id);
         true
     }
 
@@ -681,6 +720,7 @@ impl PointStore {
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
             + self.fields.heap_bytes().map(|(_, b)| b).sum::<usize>()
             + self.texts.heap_bytes().map(|(_, b)| b).sum::<usize>()
+            + self.edges.heap_bytes()
     }
 }
 

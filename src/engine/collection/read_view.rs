@@ -15,6 +15,7 @@ use crate::columns::index::{FieldIndex, FieldIndexes};
 use crate::columns::{FieldPath, Payload};
 use crate::engine::config::CollectionConfig;
 use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::graph::{AdjacencyView, EdgeStore};
 use crate::text::TextIndex;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{Metric, ScoredSlot};
@@ -114,6 +115,18 @@ impl<'a> ReadView<'a> {
     pub fn payload(&self, slot: u32) -> Option<&'a Payload> {
         self.store.id_at(slot)?;
         self.store.payload_at(slot)
+    }
+
+    /// The edges between the points.
+    #[must_use]
+    pub fn edges(&self) -> &'a EdgeStore<PointId> {
+        self.store.edges()
+    }
+
+    /// The adjacency as traversals read it (built on the first traversal after a write).
+    #[must_use]
+    pub fn graph(&self) -> AdjacencyView<'a, PointId> {
+        self.store.edges().view()
     }
 
     /// The index of payload field `path`, when it is indexed.

@@ -12,9 +12,12 @@
 //!   tag 8 drop payload index:     u32 LE n, n bytes UTF-8 field path (a text index too)
 //!   tag 9 create text index:      u32 LE n, n bytes UTF-8 field path, text settings (see
 //!                                 `text::TextSettings::encode`)
+//!   tag 10 upsert edges:          u32 LE count, count × edge
+//!   tag 11 delete edges:          u32 LE count, count × u64 LE edge id
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
+//! edge        := u64 LE edge id, id source, id target, u32 LE n, n bytes UTF-8 label, payload
 //! payload     := see `columns::value_codec`
 //! ```
 
@@ -26,6 +29,7 @@ use crate::columns::{
     DecodeError, FieldPath, Payload, PayloadEdit, decode_payload, encode_payload,
 };
 use crate::engine::point::PointId;
+use crate::graph::{Edge, EdgeId};
 use crate::text::TextSettings;
 
 const TAG_UPSERT: u8 = 1;
@@ -37,6 +41,8 @@ const TAG_CLEAR_PAYLOAD: u8 = 6;
 const TAG_CREATE_INDEX: u8 = 7;
 const TAG_DROP_INDEX: u8 = 8;
 const TAG_CREATE_TEXT_INDEX: u8 = 9;
+const TAG_UPSERT_EDGES: u8 = 10;
+const TAG_DELETE_EDGES: u8 = 11;
 
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +59,11 @@ pub enum Mutation {
     DropIndex(FieldPath),
     /// Index the text of a payload field for full-text filters and BM25.
     CreateTextIndex(FieldPath, TextSettings),
+    /// Insert or replace edges by id (ids already assigned by the writer, both ends checked when
+    /// it logged them).
+    UpsertEdges(Vec<(EdgeId, Edge<PointId>)>),
+    /// Delete edges by id.
+    DeleteEdges(Vec<EdgeId>),
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -79,6 +90,16 @@ pub fn put_point(out: &mut Vec<u8>, id: PointId, vector: &[f32], payload: &Paylo
         out.extend_from_slice(&x.to_le_bytes());
     }
     encode_payload(payload, out);
+}
+
+/// Appends one edge's encoding.
+pub fn put_edge(out: &mut Vec<u8>, id: EdgeId, edge: &Edge<PointId>) {
+    out.extend_from_slice(&id.to_le_bytes());
+    put_id(out, edge.source);
+    put_id(out, edge.target);
+    put_u32(out, edge.label.len());
+    out.extend_from_slice(edge.label.as_bytes());
+    encode_payload(&edge.properties, out);
 }
 
 /// Encodes a mutation as a WAL record.
@@ -134,6 +155,20 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
             put_u32(&mut out, path.as_str().len());
             out.extend_from_slice(path.as_str().as_bytes());
             settings.encode(&mut out);
+        }
+        Mutation::UpsertEdges(edges) => {
+            out.push(TAG_UPSERT_EDGES);
+            put_u32(&mut out, edges.len());
+            for (id, edge) in edges {
+                put_edge(&mut out, *id, edge);
+            }
+        }
+        Mutation::DeleteEdges(ids) => {
+            out.push(TAG_DELETE_EDGES);
+            put_u32(&mut out, ids.len());
+            for id in ids {
+                out.extend_from_slice(&id.to_le_bytes());
+            }
         }
     }
     out
@@ -246,6 +281,27 @@ impl<'a> Cursor<'a> {
         Ok((id, vector, payload))
     }
 
+    /// Reads one edge.
+    ///
+    /// # Errors
+    /// [`DecodeError`] on damaged bytes.
+    pub fn edge(&mut self) -> Result<(EdgeId, Edge<PointId>), DecodeError> {
+        let id = self.u64()?;
+        let source = self.id()?;
+        let target = self.id()?;
+        let label = self.string()?;
+        let properties = self.payload()?;
+        Ok((
+            id,
+            Edge {
+                source,
+                target,
+                label,
+                properties,
+            },
+        ))
+    }
+
     fn payload(&mut self) -> Result<Payload, DecodeError> {
         let (payload, rest) = decode_payload(self.bytes)?;
         self.bytes = rest;
@@ -323,6 +379,12 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
             let path = c.field_path(count)?;
             Mutation::CreateTextIndex(path, c.text_settings()?)
         }
+        TAG_UPSERT_EDGES => {
+            Mutation::UpsertEdges((0..count).map(|_| c.edge()).collect::<Result<_, _>>()?)
+        }
+        TAG_DELETE_EDGES => {
+            Mutation::DeleteEdges((0..count).map(|_| c.u64()).collect::<Result<_, _>>()?)
+        }
         other => return Err(DecodeError::BadTag(other)),
     };
     if !c.is_empty() {
@@ -370,7 +432,37 @@ mod tests {
                 },
             ),
         ];
-        for m in [up, del].into_iter().chain(edits).chain(indexes) {
+        let mut props = Payload::new();
+        props.insert("weight".into(), Value::Float(0.5));
+        let edges = [
+            Mutation::UpsertEdges(vec![
+                (
+                    3,
+                    Edge {
+                        source: PointId::Num(1),
+                        target: PointId::Uuid(uuid::Uuid::from_u128(9)),
+                        label: "hypernym".into(),
+                        properties: props,
+                    },
+                ),
+                (
+                    u64::MAX,
+                    Edge {
+                        source: PointId::Num(2),
+                        target: PointId::Num(2),
+                        label: String::new(),
+                        properties: Payload::new(),
+                    },
+                ),
+            ]),
+            Mutation::DeleteEdges(vec![0, 3, u64::MAX]),
+        ];
+        for m in [up, del]
+            .into_iter()
+            .chain(edits)
+            .chain(indexes)
+            .chain(edges)
+        {
             let bytes = encode_mutation(&m);
             assert_eq!(decode_mutation(&bytes, 2), Ok(m.clone()));
             for cut in 0..bytes.len() {
@@ -391,5 +483,33 @@ mod tests {
             Ok(Mutation::CreateIndex(path.clone(), IndexSchema::Keyword))
         );
         assert_eq!(decode_mutation(&drop, 3), Ok(Mutation::DropIndex(path)));
+    }
+
+    /// Records written before edges existed decode as they did: the bytes here are pinned, not
+    /// produced by the current encoder.
+    #[test]
+    fn records_from_before_edges_still_decode() {
+        let mut upsert = vec![1u8, 1, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
+        upsert.extend_from_slice(&1.5f32.to_le_bytes());
+        let mut payload = Vec::new();
+        encode_payload(&Payload::new(), &mut payload);
+        upsert.extend_from_slice(&payload);
+        assert_eq!(
+            decode_mutation(&upsert, 1),
+            Ok(Mutation::Upsert(vec![(
+                PointId::Num(7),
+                vec![1.5],
+                Payload::new()
+            )]))
+        );
+        let delete = [2u8, 1, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            decode_mutation(&delete, 1),
+            Ok(Mutation::Delete(vec![PointId::Num(7)]))
+        );
+        assert_eq!(
+            decode_mutation(&[12u8, 0, 0, 0, 0], 1),
+            Err(DecodeError::BadTag(12))
+        );
     }
 }

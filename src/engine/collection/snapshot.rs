@@ -20,23 +20,28 @@
 //!     2 u8                                    a free (released) slot
 //! then (version 4) the payload index definitions:
 //!     u32 LE n, n × (u32 LE length, UTF-8 field path, u8 schema code)
-//! then, when any field has a text index, the text index definitions:
+//! then (version 5) the text index definitions and the edges, primary data like the points
+//! (never a derived image):
 //!     u32 LE n, n × (u32 LE length, UTF-8 field path, text settings)
+//!     u64 LE next edge id, u64 LE count, count × edge (see record_codec)
 //! ```
 //!
-//! A collection with text indexes writes a fifth image, `texts.plait` (see `text_image`).
+//! A collection with text indexes writes a fifth image, `texts.plait` (see `text_image`). The
+//! edges' adjacency is not stored: it is rebuilt from the edges when the checkpoint is read.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::{PointStore, RestoredSlot, SlotImage};
-use super::record_codec::{Cursor, put_point};
+use super::record_codec::{Cursor, put_edge, put_point};
 use super::{index_image, quant_image, text_image};
 use crate::columns::FieldPath;
 use crate::columns::index::IndexSchema;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
+use crate::engine::point::PointId;
+use crate::graph::EdgeStore;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
@@ -125,19 +130,25 @@ pub fn write(
         buf.extend_from_slice(text.as_bytes());
         buf.push(schema.code());
     }
-    // Written only when there are text indexes, so an image without them keeps the layout
-    // that earlier versions read.
     let texts = store.text_indexes().definitions();
-    if !texts.is_empty() {
-        buf.extend_from_slice(&u32::try_from(texts.len()).unwrap_or(u32::MAX).to_le_bytes());
-        for (path, settings) in &texts {
-            let text = path.as_str();
-            buf.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
-            buf.extend_from_slice(text.as_bytes());
-            settings.encode(&mut buf);
-        }
+    buf.extend_from_slice(&u32::try_from(texts.len()).unwrap_or(u32::MAX).to_le_bytes());
+    for (path, settings) in &texts {
+        let text = path.as_str();
+        buf.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+        buf.extend_from_slice(text.as_bytes());
+        settings.encode(&mut buf);
     }
     w.write(&buf).map_err(wrap)?;
+    let edges = store.edges();
+    buf.clear();
+    buf.extend_from_slice(&edges.next_id().to_le_bytes());
+    buf.extend_from_slice(&(edges.len() as u64).to_le_bytes());
+    w.write(&buf).map_err(wrap)?;
+    for edge in edges.iter() {
+        buf.clear();
+        put_edge(&mut buf, edge.id, &edge.to_edge());
+        w.write(&buf).map_err(wrap)?;
+    }
     w.finish().map_err(wrap)?;
     // The graph image goes second; if a crash comes between the two, the graph image's sequence
     // number does not match the points' and the graph is rebuilt on open.
@@ -256,16 +267,27 @@ pub fn read(
             }
         });
     }
-    // Version 3 and older images end after the slots: no index definitions.
-    let (definitions, text_definitions) = if c.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        read_definitions(&mut c).map_err(|detail| EngineError::Undecodable {
-            name: name.to_owned(),
-            what: "checkpoint",
-            detail,
-        })?
+    let damaged = |detail| EngineError::Undecodable {
+        name: name.to_owned(),
+        what: "checkpoint",
+        detail,
     };
+    // Version 3 and older images end after the slots: no index definitions; version 4 ends
+    // after the payload index definitions: no text indexes, no edges.
+    let definitions = if c.is_empty() {
+        Vec::new()
+    } else {
+        read_definitions(&mut c).map_err(damaged)?
+    };
+    let (text_definitions, edges) = if c.is_empty() {
+        (Vec::new(), EdgeStore::default())
+    } else {
+        let texts = read_text_definitions(&mut c).map_err(damaged)?;
+        (texts, read_edges(&mut c).map_err(damaged)?)
+    };
+    if !c.is_empty() {
+        return Err(damaged("trailing bytes after the edges".into()));
+    }
     let mut store = PointStore::restore(vectors, config.metric, config.hnsw_config(), slots)
         .map_err(|e| EngineError::io("grow", &vectors_file, e))?;
     match load_graph(fs, collection_dir, config, seq, store.slot_count()) {
@@ -286,11 +308,12 @@ pub fn read(
     quant_image::install(fs, name, collection_dir, config, seq, &mut store);
     index_image::install(fs, name, collection_dir, seq, definitions, &mut store);
     text_image::install(fs, name, collection_dir, seq, text_definitions, &mut store);
+    store.set_edges(edges);
     Ok((store, seq))
 }
 
-/// The payload and text index definitions that close a version 4 points image.
-fn read_definitions(c: &mut Cursor<'_>) -> Result<Definitions, String> {
+/// The payload index definitions that close a version 4 points image.
+fn read_definitions(c: &mut Cursor<'_>) -> Result<Vec<(FieldPath, IndexSchema)>, String> {
     let count = c.u32().map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for _ in 0..count {
@@ -301,26 +324,33 @@ fn read_definitions(c: &mut Cursor<'_>) -> Result<Definitions, String> {
             IndexSchema::from_code(code).ok_or_else(|| format!("unknown index type {code}"))?;
         out.push((path, schema));
     }
-    let mut texts = Vec::new();
-    if !c.is_empty() {
-        let count = c.u32().map_err(|e| e.to_string())?;
-        for _ in 0..count {
-            let text = c.string().map_err(|e| e.to_string())?;
-            let path = FieldPath::parse(&text).map_err(|e| e.to_string())?;
-            texts.push((path, c.text_settings().map_err(|e| e.to_string())?));
-        }
-    }
-    if !c.is_empty() {
-        return Err("trailing bytes after the index definitions".into());
-    }
-    Ok((out, texts))
+    Ok(out)
 }
 
-/// Payload index definitions and text index definitions.
-type Definitions = (
-    Vec<(FieldPath, IndexSchema)>,
-    Vec<(FieldPath, TextSettings)>,
-);
+/// The text index definitions of a version 5 points image.
+fn read_text_definitions(c: &mut Cursor<'_>) -> Result<Vec<(FieldPath, TextSettings)>, String> {
+    let count = c.u32().map_err(|e| e.to_string())?;
+    let mut texts = Vec::new();
+    for _ in 0..count {
+        let text = c.string().map_err(|e| e.to_string())?;
+        let path = FieldPath::parse(&text).map_err(|e| e.to_string())?;
+        texts.push((path, c.text_settings().map_err(|e| e.to_string())?));
+    }
+    Ok(texts)
+}
+
+/// The edges that close a version 5 points image.
+fn read_edges(c: &mut Cursor<'_>) -> Result<EdgeStore<PointId>, String> {
+    let next_id = c.u64().map_err(|e| e.to_string())?;
+    let count = c.u64().map_err(|e| e.to_string())?;
+    let mut edges = EdgeStore::default();
+    for _ in 0..count {
+        let (id, edge) = c.edge().map_err(|e| e.to_string())?;
+        edges.insert(id, edge);
+    }
+    edges.raise_next_id(next_id);
+    Ok(edges)
+}
 
 /// The graph image for checkpoint `seq`, or why it cannot be used.
 fn load_graph(
@@ -339,4 +369,71 @@ fn load_graph(
         ));
     }
     Hnsw::decode(&body, config.hnsw_config(), slots).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::{Payload, Value};
+    use crate::graph::Edge;
+    use crate::storage::RealFs;
+
+    fn live_point(body: &mut Vec<u8>, id: u64) {
+        body.push(LIVE);
+        put_point(body, PointId::Num(id), &[1.0, 2.0], &Payload::new());
+    }
+
+    /// A version 4 body, laid out by hand as that version wrote it: it ends after the index
+    /// definitions, with no edge section, and still opens (with no edges).
+    #[test]
+    fn a_checkpoint_from_before_edges_opens_without_edges() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let mut body = Vec::new();
+        body.extend_from_slice(&2u32.to_le_bytes());
+        body.extend_from_slice(&2u64.to_le_bytes());
+        live_point(&mut body, 1);
+        live_point(&mut body, 2);
+        body.extend_from_slice(&0u32.to_le_bytes());
+        write_image(&RealFs, "c", &checkpoint_path(dir.path()), MAGIC, 7, &body)?;
+        let config = CollectionConfig::euclid_for_tests(2);
+        let (store, seq) = read(&RealFs, "c", dir.path(), &config)?;
+        assert_eq!((seq, store.len(), store.edges().len()), (7, 2, 0));
+        assert_eq!(store.edges().next_id(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn edges_and_their_id_counter_round_trip_through_a_checkpoint()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let config = CollectionConfig::euclid_for_tests(2);
+        let (mut store, _) = read(&RealFs, "c", dir.path(), &config)?;
+        store.upsert_many([
+            (PointId::Num(1), vec![1.0, 0.0], Payload::new()),
+            (PointId::Num(2), vec![0.0, 1.0], Payload::new()),
+        ])?;
+        let mut properties = Payload::new();
+        properties.insert("w".into(), Value::Float(0.5));
+        let edge = Edge {
+            source: PointId::Num(1),
+            target: PointId::Num(2),
+            label: "knows".into(),
+            properties,
+        };
+        store.upsert_edges([(3, edge.clone()), (9, edge.clone())]);
+        store.delete_edges(&[9]);
+        write(&RealFs, "c", dir.path(), &store, 5)?;
+        drop(store);
+        let (back, seq) = read(&RealFs, "c", dir.path(), &config)?;
+        assert_eq!(seq, 5);
+        assert_eq!(back.edges().len(), 1);
+        assert_eq!(back.edges().get(3).map(|e| e.to_edge()), Some(edge));
+        assert_eq!(
+            back.edges().next_id(),
+            10,
+            "a deleted edge's id is not handed out again"
+        );
+        Ok(())
+    }
 }

@@ -32,6 +32,7 @@ use parking_lot::RwLock;
 use tokio::sync::oneshot;
 
 use super::consolidation::{self, Consolidation};
+use super::edge_write::EdgeWrite;
 use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
@@ -85,6 +86,9 @@ pub enum Command {
         /// Where to reply.
         reply: oneshot::Sender<Result<u64, EngineError>>,
     },
+    /// Check the ends of edges and assign their ids, then persist and apply them (see
+    /// `edge_write`).
+    WriteEdges(EdgeWrite),
     /// Checkpoint and stop.
     Shutdown {
         /// Where to reply.
@@ -279,6 +283,17 @@ impl Writer {
                         // write acknowledged before the snapshot was asked for.
                         self.commit(std::mem::take(&mut writes), &mut next_sync);
                         let _ = reply.send(self.snapshot_images(&dir));
+                    }
+                    Command::WriteEdges(w) if w.reply.is_closed() => {
+                        metrics::ABANDONED_WORK.with_label_values(&["write"]).inc();
+                    }
+                    Command::WriteEdges(w) => {
+                        // Both ends are checked against every write queued before it.
+                        self.commit(std::mem::take(&mut writes), &mut next_sync);
+                        let resolved = w.resolve(&self.store.read());
+                        if let Some(resolved) = resolved {
+                            writes.push(resolved);
+                        }
                     }
                     Command::Shutdown { reply } => shutdown = Some(reply),
                 }
@@ -574,7 +589,9 @@ impl Writer {
                 | Mutation::EditPayload(..)
                 | Mutation::CreateIndex(..)
                 | Mutation::CreateTextIndex(..)
-                | Mutation::DropIndex(_) => 0,
+                | Mutation::DropIndex(_)
+                | Mutation::UpsertEdges(_)
+                | Mutation::DeleteEdges(_) => 0,
             })
             .sum();
         if needed == 0 {
@@ -773,6 +790,19 @@ pub fn apply_with(
         }
         Mutation::DropIndex(path) => {
             store.write().drop_field_index(&path);
+        }
+        Mutation::UpsertEdges(edges) => {
+            let mut iter = edges.into_iter().peekable();
+            while iter.peek().is_some() {
+                store.write().upsert_edges(iter.by_ref().take(APPLY_SLICE));
+                between_slices();
+            }
+        }
+        Mutation::DeleteEdges(ids) => {
+            for chunk in ids.chunks(APPLY_SLICE) {
+                store.write().delete_edges(chunk);
+                between_slices();
+            }
         }
     }
     Ok(())

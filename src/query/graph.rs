@@ -1,0 +1,108 @@
+//! Graph queries over one read view: traversals, shortest paths and neighbours of a collection's
+//! points, with node and edge filters given as [`Predicate`]s.
+//!
+//! `graph/` walks the adjacency and asks closures which nodes and edges it may take; this module
+//! supplies those closures from predicates: a node filter is evaluated on the point's payload
+//! (`has_id` naming point ids), an edge filter on the edge's properties (`has_id` naming edge
+//! ids). Both ends of a query must be existing points. VelesQL `MATCH` is meant to call the same
+//! functions.
+
+use crate::engine::{EngineError, PointId, ReadView};
+use crate::graph::{
+    self, Direction, EdgeRef, GraphError, PathSpec, ShortestPath, Traversal, TraversalSpec,
+};
+
+use super::Predicate;
+
+/// Most nodes one traversal or shortest-path search visits before it stops and says so.
+pub const MAX_VISITED: usize = 100_000;
+/// Deepest traversal.
+pub const MAX_DEPTH: u32 = 32;
+
+fn require(view: &ReadView<'_>, id: PointId) -> Result<(), EngineError> {
+    view.slot_of(id)
+        .map(|_| ())
+        .ok_or(EngineError::PointNotFound { id })
+}
+
+fn node_matches(view: &ReadView<'_>, predicate: &Predicate, id: PointId) -> bool {
+    view.slot_of(id)
+        .and_then(|slot| view.payload(slot))
+        .is_some_and(|payload| predicate.matches(id, payload))
+}
+
+fn edge_matches(predicate: &Predicate, edge: EdgeRef<'_, PointId>) -> bool {
+    predicate.matches(PointId::Num(edge.id), &edge.properties())
+}
+
+/// Walks the graph of `view` from `spec.from` (see `graph::traverse`), taking only nodes
+/// `node_filter` and edges `edge_filter` match.
+///
+/// # Errors
+/// [`EngineError::PointNotFound`] when the start point does not exist.
+pub fn traverse(
+    view: &ReadView<'_>,
+    spec: &TraversalSpec<PointId>,
+    node_filter: Option<&Predicate>,
+    edge_filter: Option<&Predicate>,
+) -> Result<Traversal<PointId>, EngineError> {
+    require(view, spec.from)?;
+    let node_ok = |id: PointId| node_filter.is_none_or(|p| node_matches(view, p, id));
+    let edge_ok = |e: EdgeRef<'_, PointId>| edge_filter.is_none_or(|p| edge_matches(p, e));
+    Ok(graph::traverse(
+        &view.graph(),
+        spec,
+        node_filter.map(|_| &node_ok as &dyn Fn(PointId) -> bool),
+        edge_filter.map(|_| &edge_ok as graph::EdgeFilter<'_, PointId>),
+    ))
+}
+
+/// Why a shortest path could not be searched.
+#[derive(Debug, thiserror::Error)]
+pub enum PathError {
+    /// An end is missing, or the collection failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The graph holds a weight Dijkstra cannot use.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+/// The shortest path between two points of `view` over edges `edge_filter` matches (see
+/// `graph::shortest_path`).
+///
+/// # Errors
+/// [`EngineError::PointNotFound`] for a missing end; [`GraphError::NegativeWeight`].
+pub fn shortest_path(
+    view: &ReadView<'_>,
+    spec: &PathSpec<PointId>,
+    edge_filter: Option<&Predicate>,
+) -> Result<ShortestPath<PointId>, PathError> {
+    require(view, spec.from)?;
+    require(view, spec.to)?;
+    let edge_ok = |e: EdgeRef<'_, PointId>| edge_filter.is_none_or(|p| edge_matches(p, e));
+    Ok(graph::shortest_path(
+        &view.graph(),
+        spec,
+        edge_filter.map(|_| &edge_ok as graph::EdgeFilter<'_, PointId>),
+    )?)
+}
+
+/// The first `limit` edges of point `id` in `direction` with `label` (any when `None`), as
+/// (edge, neighbour), owned.
+///
+/// # Errors
+/// [`EngineError::PointNotFound`] when the point does not exist.
+pub fn neighbors(
+    view: &ReadView<'_>,
+    id: PointId,
+    direction: Direction,
+    label: Option<&str>,
+    limit: usize,
+) -> Result<Vec<(u64, graph::Edge<PointId>, PointId)>, EngineError> {
+    require(view, id)?;
+    Ok(graph::neighbors(&view.graph(), id, direction, label, limit)
+        .into_iter()
+        .map(|(e, node)| (e.id, e.to_edge(), node))
+        .collect())
+}
