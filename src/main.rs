@@ -6,6 +6,7 @@
 //! `snapshot` takes, lists, downloads and restores snapshots over HTTP ([`snapshot_cli`]).
 
 mod bench;
+mod cli_http;
 mod snapshot_cli;
 mod sql_shell;
 mod transfer;

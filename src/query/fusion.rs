@@ -158,17 +158,7 @@ fn distribution_scores<K>(list: &RankedList<K>) -> Vec<f64> {
     let mean = scores.iter().sum::<f64>() / n as f64;
     let variance = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
     let deviation = variance.sqrt();
-    let (low, high) = (mean - 3.0 * deviation, mean + 3.0 * deviation);
-    scores
-        .into_iter()
-        .map(|s| {
-            if high > low {
-                (s - low) / (high - low)
-            } else {
-                0.5
-            }
-        })
-        .collect()
+    scaled(scores, mean - 3.0 * deviation, mean + 3.0 * deviation, 0.5)
 }
 
 /// Scores mapped to `[0, 1]` between the list's worst and best.
@@ -176,13 +166,19 @@ fn min_max_scores<K>(list: &RankedList<K>) -> Vec<f64> {
     let scores: Vec<f64> = oriented(list).collect();
     let low = scores.iter().copied().fold(f64::INFINITY, f64::min);
     let high = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    scaled(scores, low, high, 1.0)
+}
+
+/// `scores` mapped linearly so that `low` is 0 and `high` is 1; every score is `flat` when the
+/// two meet.
+fn scaled(scores: Vec<f64>, low: f64, high: f64, flat: f64) -> Vec<f64> {
     scores
         .into_iter()
         .map(|s| {
             if high > low {
                 (s - low) / (high - low)
             } else {
-                1.0
+                flat
             }
         })
         .collect()

@@ -73,19 +73,21 @@ pub fn rank_text(
     let started = Instant::now();
     let hits = bm25::top_k(index, &query, allowed.as_ref(), k);
     explain.rank_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    Ok((
-        hits.into_iter()
-            .map(|h| ScoredSlot {
-                slot: h.slot,
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    reason = "scores go out as f32, as every score does"
-                )]
-                score: h.score as f32,
-            })
-            .collect(),
-        explain,
-    ))
+    Ok((scored(hits), explain))
+}
+
+/// BM25 hits as scored slots.
+fn scored(hits: Vec<bm25::Hit>) -> Vec<ScoredSlot> {
+    hits.into_iter()
+        .map(|h| ScoredSlot {
+            slot: h.slot,
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "scores go out as f32, as every score does"
+            )]
+            score: h.score as f32,
+        })
+        .collect()
 }
 
 /// The `k` best points of `field` for `text` among `candidates` (slots another stage found, its
@@ -106,15 +108,5 @@ pub fn rank_text_in(
             field: field.as_str().to_owned(),
         })?;
     let query = TextQuery::parse(index.analyzer(), text);
-    Ok(bm25::top_k(index, &query, Some(candidates), k)
-        .into_iter()
-        .map(|h| ScoredSlot {
-            slot: h.slot,
-            #[expect(
-                clippy::cast_possible_truncation,
-                reason = "scores go out as f32, as every score does"
-            )]
-            score: h.score as f32,
-        })
-        .collect())
+    Ok(scored(bm25::top_k(index, &query, Some(candidates), k)))
 }

@@ -1,12 +1,11 @@
 //! [`HttpClient`]: sends statements to `POST /query` and reads the answer, and the
 //! [`Execute`] seam the session runs statements through (tests put a fake behind it).
 
-use std::time::Duration;
-
 use reqwest::blocking::Client;
 use serde_json::{Map, Value, json};
 
 use super::wire::{Envelope, QueryResult};
+use crate::cli_http::{client_for, excerpt, innermost};
 
 /// Runs query text on a server.
 pub trait Execute {
@@ -55,31 +54,14 @@ pub struct HttpClient {
     http: Client,
 }
 
-/// The most of a non-JSON body quoted in an error.
-const BODY_EXCERPT_CHARS: usize = 200;
-
 impl HttpClient {
     /// A client for the server at `url` (`http://host:port`, an optional path prefix).
     pub fn new(url: &str) -> Result<Self, ClientError> {
-        let bad = |reason: &str| ClientError::BadUrl {
+        let (http, base) = client_for(url).map_err(|reason| ClientError::BadUrl {
             url: url.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
-        if parsed.scheme() != "http" {
-            // The binary carries no TLS stack; the server speaks plain HTTP.
-            return Err(bad("only http:// URLs are supported"));
-        }
-        let http = Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            // The server bounds each request with its own timeout and answers 408.
-            .timeout(None)
-            .build()
-            .map_err(|e| bad(&innermost(&e)))?;
-        Ok(Self {
-            base: url.trim_end_matches('/').to_owned(),
-            http,
-        })
+            reason,
+        })?;
+        Ok(Self { base, http })
     }
 
     /// The server's version, from `GET /`: proves it is reachable before a session starts.
@@ -154,27 +136,6 @@ fn unreachable(url: &str, e: &reqwest::Error) -> ClientError {
     }
 }
 
-/// The deepest cause of an error: reqwest's own message names only the URL.
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
-fn excerpt(body: &str) -> String {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return "(empty body)".to_owned();
-    }
-    let mut out: String = trimmed.chars().take(BODY_EXCERPT_CHARS).collect();
-    if out.len() < trimmed.len() {
-        out.push_str("...");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,7 +175,10 @@ mod tests {
     #[test]
     fn long_bodies_are_cut_in_messages() {
         let long = "x".repeat(1000);
-        assert_eq!(excerpt(&long).chars().count(), BODY_EXCERPT_CHARS + 3);
+        assert_eq!(
+            excerpt(&long).chars().count(),
+            crate::cli_http::BODY_EXCERPT_CHARS + 3
+        );
         assert_eq!(excerpt("  "), "(empty body)");
         assert_eq!(excerpt("short"), "short");
     }

@@ -11,9 +11,8 @@ use serde_json::{Value, json};
 
 use super::error::TransferError;
 use super::record::{Record, describe};
+use crate::cli_http::{client_for, excerpt, innermost};
 
-/// The most of a non-JSON body quoted in an error.
-const BODY_EXCERPT_CHARS: usize = 300;
 /// How often an upsert answered 503 (write queue full, collection busy) is sent again.
 const BUSY_RETRIES: u32 = 20;
 
@@ -63,25 +62,11 @@ struct Upsert<'a> {
 impl Server {
     /// A client for the server at `url` (`http://host:port`, an optional path prefix).
     pub fn new(url: &str) -> Result<Self, TransferError> {
-        let bad = |reason: &str| TransferError::BadUrl {
+        let (http, base) = client_for(url).map_err(|reason| TransferError::BadUrl {
             url: url.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
-        if parsed.scheme() != "http" {
-            // The binary carries no TLS stack.
-            return Err(bad("only http:// URLs are supported"));
-        }
-        let http = Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            // The server bounds each request with its own timeout and answers 408.
-            .timeout(None)
-            .build()
-            .map_err(|e| bad(&innermost(&e)))?;
-        Ok(Self {
-            base: url.trim_end_matches('/').to_owned(),
-            http,
-        })
+            reason,
+        })?;
+        Ok(Self { base, http })
     }
 
     /// The base URL, for messages.
@@ -203,25 +188,4 @@ fn call<T: DeserializeOwned>(request: RequestBuilder, url: &str) -> Result<T, Tr
             url: url.to_owned(),
             reason: describe(&e),
         })
-}
-
-/// The deepest cause of an error: reqwest's own message names only the URL.
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
-fn excerpt(body: &str) -> String {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return "(empty body)".to_owned();
-    }
-    let mut out: String = trimmed.chars().take(BODY_EXCERPT_CHARS).collect();
-    if out.len() < trimmed.len() {
-        out.push_str("...");
-    }
-    out
 }
