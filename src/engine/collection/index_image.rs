@@ -17,7 +17,7 @@ use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
 use crate::engine::EngineError;
 use crate::metrics;
 use crate::storage::FileSystem;
-use crate::storage::checkpoint::{self, INDEX_MAGIC};
+use crate::storage::checkpoint::INDEX_MAGIC;
 
 /// Path of a collection's payload index image.
 #[must_use]
@@ -102,14 +102,13 @@ fn load(
     seq: u64,
     slots: usize,
 ) -> Result<Vec<FieldIndex>, String> {
-    let (image_seq, body) = checkpoint::read(fs, &index_path(collection_dir), INDEX_MAGIC)
-        .map_err(|e| e.to_string())?
-        .ok_or("no payload index image")?;
-    if image_seq != seq {
-        return Err(format!(
-            "payload index image is for sequence {image_seq}, the points for {seq}"
-        ));
-    }
+    let body = super::snapshot::image_for(
+        fs,
+        &index_path(collection_dir),
+        INDEX_MAGIC,
+        seq,
+        "payload index",
+    )?;
     let indexes = FieldIndexes::decode(&body).map_err(|e| e.to_string())?;
     let bound = u32::try_from(slots).unwrap_or(u32::MAX);
     if indexes

@@ -360,15 +360,28 @@ fn load_graph(
     seq: u64,
     slots: usize,
 ) -> Result<Hnsw, String> {
-    let (graph_seq, body) = checkpoint::read(fs, &graph_path(collection_dir), GRAPH_MAGIC)
+    let body = image_for(fs, &graph_path(collection_dir), GRAPH_MAGIC, seq, "graph")?;
+    Hnsw::decode(&body, config.hnsw_config(), slots).map_err(|e| e.to_string())
+}
+
+/// The body of the derived image at `path` (`what`: "graph", "payload index", ...) when it is
+/// there and was written for checkpoint `seq`, or why it cannot be used (it is then rebuilt).
+pub(super) fn image_for(
+    fs: &dyn FileSystem,
+    path: &Path,
+    magic: &[u8; 8],
+    seq: u64,
+    what: &str,
+) -> Result<Vec<u8>, String> {
+    let (image_seq, body) = checkpoint::read(fs, path, magic)
         .map_err(|e| e.to_string())?
-        .ok_or("no graph image")?;
-    if graph_seq != seq {
+        .ok_or_else(|| format!("no {what} image"))?;
+    if image_seq != seq {
         return Err(format!(
-            "graph image is for sequence {graph_seq}, the points for {seq}"
+            "{what} image is for sequence {image_seq}, the points for {seq}"
         ));
     }
-    Hnsw::decode(&body, config.hnsw_config(), slots).map_err(|e| e.to_string())
+    Ok(body)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::columns::FieldPath;
 use crate::engine::EngineError;
 use crate::metrics;
 use crate::storage::FileSystem;
-use crate::storage::checkpoint::{self, TEXT_MAGIC};
+use crate::storage::checkpoint::TEXT_MAGIC;
 use crate::text::{TextIndex, TextIndexes, TextSettings};
 
 /// Path of a collection's text index image.
@@ -103,14 +103,13 @@ fn load(
     seq: u64,
     slots: usize,
 ) -> Result<Vec<TextIndex>, String> {
-    let (image_seq, body) = checkpoint::read(fs, &text_path(collection_dir), TEXT_MAGIC)
-        .map_err(|e| e.to_string())?
-        .ok_or("no text index image")?;
-    if image_seq != seq {
-        return Err(format!(
-            "text index image is for sequence {image_seq}, the points for {seq}"
-        ));
-    }
+    let body = super::snapshot::image_for(
+        fs,
+        &text_path(collection_dir),
+        TEXT_MAGIC,
+        seq,
+        "text index",
+    )?;
     let indexes = TextIndexes::decode(&body).map_err(|e| e.to_string())?;
     let bound = u32::try_from(slots).unwrap_or(u32::MAX);
     if indexes.iter().any(|i| {
