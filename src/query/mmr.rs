@@ -11,6 +11,13 @@
 //!
 //! Pure: no index, no I/O.
 
+/// Most candidates MMR chooses from: each chosen point is compared with every candidate.
+pub const MAX_MMR_CANDIDATES: usize = 10_000;
+
+/// Most points MMR chooses, so that one query compares at most
+/// `MAX_MMR_CHOSEN × MAX_MMR_CANDIDATES` pairs.
+pub const MAX_MMR_CHOSEN: usize = 1_000;
+
 /// `candidates` (`(key, relevance)`, any order) reordered by MMR, at most `limit`, each with its
 /// relevance. `similarity(i, j)` is how alike candidates `i` and `j` are (indexes into
 /// `candidates`), larger meaning more alike. Ties go to the earlier candidate.

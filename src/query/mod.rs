@@ -37,7 +37,7 @@ pub use estimate::index_bound;
 pub use facet::{FacetHit, facet_counts};
 pub use fusion::{DEFAULT_RRF_K, Fusion, FusionError, RankedList};
 pub use like::{LikeError, LikePattern};
-pub use mmr::mmr;
+pub use mmr::{MAX_MMR_CANDIDATES, MAX_MMR_CHOSEN, mmr};
 pub use multi_stage::{Mmr, MultiStageError, Ranked, Scoring, Stage};
 pub use order::{OrderBy, OrderError, OrderValue, StartFrom, scroll_ordered};
 pub use plan::{Explain, SAMPLE_SIZE, Strategy, filtered_nearest};

@@ -284,6 +284,17 @@ fn mmr_trades_near_duplicates_for_diversity_and_keeps_similarity_scores() -> Tes
     let rows = body["result"]["statements"][0]["rows"].clone();
     assert_eq!(rows[0][0], 1, "{body}");
     assert_eq!(rows[1][0], 4, "{body}");
+    // MMR compares each row with every candidate: its rows are bounded apart.
+    let r = s.post_json(
+        "/query",
+        &json!({"query": "SELECT id FROM m WHERE vector NEAR [1, 0] LIMIT 1000 OFFSET 1 WITH (mmr = 0.5)"}),
+    )?;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json()?;
+    assert_eq!(
+        body["result"]["statements"][0]["error"]["code"], "too_many_rows",
+        "{body}"
+    );
     let (status, body) = sql("WITH (mmr = 0)")?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["statements"][0]["rows"][1][0], 2, "{body}");
@@ -354,6 +365,11 @@ fn bad_multi_stage_queries_are_refused_with_the_reason() -> TestResult {
             json!({"query": {"nearest": v, "mmr": {"candidates_limit": 10_001}}}),
             422,
             "candidates_limit",
+        ),
+        (
+            json!({"query": {"nearest": v, "mmr": {"candidates_limit": 2_000}}, "limit": 1_001}),
+            422,
+            "with `mmr`",
         ),
         (
             json!({"query": {"nearest": v, "mmr": {"diversity": 1.5}}}),

@@ -1,7 +1,8 @@
 //! [`Prefetch`]: Qdrant's `prefetch` of a query request (one object or a list, nestable), and
 //! its conversion, with the rest of a query request, into the query layer's multi-stage
 //! [`Stage`] tree. Bounds: [`MAX_PREFETCH_DEPTH`] levels, [`MAX_PREFETCHES`] prefetches in all,
-//! each `limit` and `mmr.candidates_limit` within [`MAX_LIMIT`] and [`MAX_MMR_CANDIDATES`].
+//! each `limit` within [`MAX_LIMIT`]; with `mmr`, `limit` within [`MAX_MMR_CHOSEN`] and
+//! `mmr.candidates_limit` within [`MAX_MMR_CANDIDATES`].
 
 use serde::de::{self, IgnoredAny};
 use serde::{Deserialize, Deserializer};
@@ -16,16 +17,13 @@ use super::query_input::{QueryInput, WireMmr};
 use super::vector_name::VectorName;
 use crate::api::error::ApiError;
 use crate::engine::NearestParams;
-use crate::query::{Mmr, Scoring, Stage};
+use crate::query::{MAX_MMR_CANDIDATES, MAX_MMR_CHOSEN, Mmr, Scoring, Stage};
 
 /// Most nested levels of `prefetch`.
 pub const MAX_PREFETCH_DEPTH: usize = 8;
 
 /// Most prefetches in one query, at every level together.
 pub const MAX_PREFETCHES: usize = 64;
-
-/// Most candidates MMR chooses from (it compares each chosen point with every candidate).
-pub const MAX_MMR_CANDIDATES: usize = 10_000;
 
 /// `mmr.diversity` when not given (Qdrant's default).
 const DEFAULT_MMR_DIVERSITY: f32 = 0.5;
@@ -215,6 +213,7 @@ fn mmr_settings(mmr: WireMmr, limit: usize) -> Result<Mmr, ApiError> {
             "`mmr.diversity` is between 0 and 1, got {diversity}"
         )));
     }
+    check_range("limit (with `mmr`)", limit as u64, 1, MAX_MMR_CHOSEN)?;
     let candidates = mmr.candidates_limit.unwrap_or(limit as u64);
     check_range("mmr.candidates_limit", candidates, 1, MAX_MMR_CANDIDATES)?;
     Ok(Mmr {

@@ -623,21 +623,7 @@ impl Collection {
         schema: IndexSchema,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
-        let (indexed, exists) = {
-            let store = self.store.read();
-            let texts = store.text_indexes();
-            (
-                store.field_indexes().len() + texts.len(),
-                store.field_indexes().get(&path).is_some() || texts.get(&path).is_some(),
-            )
-        };
-        if !exists && indexed >= MAX_FIELD_INDEXES {
-            return Err(EngineError::LimitExceeded {
-                what: "indexed payload fields in one collection",
-                limit: MAX_FIELD_INDEXES,
-                got: indexed + 1,
-            });
-        }
+        self.check_index_room(&path)?;
         self.send(Mutation::CreateIndex(path, schema), ack)
     }
 
@@ -653,14 +639,17 @@ impl Collection {
         settings: TextSettings,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
-        let (indexed, exists) = {
-            let store = self.store.read();
-            let texts = store.text_indexes();
-            (
-                store.field_indexes().len() + texts.len(),
-                store.field_indexes().get(&path).is_some() || texts.get(&path).is_some(),
-            )
-        };
+        self.check_index_room(&path)?;
+        self.send(Mutation::CreateTextIndex(path, settings), ack)
+    }
+
+    /// Refuses a new index of `path` past [`MAX_FIELD_INDEXES`] indexed fields (payload and text
+    /// indexes together); re-creating an index of an indexed field is always allowed.
+    fn check_index_room(&self, path: &FieldPath) -> Result<(), EngineError> {
+        let store = self.store.read();
+        let (fields, texts) = (store.field_indexes(), store.text_indexes());
+        let indexed = fields.len() + texts.len();
+        let exists = fields.get(path).is_some() || texts.get(path).is_some();
         if !exists && indexed >= MAX_FIELD_INDEXES {
             return Err(EngineError::LimitExceeded {
                 what: "indexed payload fields in one collection",
@@ -668,7 +657,7 @@ impl Collection {
                 got: indexed + 1,
             });
         }
-        self.send(Mutation::CreateTextIndex(path, settings), ack)
+        Ok(())
     }
 
     /// What each text index holds, by field.

@@ -18,6 +18,7 @@ use crate::columns::{FieldPath, Value};
 use crate::engine::{
     Collection, EngineError, PayloadSelector, PointRecord, ScoredPoint, SearchRequest,
 };
+use crate::query::MAX_MMR_CHOSEN;
 use crate::vector::quantize::QuantizedSearch;
 
 /// Most points a scan with `ORDER BY` keeps while it reads the matching ones (`OFFSET` plus the
@@ -178,6 +179,16 @@ impl Runner<'_, '_> {
             return Err(self.too_many_rows(
                 s.limit.as_ref().map_or(s.span, |l| l.span),
                 "LIMIT + OFFSET of a vector search",
+            ));
+        }
+        if settings.mmr.is_some() && limit.saturating_add(offset) > MAX_MMR_CHOSEN {
+            return Err(self.error(
+                ErrorCode::TooManyRows,
+                format!(
+                    "a search WITH (mmr) returns at most {MAX_MMR_CHOSEN} rows (LIMIT + OFFSET): \
+                     each row is compared with every candidate"
+                ),
+                s.limit.as_ref().map_or(s.span, |l| l.span),
             ));
         }
         let mut projection = columns.engine_projection();

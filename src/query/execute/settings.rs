@@ -8,6 +8,7 @@ use super::{ExecError, Runner};
 use crate::columns::Value;
 use crate::engine::manifest::{parse_durability, parse_metric};
 use crate::engine::{CollectionConfig, HnswParams, MAX_EF};
+use crate::query::MAX_MMR_CANDIDATES;
 use crate::vector::quantize::{Compression, QuantizationConfig, QuantizationMethod};
 
 /// How a search runs, from `WITH (...)`.
@@ -26,9 +27,6 @@ pub struct SearchSettings {
     /// `mmr_candidates`: nearest points MMR chooses from (the statement's rows by default).
     pub mmr_candidates: Option<usize>,
 }
-
-/// Most candidates `mmr_candidates` names (MMR compares each row with every candidate).
-pub const MAX_MMR_CANDIDATES: usize = 10_000;
 
 /// Beam sizes of the named modes.
 const MODES: [(&str, usize); 3] = [("fast", 32), ("balanced", 128), ("accurate", 512)];
