@@ -352,17 +352,7 @@ impl Engine {
                 name: name.to_owned(),
             });
         }
-        if let Some(collection) = self.aliases.read().target(name) {
-            return Err(EngineError::NameIsAlias {
-                name: name.to_owned(),
-                collection: collection.to_owned(),
-            });
-        }
-        if self.collections.read().len() >= self.opts.max_collections {
-            return Err(EngineError::TooManyCollections {
-                limit: self.opts.max_collections,
-            });
-        }
+        self.check_room_for(name)?;
         let dir = self.collection_dir(name);
         if self.fs.exists(&dir) {
             // A leftover the manifest does not name (a delete whose removal failed): keep it.
@@ -476,4 +466,23 @@ fn dir_size(path: &Path) -> u64 {
             Err(_) => 0,
         })
         .sum()
+}
+
+impl Engine {
+    /// Refuses a new collection `name` that an alias already takes, or one past
+    /// `max_collections`.
+    pub(super) fn check_room_for(&self, name: &str) -> Result<(), EngineError> {
+        if let Some(collection) = self.aliases.read().target(name) {
+            return Err(EngineError::NameIsAlias {
+                name: name.to_owned(),
+                collection: collection.to_owned(),
+            });
+        }
+        if self.collections.read().len() >= self.opts.max_collections {
+            return Err(EngineError::TooManyCollections {
+                limit: self.opts.max_collections,
+            });
+        }
+        Ok(())
+    }
 }

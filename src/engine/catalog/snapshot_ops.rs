@@ -347,19 +347,7 @@ impl Engine {
                 }
                 quarantined = Some(self.quarantine(&self.collection_dir(name))?);
             }
-            None => {
-                if let Some(collection) = self.aliases.read().target(name) {
-                    return Err(EngineError::NameIsAlias {
-                        name: name.to_owned(),
-                        collection: collection.to_owned(),
-                    });
-                }
-                if self.collections.read().len() >= self.opts.max_collections {
-                    return Err(EngineError::TooManyCollections {
-                        limit: self.opts.max_collections,
-                    });
-                }
-            }
+            None => self.check_room_for(name)?,
         }
         let dir = self.collection_dir(name);
         if self.fs.exists(&dir) {
