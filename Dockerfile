@@ -29,7 +29,9 @@ RUN groupadd --system --gid 10001 plait \
 COPY --from=build /src/target/release/plait /usr/local/bin/plait
 COPY --from=build /src/config/plait.toml /etc/plait/plait.toml
 
-# Listen on all interfaces inside the container and keep data on the volume.
+# Listen on all interfaces inside the container and keep data on the volume. Beyond loopback the
+# server refuses to start without an API key: run the image with PLAIT_API_KEY set (or
+# PLAIT_ALLOW_UNAUTHENTICATED=true on a private network).
 ENV PLAIT_HOST=0.0.0.0 \
     PLAIT_DATA_DIR=/data
 

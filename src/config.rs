@@ -147,6 +147,109 @@ impl Default for LogSettings {
     }
 }
 
+/// A key as configured: `Debug` never shows it, so a settings dump cannot leak it.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct KeySetting(pub String);
+
+impl std::fmt::Debug for KeySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str("<redacted>")
+        }
+    }
+}
+
+/// `[security]`: who may call the API.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// Admin API key (every route, and the key that signs access tokens); empty: none.
+    pub api_key: KeySetting,
+    /// Read-only API key (every read, no change); empty: none.
+    pub read_only_api_key: KeySetting,
+    /// A file of more keys, one per line: `admin KEY` or `read-only KEY` (`#` starts a comment);
+    /// empty: none.
+    pub api_key_file: PathBuf,
+    /// Serve `/metrics` without a key even when keys are configured.
+    pub open_metrics: bool,
+    /// Serve `/docs` and `/openapi.json` without a key even when keys are configured.
+    pub open_docs: bool,
+    /// Listen on a non-loopback address without any key (refused otherwise).
+    pub allow_unauthenticated: bool,
+}
+
+/// The keys of a configuration: admin keys and read-only keys.
+#[derive(Default)]
+pub struct Keys {
+    /// Admin keys.
+    pub admin: Vec<String>,
+    /// Read-only keys.
+    pub read_only: Vec<String>,
+}
+
+impl SecuritySettings {
+    /// Every configured key, from the settings and the key file.
+    ///
+    /// # Errors
+    /// [`ConfigError::Read`] when the key file cannot be read, [`ConfigError::Invalid`] for a
+    /// line that is not `admin KEY` or `read-only KEY` (the message names the line, never the key).
+    pub fn keys(&self) -> Result<Keys, ConfigError> {
+        let mut keys = Keys::default();
+        if !self.api_key.0.is_empty() {
+            keys.admin.push(self.api_key.0.clone());
+        }
+        if !self.read_only_api_key.0.is_empty() {
+            keys.read_only.push(self.read_only_api_key.0.clone());
+        }
+        if self.api_key_file.as_os_str().is_empty() {
+            return Ok(keys);
+        }
+        let text = std::fs::read_to_string(&self.api_key_file).map_err(|e| ConfigError::Read {
+            path: self.api_key_file.clone(),
+            source: e,
+        })?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.split_once(char::is_whitespace) {
+                Some(("admin", key)) if !key.trim().is_empty() => {
+                    keys.admin.push(key.trim().to_owned())
+                }
+                Some(("read-only", key)) if !key.trim().is_empty() => {
+                    keys.read_only.push(key.trim().to_owned());
+                }
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: "security.api_key_file",
+                        reason: format!(
+                            "line {} of {} is not `admin KEY` or `read-only KEY`",
+                            n + 1,
+                            self.api_key_file.display()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// Whether `host` names only this machine (a loopback address or `localhost`).
+#[must_use]
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -157,6 +260,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// `[log]`.
     pub log: LogSettings,
+    /// `[security]`.
+    pub security: SecuritySettings,
 }
 
 /// Values from flags or the environment; `None` means "not given".
@@ -198,6 +303,18 @@ pub struct Overrides {
     pub write_queue_bytes: Option<usize>,
     /// `--snapshots-dir` / `PLAIT_SNAPSHOTS_DIR`.
     pub snapshots_dir: Option<PathBuf>,
+    /// `--api-key` / `PLAIT_API_KEY`.
+    pub api_key: Option<String>,
+    /// `--read-only-api-key` / `PLAIT_READ_ONLY_API_KEY`.
+    pub read_only_api_key: Option<String>,
+    /// `--api-key-file` / `PLAIT_API_KEY_FILE`.
+    pub api_key_file: Option<PathBuf>,
+    /// `--open-metrics` / `PLAIT_OPEN_METRICS`.
+    pub open_metrics: Option<bool>,
+    /// `--open-docs` / `PLAIT_OPEN_DOCS`.
+    pub open_docs: Option<bool>,
+    /// `--allow-unauthenticated` / `PLAIT_ALLOW_UNAUTHENTICATED`.
+    pub allow_unauthenticated: Option<bool>,
     /// `--max-snapshot-upload-bytes` / `PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES`.
     pub max_snapshot_upload_bytes: Option<u64>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
@@ -285,6 +402,24 @@ impl Settings {
         }
         if let Some(v) = o.max_snapshot_upload_bytes {
             s.storage.max_snapshot_upload_bytes = v;
+        }
+        if let Some(v) = o.api_key {
+            s.security.api_key = KeySetting(v);
+        }
+        if let Some(v) = o.read_only_api_key {
+            s.security.read_only_api_key = KeySetting(v);
+        }
+        if let Some(v) = o.api_key_file {
+            s.security.api_key_file = v;
+        }
+        if let Some(v) = o.open_metrics {
+            s.security.open_metrics = v;
+        }
+        if let Some(v) = o.open_docs {
+            s.security.open_docs = v;
+        }
+        if let Some(v) = o.allow_unauthenticated {
+            s.security.allow_unauthenticated = v;
         }
         if let Some(v) = o.log_level {
             s.log.level = v;

@@ -261,6 +261,24 @@ struct ServeArgs {
     /// Log format: plain or json [default: plain].
     #[arg(long, env = "PLAIT_LOG_FORMAT")]
     log_format: Option<String>,
+    /// Admin API key: every route; it also signs access tokens [default: none].
+    #[arg(long, env = "PLAIT_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Read-only API key: every read, no change [default: none].
+    #[arg(long, env = "PLAIT_READ_ONLY_API_KEY", hide_env_values = true)]
+    read_only_api_key: Option<String>,
+    /// File of more keys, one per line: `admin KEY` or `read-only KEY` [default: none].
+    #[arg(long, env = "PLAIT_API_KEY_FILE")]
+    api_key_file: Option<PathBuf>,
+    /// Serve /metrics without a key when keys are configured [default: false].
+    #[arg(long, env = "PLAIT_OPEN_METRICS", num_args = 0..=1, default_missing_value = "true")]
+    open_metrics: Option<bool>,
+    /// Serve /docs and /openapi.json without a key when keys are configured [default: false].
+    #[arg(long, env = "PLAIT_OPEN_DOCS", num_args = 0..=1, default_missing_value = "true")]
+    open_docs: Option<bool>,
+    /// Listen on a non-loopback address without any API key [default: false].
+    #[arg(long, env = "PLAIT_ALLOW_UNAUTHENTICATED", num_args = 0..=1, default_missing_value = "true")]
+    allow_unauthenticated: Option<bool>,
 }
 
 impl ServeArgs {
@@ -289,6 +307,12 @@ impl ServeArgs {
                 max_snapshot_upload_bytes: self.max_snapshot_upload_bytes,
                 log_level: self.log_level,
                 log_format: self.log_format,
+                api_key: self.api_key,
+                read_only_api_key: self.read_only_api_key,
+                api_key_file: self.api_key_file,
+                open_metrics: self.open_metrics,
+                open_docs: self.open_docs,
+                allow_unauthenticated: self.allow_unauthenticated,
             },
         )
     }
@@ -333,6 +357,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (config_file, overrides) = args.overrides();
     let settings = Settings::load(config_file.as_deref(), overrides)?;
     init_logging(&settings)?;
+    let access = access_control(&settings)?;
     plait::metrics::init();
     // Chooses (and logs) the distance kernels for this CPU once, before the first request.
     let _ = plait::vector::distance::selected();
@@ -343,10 +368,45 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run_server(settings, engine))
+    runtime.block_on(run_server(settings, engine, access))
 }
 
-async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<()> {
+/// The access control the settings ask for; refuses to serve beyond loopback without a key
+/// unless `allow_unauthenticated` is set, and says so when it is.
+fn access_control(settings: &Settings) -> anyhow::Result<api::access::AccessControl> {
+    let keys = settings.security.keys()?;
+    let access = api::access::AccessControl::new(
+        &keys.admin,
+        &keys.read_only,
+        settings.security.open_metrics,
+        settings.security.open_docs,
+    );
+    let host = &settings.server.host;
+    if access.enabled() {
+        tracing::info!(
+            admin_keys = keys.admin.len(),
+            read_only_keys = keys.read_only.len(),
+            "API keys required"
+        );
+    } else if plait::config::is_loopback_host(host) {
+        tracing::info!("no API key configured: every request is allowed (loopback only)");
+    } else if settings.security.allow_unauthenticated {
+        tracing::warn!(host = %host, "serving WITHOUT authentication on a non-loopback address (--allow-unauthenticated)");
+    } else {
+        anyhow::bail!(
+            "refusing to listen on {host} without an API key: set --api-key (or \
+             PLAIT_API_KEY, or [security] api_key), or pass --allow-unauthenticated"
+        );
+    }
+    Ok(access)
+}
+
+async fn run_server(
+    settings: Settings,
+    engine: Arc<Engine>,
+    access: api::access::AccessControl,
+) -> anyhow::Result<()> {
+    let access = Arc::new(access);
     let addr = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -365,6 +425,7 @@ async fn run_server(settings: Settings, engine: Arc<Engine>) -> anyhow::Result<(
             plait::query::execute::DEFAULT_CAPACITY,
         )),
         searches: api::admission::SearchGate::new(settings.search_limits()),
+        access,
     };
     let limits = HttpLimits {
         max_body_bytes: settings.server.max_body_bytes,

@@ -6,6 +6,7 @@
 //! `route_table`; the OpenAPI document is built from it ([`openapi::document`]), so every route
 //! served is documented and every documented route served.
 
+pub mod access;
 pub mod admission;
 mod bodiless_errors;
 mod body_limit;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub plan_cache: Arc<crate::query::execute::PlanCache>,
     /// Bounds the searches running and waiting.
     pub searches: admission::SearchGate,
+    /// The keys and tokens requests must carry (none configured: every request is allowed).
+    pub access: Arc<access::AccessControl>,
 }
 
 /// Limits applied to every request.
@@ -128,9 +131,17 @@ fn route_table() -> OpenApiRouter<AppState> {
 /// The router: the route table, the 404 fallback and the layers that apply to every request.
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
     let (routes, _) = route_table().split_for_parts();
+    let gate = access::AccessGate {
+        control: Arc::clone(&state.access),
+        engine: Arc::clone(&state.engine),
+    };
     with_layers(
         routes
             .fallback(routes::service::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                gate,
+                access::authorize,
+            ))
             .with_state(state),
         limits,
     )

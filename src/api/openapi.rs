@@ -5,7 +5,11 @@
 //! Each handler declares the statuses it produces itself; the statuses the router's layers produce
 //! for any route (408 from the timeout, 413 from the body limit) are added here to every operation.
 
+use axum::http::Method;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
 use utoipa::{OpenApi, ToSchema};
 
@@ -43,12 +47,29 @@ const LAYER_STATUSES: [(&str, &str); 2] = [
     ("413", "The body is larger than the server's body limit"),
 ];
 
-/// The whole document: [`ApiDoc`], every route of the route table, and the layers' statuses.
+/// Statuses of access control, for every route that is not open (see `docs/access.md`).
+const ACCESS_STATUSES: [(&str, &str); 2] = [
+    (
+        "401",
+        "The server has API keys configured and the request carries no valid key or token",
+    ),
+    (
+        "403",
+        "The key or token does not allow this request (a read-only key, or a token limited to other collections)",
+    ),
+];
+
+/// The security schemes: Qdrant's `api-key` header, and a bearer key or token.
+const API_KEY_SCHEME: &str = "api_key";
+const BEARER_SCHEME: &str = "bearer";
+
+/// The whole document: [`ApiDoc`], every route of the route table, the layers' statuses, and
+/// for every route that is not open, the access statuses and security requirements.
 #[must_use]
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = super::route_table().into_openapi();
-    for item in doc.paths.paths.values_mut() {
-        for operation in operations(item) {
+    for (path, item) in &mut doc.paths.paths {
+        for (method, operation) in operations(item) {
             for (status, description) in LAYER_STATUSES {
                 operation
                     .responses
@@ -56,24 +77,63 @@ pub fn document() -> utoipa::openapi::OpenApi {
                     .entry(status.to_owned())
                     .or_insert_with(|| error_response(description));
             }
+            if super::access::rule(&method, path) == Some(super::access::Rule::Open) {
+                continue;
+            }
+            for (status, description) in ACCESS_STATUSES {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(description));
+            }
+            // A key is needed only when the server has keys configured; the empty requirement
+            // says that a server without keys answers without one.
+            operation.security = Some(vec![
+                SecurityRequirement::new(API_KEY_SCHEME, Vec::<String>::new()),
+                SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+                SecurityRequirement::default(),
+            ]);
         }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.add_security_scheme(
+            API_KEY_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "api-key",
+                "An admin or read-only API key, or an access token (as Qdrant's clients send `api_key`)",
+            ))),
+        );
+        components.add_security_scheme(
+            BEARER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`Authorization: Bearer` with an API key or an access token (a JWT signed with an admin key)",
+                    ))
+                    .build(),
+            ),
+        );
     }
     doc
 }
 
-fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (Method, &mut Operation)> {
     [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.options,
-        &mut item.head,
-        &mut item.patch,
-        &mut item.trace,
+        (Method::GET, &mut item.get),
+        (Method::PUT, &mut item.put),
+        (Method::POST, &mut item.post),
+        (Method::DELETE, &mut item.delete),
+        (Method::OPTIONS, &mut item.options),
+        (Method::HEAD, &mut item.head),
+        (Method::PATCH, &mut item.patch),
+        (Method::TRACE, &mut item.trace),
     ]
     .into_iter()
-    .filter_map(Option::as_mut)
+    .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
 }
 
 fn error_response(description: &str) -> RefOr<Response> {

@@ -48,6 +48,7 @@ pub(crate) fn test_router(limits: TestLimits) -> Result<TestRouter, Box<dyn std:
         default_durability: Durability::Fsync,
         plan_cache: Arc::new(crate::query::execute::PlanCache::new(16)),
         searches: SearchGate::new(limits.searches),
+        access: Arc::new(crate::api::access::AccessControl::default()),
     };
     let http = HttpLimits {
         max_body_bytes: limits.max_body_bytes,

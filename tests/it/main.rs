@@ -1,6 +1,7 @@
 //! Integration tests: one test binary, modules by topic. Server tests start the real `plait`
 //! binary on an ephemeral loopback port with its own temporary data directory.
 
+mod access_control;
 mod aliases;
 mod api_basics;
 mod bad_input;

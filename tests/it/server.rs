@@ -36,6 +36,8 @@ impl TestServer {
             .arg(data_dir)
             .args(extra)
             .env_remove("PLAIT_CONFIG")
+            .env_remove("PLAIT_API_KEY")
+            .env_remove("PLAIT_READ_ONLY_API_KEY")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()?;

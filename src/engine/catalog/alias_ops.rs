@@ -9,7 +9,7 @@ impl Engine {
     /// The collection name `name` stands for: itself when a collection has that name (a
     /// collection name wins over a stale alias of the same name), else the collection of the
     /// alias `name`, else `name` unchanged (so the caller's "not found" names it).
-    pub(super) fn resolve(&self, name: &str) -> String {
+    pub fn resolve(&self, name: &str) -> String {
         if self.collections.read().contains_key(name) {
             return name.to_owned();
         }

@@ -6,6 +6,7 @@
 //! guards while they run (rows returned, time); it never parses text (that is `velesql`) and never
 //! speaks HTTP (that is `api/`).
 
+mod access;
 mod aggregate_rows;
 mod error;
 mod outcome;
@@ -19,6 +20,7 @@ mod write;
 
 use std::time::{Duration, Instant};
 
+pub use access::{Level, Need, need_of};
 pub use error::ExecError;
 pub use outcome::{Outcome, PlanNode, StatementResult};
 pub use plan_cache::{DEFAULT_CAPACITY, Parsed, PlanCache};
@@ -55,18 +57,52 @@ pub struct Request<'a> {
     pub default_durability: Durability,
     /// Where parsed statements are kept between requests, if anywhere.
     pub cache: Option<&'a PlanCache>,
+    /// Who may run what: every statement is checked before the first one runs.
+    pub gate: Option<Gate<'a>>,
+}
+
+/// A check of what each statement needs ([`need_of`]); its error is the refusal's message.
+#[derive(Clone, Copy)]
+pub struct Gate<'a>(pub &'a (dyn Fn(Need<'_>) -> Result<(), String> + Sync));
+
+impl std::fmt::Debug for Gate<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Gate")
+    }
+}
+
+/// Why nothing of a request ran.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RunError {
+    /// The text does not parse.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// The gate refused statement `statement` (0-based).
+    #[error("statement {}: {message}", statement + 1)]
+    Denied {
+        /// Which statement.
+        statement: usize,
+        /// The gate's message.
+        message: String,
+    },
 }
 
 /// Runs every statement of `request.text` in order. After a statement fails the later ones are
 /// not run (each reports [`ErrorCode::NotRun`]).
 ///
 /// # Errors
-/// The text's [`ParseError`] when it does not parse: nothing runs.
-pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, ParseError> {
+/// [`RunError::Parse`] when the text does not parse, [`RunError::Denied`] when the gate refuses a
+/// statement: nothing runs.
+pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, RunError> {
     let parsed = match request.cache {
         Some(cache) => cache.statements(request.engine, request.text)?,
         None => Parsed::parse(request.text)?,
     };
+    if let Some(Gate(gate)) = request.gate {
+        for (statement, parsed) in parsed.statements.iter().enumerate() {
+            gate(need_of(parsed)).map_err(|message| RunError::Denied { statement, message })?;
+        }
+    }
     let runner = Runner {
         request,
         source: &parsed.source,
