@@ -34,6 +34,9 @@ type Res<T> = Result<T, Box<dyn Error>>;
 
 const K: usize = 10;
 
+/// One timed method: its label and a run over every query.
+type Method<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 /// The `K` best slots by a dot product with every vector (the ones sharing no term with the
 /// query score 0 with these non-negative weights and are not candidates).
 fn brute_force(vectors: &[SparseVector], query: &SparseVector) -> Vec<SparseHit> {
@@ -160,7 +163,7 @@ fn main() -> Res<()> {
             "[{name}] {} queries; pruned top-10 equal to brute force on {same}",
             sq.len()
         );
-        let methods: [(&str, Box<dyn Fn() + '_>); 4] = [
+        let methods: [Method<'_>; 4] = [
             (
                 "sparse MaxScore",
                 Box::new(|| {
