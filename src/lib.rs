@@ -27,6 +27,7 @@ pub mod graph;
 pub mod metrics;
 pub mod query;
 pub mod slot_index;
+pub mod sparse;
 pub mod storage;
 pub mod text;
 pub mod vector;
