@@ -45,6 +45,8 @@ pub(super) struct Compiled {
     pub names: HashMap<String, Var>,
     /// The variable `NEAR` ranks, its query vector and the similarity floor, if any.
     pub near: Option<(usize, NearQuery, Option<SimilarityFloor>)>,
+    /// The statement (or `EXISTS`), where errors found while matching point.
+    pub span: Span,
 }
 
 /// The conditions gathered for one variable.
@@ -174,6 +176,7 @@ impl Runner<'_, '_> {
             pattern,
             names,
             near,
+            span,
         })
     }
 

@@ -206,7 +206,7 @@ impl Runner<'_, '_> {
                 );
                 let ids: Vec<PointId> = hits.iter().filter_map(|h| view.id_at(h.slot)).collect();
                 let expanded = expand(view, pattern, anchor.var, &ids, limits)
-                    .map_err(|e| self.match_error(e))?;
+                    .map_err(|e| self.match_error(e, compiled.span))?;
                 scored = expanded
                     .bindings
                     .iter()
@@ -228,7 +228,7 @@ impl Runner<'_, '_> {
             measured.rounds = 1;
             measured.candidates = candidates.len();
             let expanded = expand(view, pattern, anchor.var, &candidates, limits)
-                .map_err(|e| self.match_error(e))?;
+                .map_err(|e| self.match_error(e, compiled.span))?;
             scored = expanded
                 .bindings
                 .iter()
@@ -304,29 +304,15 @@ impl Runner<'_, '_> {
         ids
     }
 
-    fn match_error(&self, e: MatchError) -> ExecError {
-        match e {
-            MatchError::Deadline => ExecError::at(
-                self.source,
-                ErrorCode::Timeout,
-                e.to_string(),
-                Span::default(),
-            ),
+    fn match_error(&self, e: MatchError, span: Span) -> ExecError {
+        let code = match e {
+            MatchError::Deadline => ErrorCode::Timeout,
             MatchError::TooManyBindings { .. } | MatchError::TooManyVisited { .. } => {
-                ExecError::at(
-                    self.source,
-                    ErrorCode::TooManyRows,
-                    e.to_string(),
-                    Span::default(),
-                )
+                ErrorCode::TooManyRows
             }
-            MatchError::Disconnected => ExecError::at(
-                self.source,
-                ErrorCode::InvalidCondition,
-                e.to_string(),
-                Span::default(),
-            ),
-        }
+            MatchError::Disconnected => ErrorCode::InvalidCondition,
+        };
+        ExecError::at(self.source, code, e.to_string(), span)
     }
 
     /// What `expr` (a `RETURN` item or `ORDER BY` key) reads.
@@ -402,7 +388,7 @@ impl Runner<'_, '_> {
                     &candidates,
                     MatchLimits::default(),
                 )
-                .map_err(|e| self.match_error(e))?;
+                .map_err(|e| self.match_error(e, compiled.span))?;
                 Ok::<_, ExecError>(
                     expanded
                         .bindings
