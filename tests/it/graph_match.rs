@@ -461,3 +461,50 @@ fn rows_of_ids(
         .filter_map(|r| r[0].as_u64())
         .collect())
 }
+
+/// A vector search anchors a pattern whose other ends are scans of more points than it asks for;
+/// when the pattern keeps too few of the nearest points, it asks for more until `LIMIT` rows.
+#[test]
+fn a_vector_anchor_asks_for_more_nearest_points_until_the_pattern_fills_the_limit() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("g", 2, "Euclid")?;
+    // People 1..=60 at x = id; cities 1001 (common) and 1002 (rare: people 55..=60 live there).
+    let mut points: Vec<Value> = (1..=60u64)
+        .map(|i| json!({"id": i, "vector": [i as f32, 0.0], "payload": {"labels": "Person"}}))
+        .collect();
+    points.push(json!({"id": 1001, "vector": [500.0, 0.0], "payload": {"name": "common"}}));
+    points.push(json!({"id": 1002, "vector": [600.0, 0.0], "payload": {"name": "rare"}}));
+    let r = s.put_json(
+        "/collections/g/points?wait=true",
+        &json!({"points": points}),
+    )?;
+    assert_eq!(r.status(), 200);
+    let edges: Vec<Value> = (1..=60u64)
+        .map(|i| json!({"source": i, "target": if i >= 55 { 1002 } else { 1001 }, "label": "lives_in"}))
+        .collect();
+    let r = s.put_json("/collections/g/edges?wait=true", &json!({"edges": edges}))?;
+    assert_eq!(r.status(), 200);
+    let query = "MATCH (p)-[:lives_in]->(c) FROM g WHERE p.vector NEAR [0.0, 0.0] \
+                 AND c.name = 'rare' RETURN p.id, similarity() LIMIT 3";
+    let got: Vec<u64> = rows(&s, query)?
+        .iter()
+        .filter_map(|r| r[0].as_u64())
+        .collect();
+    assert_eq!(got, [55, 56, 57]);
+    let (status, body) = run(&s, &format!("EXPLAIN ANALYZE {query}"))?;
+    assert_eq!(status, 200, "{body}");
+    let plan = &body["result"]["statements"][0]["plan"]["detail"];
+    assert_eq!(plan["anchor"], json!("p"), "{plan}");
+    assert_eq!(plan["anchor_access"], json!("vector_search"), "{plan}");
+    assert!(plan["vector_rounds"].as_u64() >= Some(2), "{plan}");
+    let plain =
+        "MATCH (p)-[:lives_in]->(c) FROM g WHERE p.vector NEAR [10.2, 0.0] RETURN p.id LIMIT 2";
+    let got: Vec<u64> = rows(&s, plain)?
+        .iter()
+        .filter_map(|r| r[0].as_u64())
+        .collect();
+    assert_eq!(got, [10, 11]);
+    Ok(())
+}
