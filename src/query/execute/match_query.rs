@@ -217,7 +217,7 @@ impl Runner<'_, '_> {
                     .collect();
                 measured.candidates = ids.len();
                 measured.expanded = Some(expanded);
-                let rows = finish_count(view, compiled, cells, &scored, distinct, *floor);
+                let rows = finish_count(view, cells, &scored, distinct, *floor);
                 if rows >= wanted || hits.len() < k || k >= view.len() {
                     break;
                 }
@@ -252,7 +252,7 @@ impl Runner<'_, '_> {
                 if better { o.reverse() } else { o }
             });
         } else if !order.is_empty() {
-            sort_scored(view, compiled, &mut scored, order);
+            sort_scored(view, &mut scored, order);
         }
         let mut rows = Vec::new();
         let mut kept = Vec::new();
@@ -503,7 +503,6 @@ fn passes_floor(
 /// How many rows the bindings give (for deciding whether another vector round is needed).
 fn finish_count(
     view: &ReadView<'_>,
-    compiled: &Compiled,
     cells: &[Cell],
     scored: &[Scored],
     distinct: bool,
@@ -516,7 +515,6 @@ fn finish_count(
     if !distinct {
         return passing.count();
     }
-    let _ = compiled;
     passing
         .map(|s| {
             format!(
@@ -571,13 +569,7 @@ fn compare_by(
 }
 
 /// Sorts by `order`, computing each key once per binding.
-fn sort_scored(
-    view: &ReadView<'_>,
-    compiled: &Compiled,
-    scored: &mut Vec<Scored>,
-    order: &[(Cell, Direction)],
-) {
-    let _ = compiled;
+fn sort_scored(view: &ReadView<'_>, scored: &mut Vec<Scored>, order: &[(Cell, Direction)]) {
     let mut keyed: Vec<(Vec<Value>, Scored)> = std::mem::take(scored)
         .into_iter()
         .map(|s| {
