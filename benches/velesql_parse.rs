@@ -44,6 +44,7 @@ fn bench(c: &mut Criterion) {
                 source: STATEMENT,
                 params: &params,
                 now_micros: 1_714_557_600_000_000,
+                exists: None,
             };
             lower_where(filter, &ctx).expect("lowers")
         });

@@ -4,8 +4,8 @@
 //! `graph/` walks the adjacency and asks closures which nodes and edges it may take; this module
 //! supplies those closures from predicates: a node filter is evaluated on the point's payload
 //! (`has_id` naming point ids), an edge filter on the edge's properties (`has_id` naming edge
-//! ids). Both ends of a query must be existing points. VelesQL `MATCH` is meant to call the same
-//! functions.
+//! ids). Both ends of a query must be existing points. VelesQL `MATCH` (`query/pattern`) walks
+//! the same adjacency under the same [`MAX_VISITED`] and [`MAX_DEPTH`] bounds.
 
 use crate::engine::{EngineError, PointId, ReadView};
 use crate::graph::{

@@ -22,6 +22,7 @@ mod like;
 mod mmr;
 pub mod multi_stage;
 mod order;
+pub mod pattern;
 mod plan;
 mod predicate;
 mod select;

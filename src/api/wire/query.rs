@@ -58,8 +58,9 @@ pub struct VelesqlResponse {
 /// One statement's result.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VelesqlStatement {
-    /// `select`, `insert`, `upsert`, `update`, `delete`, `create_collection`, `drop_collection`,
-    /// `create_index`, `drop_index`, `show_collections`, `describe` or `explain`.
+    /// `select`, `match`, `insert`, `upsert`, `update`, `delete`, `create_collection`,
+    /// `drop_collection`, `create_index`, `drop_index`, `show_collections`, `describe` or
+    /// `explain`.
     pub statement: &'static str,
     /// Column names, in order.
     pub columns: Vec<String>,

@@ -9,6 +9,10 @@
 mod access;
 mod aggregate_rows;
 mod error;
+mod match_compile;
+mod match_query;
+#[cfg(test)]
+mod match_reference_tests;
 mod outcome;
 mod plan_cache;
 mod projection;
@@ -156,6 +160,7 @@ pub fn run(request: &Request<'_>) -> Result<Vec<StatementResult>, RunError> {
 pub fn kind_of(statement: &Statement) -> &'static str {
     match statement {
         Statement::Select(_) => "select",
+        Statement::Match(_) => "match",
         Statement::Insert(i) if i.upsert => "upsert",
         Statement::Insert(_) => "insert",
         Statement::Update(_) => "update",
@@ -174,6 +179,7 @@ pub fn kind_of(statement: &Statement) -> &'static str {
 fn span_of(statement: &Statement) -> Span {
     match statement {
         Statement::Select(s) => s.span,
+        Statement::Match(m) => m.span,
         Statement::Insert(i) => i.span,
         Statement::Update(u) => u.span,
         Statement::Delete(d) => d.span,
@@ -200,6 +206,7 @@ impl Runner<'_, '_> {
         self.check_time(span_of(statement))?;
         match statement {
             Statement::Select(select) => self.select(select, None),
+            Statement::Match(m) => self.match_query(m, None),
             Statement::Insert(insert) => self.insert(insert),
             Statement::Update(update) => self.update(update),
             Statement::Delete(delete) => self.delete(delete),
@@ -223,6 +230,7 @@ impl Runner<'_, '_> {
     /// The context `WHERE` clauses and constants are lowered in.
     fn lower_context(&self) -> LowerContext<'_> {
         LowerContext {
+            exists: None,
             source: self.source,
             params: self.request.params,
             now_micros: self.request.now_micros,

@@ -166,6 +166,7 @@ fn snapshot_of(engine: &Engine, name: &str) -> Snapshot {
 fn collection_names(s: &Statement, out: &mut Vec<String>) {
     let name = match s {
         Statement::Select(select) => &select.from.name,
+        Statement::Match(m) => &m.from.name,
         Statement::Insert(i) => &i.collection.name,
         Statement::Update(u) => &u.collection.name,
         Statement::Delete(d) => &d.collection.name,

@@ -213,12 +213,13 @@ impl Runner<'_, '_> {
         };
         let (kind, collection, filter) = match statement {
             Statement::Select(select) => return self.select(select, Some(mode)),
+            Statement::Match(m) => return self.match_query(m, Some(mode)),
             Statement::Update(u) => ("update", &u.collection, u.filter.as_ref()),
             Statement::Delete(d) => ("delete", &d.collection, Some(&d.filter)),
             _ => {
                 return Err(self.error(
                     ErrorCode::Unsupported,
-                    "EXPLAIN applies to SELECT, UPDATE and DELETE",
+                    "EXPLAIN applies to SELECT, MATCH, UPDATE and DELETE",
                     super::span_of(statement),
                 ));
             }

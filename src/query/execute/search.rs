@@ -5,8 +5,10 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::super::velesql::ast::{Direction, Expr, ExprKind, OrderKey, Select, Span};
-use super::super::velesql::{ErrorCode, LoweredWhere, constant, lower_where};
+use super::super::velesql::ast::{Direction, ExistsMatch, Expr, ExprKind, OrderKey, Select, Span};
+use super::super::velesql::{
+    ErrorCode, LowerContext, LoweredWhere, MAX_EXISTS, ParseError, constant, lower_where,
+};
 use super::super::{
     Explain, Predicate, check_types, deadline, filtered_nearest, fully_indexed, index_bound,
     matching_slots, multi_stage, rank_text,
@@ -51,7 +53,27 @@ impl Runner<'_, '_> {
     ) -> Result<Outcome, ExecError> {
         let collection = self.collection(&s.from.name, s.from.span)?;
         let lowered = match &s.filter {
-            Some(filter) => lower_where(filter, &self.lower_context())?,
+            Some(filter) => {
+                // Each `EXISTS (MATCH ...)` runs its pattern over this collection once.
+                let count = std::cell::Cell::new(0usize);
+                let resolve = |m: &ExistsMatch, span: Span| {
+                    count.set(count.get() + 1);
+                    if count.get() > MAX_EXISTS {
+                        return Err(ParseError::new(
+                            self.source,
+                            ErrorCode::ListTooLong,
+                            format!("a statement holds at most {MAX_EXISTS} EXISTS (MATCH ...)"),
+                            span,
+                        ));
+                    }
+                    self.exists_predicate(&collection, m, span)
+                };
+                let ctx = LowerContext {
+                    exists: Some(&resolve),
+                    ..self.lower_context()
+                };
+                lower_where(filter, &ctx)?
+            }
             None => LoweredWhere {
                 predicate: Predicate::All,
                 near: None,
@@ -142,7 +164,7 @@ impl Runner<'_, '_> {
             .collect()
     }
 
-    fn too_many_rows(&self, span: Span, what: &str) -> ExecError {
+    pub(super) fn too_many_rows(&self, span: Span, what: &str) -> ExecError {
         self.error(
             ErrorCode::TooManyRows,
             format!("{what}: a statement returns at most {MAX_ROWS} rows (use LIMIT and OFFSET)"),

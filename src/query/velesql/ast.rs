@@ -64,6 +64,8 @@ pub enum FieldStep {
 pub enum Statement {
     /// `SELECT ...`.
     Select(Box<Select>),
+    /// `MATCH patterns FROM c [WHERE ...] RETURN ...`.
+    Match(Box<MatchQuery>),
     /// `INSERT INTO` / `UPSERT INTO ... VALUES ...`.
     Insert(Insert),
     /// `UPDATE c SET ... [WHERE ...]`.
@@ -134,6 +136,91 @@ pub struct Select {
     pub with: Vec<Setting>,
     /// The whole statement.
     pub span: Span,
+}
+
+/// `MATCH patterns FROM collection [WHERE ...] RETURN [DISTINCT] ... [ORDER BY ...] [LIMIT n]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchQuery {
+    /// The pattern parts, joined by the variables they share.
+    pub patterns: Vec<PathPattern>,
+    /// The collection whose points and edges are matched.
+    pub from: Ident,
+    /// `WHERE`, over `var.field`, `var.id` and `var.vector NEAR ...`.
+    pub filter: Option<Expr>,
+    /// `RETURN DISTINCT`.
+    pub distinct: bool,
+    /// What each row holds (never empty).
+    pub returns: Vec<SelectItem>,
+    /// `ORDER BY` keys, first key first.
+    pub order_by: Vec<OrderKey>,
+    /// `LIMIT` (an integer literal or a parameter).
+    pub limit: Option<Expr>,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `EXISTS (MATCH patterns [WHERE ...])` inside a `SELECT`'s `WHERE`: its first node is the
+/// selected point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistsMatch {
+    /// The pattern parts.
+    pub patterns: Vec<PathPattern>,
+    /// `WHERE`, over the pattern's variables.
+    pub filter: Option<Box<Expr>>,
+}
+
+/// One pattern part: a node, then relationships each followed by a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathPattern {
+    /// The first node.
+    pub start: NodePattern,
+    /// Each relationship and the node it leads to, in order.
+    pub steps: Vec<(RelPattern, NodePattern)>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// `(var:Label:Other {key: value, ...})`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodePattern {
+    /// The variable (`None`: anonymous).
+    pub var: Option<Ident>,
+    /// Labels the node carries, every one (in its `labels` payload field).
+    pub labels: Vec<Ident>,
+    /// Payload fields the node has with these values.
+    pub props: Vec<(Ident, Expr)>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// `-[var:REL|OTHER*min..max]->`, `<-[...]-` or `-[...]-`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelPattern {
+    /// The variable (`None`: anonymous).
+    pub var: Option<Ident>,
+    /// Edge labels it may follow, any of them (empty: any label).
+    pub types: Vec<Ident>,
+    /// Which way edges point.
+    pub direction: RelDirection,
+    /// Fewest hops.
+    pub min_hops: u32,
+    /// Most hops.
+    pub max_hops: u32,
+    /// Whether a `*` range was written (`*1..1` prints as written).
+    pub ranged: bool,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// Which way a relationship's edges point, read left to right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelDirection {
+    /// `-[]->`: from the left node to the right one.
+    Right,
+    /// `<-[]-`: from the right node to the left one.
+    Left,
+    /// `-[]-`: either way.
+    Either,
 }
 
 /// One item of a projection.
@@ -375,6 +462,8 @@ pub enum ExprKind {
         /// The query text.
         query: Box<Expr>,
     },
+    /// `EXISTS (MATCH ...)`: the point has a match of the pattern.
+    Exists(Box<ExistsMatch>),
     /// Every one holds.
     And(Vec<Expr>),
     /// At least one holds.

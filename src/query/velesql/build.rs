@@ -8,13 +8,18 @@ use pest::iterators::Pair;
 
 use super::ast::{
     AggregateFn, ArithOp, Assignment, Column, CompareOp, Containment, CreateCollection, Delete,
-    Direction, Expr, ExprKind, FieldRef, FieldStep, Ident, Insert, Literal, OrderKey, Row, Select,
+    Direction, ExistsMatch, Expr, ExprKind, FieldRef, FieldStep, Ident, Insert, Literal,
+    MatchQuery, NodePattern, OrderKey, PathPattern, RelDirection, RelPattern, Row, Select,
     SelectItem, Setting, Span, Statement, Update,
 };
 use super::error::{ErrorCode, ParseError};
 use super::interval::parse_interval;
-use super::limits::MAX_LIST_ITEMS;
+use super::limits::{
+    MAX_LIST_ITEMS, MAX_PATTERN_LABELS, MAX_PATTERN_PARTS, MAX_PATTERN_RELATIONSHIPS,
+};
 use super::parse::Rule;
+use crate::engine::collection::MAX_LABEL_BYTES;
+use crate::query::graph::MAX_DEPTH;
 
 type Result<T> = std::result::Result<T, ParseError>;
 
@@ -85,6 +90,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::ON
             | Rule::OR
             | Rule::ORDER
+            | Rule::RETURN
             | Rule::SELECT
             | Rule::SET
             | Rule::SHOW
@@ -141,6 +147,9 @@ impl<'t> Builder<'t> {
                 })
             }
             Rule::select => self.select(pair).map(|s| Statement::Select(Box::new(s))),
+            Rule::match_query => self
+                .match_query(pair)
+                .map(|m| Statement::Match(Box::new(m))),
             Rule::insert => self.insert(pair).map(Statement::Insert),
             Rule::update => self.update(pair).map(Statement::Update),
             Rule::delete => self.delete(pair).map(Statement::Delete),
@@ -433,6 +442,251 @@ impl<'t> Builder<'t> {
         })
     }
 
+    // ---- MATCH -----------------------------------------------------------------------------
+
+    fn match_query(&self, pair: Pair<'t, Rule>) -> Result<MatchQuery> {
+        let span = span_of(&pair);
+        let mut query = MatchQuery {
+            patterns: Vec::new(),
+            from: Ident {
+                name: String::new(),
+                span,
+            },
+            filter: None,
+            distinct: false,
+            returns: Vec::new(),
+            order_by: Vec::new(),
+            limit: None,
+            span,
+        };
+        for p in parts(pair) {
+            match p.as_rule() {
+                Rule::patterns => query.patterns = self.patterns(p)?,
+                Rule::name => query.from = self.name(&p),
+                Rule::where_clause => query.filter = Some(self.clause(p)?),
+                Rule::return_clause => {
+                    query.distinct = has(&p, Rule::DISTINCT);
+                    query.returns = self.list(parts(p), |b, item| {
+                        let span = span_of(&item);
+                        let mut inner = parts(item);
+                        let value = inner.next().ok_or_else(|| b.missing("a value", span))?;
+                        Ok(SelectItem::Expr {
+                            expr: b.value(value)?,
+                            alias: inner.next().map(|n| b.name(&n)),
+                        })
+                    })?;
+                }
+                Rule::order_by => query.order_by = self.list(parts(p), Self::order_key)?,
+                Rule::limit_clause => query.limit = Some(self.count(p)?),
+                _ => {}
+            }
+        }
+        Ok(query)
+    }
+
+    /// `EXISTS (MATCH ...)`. Not inlined: `term` recurses with the query's nesting, and this
+    /// arm's locals would grow every one of its frames (see guard_tests).
+    #[inline(never)]
+    fn exists_match(&self, pair: Pair<'t, Rule>) -> Result<ExistsMatch> {
+        let mut patterns = Vec::new();
+        let mut filter = None;
+        for p in parts(pair) {
+            match p.as_rule() {
+                Rule::patterns => patterns = self.patterns(p)?,
+                Rule::where_clause => filter = Some(Box::new(self.clause(p)?)),
+                _ => {}
+            }
+        }
+        Ok(ExistsMatch { patterns, filter })
+    }
+
+    /// The comma-separated pattern parts of a `MATCH`, bounded in parts and relationships.
+    fn patterns(&self, pair: Pair<'t, Rule>) -> Result<Vec<PathPattern>> {
+        let mut out: Vec<PathPattern> = Vec::new();
+        let mut relationships = 0usize;
+        for part in pair.into_inner() {
+            let span = span_of(&part);
+            if out.len() == MAX_PATTERN_PARTS {
+                return Err(self.error(
+                    ErrorCode::ListTooLong,
+                    format!("a MATCH holds at most {MAX_PATTERN_PARTS} pattern parts"),
+                    span,
+                ));
+            }
+            let mut nodes = Vec::new();
+            let mut rels = Vec::new();
+            for p in part.into_inner() {
+                match p.as_rule() {
+                    Rule::node_pattern => nodes.push(self.node_pattern(p)?),
+                    Rule::relationship => {
+                        if relationships == MAX_PATTERN_RELATIONSHIPS {
+                            return Err(self.error(
+                                ErrorCode::ListTooLong,
+                                format!(
+                                    "a MATCH holds at most {MAX_PATTERN_RELATIONSHIPS} \
+                                     relationships"
+                                ),
+                                span_of(&p),
+                            ));
+                        }
+                        relationships += 1;
+                        rels.push(self.relationship(p)?);
+                    }
+                    other => return Err(self.unexpected(other, span_of(&p))),
+                }
+            }
+            let mut nodes = nodes.into_iter();
+            let start = nodes.next().ok_or_else(|| self.missing("a node", span))?;
+            if rels.len() != nodes.len() {
+                return Err(self.missing("a node after each relationship", span));
+            }
+            out.push(PathPattern {
+                start,
+                steps: rels.into_iter().zip(nodes).collect(),
+                span,
+            });
+        }
+        Ok(out)
+    }
+
+    fn node_pattern(&self, pair: Pair<'t, Rule>) -> Result<NodePattern> {
+        let span = span_of(&pair);
+        let mut node = NodePattern {
+            var: None,
+            labels: Vec::new(),
+            props: Vec::new(),
+            span,
+        };
+        for p in parts(pair) {
+            match p.as_rule() {
+                Rule::name => node.var = Some(self.name(&p)),
+                Rule::node_labels => node.labels = self.labels(p)?,
+                Rule::node_props => {
+                    node.props = self.list(p.into_inner(), |b, prop| {
+                        let span = span_of(&prop);
+                        let mut inner = prop.into_inner();
+                        let (Some(key), Some(value)) = (inner.next(), inner.next()) else {
+                            return Err(b.missing("a key and a value", span));
+                        };
+                        Ok((b.name(&key), b.value(value)?))
+                    })?;
+                }
+                _ => {}
+            }
+        }
+        Ok(node)
+    }
+
+    /// Node labels or relationship labels: at most [`MAX_PATTERN_LABELS`], each 1 to
+    /// [`MAX_LABEL_BYTES`] bytes (the bound edge labels have when written).
+    fn labels(&self, pair: Pair<'t, Rule>) -> Result<Vec<Ident>> {
+        let mut out = Vec::new();
+        for p in pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::label_name)
+        {
+            let label = self.name(&p);
+            if out.len() == MAX_PATTERN_LABELS {
+                return Err(self.error(
+                    ErrorCode::ListTooLong,
+                    format!("a pattern names at most {MAX_PATTERN_LABELS} labels per node or relationship"),
+                    label.span,
+                ));
+            }
+            if label.name.is_empty() || label.name.len() > MAX_LABEL_BYTES {
+                return Err(self.error(
+                    ErrorCode::InvalidLiteral,
+                    format!("a label is 1 to {MAX_LABEL_BYTES} bytes long"),
+                    label.span,
+                ));
+            }
+            out.push(label);
+        }
+        Ok(out)
+    }
+
+    fn relationship(&self, pair: Pair<'t, Rule>) -> Result<RelPattern> {
+        let span = span_of(&pair);
+        let mut rel = RelPattern {
+            var: None,
+            types: Vec::new(),
+            direction: RelDirection::Either,
+            min_hops: 1,
+            max_hops: 1,
+            ranged: false,
+            span,
+        };
+        let mut left = false;
+        let mut right = false;
+        for p in parts(pair) {
+            match p.as_rule() {
+                Rule::rel_start => left = p.as_str() == "<-",
+                Rule::rel_end => right = p.as_str() == "->",
+                Rule::name => rel.var = Some(self.name(&p)),
+                Rule::rel_types => rel.types = self.labels(p)?,
+                Rule::rel_range => {
+                    rel.ranged = true;
+                    (rel.min_hops, rel.max_hops) = self.hop_range(p)?;
+                }
+                _ => {}
+            }
+        }
+        rel.direction = match (left, right) {
+            (false, true) => RelDirection::Right,
+            (true, false) => RelDirection::Left,
+            (false, false) => RelDirection::Either,
+            (true, true) => {
+                return Err(self.error(
+                    ErrorCode::Syntax,
+                    "a relationship points one way: write -[...]-> or <-[...]-, or -[...]- for either",
+                    span,
+                ));
+            }
+        };
+        Ok(rel)
+    }
+
+    /// `*`, `*n`, `*a..b`, `*..b`, `*a..`: the fewest and most hops, at most [`MAX_DEPTH`].
+    fn hop_range(&self, pair: Pair<'t, Rule>) -> Result<(u32, u32)> {
+        let span = span_of(&pair);
+        let mut low = None;
+        let mut high = None;
+        let mut dots = false;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::hop_dots => dots = true,
+                Rule::hop_count => {
+                    let n: u32 = p.as_str().parse().unwrap_or(u32::MAX);
+                    if dots {
+                        high = Some(n);
+                    } else {
+                        low = Some(n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (min, max) = match (low, dots, high) {
+            (Some(n), false, _) => (n, n),
+            (low, _, high) => (low.unwrap_or(1), high.unwrap_or(MAX_DEPTH)),
+        };
+        if max > MAX_DEPTH {
+            return Err(self.error(
+                ErrorCode::InvalidLiteral,
+                format!("a relationship spans at most {MAX_DEPTH} hops"),
+                span,
+            ));
+        }
+        if min > max {
+            return Err(self.error(
+                ErrorCode::InvalidLiteral,
+                format!("this range is empty: {min} hops at least, {max} at most"),
+                span,
+            ));
+        }
+        Ok((min, max))
+    }
+
     // ---- Names -----------------------------------------------------------------------------
 
     fn name(&self, pair: &Pair<'t, Rule>) -> Ident {
@@ -673,6 +927,7 @@ impl<'t> Builder<'t> {
                 ExprKind::Interval(interval)
             }
             Rule::now => ExprKind::Now,
+            Rule::exists_match => ExprKind::Exists(Box::new(self.exists_match(pair)?)),
             Rule::similarity => {
                 let mut args = parts(pair);
                 match (args.next(), args.next()) {

@@ -165,6 +165,7 @@ mod tests {
             panic!("not an insert: {text}");
         };
         let ctx = LowerContext {
+            exists: None,
             source: text,
             params,
             now_micros: 1_700_000_000_000_000,

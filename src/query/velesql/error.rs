@@ -30,7 +30,7 @@ pub enum ErrorCode {
     /// A condition the filter language cannot express (`NEAR` under `OR`, a field compared with
     /// a field, ...).
     InvalidCondition,
-    /// A feature that is reserved but not available yet (`MATCH`).
+    /// A feature the language reserves or refuses (a condition across two pattern variables).
     Unsupported,
     /// A collection (or indexed field) the statement names does not exist.
     NotFound,

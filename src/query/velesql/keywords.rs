@@ -6,8 +6,8 @@
 pub const RESERVED: &[&str] = &[
     "all", "and", "any", "as", "asc", "between", "by", "contains", "desc", "distinct", "false",
     "from", "group", "having", "ilike", "in", "interval", "is", "like", "limit", "match", "near",
-    "not", "null", "offset", "on", "or", "order", "select", "set", "true", "values", "where",
-    "with",
+    "not", "null", "offset", "on", "or", "order", "return", "select", "set", "true", "values",
+    "where", "with",
 ];
 
 /// Whether `word` is reserved (any case).

@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 
 use super::ast::Span;
-use super::ast::{ArithOp, CompareOp, Containment, Expr, ExprKind, FieldRef, Literal};
+use super::ast::{ArithOp, CompareOp, Containment, ExistsMatch, Expr, ExprKind, FieldRef, Literal};
 use super::error::{ErrorCode, ParseError};
 use super::limits::MAX_LIST_ITEMS;
 use super::params::{ParamValue, Params};
@@ -30,7 +30,7 @@ use crate::query::{
 use crate::text::MAX_QUERY_BYTES;
 
 /// What a `WHERE` clause is lowered against.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct LowerContext<'a> {
     /// The query text (for error positions).
     pub source: &'a str,
@@ -38,6 +38,22 @@ pub struct LowerContext<'a> {
     pub params: &'a Params,
     /// The instant `NOW()` names, in microseconds since the Unix epoch (UTC).
     pub now_micros: i64,
+    /// What `EXISTS (MATCH ...)` lowers to: the executor matches the pattern and answers the
+    /// ids of the points it holds for. `None` where `EXISTS` has no meaning (it is refused).
+    pub exists: Option<&'a ExistsResolver<'a>>,
+}
+
+/// Lowers one `EXISTS (MATCH ...)` written at a span to a predicate.
+pub type ExistsResolver<'a> = dyn Fn(&ExistsMatch, Span) -> Result<Predicate, ParseError> + 'a;
+
+impl std::fmt::Debug for LowerContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LowerContext")
+            .field("params", self.params)
+            .field("now_micros", &self.now_micros)
+            .field("exists", &self.exists.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A lowered `WHERE` clause.
@@ -269,6 +285,14 @@ impl Lowering<'_, '_> {
             ExprKind::And(items) => Ok(Predicate::And(self.predicates(items)?)),
             ExprKind::Or(items) => Ok(Predicate::Or(self.predicates(items)?)),
             ExprKind::Not(inner) => Ok(Predicate::Not(Box::new(self.predicate(inner)?))),
+            ExprKind::Exists(exists) => match self.ctx.exists {
+                Some(resolve) => resolve(exists, e.span),
+                None => Err(self.error(
+                    ErrorCode::InvalidCondition,
+                    "EXISTS (MATCH ...) is a condition of a SELECT's WHERE only",
+                    e.span,
+                )),
+            },
             ExprKind::Compare { left, op, right } => self.compare(e, left, *op, right),
             ExprKind::InList {
                 expr,

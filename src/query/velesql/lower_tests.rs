@@ -41,6 +41,7 @@ fn lower(condition: &str) -> Result<LoweredWhere, ParseError> {
     lower_where(
         filter,
         &LowerContext {
+            exists: None,
             source: &text,
             params: &params,
             now_micros: NOW,

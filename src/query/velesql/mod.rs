@@ -18,14 +18,21 @@ mod params;
 mod parse;
 mod prescan;
 mod print;
+mod print_pattern;
 mod syntax_error;
 
 pub use constant::{constant, field_path, format_instant};
 pub use error::{ErrorCode, ParseError};
 pub use interval::{IntervalError, parse_interval};
 pub use keywords::{RESERVED, is_bare_name, is_reserved};
-pub use limits::{MAX_LIST_ITEMS, MAX_NESTING, MAX_QUERY_BYTES, MAX_STATEMENTS};
-pub use lower::{LowerContext, LoweredWhere, NearQuery, SimilarityFloor, TextRanking, lower_where};
+pub use limits::{
+    MAX_EXISTS, MAX_LIST_ITEMS, MAX_NESTING, MAX_PATTERN_LABELS, MAX_PATTERN_PARTS,
+    MAX_PATTERN_RELATIONSHIPS, MAX_QUERY_BYTES, MAX_STATEMENTS,
+};
+pub use lower::{
+    ExistsResolver, LowerContext, LoweredWhere, NearQuery, SimilarityFloor, TextRanking,
+    lower_where,
+};
 pub use normal_form::NormalForm;
 pub use params::{ObjectParam, ParamValue, Params};
 pub use parse::parse;

@@ -50,6 +50,7 @@ impl Display for Statement {
                 }
                 with(f, &s.with)
             }
+            Self::Match(m) => write!(f, "{m}"),
             Self::Insert(i) => {
                 let verb = if i.upsert { "UPSERT" } else { "INSERT" };
                 write!(f, "{verb} INTO {} (", i.collection)?;
@@ -116,7 +117,7 @@ impl Display for Statement {
     }
 }
 
-fn list<T: Display>(f: &mut Formatter<'_>, items: &[T]) -> fmt::Result {
+pub(super) fn list<T: Display>(f: &mut Formatter<'_>, items: &[T]) -> fmt::Result {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
@@ -256,10 +257,10 @@ fn precedence(kind: &ExprKind) -> u8 {
 }
 
 /// An operand of a test (`x` in `x = 1`) or of arithmetic must bind at least this tightly.
-const VALUE: u8 = 5;
+pub(super) const VALUE: u8 = 5;
 const ATOM: u8 = 6;
 
-fn operand(f: &mut Formatter<'_>, expr: &Expr, min: u8) -> fmt::Result {
+pub(super) fn operand(f: &mut Formatter<'_>, expr: &Expr, min: u8) -> fmt::Result {
     if precedence(&expr.kind) < min {
         write!(f, "({expr})")
     } else {
@@ -292,6 +293,7 @@ impl Display for Expr {
                 quoted(f, &i.text)
             }
             ExprKind::Now => f.write_str("NOW()"),
+            ExprKind::Exists(exists) => write!(f, "{exists}"),
             ExprKind::Id => f.write_str("id"),
             ExprKind::Vector => f.write_str("vector"),
             ExprKind::Score => f.write_str("score"),

@@ -388,7 +388,7 @@ proptest! {
             return Err(TestCaseError::fail("no filter"));
         };
         let params = params();
-        let ctx = LowerContext { source: &text, params: &params, now_micros: 1_714_557_600_000_000 };
+        let ctx = LowerContext { source: &text, params: &params, now_micros: 1_714_557_600_000_000, exists: None };
         if let Err(e) = lower_where(filter, &ctx) {
             prop_assert!(e.span.start <= text.len() && e.span.end <= text.len());
             prop_assert!(e.line >= 1 && e.column >= 1);

@@ -12,6 +12,7 @@ use super::parse::Rule;
 /// Words that start a statement, in the order the message lists them.
 const STATEMENT_KEYWORDS: &[Rule] = &[
     Rule::SELECT,
+    Rule::MATCH,
     Rule::INSERT,
     Rule::UPSERT,
     Rule::UPDATE,
@@ -28,6 +29,7 @@ const STATEMENT_RULES: &[Rule] = &[
     Rule::queries,
     Rule::explain,
     Rule::select,
+    Rule::match_query,
     Rule::insert,
     Rule::update,
     Rule::delete,
@@ -168,8 +170,8 @@ fn expected(positives: &[Rule]) -> String {
     {
         push(
             &mut words,
-            "a statement (SELECT, INSERT, UPSERT, UPDATE, DELETE, CREATE, DROP, SHOW, DESCRIBE or \
-             EXPLAIN)"
+            "a statement (SELECT, MATCH, INSERT, UPSERT, UPDATE, DELETE, CREATE, DROP, SHOW, \
+             DESCRIBE or EXPLAIN)"
                 .to_owned(),
         );
     }
@@ -237,6 +239,14 @@ fn describe(rule: Rule) -> String {
         Rule::vector_column => "vector",
         Rule::score_column => "score",
         Rule::aggregate_fn => "an aggregate (COUNT, SUM, AVG, MIN, MAX)",
+        Rule::patterns | Rule::path_pattern | Rule::node_pattern => "a node pattern (a:Label)",
+        Rule::relationship | Rule::rel_start => "a relationship (-[:LABEL]->, <-[]-, -[]-)",
+        Rule::rel_end => "the end of the relationship (-> or -)",
+        Rule::node_labels | Rule::rel_types | Rule::label_name | Rule::label_word => "a label",
+        Rule::node_props | Rule::node_prop => "{key: value}",
+        Rule::rel_range | Rule::hop_count | Rule::hop_dots => "a hop range (*1..3)",
+        Rule::return_clause => "RETURN",
+        Rule::return_item => "a value to return (a.id, a.field)",
         _ => {
             let name = format!("{rule:?}");
             // Keyword rules are named as the keyword is written (`ANY_`: `ANY` is taken by pest).
