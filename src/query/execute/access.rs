@@ -42,6 +42,7 @@ impl<'a> Need<'a> {
 pub fn need_of(statement: &Statement) -> Need<'_> {
     match statement {
         Statement::Select(s) => Need::on(Level::Read, &s.from.name),
+        Statement::Match(m) => Need::on(Level::Read, &m.from.name),
         Statement::Insert(i) => Need::on(Level::Write, &i.collection.name),
         Statement::Update(u) => Need::on(Level::Write, &u.collection.name),
         Statement::Delete(d) => Need::on(Level::Write, &d.collection.name),
@@ -95,6 +96,10 @@ mod tests {
         );
         assert_eq!(needs("DROP COLLECTION c"), vec![(Level::Manage, c.clone())]);
         assert_eq!(needs("SHOW COLLECTIONS"), vec![(Level::Read, None)]);
+        assert_eq!(
+            needs("MATCH (a)-[:R]->(b) FROM c RETURN a.id"),
+            vec![(Level::Read, c.clone())]
+        );
         assert_eq!(
             needs("EXPLAIN DELETE FROM c WHERE id = 1"),
             vec![(Level::Read, c.clone())]
