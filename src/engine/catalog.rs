@@ -137,6 +137,17 @@ impl Engine {
         Ok(engine)
     }
 
+    /// A collection about to start a new history (created, or replaced by a snapshot) moves its
+    /// predecessor's WAL archive aside, so the two histories never mix.
+    fn retire_archive(&self, name: &str) -> Result<(), EngineError> {
+        let Some(archive_dir) = &self.opts.wal_archive else {
+            return Ok(());
+        };
+        crate::engine::wal_archive::retire(archive_dir, name)
+            .map(|_| ())
+            .map_err(|e| EngineError::io("retire the WAL archive of", archive_dir.join(name), e))
+    }
+
     fn collection_dir(&self, name: &str) -> PathBuf {
         self.root.join("collections").join(name)
     }
@@ -366,6 +377,7 @@ impl Engine {
             .sync_dir(&parent)
             .map_err(|e| EngineError::io("sync", &parent, e))?;
         manifest::write_settings(self.fs.as_ref(), &dir, &config)?;
+        self.retire_archive(name)?;
         let collection = Arc::new(collection::open(
             Arc::clone(&self.fs),
             name,

@@ -30,6 +30,7 @@ mod overload;
 mod payload_index;
 mod payload_selection;
 mod payload_updates;
+mod pitr;
 mod power_cut;
 mod process_resources;
 mod qdrant_client;

@@ -17,6 +17,7 @@ use super::writer::{CheckpointRetry, Writer, apply};
 use super::{Collection, snapshot};
 use crate::engine::EngineError;
 use crate::engine::config::{CollectionConfig, EngineOptions};
+use crate::engine::wal_archive::CollectionArchive;
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::wal::{LocalWal, WalOptions, WriteAheadLog};
@@ -39,13 +40,27 @@ pub fn open(
         durability: config.durability,
         segment_bytes: opts.wal_segment_bytes,
     };
-    let (wal, recovered) =
-        LocalWal::open(Arc::clone(&fs), &dir.join("wal"), wal_opts, checkpoint_seq).map_err(
-            |e| EngineError::Wal {
-                name: name.to_owned(),
-                source: Arc::new(e),
-            },
-        )?;
+    let archive = opts
+        .wal_archive
+        .as_deref()
+        .map(|d| CollectionArchive::new(d, name));
+    if let Some(archive) = &archive {
+        // Every archived record must follow an archived checkpoint: the one it opens from (for a
+        // new collection, sequence 0 and its settings alone) is the base of what comes next.
+        archive_checkpoint(archive, name, dir, checkpoint_seq);
+    }
+    let archive_wal = archive.as_ref().map(CollectionArchive::wal_dir);
+    let (wal, recovered) = LocalWal::open_archiving(
+        Arc::clone(&fs),
+        &dir.join("wal"),
+        wal_opts,
+        checkpoint_seq,
+        archive_wal.as_deref(),
+    )
+    .map_err(|e| EngineError::Wal {
+        name: name.to_owned(),
+        source: Arc::new(e),
+    })?;
     if let Some(tail) = &recovered.tail {
         metrics::WAL_TORN_TAILS.inc();
         tracing::warn!(
@@ -67,9 +82,19 @@ pub fn open(
             store,
             checkpoint_seq,
             started,
+            archive,
         },
         Box::new(wal),
     )
+}
+
+/// Archives the checkpoint images in `dir` (for `seq`); a failure is logged and counted, never
+/// fatal: the WAL segments are what must not be lost, and they stay live until archived.
+pub(crate) fn archive_checkpoint(archive: &CollectionArchive, name: &str, dir: &Path, seq: u64) {
+    if let Err(e) = archive.archive_checkpoint(dir, seq) {
+        metrics::WAL_ARCHIVE_ERRORS.inc();
+        tracing::error!(collection = name, seq, archive = %archive.root().display(), error = %e, "cannot archive a checkpoint");
+    }
 }
 
 /// A collection's checkpoint, read back, and where the collection lives.
@@ -85,6 +110,8 @@ pub(crate) struct Stored<'a> {
     pub checkpoint_seq: u64,
     /// When opening began.
     pub started: Instant,
+    /// The collection's WAL archive, when the server keeps one.
+    pub archive: Option<CollectionArchive>,
 }
 
 /// The part of opening that works with any [`WriteAheadLog`]: replays the records after the
@@ -155,6 +182,8 @@ pub(crate) fn start(
         checkpoint_retry: CheckpointRetry::default(),
         queue_bytes: Arc::clone(&queue_bytes),
         in_doubt: Vec::new(),
+        archive: stored.archive,
+        last_time_mark: 0,
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.

@@ -34,15 +34,17 @@ use tokio::sync::oneshot;
 use super::consolidation::{self, Consolidation};
 use super::edge_write::EdgeWrite;
 use super::health::Health;
+use super::open::archive_checkpoint;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::queue_bytes::QueueBytes;
 use super::read_view::ReadView;
-use super::record_codec::Mutation;
+use super::record_codec::{Mutation, encode_mutation};
 use super::selected_write::SelectedWrite;
 use super::snapshot;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
+use crate::engine::wal_archive::{CollectionArchive, unix_ms_now};
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::wal::{Durability, WalError, WriteAheadLog};
@@ -150,6 +152,11 @@ pub struct Writer {
     /// they are applied once the log confirms them, before anything else is logged. Always empty
     /// with the local log.
     pub in_doubt: Vec<(u64, Mutation)>,
+    /// The collection's WAL archive: checkpoints are archived as they are written, and each
+    /// group commit starts with a time mark.
+    pub archive: Option<CollectionArchive>,
+    /// The last time mark logged (unix milliseconds); marks never go backwards.
+    pub last_time_mark: u64,
 }
 
 /// Back-off for automatic checkpoints after a failure: the first retry waits
@@ -403,7 +410,10 @@ impl Writer {
             return;
         }
         let writes = self.reserve_group(writes);
-        let mut pending = Vec::with_capacity(writes.len());
+        let mut pending = Vec::with_capacity(writes.len() + 1);
+        if !writes.is_empty() {
+            self.time_mark(&mut pending);
+        }
         for QueuedWrite {
             mutation,
             record,
@@ -507,6 +517,29 @@ impl Writer {
         }
     }
 
+    /// With a WAL archive, logs when the group is appended, unless the last mark says the same
+    /// millisecond (point-in-time restore resolves a moment through these marks). A mark the log
+    /// refuses is skipped: the group's own records meet the same error.
+    fn time_mark(&mut self, pending: &mut Vec<Pending>) {
+        if self.archive.is_none() {
+            return;
+        }
+        let now = unix_ms_now().max(self.last_time_mark);
+        if now == self.last_time_mark {
+            return;
+        }
+        let mutation = Mutation::TimeMark(now);
+        if let Ok(seq) = self.wal.append(&encode_mutation(&mutation)) {
+            self.last_time_mark = now;
+            pending.push(Pending {
+                seq,
+                mutation,
+                ack: AckAt::Applied,
+                reply: None,
+            });
+        }
+    }
+
     /// The log failed to make a group durable (not a transient failure): nothing in it is
     /// acknowledged and the collection refuses writes.
     fn group_failed(&self, e: WalError, pending: Vec<Pending>) {
@@ -591,7 +624,8 @@ impl Writer {
                 | Mutation::CreateTextIndex(..)
                 | Mutation::DropIndex(_)
                 | Mutation::UpsertEdges(_)
-                | Mutation::DeleteEdges(_) => 0,
+                | Mutation::DeleteEdges(_)
+                | Mutation::TimeMark(_) => 0,
             })
             .sum();
         if needed == 0 {
@@ -670,6 +704,9 @@ impl Writer {
         {
             let store = self.store.read();
             snapshot::write(self.fs.as_ref(), &self.name, &self.dir, &store, seq)?;
+        }
+        if let Some(archive) = &self.archive {
+            archive_checkpoint(archive, &self.name, &self.dir, seq);
         }
         self.checkpoint_seq = seq;
         self.wal
@@ -804,6 +841,8 @@ pub fn apply_with(
                 between_slices();
             }
         }
+        // Only point-in-time restore reads it.
+        Mutation::TimeMark(_) => {}
     }
     Ok(())
 }
