@@ -307,38 +307,42 @@ fn a_segment_that_cannot_be_archived_stays_live_until_it_can() -> TestResult {
     // The archive's WAL directory cannot be created: a file holds its name.
     let blocked = archive.path().join("c/wal");
     std::fs::write(&blocked, b"not a directory")?;
+    let mut seq = 0;
     for r in 0..24 {
-        round(&s, r)?;
+        seq = round(&s, r)?;
     }
     let errors = s.metric("plait_wal_archive_errors_total")?.unwrap_or(0.0);
     assert!(errors >= 1.0, "archive errors counted: {errors}");
-    let live = segments(&data.path().join("collections/c/wal"))?;
+    let live_wal = data.path().join("collections/c/wal");
+    let live = segments(&live_wal)?;
     assert!(
         live.len() >= 4,
         "checkpointed segments stay in the live WAL: {live:?}"
     );
     assert!(
-        std::fs::read_dir(live[0].parent().ok_or("dir")?)?.count() >= 4,
-        "nothing deleted"
-    );
-    assert!(
-        live.first()
-            .and_then(|p| p.file_name())
-            .is_some_and(|n| n.to_string_lossy().starts_with("0000000000000000000")),
+        live[0].ends_with("00000000000000000001.wal"),
         "the first segment is still there: {live:?}"
     );
+    let first = record(&s, seq)?;
+    // The shutdown checkpoint cannot archive either: still nothing deleted.
+    s.terminate()?;
+    assert!(segments(&live_wal)?.len() >= live.len());
 
-    // Once the archive works again, the next checkpoint archives the backlog, oldest first.
+    // Once the archive works again, opening archives the backlog, oldest first...
     std::fs::remove_file(&blocked)?;
-    let mut seq = 0;
+    let s = archiving_server(data.path(), archive.path())?;
+    assert!(segments(&live_wal)?.is_empty(), "archived at open");
+    // ...and later checkpoints archive as usual.
     for r in 24..48 {
         seq = round(&s, r)?;
     }
-    let m = record(&s, seq)?;
+    let second = record(&s, seq)?;
     s.terminate()?;
-    assert!(segments(&data.path().join("collections/c/wal"))?.is_empty());
-    let (got, _) = restored_state(archive.path(), &["--to-seq", &m.seq.to_string()], None)?;
-    assert_eq!(got, m.state);
+    assert!(segments(&live_wal)?.is_empty());
+    for m in [&first, &second] {
+        let (got, _) = restored_state(archive.path(), &["--to-seq", &m.seq.to_string()], None)?;
+        assert_eq!(got, m.state, "sequence {}", m.seq);
+    }
     Ok(())
 }
 
@@ -457,5 +461,45 @@ fn restore_refuses_what_it_cannot_do_exactly_and_never_overwrites() -> TestResul
         !staging.exists() || std::fs::read_dir(&staging)?.count() == 0,
         "no staging leftovers"
     );
+    Ok(())
+}
+
+#[test]
+fn a_new_collection_under_an_archived_name_starts_a_new_history() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let archive = tempfile::tempdir()?;
+    let s = archiving_server(data.path(), archive.path())?;
+    create(&s)?;
+    let mut seq = 0;
+    for r in 0..3 {
+        seq = round(&s, r)?;
+    }
+    let old = record(&s, seq)?;
+    assert_eq!(
+        s.client.delete(s.url("/collections/c")).send()?.status(),
+        200
+    );
+    create(&s)?;
+    let new_seq = round(&s, 7)?;
+    let new = record(&s, new_seq)?;
+    s.terminate()?;
+
+    let retired: Vec<PathBuf> = std::fs::read_dir(archive.path())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("c.retired-"))
+        .collect();
+    assert_eq!(retired.len(), 1, "the first history moved aside");
+    let (got, _) = restored_state(archive.path(), &["--to-seq", &new.seq.to_string()], None)?;
+    assert_eq!(got, new.state, "the new history alone");
+    // The deleted collection's history can still be restored, under its own name.
+    let old_archive = tempfile::tempdir()?;
+    std::fs::rename(&retired[0], old_archive.path().join("c"))?;
+    let (got, _) = restored_state(
+        old_archive.path(),
+        &["--to-seq", &old.seq.to_string()],
+        None,
+    )?;
+    assert_eq!(got, old.state);
     Ok(())
 }
