@@ -236,6 +236,14 @@ pub static WAL_ARCHIVE_ERRORS: LazyLock<IntCounter> = LazyLock::new(|| {
     )
 });
 
+/// Points deleted because their expiry (the collection's `ttl_field`) passed.
+pub static TTL_EXPIRED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_ttl_expired_points_total",
+        "Points deleted because their expiry (the collection's ttl_field) passed.",
+    )
+});
+
 /// Checkpoints written.
 pub static CHECKPOINTS: LazyLock<IntCounter> =
     LazyLock::new(|| counter("plait_checkpoints_total", "Checkpoints written."));
@@ -432,6 +440,7 @@ pub fn init() {
     LazyLock::force(&WAL_GROUP_SIZE);
     LazyLock::force(&WAL_ARCHIVED_SEGMENTS);
     LazyLock::force(&WAL_ARCHIVE_ERRORS);
+    LazyLock::force(&TTL_EXPIRED);
     LazyLock::force(&CHECKPOINTS);
     LazyLock::force(&CHECKPOINT_FAILURES);
     LazyLock::force(&COLLECTION_WRITES_REFUSED);

@@ -45,6 +45,7 @@ mod snapshots;
 mod sql_shell;
 mod text_search;
 mod transfer;
+mod ttl;
 mod vector_index;
 mod vector_memory;
 mod vector_names;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::expiry::Ttl;
 use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
@@ -15,9 +16,9 @@ use super::queue_bytes::QueueBytes;
 use super::record_codec::decode_mutation;
 use super::writer::{CheckpointRetry, Writer, apply};
 use super::{Collection, snapshot};
-use crate::engine::EngineError;
 use crate::engine::config::{CollectionConfig, EngineOptions};
 use crate::engine::wal_archive::CollectionArchive;
+use crate::engine::{EngineError, manifest};
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::wal::{LocalWal, WalOptions, WriteAheadLog};
@@ -161,6 +162,9 @@ pub(crate) fn start(
         elapsed_ms = u64::try_from(stored.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "collection recovered"
     );
+    let ttl = manifest::read_ttl_field(stored.fs.as_ref(), stored.dir)?
+        .map(|key| Ttl::new(&key))
+        .transpose()?;
     let health = Arc::new(Health::default());
     let queue_bytes = Arc::new(QueueBytes::new(stored.opts.write_queue_bytes));
     let applied_seq = wal.last_seq().max(stored.checkpoint_seq);
@@ -184,6 +188,7 @@ pub(crate) fn start(
         in_doubt: Vec::new(),
         archive: stored.archive,
         last_time_mark: 0,
+        ttl: ttl.clone(),
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.
@@ -212,6 +217,7 @@ pub(crate) fn start(
         tx,
         queue_bytes,
         thread: Mutex::new(Some(thread)),
+        ttl,
     })
 }
 

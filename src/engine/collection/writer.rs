@@ -33,6 +33,7 @@ use tokio::sync::oneshot;
 
 use super::consolidation::{self, Consolidation};
 use super::edge_write::EdgeWrite;
+use super::expiry::Ttl;
 use super::health::Health;
 use super::open::archive_checkpoint;
 use super::point_store::PointStore;
@@ -157,6 +158,8 @@ pub struct Writer {
     pub archive: Option<CollectionArchive>,
     /// The last time mark logged (unix milliseconds); marks never go backwards.
     pub last_time_mark: u64,
+    /// The expiry setting: expired points are deleted through the log (see `expiry`).
+    pub ttl: Option<Ttl>,
 }
 
 /// Back-off for automatic checkpoints after a failure: the first retry waits
@@ -212,6 +215,7 @@ impl Writer {
         let mut last_slice = Instant::now();
         loop {
             self.sync_if_due(&mut next_sync);
+            self.expire_due(&mut next_sync);
             self.checkpoint_if_due();
             let background = self.consolidation.is_some() || consolidation::due(&self.store.read());
             self.health.set_repairing(background);
@@ -321,9 +325,51 @@ impl Writer {
         write.resolve(&ReadView::new(&store, &self.config))
     }
 
+    /// Deletes the points whose expiry has passed, through the log like any delete.
+    fn expire_due(&mut self, next_sync: &mut Instant) {
+        let Some(ttl) = &self.ttl else {
+            return;
+        };
+        if self.health.writes_refused().is_some() {
+            return;
+        }
+        let ids = ttl.due(&self.store.read());
+        if ids.is_empty() {
+            return;
+        }
+        let count = ids.len() as u64;
+        let mutation = Mutation::Delete(ids);
+        let record = encode_mutation(&mutation);
+        let (reply, mut answer) = oneshot::channel();
+        let write = QueuedWrite {
+            mutation,
+            record,
+            ack: AckAt::Applied,
+            reply,
+        };
+        self.commit(vec![write], next_sync);
+        // `commit` has answered before it returns.
+        match answer.try_recv() {
+            Ok(Ok(_)) => metrics::TTL_EXPIRED.inc_by(count),
+            Ok(Err(e)) => {
+                tracing::warn!(collection = %self.name, error = %e, "deleting expired points failed; retried later");
+            }
+            Err(_) => {}
+        }
+    }
+
     /// When the writer must wake up even if no command arrives; `None` when nothing is due.
     fn wake_at(&self, next_sync: Instant) -> Option<Instant> {
+        let expiry = self
+            .ttl
+            .as_ref()
+            .filter(|_| self.health.writes_refused().is_none())
+            .and_then(|ttl| ttl.next(&self.store.read()));
         let sync = (self.durability != Durability::Fsync).then_some(next_sync);
+        let sync = match (sync, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let retry = if self.checkpoint_wanted() {
             self.checkpoint_retry.not_before
         } else {
