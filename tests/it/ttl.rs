@@ -155,6 +155,17 @@ fn expiry_values_that_are_not_datetimes_are_refused() -> TestResult {
     )?;
     assert_eq!(status, 422, "{body}");
     assert_eq!(ids(&s)?, vec![1], "nothing of a refused write stored");
+    // The expiry index stays: it is how expired points are found.
+    let r = s
+        .client
+        .delete(s.url("/collections/t/index/expires_at?wait=true"))
+        .send()?;
+    assert_eq!(r.status(), 422);
+    let r = s.put_json(
+        "/collections/t/index?wait=true",
+        &json!({"field_name": "expires_at", "field_schema": "keyword"}),
+    )?;
+    assert_eq!(r.status(), 422);
 
     // A collection without ttl_field refuses ttl_seconds; a nested ttl_field is refused.
     s.create_collection("plain", 2, "Euclid")?;

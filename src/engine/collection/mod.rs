@@ -662,8 +662,25 @@ impl Collection {
         schema: IndexSchema,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
+        if schema != IndexSchema::Datetime {
+            self.keep_expiry_index(&path)?;
+        }
         self.check_index_room(&path)?;
         self.send(Mutation::CreateIndex(path, schema), ack)
+    }
+
+    /// Refuses a change that would replace or drop the datetime index of the `ttl_field`, which
+    /// is how the writer finds expired points.
+    fn keep_expiry_index(&self, path: &FieldPath) -> Result<(), EngineError> {
+        match &self.ttl {
+            Some(ttl) if ttl.path == *path => Err(EngineError::InvalidSetting {
+                setting: "field_index",
+                reason: format!(
+                    "{path} is the collection's ttl_field; its datetime index cannot be dropped or replaced"
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Queues a text index of payload field `path` with `settings` (already validated): once
@@ -678,6 +695,7 @@ impl Collection {
         settings: TextSettings,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
+        self.keep_expiry_index(&path)?;
         self.check_index_room(&path)?;
         self.send(Mutation::CreateTextIndex(path, settings), ack)
     }
@@ -727,6 +745,7 @@ impl Collection {
         path: FieldPath,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
+        self.keep_expiry_index(&path)?;
         self.send(Mutation::DropIndex(path), ack)
     }
 
