@@ -94,15 +94,20 @@ impl Ttl {
             .collect()
     }
 
-    /// When the earliest expiry still ahead falls, if any point has one.
+    /// When the earliest expiry still ahead falls, if any point has one. Only instants after
+    /// now: what is already due is [`Ttl::due`]'s, and a deadline in the past would make the
+    /// writer spin.
     #[must_use]
     pub fn next(&self, store: &PointStore) -> Option<Instant> {
         let index = store.field_indexes().get(&self.path)?;
-        let (key, _) = index.postings().find(|(_, slots)| !slots.is_empty())?;
+        let now = now_micros();
+        let (key, _) = index
+            .postings_in(Bound::Excluded(&IndexKey::Int(now)), Bound::Unbounded)
+            .find(|(_, slots)| !slots.is_empty())?;
         let IndexKey::Int(at) = key else {
             return None;
         };
-        let ahead = u64::try_from(at.saturating_sub(now_micros())).unwrap_or(0);
+        let ahead = u64::try_from(at.saturating_sub(now)).unwrap_or(0);
         Some(Instant::now() + Duration::from_micros(ahead))
     }
 }
