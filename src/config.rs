@@ -109,6 +109,9 @@ pub struct StorageSettings {
     pub snapshots_dir: PathBuf,
     /// Largest snapshot accepted by `POST /collections/{name}/snapshots/upload`, in bytes.
     pub max_snapshot_upload_bytes: u64,
+    /// The WAL archive for point-in-time restore: checkpoints and the WAL segments after them
+    /// are kept there instead of deleted; empty means no archive.
+    pub wal_archive: PathBuf,
 }
 
 impl Default for StorageSettings {
@@ -124,6 +127,7 @@ impl Default for StorageSettings {
             write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
             snapshots_dir: PathBuf::new(),
             max_snapshot_upload_bytes: crate::engine::config::DEFAULT_MAX_SNAPSHOT_UPLOAD_BYTES,
+            wal_archive: PathBuf::new(),
         }
     }
 }
@@ -317,6 +321,8 @@ pub struct Overrides {
     pub allow_unauthenticated: Option<bool>,
     /// `--max-snapshot-upload-bytes` / `PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES`.
     pub max_snapshot_upload_bytes: Option<u64>,
+    /// `--wal-archive` / `PLAIT_WAL_ARCHIVE`.
+    pub wal_archive: Option<PathBuf>,
     /// `--log-level` / `PLAIT_LOG_LEVEL`.
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
@@ -421,6 +427,9 @@ impl Settings {
         if let Some(v) = o.allow_unauthenticated {
             s.security.allow_unauthenticated = v;
         }
+        if let Some(v) = o.wal_archive {
+            s.storage.wal_archive = v;
+        }
         if let Some(v) = o.log_level {
             s.log.level = v;
         }
@@ -495,6 +504,9 @@ impl Settings {
             opts.snapshots_dir.clone_from(&self.storage.snapshots_dir);
         }
         opts.max_snapshot_upload_bytes = self.storage.max_snapshot_upload_bytes;
+        if !self.storage.wal_archive.as_os_str().is_empty() {
+            opts.wal_archive = Some(self.storage.wal_archive.clone());
+        }
         opts
     }
 

@@ -3,10 +3,12 @@
 //! runs the in-process HNSW benchmark, which lives here ([`bench`]) so the library carries no
 //! benchmark code; `sql` is the VelesQL shell, a client of the HTTP API ([`sql_shell`]);
 //! `import` and `export` move points between servers and files over HTTP ([`transfer`]).
-//! `snapshot` takes, lists, downloads and restores snapshots over HTTP ([`snapshot_cli`]).
+//! `snapshot` takes, lists, downloads and restores snapshots over HTTP ([`snapshot_cli`]);
+//! `restore` rebuilds a collection at a point in time from a WAL archive ([`restore_cli`]).
 
 mod bench;
 mod cli_http;
+mod restore_cli;
 mod snapshot_cli;
 mod sql_shell;
 mod transfer;
@@ -56,6 +58,9 @@ enum Command {
     /// Take, list, download and restore snapshots of a running server over HTTP.
     #[command(subcommand)]
     Snapshot(snapshot_cli::SnapshotCommand),
+    /// Rebuild a collection as it was at a WAL sequence number or a moment, from a WAL archive
+    /// (offline: writes into a data directory no server is running on).
+    Restore(Box<restore_cli::RestoreArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -255,6 +260,9 @@ struct ServeArgs {
     /// Largest snapshot upload in bytes [default: 17179869184].
     #[arg(long, env = "PLAIT_MAX_SNAPSHOT_UPLOAD_BYTES")]
     max_snapshot_upload_bytes: Option<u64>,
+    /// WAL archive directory for point-in-time restore; empty or absent means none.
+    #[arg(long, env = "PLAIT_WAL_ARCHIVE")]
+    wal_archive: Option<PathBuf>,
     /// Log filter: a level or tracing directives [default: info].
     #[arg(long, env = "PLAIT_LOG_LEVEL")]
     log_level: Option<String>,
@@ -305,6 +313,7 @@ impl ServeArgs {
                 write_queue_bytes: self.write_queue_bytes,
                 snapshots_dir: self.snapshots_dir,
                 max_snapshot_upload_bytes: self.max_snapshot_upload_bytes,
+                wal_archive: self.wal_archive,
                 log_level: self.log_level,
                 log_format: self.log_format,
                 api_key: self.api_key,
@@ -331,6 +340,7 @@ fn main() -> anyhow::Result<()> {
         Command::Healthcheck { url } => healthcheck(&url),
         Command::Transfer(command) => std::process::exit(transfer::run(command)),
         Command::Snapshot(command) => snapshot_cli::run(command),
+        Command::Restore(args) => restore_cli::run(*args),
         Command::Sql(args) => {
             let code = sql_shell::run(args)?;
             std::process::exit(code)

@@ -219,6 +219,31 @@ pub static WAL_GROUP_SIZE: LazyLock<Histogram> = LazyLock::new(|| {
     )
 });
 
+/// WAL segments copied into the WAL archive (`--wal-archive`).
+pub static WAL_ARCHIVED_SEGMENTS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_wal_archived_segments_total",
+        "WAL segments copied into the WAL archive.",
+    )
+});
+
+/// Failures to archive a WAL segment or a checkpoint; an unarchived segment stays in the live WAL
+/// and is tried again at the next checkpoint.
+pub static WAL_ARCHIVE_ERRORS: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_wal_archive_errors_total",
+        "Failures to archive a WAL segment or a checkpoint (the segment stays in the live WAL and is retried).",
+    )
+});
+
+/// Points deleted because their expiry (the collection's `ttl_field`) passed.
+pub static TTL_EXPIRED: LazyLock<IntCounter> = LazyLock::new(|| {
+    counter(
+        "plait_ttl_expired_points_total",
+        "Points deleted because their expiry (the collection's ttl_field) passed.",
+    )
+});
+
 /// Checkpoints written.
 pub static CHECKPOINTS: LazyLock<IntCounter> =
     LazyLock::new(|| counter("plait_checkpoints_total", "Checkpoints written."));
@@ -413,6 +438,9 @@ pub fn init() {
     LazyLock::force(&WAL_POISONED);
     LazyLock::force(&WAL_TORN_TAILS);
     LazyLock::force(&WAL_GROUP_SIZE);
+    LazyLock::force(&WAL_ARCHIVED_SEGMENTS);
+    LazyLock::force(&WAL_ARCHIVE_ERRORS);
+    LazyLock::force(&TTL_EXPIRED);
     LazyLock::force(&CHECKPOINTS);
     LazyLock::force(&CHECKPOINT_FAILURES);
     LazyLock::force(&COLLECTION_WRITES_REFUSED);

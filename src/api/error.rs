@@ -159,7 +159,7 @@ impl From<EngineError> for ApiError {
             | EngineError::TooManyCollections { .. }
             | EngineError::InvalidSnapshotName { .. }
             | EngineError::SnapshotLocation { .. } => Self::unprocessable(e.to_string()),
-            EngineError::SnapshotDamaged { .. } => {
+            EngineError::SnapshotDamaged { .. } | EngineError::InvalidExpiry { .. } => {
                 Self::new(StatusCode::BAD_REQUEST, e.to_string())
             }
             EngineError::CollectionNotFound { .. }

@@ -21,10 +21,11 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::aliases::{self, AliasTable};
-use super::collection::{self, Collection};
+use super::collection::{self, AckAt, Collection};
 use super::config::{CollectionConfig, EngineOptions, MAX_DIMENSION};
 use super::dir_lock::DirLock;
 use super::{EngineError, manifest, name};
+use crate::columns::index::IndexSchema;
 
 /// Directory (in the data directory) where entries the manifest does not name are moved.
 pub const QUARANTINE_DIR: &str = "quarantine";
@@ -135,6 +136,17 @@ impl Engine {
         engine.quarantine_staging()?;
         engine.publish_state_metrics();
         Ok(engine)
+    }
+
+    /// A collection about to start a new history (created, or replaced by a snapshot) moves its
+    /// predecessor's WAL archive aside, so the two histories never mix.
+    fn retire_archive(&self, name: &str) -> Result<(), EngineError> {
+        let Some(archive_dir) = &self.opts.wal_archive else {
+            return Ok(());
+        };
+        crate::engine::wal_archive::retire(archive_dir, name)
+            .map(|_| ())
+            .map_err(|e| EngineError::io("retire the WAL archive of", archive_dir.join(name), e))
     }
 
     fn collection_dir(&self, name: &str) -> PathBuf {
@@ -344,6 +356,38 @@ impl Engine {
         name: &str,
         config: CollectionConfig,
     ) -> Result<Arc<Collection>, EngineError> {
+        self.create_with_ttl(name, config, None)
+    }
+
+    /// [`Engine::create`], with `ttl_field` naming the top-level payload key whose datetime is
+    /// each point's expiry (see `collection::expiry`); the key is indexed as a datetime at once.
+    ///
+    /// # Errors
+    /// As [`Engine::create`]; [`EngineError::InvalidSetting`] for a `ttl_field` that is not a
+    /// top-level key.
+    pub fn create_with_ttl(
+        &self,
+        name: &str,
+        config: CollectionConfig,
+        ttl_field: Option<&str>,
+    ) -> Result<Arc<Collection>, EngineError> {
+        let ttl = ttl_field.map(collection::Ttl::new).transpose()?;
+        let collection = self.create_collection(name, config, ttl_field)?;
+        if let Some(ttl) = ttl {
+            // Logged before any point can be written, so every point's expiry is indexed.
+            collection
+                .create_field_index(ttl.path, IndexSchema::Datetime, AckAt::Applied)?
+                .wait_blocking()?;
+        }
+        Ok(collection)
+    }
+
+    fn create_collection(
+        &self,
+        name: &str,
+        config: CollectionConfig,
+        ttl_field: Option<&str>,
+    ) -> Result<Arc<Collection>, EngineError> {
         name::validate(name)?;
         Self::check_config(&config)?;
         let _guard = self.catalog_writes.lock();
@@ -365,7 +409,8 @@ impl Engine {
         self.fs
             .sync_dir(&parent)
             .map_err(|e| EngineError::io("sync", &parent, e))?;
-        manifest::write_settings(self.fs.as_ref(), &dir, &config)?;
+        manifest::write_settings_with_ttl(self.fs.as_ref(), &dir, &config, ttl_field)?;
+        self.retire_archive(name)?;
         let collection = Arc::new(collection::open(
             Arc::clone(&self.fs),
             name,

@@ -108,6 +108,9 @@ pub struct EngineOptions {
     /// that does not fit is refused at once ([`crate::engine::EngineError::WriteQueueFull`]).
     /// An empty queue takes any one write.
     pub write_queue_bytes: usize,
+    /// The WAL archive (see [`crate::engine::wal_archive`]): where WAL segments and checkpoints
+    /// go instead of being deleted; `None` deletes them.
+    pub wal_archive: Option<PathBuf>,
 }
 
 /// Default of [`EngineOptions::max_snapshot_upload_bytes`]: 16 GiB.
@@ -131,6 +134,7 @@ impl EngineOptions {
             max_collections: DEFAULT_MAX_COLLECTIONS,
             write_queue_capacity: DEFAULT_WRITE_QUEUE_CAPACITY,
             write_queue_bytes: DEFAULT_WRITE_QUEUE_BYTES,
+            wal_archive: None,
         }
     }
 }

@@ -114,6 +114,19 @@ pub enum EngineError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A point's expiry field (the collection's `ttl_field`) holds something other than a
+    /// datetime; nothing of the request was stored.
+    #[error(
+        "point {id}: the expiry field {field:?} must be a datetime string (RFC 3339), got {got}"
+    )]
+    InvalidExpiry {
+        /// The point.
+        id: String,
+        /// The collection's `ttl_field`.
+        field: String,
+        /// What it held.
+        got: String,
+    },
     /// The edge does not exist.
     #[error("edge {id} does not exist")]
     EdgeNotFound {

@@ -101,6 +101,10 @@ struct SettingsFile {
     /// whose vector was declared without a name.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     vector_named: bool,
+    /// The top-level payload key whose datetime is a point's expiry (absent: points never
+    /// expire, and in every file written before expiry existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl_field: Option<String>,
 }
 
 /// A collection's quantization setting as stored: `{"method": "scalar", "quantile": 0.99}` or
@@ -221,6 +225,19 @@ pub fn write_settings(
     collection_dir: &Path,
     config: &CollectionConfig,
 ) -> Result<(), EngineError> {
+    write_settings_with_ttl(fs, collection_dir, config, None)
+}
+
+/// [`write_settings`], with the payload key that holds each point's expiry.
+///
+/// # Errors
+/// I/O errors.
+pub fn write_settings_with_ttl(
+    fs: &dyn FileSystem,
+    collection_dir: &Path,
+    config: &CollectionConfig,
+    ttl_field: Option<&str>,
+) -> Result<(), EngineError> {
     let path = settings_path(collection_dir);
     let file = SettingsFile {
         format: SETTINGS_FORMAT.into(),
@@ -236,6 +253,7 @@ pub fn write_settings(
             .as_ref()
             .map(QuantizationSettings::from_config),
         vector_named: config.vector_named,
+        ttl_field: ttl_field.map(str::to_owned),
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| EngineError::Manifest {
         path: path.clone(),
@@ -284,6 +302,28 @@ pub fn read_settings(
             .map_err(bad)?,
         vector_named: file.vector_named,
     })
+}
+
+/// The payload key that holds each point's expiry, when the collection has one; `None` also when
+/// the directory has no settings file (a collection being opened in a test).
+///
+/// # Errors
+/// [`EngineError::Manifest`] when the file exists but is not valid.
+pub fn read_ttl_field(
+    fs: &dyn FileSystem,
+    collection_dir: &Path,
+) -> Result<Option<String>, EngineError> {
+    let path = settings_path(collection_dir);
+    if !fs.exists(&path) {
+        return Ok(None);
+    }
+    let bad = |reason: String| EngineError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    let bytes = fs.read(&path).map_err(|e| bad(e.to_string()))?;
+    let file: SettingsFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    Ok(file.ttl_field)
 }
 
 #[cfg(test)]

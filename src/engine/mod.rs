@@ -16,6 +16,7 @@ pub mod name;
 mod payload_path;
 pub mod point;
 pub mod snapshots;
+pub mod wal_archive;
 
 /// The storage types the engine's interface names, so that `api/` never reaches into `storage/`.
 pub use crate::storage::wal::{Durability, WalError};

@@ -10,6 +10,7 @@
 
 pub mod atomic_write;
 pub mod checkpoint;
+pub mod durable_copy;
 pub mod file_header;
 pub mod fs;
 pub mod wal;

@@ -41,7 +41,9 @@ pub async fn create(
         let body = body.parse()?;
         body.check()?;
         let config = body.to_config(state.default_durability)?;
-        state.engine.create(&name, config)?;
+        state
+            .engine
+            .create_with_ttl(&name, config, body.ttl_field.as_deref())?;
         Ok(())
     })
     .await?;

@@ -30,7 +30,7 @@ use crate::api::wire::points::{UpdateResult, WaitParam};
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 400, description = "Malformed JSON or path", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 422, description = "Bad field name, unknown or unsupported index type, too many indexed fields", body = ErrorBody),
+        (status = 422, description = "Bad field name, unknown or unsupported index type, too many indexed fields, or another index type for the collection's `ttl_field`", body = ErrorBody),
         (status = 503, description = "Collection recovering, write queue full or writes refused", body = ErrorBody),
     ))]
 pub async fn create(
@@ -64,7 +64,7 @@ pub async fn create(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
         (status = 400, description = "Malformed path", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
-        (status = 422, description = "Bad field name", body = ErrorBody),
+        (status = 422, description = "Bad field name, or the collection's `ttl_field` (its index stays)", body = ErrorBody),
         (status = 503, description = "Collection recovering, write queue full or writes refused", body = ErrorBody),
     ))]
 pub async fn delete(

@@ -83,10 +83,10 @@ pub(super) async fn finish_write(
     request_body = UpsertPoints,
     responses(
         (status = 200, body = inline(crate::api::envelope::Envelope<UpdateResult>)),
-        (status = 400, description = "Malformed JSON, a body of the wrong shape, or a wrong vector dimension", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a body of the wrong shape, a wrong vector dimension, or a `ttl_field` value that is not a datetime", body = ErrorBody),
         (status = 404, description = "No such collection", body = ErrorBody),
         (status = 415, description = "The body is not declared as application/json", body = ErrorBody),
-        (status = 422, description = "Too many points, a vector too long or zero with Cosine, an unsupported field, `timeout=0`", body = ErrorBody),
+        (status = 422, description = "Too many points, a vector too long or zero with Cosine, an unsupported field, `timeout=0`, `ttl_seconds` out of range or for a collection without `ttl_field`", body = ErrorBody),
         (status = 500, description = "The write could not be made durable; the collection refuses writes until a restart", body = ErrorBody),
         (status = 503, description = "Collection recovering, failed, read-only after a failed write, or shutting down, or its write queue is full (nothing stored; retry after `Retry-After` seconds)", body = ErrorBody),
         (status = 507, description = "Disk full: the vector file could not grow (nothing stored), or the WAL write failed (applied at the next start if it reached the disk; see Durability in the README)", body = ErrorBody),
@@ -101,8 +101,14 @@ pub async fn upsert(
     wait.check()?;
     let ack = ack_at(&wait);
     let ticket = on_blocking_pool(move || {
-        let points = body.parse()?.into_points()?;
-        Ok(state.engine.collection(&name)?.upsert(points, ack)?)
+        let body = body.parse()?;
+        let ttl_seconds = body.ttl_seconds()?;
+        let mut points = body.into_points()?;
+        let collection = state.engine.collection(&name)?;
+        if let Some(seconds) = ttl_seconds {
+            collection.expire_in(&mut points, seconds)?;
+        }
+        Ok(collection.upsert(points, ack)?)
     })
     .await?;
     finish_write(ticket, started).await

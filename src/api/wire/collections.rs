@@ -213,6 +213,12 @@ pub struct CreateCollection {
     /// Compressed codes to search on (none when absent).
     #[serde(default)]
     pub quantization_config: Option<QuantizationConfigWire>,
+    /// Plait extension: the top-level payload key whose datetime (RFC 3339) is each point's
+    /// expiry. The key is indexed as a datetime; a write whose value there is not a datetime is
+    /// refused (400); expired points are deleted through the WAL. Fixed at creation.
+    #[serde(default)]
+    #[schema(max_length = 256)]
+    pub ttl_field: Option<String>,
     /// 1 when given (a collection is one shard); other values are refused (422).
     #[serde(default)]
     pub shard_number: Option<i64>,

@@ -62,9 +62,29 @@ pub struct UpsertPoints {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub shard_key: Option<IgnoredAny>,
+    /// Plait extension: every point of the request expires this many seconds from now (its
+    /// `ttl_field` payload key is set to that moment). Only for a collection with a `ttl_field`
+    /// (400 otherwise).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3_153_600_000_u64)]
+    pub ttl_seconds: Option<u64>,
 }
 
+/// Longest per-write TTL: 100 years.
+pub const MAX_TTL_SECONDS: usize = 3_153_600_000;
+
 impl UpsertPoints {
+    /// The per-write TTL, checked against its bounds.
+    ///
+    /// # Errors
+    /// 422 outside 1 ..= [`MAX_TTL_SECONDS`].
+    pub fn ttl_seconds(&self) -> Result<Option<u64>, ApiError> {
+        if let Some(s) = self.ttl_seconds {
+            check_range("ttl_seconds", s, 1, MAX_TTL_SECONDS)?;
+        }
+        Ok(self.ttl_seconds)
+    }
+
     /// The points to write.
     ///
     /// # Errors

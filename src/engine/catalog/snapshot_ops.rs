@@ -362,6 +362,7 @@ impl Engine {
                 .map_err(|e| EngineError::io("sync", parent, e))?;
         }
         let config = manifest::read_settings(self.fs.as_ref(), &dir)?;
+        self.retire_archive(name)?;
         let opened = Arc::new(collection::open(
             Arc::clone(&self.fs),
             name,

@@ -9,6 +9,7 @@ mod consolidation;
 mod edge_write;
 #[cfg(test)]
 mod edge_write_tests;
+mod expiry;
 mod health;
 mod index_image;
 mod open;
@@ -47,6 +48,7 @@ pub use selected_write::{SelectedChange, Selector};
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
 
+pub use expiry::Ttl;
 use health::Health;
 use queue_bytes::QueueBytes;
 
@@ -260,6 +262,8 @@ pub struct Collection {
     /// The byte budget of the queue behind `tx`, shared with the writer.
     queue_bytes: Arc<QueueBytes>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The expiry setting (`ttl_field`), when points expire.
+    ttl: Option<Ttl>,
 }
 
 impl Collection {
@@ -267,6 +271,32 @@ impl Collection {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The payload key holding each point's expiry, when points expire.
+    #[must_use]
+    pub fn ttl_field(&self) -> Option<&str> {
+        self.ttl.as_ref().map(|t| t.key.as_str())
+    }
+
+    /// Sets the expiry of every point to `seconds` from now (the per-write TTL).
+    ///
+    /// # Errors
+    /// [`EngineError::InvalidSetting`] when the collection has no `ttl_field`.
+    pub fn expire_in(&self, points: &mut [NewPoint], seconds: u64) -> Result<(), EngineError> {
+        let Some(ttl) = &self.ttl else {
+            return Err(EngineError::InvalidSetting {
+                setting: "ttl_seconds",
+                reason: format!(
+                    "collection {} has no ttl_field; create it with one to give points a TTL",
+                    self.name
+                ),
+            });
+        };
+        for p in points {
+            ttl.expire_in(&mut p.payload, seconds);
+        }
+        Ok(())
     }
 
     /// The settings.
@@ -504,6 +534,9 @@ impl Collection {
         } = self.config;
         let mut prepared = Vec::with_capacity(points.len());
         for p in points {
+            if let Some(ttl) = &self.ttl {
+                ttl.check(p.id, &p.payload)?;
+            }
             let vector = prepare(&p.vector, dimension, metric).map_err(|source| {
                 EngineError::InvalidVector {
                     id: p.id.to_string(),
@@ -606,6 +639,12 @@ impl Collection {
             });
         }
         check_edit(ids.len(), &edit)?;
+        if let (Some(ttl), PayloadEdit::Set(payload) | PayloadEdit::Overwrite(payload)) =
+            (&self.ttl, &edit)
+        {
+            let named = ids.first().map_or_else(String::new, ToString::to_string);
+            ttl.check(named, payload)?;
+        }
         self.send(Mutation::EditPayload(ids, edit), ack)
     }
 
@@ -623,8 +662,25 @@ impl Collection {
         schema: IndexSchema,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
+        if schema != IndexSchema::Datetime {
+            self.keep_expiry_index(&path)?;
+        }
         self.check_index_room(&path)?;
         self.send(Mutation::CreateIndex(path, schema), ack)
+    }
+
+    /// Refuses a change that would replace or drop the datetime index of the `ttl_field`, which
+    /// is how the writer finds expired points.
+    fn keep_expiry_index(&self, path: &FieldPath) -> Result<(), EngineError> {
+        match &self.ttl {
+            Some(ttl) if ttl.path == *path => Err(EngineError::InvalidSetting {
+                setting: "field_index",
+                reason: format!(
+                    "{path} is the collection's ttl_field; its datetime index cannot be dropped or replaced"
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Queues a text index of payload field `path` with `settings` (already validated): once
@@ -639,6 +695,7 @@ impl Collection {
         settings: TextSettings,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
+        self.keep_expiry_index(&path)?;
         self.check_index_room(&path)?;
         self.send(Mutation::CreateTextIndex(path, settings), ack)
     }
@@ -688,6 +745,7 @@ impl Collection {
         path: FieldPath,
         ack: AckAt,
     ) -> Result<WriteTicket, EngineError> {
+        self.keep_expiry_index(&path)?;
         self.send(Mutation::DropIndex(path), ack)
     }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use parking_lot::{Mutex, RwLock};
 
+use super::expiry::Ttl;
 use super::health::Health;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
@@ -15,8 +16,9 @@ use super::queue_bytes::QueueBytes;
 use super::record_codec::decode_mutation;
 use super::writer::{CheckpointRetry, Writer, apply};
 use super::{Collection, snapshot};
-use crate::engine::EngineError;
 use crate::engine::config::{CollectionConfig, EngineOptions};
+use crate::engine::wal_archive::CollectionArchive;
+use crate::engine::{EngineError, manifest};
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::wal::{LocalWal, WalOptions, WriteAheadLog};
@@ -39,13 +41,27 @@ pub fn open(
         durability: config.durability,
         segment_bytes: opts.wal_segment_bytes,
     };
-    let (wal, recovered) =
-        LocalWal::open(Arc::clone(&fs), &dir.join("wal"), wal_opts, checkpoint_seq).map_err(
-            |e| EngineError::Wal {
-                name: name.to_owned(),
-                source: Arc::new(e),
-            },
-        )?;
+    let archive = opts
+        .wal_archive
+        .as_deref()
+        .map(|d| CollectionArchive::new(d, name));
+    if let Some(archive) = &archive {
+        // Every archived record must follow an archived checkpoint: the one it opens from (for a
+        // new collection, sequence 0 and its settings alone) is the base of what comes next.
+        archive_checkpoint(archive, name, dir, checkpoint_seq);
+    }
+    let archive_wal = archive.as_ref().map(CollectionArchive::wal_dir);
+    let (wal, recovered) = LocalWal::open_archiving(
+        Arc::clone(&fs),
+        &dir.join("wal"),
+        wal_opts,
+        checkpoint_seq,
+        archive_wal.as_deref(),
+    )
+    .map_err(|e| EngineError::Wal {
+        name: name.to_owned(),
+        source: Arc::new(e),
+    })?;
     if let Some(tail) = &recovered.tail {
         metrics::WAL_TORN_TAILS.inc();
         tracing::warn!(
@@ -67,9 +83,19 @@ pub fn open(
             store,
             checkpoint_seq,
             started,
+            archive,
         },
         Box::new(wal),
     )
+}
+
+/// Archives the checkpoint images in `dir` (for `seq`); a failure is logged and counted, never
+/// fatal: the WAL segments are what must not be lost, and they stay live until archived.
+pub(crate) fn archive_checkpoint(archive: &CollectionArchive, name: &str, dir: &Path, seq: u64) {
+    if let Err(e) = archive.archive_checkpoint(dir, seq) {
+        metrics::WAL_ARCHIVE_ERRORS.inc();
+        tracing::error!(collection = name, seq, archive = %archive.root().display(), error = %e, "cannot archive a checkpoint");
+    }
 }
 
 /// A collection's checkpoint, read back, and where the collection lives.
@@ -85,6 +111,8 @@ pub(crate) struct Stored<'a> {
     pub checkpoint_seq: u64,
     /// When opening began.
     pub started: Instant,
+    /// The collection's WAL archive, when the server keeps one.
+    pub archive: Option<CollectionArchive>,
 }
 
 /// The part of opening that works with any [`WriteAheadLog`]: replays the records after the
@@ -134,6 +162,9 @@ pub(crate) fn start(
         elapsed_ms = u64::try_from(stored.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "collection recovered"
     );
+    let ttl = manifest::read_ttl_field(stored.fs.as_ref(), stored.dir)?
+        .map(|key| Ttl::new(&key))
+        .transpose()?;
     let health = Arc::new(Health::default());
     let queue_bytes = Arc::new(QueueBytes::new(stored.opts.write_queue_bytes));
     let applied_seq = wal.last_seq().max(stored.checkpoint_seq);
@@ -155,6 +186,9 @@ pub(crate) fn start(
         checkpoint_retry: CheckpointRetry::default(),
         queue_bytes: Arc::clone(&queue_bytes),
         in_doubt: Vec::new(),
+        archive: stored.archive,
+        last_time_mark: 0,
+        ttl: ttl.clone(),
     };
     // Bounded so that a writer that falls behind pushes back on clients (503) instead of
     // queueing without limit.
@@ -183,6 +217,7 @@ pub(crate) fn start(
         tx,
         queue_bytes,
         thread: Mutex::new(Some(thread)),
+        ttl,
     })
 }
 

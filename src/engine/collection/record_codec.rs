@@ -14,6 +14,9 @@
 //!                                 `text::TextSettings::encode`)
 //!   tag 10 upsert edges:          u32 LE count, count × edge
 //!   tag 11 delete edges:          u32 LE count, count × u64 LE edge id
+//!   tag 12 time mark:             u32 LE 0, u64 LE unix time in milliseconds (written only with
+//!                                 a WAL archive: every record after it up to the next mark was
+//!                                 appended at that millisecond; it changes no point)
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
@@ -43,6 +46,7 @@ const TAG_DROP_INDEX: u8 = 8;
 const TAG_CREATE_TEXT_INDEX: u8 = 9;
 const TAG_UPSERT_EDGES: u8 = 10;
 const TAG_DELETE_EDGES: u8 = 11;
+const TAG_TIME_MARK: u8 = 12;
 
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,9 @@ pub enum Mutation {
     UpsertEdges(Vec<(EdgeId, Edge<PointId>)>),
     /// Delete edges by id.
     DeleteEdges(Vec<EdgeId>),
+    /// When the records after it were appended (unix milliseconds); point-in-time restore reads
+    /// it, applying it changes nothing.
+    TimeMark(u64),
 }
 
 fn put_u32(out: &mut Vec<u8>, n: usize) {
@@ -169,6 +176,11 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
             for id in ids {
                 out.extend_from_slice(&id.to_le_bytes());
             }
+        }
+        Mutation::TimeMark(unix_ms) => {
+            out.push(TAG_TIME_MARK);
+            put_u32(&mut out, 0);
+            out.extend_from_slice(&unix_ms.to_le_bytes());
         }
     }
     out
@@ -385,6 +397,7 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
         TAG_DELETE_EDGES => {
             Mutation::DeleteEdges((0..count).map(|_| c.u64()).collect::<Result<_, _>>()?)
         }
+        TAG_TIME_MARK => Mutation::TimeMark(c.u64()?),
         other => return Err(DecodeError::BadTag(other)),
     };
     if !c.is_empty() {
@@ -393,10 +406,33 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
     Ok(m)
 }
 
+/// The time a record marks, when it is a time mark (without decoding any other record).
+#[must_use]
+pub fn time_mark(bytes: &[u8]) -> Option<u64> {
+    match bytes {
+        [TAG_TIME_MARK, 0, 0, 0, 0, rest @ ..] => Some(u64::from_le_bytes(rest.try_into().ok()?)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::columns::Value;
+
+    #[test]
+    fn a_time_mark_round_trips_and_is_recognised_alone() -> Result<(), DecodeError> {
+        let bytes = encode_mutation(&Mutation::TimeMark(1_764_556_800_123));
+        assert_eq!(bytes.len(), 13);
+        assert_eq!(
+            decode_mutation(&bytes, 3)?,
+            Mutation::TimeMark(1_764_556_800_123)
+        );
+        assert_eq!(time_mark(&bytes), Some(1_764_556_800_123));
+        let delete = encode_mutation(&Mutation::Delete(vec![PointId::Num(12)]));
+        assert_eq!(time_mark(&delete), None);
+        Ok(())
+    }
 
     #[test]
     fn mutations_round_trip() {
@@ -508,8 +544,8 @@ mod tests {
             Ok(Mutation::Delete(vec![PointId::Num(7)]))
         );
         assert_eq!(
-            decode_mutation(&[12u8, 0, 0, 0, 0], 1),
-            Err(DecodeError::BadTag(12))
+            decode_mutation(&[13u8, 0, 0, 0, 0], 1),
+            Err(DecodeError::BadTag(13))
         );
     }
 }

@@ -180,6 +180,7 @@ fn open_on(dir: &std::path::Path, log: &ScriptedLog) -> Result<Collection, Engin
             store,
             checkpoint_seq,
             started: Instant::now(),
+            archive: None,
         },
         Box::new(log.clone()),
     )

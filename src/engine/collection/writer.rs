@@ -33,16 +33,19 @@ use tokio::sync::oneshot;
 
 use super::consolidation::{self, Consolidation};
 use super::edge_write::EdgeWrite;
+use super::expiry::Ttl;
 use super::health::Health;
+use super::open::archive_checkpoint;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::queue_bytes::QueueBytes;
 use super::read_view::ReadView;
-use super::record_codec::Mutation;
+use super::record_codec::{Mutation, encode_mutation};
 use super::selected_write::SelectedWrite;
 use super::snapshot;
 use crate::engine::EngineError;
 use crate::engine::config::CollectionConfig;
+use crate::engine::wal_archive::{CollectionArchive, unix_ms_now};
 use crate::metrics;
 use crate::storage::FileSystem;
 use crate::storage::wal::{Durability, WalError, WriteAheadLog};
@@ -150,6 +153,13 @@ pub struct Writer {
     /// they are applied once the log confirms them, before anything else is logged. Always empty
     /// with the local log.
     pub in_doubt: Vec<(u64, Mutation)>,
+    /// The collection's WAL archive: checkpoints are archived as they are written, and each
+    /// group commit starts with a time mark.
+    pub archive: Option<CollectionArchive>,
+    /// The last time mark logged (unix milliseconds); marks never go backwards.
+    pub last_time_mark: u64,
+    /// The expiry setting: expired points are deleted through the log (see `expiry`).
+    pub ttl: Option<Ttl>,
 }
 
 /// Back-off for automatic checkpoints after a failure: the first retry waits
@@ -205,6 +215,7 @@ impl Writer {
         let mut last_slice = Instant::now();
         loop {
             self.sync_if_due(&mut next_sync);
+            self.expire_due(&mut next_sync);
             self.checkpoint_if_due();
             let background = self.consolidation.is_some() || consolidation::due(&self.store.read());
             self.health.set_repairing(background);
@@ -314,9 +325,51 @@ impl Writer {
         write.resolve(&ReadView::new(&store, &self.config))
     }
 
+    /// Deletes the points whose expiry has passed, through the log like any delete.
+    fn expire_due(&mut self, next_sync: &mut Instant) {
+        let Some(ttl) = &self.ttl else {
+            return;
+        };
+        if self.health.writes_refused().is_some() {
+            return;
+        }
+        let ids = ttl.due(&self.store.read());
+        if ids.is_empty() {
+            return;
+        }
+        let count = ids.len() as u64;
+        let mutation = Mutation::Delete(ids);
+        let record = encode_mutation(&mutation);
+        let (reply, mut answer) = oneshot::channel();
+        let write = QueuedWrite {
+            mutation,
+            record,
+            ack: AckAt::Applied,
+            reply,
+        };
+        self.commit(vec![write], next_sync);
+        // `commit` has answered before it returns.
+        match answer.try_recv() {
+            Ok(Ok(_)) => metrics::TTL_EXPIRED.inc_by(count),
+            Ok(Err(e)) => {
+                tracing::warn!(collection = %self.name, error = %e, "deleting expired points failed; retried later");
+            }
+            Err(_) => {}
+        }
+    }
+
     /// When the writer must wake up even if no command arrives; `None` when nothing is due.
     fn wake_at(&self, next_sync: Instant) -> Option<Instant> {
+        let expiry = self
+            .ttl
+            .as_ref()
+            .filter(|_| self.health.writes_refused().is_none())
+            .and_then(|ttl| ttl.next(&self.store.read()));
         let sync = (self.durability != Durability::Fsync).then_some(next_sync);
+        let sync = match (sync, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let retry = if self.checkpoint_wanted() {
             self.checkpoint_retry.not_before
         } else {
@@ -403,7 +456,10 @@ impl Writer {
             return;
         }
         let writes = self.reserve_group(writes);
-        let mut pending = Vec::with_capacity(writes.len());
+        let mut pending = Vec::with_capacity(writes.len() + 1);
+        if !writes.is_empty() {
+            self.time_mark(&mut pending);
+        }
         for QueuedWrite {
             mutation,
             record,
@@ -507,6 +563,29 @@ impl Writer {
         }
     }
 
+    /// With a WAL archive, logs when the group is appended, unless the last mark says the same
+    /// millisecond (point-in-time restore resolves a moment through these marks). A mark the log
+    /// refuses is skipped: the group's own records meet the same error.
+    fn time_mark(&mut self, pending: &mut Vec<Pending>) {
+        if self.archive.is_none() {
+            return;
+        }
+        let now = unix_ms_now().max(self.last_time_mark);
+        if now == self.last_time_mark {
+            return;
+        }
+        let mutation = Mutation::TimeMark(now);
+        if let Ok(seq) = self.wal.append(&encode_mutation(&mutation)) {
+            self.last_time_mark = now;
+            pending.push(Pending {
+                seq,
+                mutation,
+                ack: AckAt::Applied,
+                reply: None,
+            });
+        }
+    }
+
     /// The log failed to make a group durable (not a transient failure): nothing in it is
     /// acknowledged and the collection refuses writes.
     fn group_failed(&self, e: WalError, pending: Vec<Pending>) {
@@ -591,7 +670,8 @@ impl Writer {
                 | Mutation::CreateTextIndex(..)
                 | Mutation::DropIndex(_)
                 | Mutation::UpsertEdges(_)
-                | Mutation::DeleteEdges(_) => 0,
+                | Mutation::DeleteEdges(_)
+                | Mutation::TimeMark(_) => 0,
             })
             .sum();
         if needed == 0 {
@@ -670,6 +750,9 @@ impl Writer {
         {
             let store = self.store.read();
             snapshot::write(self.fs.as_ref(), &self.name, &self.dir, &store, seq)?;
+        }
+        if let Some(archive) = &self.archive {
+            archive_checkpoint(archive, &self.name, &self.dir, seq);
         }
         self.checkpoint_seq = seq;
         self.wal
@@ -804,6 +887,8 @@ pub fn apply_with(
                 between_slices();
             }
         }
+        // Only point-in-time restore reads it.
+        Mutation::TimeMark(_) => {}
     }
     Ok(())
 }

@@ -14,6 +14,7 @@
 //!
 //! This module never interprets record payloads.
 
+pub mod archive;
 #[cfg(test)]
 mod bounded_read_tests;
 #[cfg(test)]
@@ -28,7 +29,7 @@ mod synced_mark_tests;
 mod writer;
 
 pub use error::WalError;
-pub use recovery::{RecoveredLog, ScanMode, TailRepair, Visit};
+pub use recovery::{RecoveredLog, ScanMode, TailRepair, Visit, list_segments, replay_segment};
 pub use writer::{LocalWal, WalOptions};
 
 /// How long an acknowledged write may still be lost, chosen per collection.

@@ -393,6 +393,48 @@ pub fn scan(
     Ok(out)
 }
 
+/// Reads the records of one segment file, wherever it lies (an archived segment, or one of a live
+/// log that is not open), handing those numbered `>= from` to `visit`; returns the sequence number
+/// after its last valid record. Frames are checked as in [`ScanMode::Replay`]: damage before the
+/// synced mark is [`WalError::Corrupt`] naming the file. An incomplete header is corruption too,
+/// unless `newest` (the newest segment of a log, which a crash can leave without a header): then
+/// the segment holds no record.
+///
+/// # Errors
+/// [`WalError::Corrupt`] for a damaged segment; I/O errors.
+pub fn replay_segment(
+    fs: &dyn FileSystem,
+    path: &Path,
+    first: u64,
+    newest: bool,
+    from: u64,
+    visit: Visit<'_>,
+) -> Result<u64, WalError> {
+    let mut reader = SegmentReader::open(fs, path)?;
+    let version = match segment::check_header(reader.bytes(0, segment::HEADER_LEN)?, first) {
+        Ok(version) => version,
+        Err(HeaderError::Short) if newest => return Ok(first),
+        Err(HeaderError::Short) => return Err(corrupt(&reader, 0, "segment header incomplete")),
+        Err(HeaderError::Invalid(reason)) => return Err(corrupt(&reader, 0, reason)),
+    };
+    let (scanned, _) = if version == segment::VERSION {
+        let mark_at = segment::FIXED_HEADER_LEN as u64;
+        let (synced, _) = segment::synced_end(reader.bytes(0, segment::HEADER_LEN)?)
+            .map_err(|reason| corrupt(&reader, mark_at, reason))?;
+        if !(segment::HEADER_LEN as u64..=reader.len()).contains(&synced) {
+            let reason = format!(
+                "synced mark {synced} outside the segment's {} bytes",
+                reader.len()
+            );
+            return Err(corrupt(&reader, mark_at, reason));
+        }
+        scan_frames(&mut reader, first, synced, from, ScanMode::Replay, visit)?
+    } else {
+        scan_frames_v1(&mut reader, first, newest, from, visit)?
+    };
+    Ok(scanned.next_seq)
+}
+
 /// Records as tests collect them: sequence number and payload.
 #[cfg(test)]
 pub(crate) type Records = Vec<(u64, Vec<u8>)>;

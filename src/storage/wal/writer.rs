@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::recovery::{self, RecoveredLog, ScanMode, Visit};
-use super::{Durability, WalError, WriteAheadLog, frame, segment};
+use super::recovery::{self, RecoveredLog, ScanMode, Visit, list_segments};
+use super::{Durability, WalError, WriteAheadLog, archive, frame, segment};
 use crate::metrics;
 use crate::storage::{FileSystem, WritableFile};
 
@@ -57,6 +57,8 @@ pub struct LocalWal {
     synced_seq: u64,
     poisoned: bool,
     bytes_since_truncate: u64,
+    /// Where segments go instead of being deleted (`--wal-archive`), when set.
+    archive: Option<PathBuf>,
 }
 
 impl LocalWal {
@@ -71,6 +73,23 @@ impl LocalWal {
         dir: &Path,
         opts: WalOptions,
         checkpoint_seq: u64,
+    ) -> Result<(Self, RecoveredLog), WalError> {
+        Self::open_archiving(fs, dir, opts, checkpoint_seq, None)
+    }
+
+    /// [`LocalWal::open`], with every segment a checkpoint covers copied durably into `archive`
+    /// before it leaves `dir` (see [`super::archive`]). A segment that cannot be archived stays
+    /// in `dir` and is tried again at the next truncation.
+    ///
+    /// # Errors
+    /// As [`LocalWal::open`]; also when covered segments cannot be archived and keeping them
+    /// would leave a gap in the live log.
+    pub fn open_archiving(
+        fs: Arc<dyn FileSystem>,
+        dir: &Path,
+        opts: WalOptions,
+        checkpoint_seq: u64,
+        archive: Option<&Path>,
     ) -> Result<(Self, RecoveredLog), WalError> {
         if !fs.exists(dir) {
             fs.create_dir_all(dir)
@@ -101,13 +120,31 @@ impl LocalWal {
             // the log (not yet written under `none`, or failed and never acknowledged). Appending
             // to the old segment would leave a gap in the sequence, so the covered segments go and
             // the next append starts a fresh segment at `checkpoint_seq + 1`.
+            let mut kept = false;
             for &first in &recovered.segments {
                 let path = segment::path(dir, first);
+                if let Some(archive) = archive
+                    && let Err(e) = archive::archive_segment(fs.as_ref(), &path, archive)
+                {
+                    if recovered.last_seq < checkpoint_seq {
+                        // Kept, the segment would sit before a gap in the live log.
+                        return Err(e);
+                    }
+                    archive::report_failure(&path, &e);
+                    kept = true;
+                    break;
+                }
                 fs.remove_file(&path)
                     .map_err(|e| WalError::io("remove", &path, e))?;
             }
             fs.sync_dir(dir).map_err(|e| WalError::io("sync", dir, e))?;
-            recovered.segments.clear();
+            if kept {
+                // The unarchived segments stay (they end at `checkpoint_seq`, so the next segment
+                // follows them without a gap) and are archived at the next truncation.
+                recovered.segments = list_segments(fs.as_ref(), dir)?;
+            } else {
+                recovered.segments.clear();
+            }
             recovered.last_segment = None;
         }
         let last_seq = recovered.last_seq.max(checkpoint_seq);
@@ -146,6 +183,7 @@ impl LocalWal {
             synced_seq: last_seq,
             poisoned: false,
             bytes_since_truncate: 0,
+            archive: archive.map(Path::to_path_buf),
         };
         Ok((wal, recovered))
     }
@@ -336,6 +374,15 @@ impl WriteAheadLog for LocalWal {
                 break;
             }
             let path = segment::path(&self.dir, self.segments[i]);
+            if let Some(archive) = &self.archive
+                && let Err(e) = archive::archive_segment(self.fs.as_ref(), &path, archive)
+            {
+                // Never delete what the archive lacks: the segment stays in the live log (which
+                // grows) and the next truncation tries again, oldest first, so the archive has no
+                // gap behind it.
+                archive::report_failure(&path, &e);
+                break;
+            }
             if let Err(e) = self.fs.remove_file(&path) {
                 return self.poison(WalError::io("remove", path, e));
             }
