@@ -274,6 +274,7 @@ fn rows_of(engine: &Engine, text: &str) -> Vec<Vec<u64>> {
         deadline: Instant::now() + Duration::from_secs(60),
         default_durability: Durability::None,
         cache: None,
+        gate: None,
     };
     let results = run(&request).unwrap_or_else(|e| panic!("{text}: {e}"));
     let outcome = results
@@ -343,6 +344,7 @@ fn expansion_stops_one_past_its_bounds() {
         deadline: Instant::now() + Duration::from_secs(60),
         default_durability: Durability::None,
         cache: None,
+        gate: None,
     };
     let runner = super::Runner {
         request: &request,
