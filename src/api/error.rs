@@ -150,6 +150,10 @@ impl From<EngineError> for ApiError {
                     }
                 ),
             ),
+            // Qdrant answers an unknown vector name with 400 "Wrong input: ...".
+            EngineError::VectorName { .. } => {
+                Self::new(StatusCode::BAD_REQUEST, format!("Wrong input: {e}"))
+            }
             EngineError::InvalidName(_)
             | EngineError::InvalidAlias { .. }
             | EngineError::InvalidSetting { .. }

@@ -167,7 +167,7 @@ pub async fn retrieve(
         let ids = body.unique_ids()?;
         let c = state.engine.collection(&name)?;
         if projection.with_vector {
-            check_returned_vectors(ids.len(), c.config().dimension)?;
+            check_returned_vectors(ids.len(), c.config().total_dimension())?;
         }
         Ok(c.get(&ids, &projection)
             .into_iter()
@@ -199,6 +199,7 @@ pub async fn get_point(
         let projection = Projection {
             payload: PayloadSelector::All,
             with_vector: true,
+            vector_names: None,
         };
         Ok(state
             .engine
@@ -271,7 +272,7 @@ pub async fn scroll(
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
         if projection.with_vector {
-            check_returned_vectors(limit, c.config().dimension)?;
+            check_returned_vectors(limit, c.config().total_dimension())?;
         }
         let from = body.offset.map(|o| o.0);
         let predicate = optional_predicate(body.filter.as_ref())?;

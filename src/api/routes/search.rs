@@ -67,12 +67,14 @@ impl SearchBody for QueryRequest {
                     ApiError::unprocessable("`query.text.field` is not a field path")
                 })?;
                 check_text_query("query.text.query", &text.query)?;
-                let mut search = self.options.into_request(Vec::new(), limit)?;
+                let mut search = self.options.into_request(Vec::new(), None, limit)?;
                 search.text = Some((field, text.query));
                 return Ok(search);
             }
             let vector = self.query.into_vector()?;
-            return self.options.into_request(vector, limit);
+            return self
+                .options
+                .into_request(vector, self.using.map(|n| n.0), limit);
         }
         let offset = self.options.offset.unwrap_or(0);
         let wanted = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
@@ -86,7 +88,7 @@ impl SearchBody for QueryRequest {
         }
         .into_stage()?;
         // The top-level bounds and fields are checked as for a single search.
-        let mut search = self.options.into_request(Vec::new(), limit)?;
+        let mut search = self.options.into_request(Vec::new(), None, limit)?;
         search.stage = Some(stage);
         Ok(search)
     }
@@ -130,7 +132,9 @@ fn text_search(
 
 impl SearchBody for SearchRequestBody {
     fn into_request(self) -> Result<FilteredSearch, ApiError> {
-        let search = self.options.into_request(self.vector.0, self.limit)?;
+        let search = self
+            .options
+            .into_request(self.vector.vector, self.vector.name, self.limit)?;
         if search.explain {
             return Err(ApiError::unprocessable(
                 "`params.explain` is answered by `points/query` (its result has room for it); \
@@ -284,7 +288,7 @@ fn search_all(
         .map(|r| r.request.limit)
         .sum();
     if with_vectors > 0 {
-        check_returned_vectors(with_vectors, collection.config().dimension)?;
+        check_returned_vectors(with_vectors, collection.config().total_dimension())?;
     }
     requests
         .iter()
