@@ -120,6 +120,11 @@ impl From<crate::query::MultiStageError> for ApiError {
             }
             .into(),
             MultiStageError::Type(e) => e.into(),
+            MultiStageError::VectorName(source) => EngineError::VectorName {
+                id: "query".into(),
+                source,
+            }
+            .into(),
             MultiStageError::Fusion(_)
             | MultiStageError::NothingToFuse
             | MultiStageError::Text(_) => Self::unprocessable(e.to_string()),

@@ -192,6 +192,16 @@ impl CollectionConfig {
         }
     }
 
+    /// Checks that every name in `names` (a `with_vector` list) is declared.
+    ///
+    /// # Errors
+    /// [`VectorLookupError::Unknown`] for the first name that is not.
+    pub fn check_names(&self, names: &[String]) -> Result<(), VectorLookupError> {
+        names
+            .iter()
+            .try_for_each(|name| self.space_of(name).map(drop))
+    }
+
     /// The declared names, quoted, for messages.
     #[must_use]
     pub fn declared_names(&self) -> String {

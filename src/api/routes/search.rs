@@ -13,7 +13,7 @@ use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
-use crate::api::wire::bounds::{check_returned_vectors, check_text_query};
+use crate::api::wire::bounds::{check_returned_vectors, check_text_query, check_vector_names};
 use crate::api::wire::explain::WireExplain;
 use crate::api::wire::payload_index::field_path;
 use crate::api::wire::points::{
@@ -85,6 +85,7 @@ impl SearchBody for QueryRequest {
             params: self.options.params.as_ref(),
             score_threshold: self.options.score_threshold,
             wanted,
+            using: self.using.map(|n| n.0),
         }
         .into_stage()?;
         // The top-level bounds and fields are checked as for a single search.
@@ -289,6 +290,9 @@ fn search_all(
         .sum();
     if with_vectors > 0 {
         check_returned_vectors(with_vectors, collection.config().total_dimension())?;
+    }
+    for r in &requests {
+        check_vector_names(collection.config(), &r.request.projection)?;
     }
     requests
         .iter()
