@@ -439,7 +439,7 @@ pub fn read(
         return Err(damaged("trailing bytes after the vector spaces".into()));
     }
     let mut store = PointStore::restore(spaces, slots)
-        .map_err(|e| EngineError::io("grow", &vectors_path(collection_dir, 0), e))?;
+        .map_err(|e| EngineError::io("grow", vectors_path(collection_dir, 0), e))?;
     for (space, (present, vectors)) in spaces_section.into_iter().flatten().enumerate() {
         store.restore_space(space, present.as_ref(), vectors);
     }

@@ -373,6 +373,6 @@ impl VectorSpace {
             + self
                 .present
                 .as_ref()
-                .map_or(0, |p| usize::try_from(p.serialized_size()).unwrap_or(0))
+                .map_or(0, RoaringBitmap::serialized_size)
     }
 }
