@@ -116,12 +116,23 @@ fn each_named_vector_is_searched_on_its_own() -> TestResult {
     let (status, r) = query(
         &s,
         "c",
-        &json!({"query": image(123), "using": "image", "limit": 1000, "params": {"hnsw_ef": 500}}),
+        &json!({"query": image(123), "using": "image", "limit": 1000, "params": {"exact": true}}),
     )?;
     assert_eq!(status, 200, "{r}");
     let hits = ids(&r["result"]["points"]);
     assert_eq!(hits.first(), Some(&123));
     assert_eq!(hits.len(), BOTH.count() + IMAGE_ONLY.count());
+    assert!(hits.iter().all(|i| !TEXT_ONLY.contains(i) && *i != NEITHER));
+    // The image vector has more points than its `full_scan_threshold`: through its own graph
+    // (on its codes), which holds only the points carrying it.
+    let (status, r) = query(
+        &s,
+        "c",
+        &json!({"query": image(123), "using": "image", "limit": 50, "params": {"hnsw_ef": 200}}),
+    )?;
+    assert_eq!(status, 200, "{r}");
+    let hits = ids(&r["result"]["points"]);
+    assert_eq!(hits.first(), Some(&123));
     assert!(hits.iter().all(|i| !TEXT_ONLY.contains(i) && *i != NEITHER));
     assert_eq!(r["result"]["points"][0]["score"], json!(0.0));
 
@@ -409,5 +420,49 @@ fn a_collection_without_vectors_holds_payloads_and_edges() -> TestResult {
         .get("/collections/docs/points/1/neighbors?direction=out")?
         .json()?;
     assert_eq!(n["result"][0]["node"], 3, "{n}");
+    Ok(())
+}
+
+#[test]
+fn a_snapshot_carries_every_named_vector_and_its_graph() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    create(&s, "c")?;
+    let original = snapshot(&s, "c")?;
+    let r = s
+        .client
+        .post(s.url("/collections/c/snapshots?wait=true"))
+        .send()?;
+    assert_eq!(r.status(), 200);
+    let taken: Value = r.json()?;
+    let name = taken["result"]["name"].as_str().ok_or("snapshot name")?;
+    let archive = dir.path().join("snapshots").join("c").join(name);
+    // Each vector's graph travels with the points, and the quantized one's codes (`image` is
+    // the first space: names are declared in sorted order, as JSON objects are read).
+    let listing = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&archive)
+        .output()?;
+    let listing = String::from_utf8(listing.stdout)?;
+    assert!(
+        listing.contains("graph.plait")
+            && listing.contains("graph.1.plait")
+            && listing.contains("quant.plait"),
+        "{listing}"
+    );
+    let r = s.put_json(
+        "/collections/copy/snapshots/recover",
+        &json!({"location": format!("file://{}", archive.display())}),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    assert_eq!(snapshot(&s, "copy")?, original);
+    let (status, r) = query(
+        &s,
+        "copy",
+        &json!({"query": image(200), "using": "image", "limit": 1}),
+    )?;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(ids(&r["result"]["points"]), vec![200]);
     Ok(())
 }

@@ -42,9 +42,11 @@ pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
 pub use read_view::{NearestParams, ReadView};
+pub use record_codec::MAX_SPACES;
 use record_codec::{Mutation, encode_mutation};
 use selected_write::SelectedWrite;
 pub use selected_write::{SelectedChange, Selector};
+pub use snapshot::vectors_path;
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
 
