@@ -376,3 +376,44 @@ impl VectorSpace {
                 .map_or(0, RoaringBitmap::serialized_size)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A vector every point carries keeps no presence bitmap, so a collection of one unnamed
+    /// vector holds per point exactly what it held before named vectors; an optional (named)
+    /// vector records which slots carry it.
+    #[test]
+    fn only_an_optional_vector_pays_for_a_presence_bitmap() -> std::io::Result<()> {
+        let hnsw = HnswConfig {
+            m: 8,
+            ef_construction: 32,
+        };
+        let mut required = VectorSpace::new(
+            String::new(),
+            DenseVectors::new(2),
+            Metric::Euclid,
+            hnsw,
+            true,
+        );
+        let mut optional = VectorSpace::new(
+            "image".into(),
+            DenseVectors::new(2),
+            Metric::Euclid,
+            hnsw,
+            false,
+        );
+        for slot in 0..100u32 {
+            required.push(slot, Some(&[slot as f32, 1.0]))?;
+            optional.push(slot, (slot % 2 == 0).then_some(&[slot as f32, 1.0][..]))?;
+        }
+        assert!(required.present().is_none());
+        assert!((0..100).all(|s| required.carries(s)));
+        assert_eq!(optional.present().map(RoaringBitmap::len), Some(50));
+        assert!(optional.carries(4) && !optional.carries(5));
+        assert_eq!(optional.get(5), None);
+        assert_eq!(required.heap_bytes(), required.index().heap_bytes());
+        Ok(())
+    }
+}
