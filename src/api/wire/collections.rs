@@ -200,12 +200,6 @@ pub enum VectorsConfig {
     Named(BTreeMap<String, VectorParams>),
 }
 
-impl Default for VectorsConfig {
-    fn default() -> Self {
-        Self::Named(BTreeMap::new())
-    }
-}
-
 impl<'de> Deserialize<'de> for VectorsConfig {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // The two forms are both JSON objects; the settings form is the one with settings keys.
@@ -281,8 +275,8 @@ pub struct HnswConfigDiff {
 /// Body of `PUT /collections/{name}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateCollection {
-    /// Dense vector settings (absent: `{}`, no dense vectors).
-    #[serde(default)]
+    /// Dense vector settings; `{}` declares none (a collection of payloads and edges). Required,
+    /// so that a body without it is a 400 rather than a collection without vectors.
     pub vectors: VectorsConfig,
     /// Sparse vectors: only an empty map (none) is accepted; sparse vectors are not supported yet.
     #[serde(default)]
