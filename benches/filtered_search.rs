@@ -25,7 +25,7 @@ use std::time::Instant;
 use plait::columns::{FieldPath, Payload, Value, index::IndexSchema};
 use plait::engine::{
     AckAt, Collection, CollectionConfig, Engine, EngineOptions, HnswParams, NearestParams,
-    NewPoint, PointId, Projection, SearchRequest,
+    NewPoint, PointId, Projection, SearchRequest, VectorParams,
 };
 use plait::query::{Condition, Interval, Literal, Predicate, Strategy, filtered_nearest};
 use plait::storage::wal::Durability;
@@ -116,18 +116,19 @@ fn main() -> Res<()> {
     engine.recover_all();
     let collection = engine.create(
         "wordnet",
-        CollectionConfig {
-            dimension: base[0].len(),
-            metric: Metric::Cosine,
-            durability: Durability::None,
-            hnsw: HnswParams {
-                m: 16,
-                ef_construction: 200,
-                ..HnswParams::default()
+        CollectionConfig::single(
+            VectorParams {
+                dimension: base[0].len(),
+                metric: Metric::Cosine,
+                hnsw: HnswParams {
+                    m: 16,
+                    ef_construction: 200,
+                    ..HnswParams::default()
+                },
+                quantization: None,
             },
-            quantization: None,
-            vector_named: false,
-        },
+            Durability::None,
+        ),
     )?;
     for (field, schema) in [
         ("pos", IndexSchema::Keyword),
@@ -149,7 +150,7 @@ fn main() -> Res<()> {
                 let row = chunk_at * 1000 + i;
                 NewPoint {
                     id: PointId::Num(row as u64),
-                    vector: v.clone(),
+                    vector: v.clone().into(),
                     payload: rows[row].payload.clone(),
                 }
             })
@@ -490,6 +491,7 @@ fn allowed_pass(
 fn request(query: &[f32], limit: usize, ef: usize) -> SearchRequest {
     SearchRequest {
         vector: query.to_vec(),
+        using: None,
         limit,
         offset: 0,
         score_threshold: None,

@@ -120,6 +120,11 @@ impl From<crate::query::MultiStageError> for ApiError {
             }
             .into(),
             MultiStageError::Type(e) => e.into(),
+            MultiStageError::VectorName(source) => EngineError::VectorName {
+                id: "query".into(),
+                source,
+            }
+            .into(),
             MultiStageError::Fusion(_)
             | MultiStageError::NothingToFuse
             | MultiStageError::Text(_) => Self::unprocessable(e.to_string()),
@@ -150,6 +155,10 @@ impl From<EngineError> for ApiError {
                     }
                 ),
             ),
+            // Qdrant answers an unknown vector name with 400 "Wrong input: ...".
+            EngineError::VectorName { .. } => {
+                Self::new(StatusCode::BAD_REQUEST, format!("Wrong input: {e}"))
+            }
             EngineError::InvalidName(_)
             | EngineError::InvalidAlias { .. }
             | EngineError::InvalidSetting { .. }

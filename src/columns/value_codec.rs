@@ -35,6 +35,9 @@ pub enum DecodeError {
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("payload nesting deeper than {MAX_DEPTH}")]
     TooDeep,
+    /// A record names a vector space the collection does not declare.
+    #[error("vector space {0} is not declared by the collection")]
+    BadSpace(usize),
 }
 
 fn put_len(out: &mut Vec<u8>, len: usize) {

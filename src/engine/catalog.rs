@@ -21,8 +21,11 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::aliases::{self, AliasTable};
+use super::collection::record_codec::MAX_SPACES;
 use super::collection::{self, AckAt, Collection};
-use super::config::{CollectionConfig, EngineOptions, MAX_DIMENSION};
+use super::config::{
+    CollectionConfig, EngineOptions, MAX_DIMENSION, MAX_VECTOR_NAME_BYTES, VectorParams,
+};
 use super::dir_lock::DirLock;
 use super::{EngineError, manifest, name};
 use crate::columns::index::IndexSchema;
@@ -308,40 +311,80 @@ impl Engine {
     }
 
     fn check_config(config: &CollectionConfig) -> Result<(), EngineError> {
-        if config.dimension == 0 || config.dimension > MAX_DIMENSION {
+        if config.vectors.len() > MAX_SPACES {
             return Err(EngineError::InvalidSetting {
-                setting: "vectors.size",
+                setting: "vectors",
                 reason: format!(
-                    "must be between 1 and {MAX_DIMENSION}, got {}",
-                    config.dimension
+                    "at most {MAX_SPACES} named vectors, got {}",
+                    config.vectors.len()
                 ),
             });
         }
-        let h = config.hnsw;
+        for (i, v) in config.vectors.iter().enumerate() {
+            if v.name.len() > MAX_VECTOR_NAME_BYTES || v.name.chars().any(char::is_control) {
+                return Err(EngineError::InvalidSetting {
+                    setting: "vectors",
+                    reason: format!(
+                        "a vector name is at most {MAX_VECTOR_NAME_BYTES} bytes without control \
+                         characters, got {:?}",
+                        v.name.chars().take(40).collect::<String>()
+                    ),
+                });
+            }
+            if config.vectors[..i].iter().any(|o| o.name == v.name) {
+                return Err(EngineError::InvalidSetting {
+                    setting: "vectors",
+                    reason: format!("vector {:?} is declared twice", v.name),
+                });
+            }
+            Self::check_vector(&v.name, &v.params)?;
+        }
+        Ok(())
+    }
+
+    /// Checks one declared vector's settings; `name` (empty for the unnamed vector) goes into
+    /// the message.
+    fn check_vector(name: &str, params: &VectorParams) -> Result<(), EngineError> {
+        let of = if name.is_empty() {
+            String::new()
+        } else {
+            format!("vector {name:?}: ")
+        };
+        if params.dimension == 0 || params.dimension > MAX_DIMENSION {
+            return Err(EngineError::InvalidSetting {
+                setting: "vectors.size",
+                reason: format!(
+                    "{of}must be between 1 and {MAX_DIMENSION}, got {}",
+                    params.dimension
+                ),
+            });
+        }
+        let h = params.hnsw;
         if !(2..=128).contains(&h.m) {
             return Err(EngineError::InvalidSetting {
                 setting: "hnsw_config.m",
-                reason: format!("must be between 2 and 128, got {}", h.m),
+                reason: format!("{of}must be between 2 and 128, got {}", h.m),
             });
         }
         if !(1..=4096).contains(&h.ef_construction) {
             return Err(EngineError::InvalidSetting {
                 setting: "hnsw_config.ef_construct",
-                reason: format!("must be between 1 and 4096, got {}", h.ef_construction),
+                reason: format!("{of}must be between 1 and 4096, got {}", h.ef_construction),
             });
         }
-        if let Some(q) = &config.quantization {
-            if config.metric.is_binary() {
+        if let Some(q) = &params.quantization {
+            if params.metric.is_binary() {
                 return Err(EngineError::InvalidSetting {
                     setting: "quantization_config",
-                    reason: "binary vectors (Hamming, Jaccard) are already bit-packed; \
-                             quantization applies to float metrics only"
-                        .into(),
+                    reason: format!(
+                        "{of}binary vectors (Hamming, Jaccard) are already bit-packed; \
+                         quantization applies to float metrics only"
+                    ),
                 });
             }
             q.validate().map_err(|reason| EngineError::InvalidSetting {
                 setting: "quantization_config",
-                reason,
+                reason: format!("{of}{reason}"),
             })?;
         }
         Ok(())
@@ -432,7 +475,7 @@ impl Engine {
         self.publish_state_metrics();
         tracing::info!(
             collection = name,
-            dimension = config.dimension,
+            vectors = %collection.config().declared_names(),
             "collection created"
         );
         Ok(collection)

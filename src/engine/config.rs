@@ -28,39 +28,20 @@ impl Default for HnswParams {
     }
 }
 
-/// Everything fixed when a collection is created.
+/// One dense vector's settings: what a collection declares per vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CollectionConfig {
+pub struct VectorParams {
     /// Vector dimension.
     pub dimension: usize,
     /// Distance metric.
     pub metric: Metric,
-    /// When writes are acknowledged.
-    pub durability: Durability,
     /// Vector index parameters.
     pub hnsw: HnswParams,
     /// Compressed codes the graph is searched on (`None`: full precision only).
     pub quantization: Option<QuantizationConfig>,
-    /// The vector was declared under the name `""`, as some clients declare the unnamed vector;
-    /// the collection is described the same way. Nothing else depends on it.
-    pub vector_named: bool,
 }
 
-impl CollectionConfig {
-    /// A Euclid collection of `dimension` with `fsync` durability and default index settings,
-    /// for tests.
-    #[cfg(test)]
-    pub(crate) fn euclid_for_tests(dimension: usize) -> Self {
-        Self {
-            dimension,
-            metric: Metric::Euclid,
-            durability: Durability::Fsync,
-            hnsw: HnswParams::default(),
-            quantization: None,
-            vector_named: false,
-        }
-    }
-
+impl VectorParams {
     /// The vector index's build parameters.
     #[must_use]
     pub fn hnsw_config(&self) -> crate::vector::hnsw::HnswConfig {
@@ -70,6 +51,191 @@ impl CollectionConfig {
         }
     }
 }
+
+/// A dense vector a collection declares: its name (`""` for the unnamed vector) and settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedVector {
+    /// The name points and queries use.
+    pub name: String,
+    /// Its settings.
+    pub params: VectorParams,
+}
+
+/// How a collection declared its dense vectors, which decides how they are described and
+/// whether a point must carry one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorLayout {
+    /// One unnamed vector (`"vectors": {"size": ..}`); every point carries it.
+    Unnamed,
+    /// One vector declared under the name `""` (`"vectors": {"": {..}}`), as some clients declare
+    /// the unnamed vector: it behaves as [`VectorLayout::Unnamed`] and is described by name.
+    UnnamedByName,
+    /// Named vectors (possibly none): a point carries any subset of them.
+    Named,
+}
+
+/// Everything fixed when a collection is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionConfig {
+    /// The dense vectors, in declaration order; a vector's position is its space number in the
+    /// store, the WAL and the checkpoint, so it never changes.
+    pub vectors: Vec<NamedVector>,
+    /// How the vectors were declared.
+    pub layout: VectorLayout,
+    /// When writes are acknowledged.
+    pub durability: Durability,
+}
+
+/// A vector name a collection does not declare, or a query that needs a vector the collection
+/// cannot supply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VectorLookupError {
+    /// No vector of that name.
+    #[error("vector {name:?} is not declared by this collection (its vectors: {declared})")]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The declared names, quoted and comma-separated.
+        declared: String,
+    },
+    /// The collection has no dense vector at all.
+    #[error("this collection has no dense vectors, so it cannot be searched by vector")]
+    NoVectors,
+    /// A point without the vector every point of this collection carries.
+    #[error("the point has no vector, and every point of this collection carries one")]
+    Missing,
+    /// A vector named twice in one point.
+    #[error("vector {name:?} is given twice")]
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+    /// Several vectors and no name.
+    #[error("this collection has several named vectors ({declared}); name one with `using`")]
+    Ambiguous {
+        /// The declared names, quoted and comma-separated.
+        declared: String,
+    },
+}
+
+impl CollectionConfig {
+    /// A collection of one unnamed vector.
+    #[must_use]
+    pub fn single(params: VectorParams, durability: Durability) -> Self {
+        Self {
+            vectors: vec![NamedVector {
+                name: String::new(),
+                params,
+            }],
+            layout: VectorLayout::Unnamed,
+            durability,
+        }
+    }
+
+    /// A Euclid collection of `dimension` with `fsync` durability and default index settings,
+    /// for tests.
+    #[cfg(test)]
+    pub(crate) fn euclid_for_tests(dimension: usize) -> Self {
+        Self::single(
+            VectorParams {
+                dimension,
+                metric: Metric::Euclid,
+                hnsw: HnswParams::default(),
+                quantization: None,
+            },
+            Durability::Fsync,
+        )
+    }
+
+    /// Whether every point must carry every declared vector (the unnamed layouts).
+    #[must_use]
+    pub fn vectors_required(&self) -> bool {
+        self.layout != VectorLayout::Named
+    }
+
+    /// The space number of the vector named `name`.
+    ///
+    /// # Errors
+    /// [`VectorLookupError::Unknown`].
+    pub fn space_of(&self, name: &str) -> Result<usize, VectorLookupError> {
+        self.vectors
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| VectorLookupError::Unknown {
+                name: name.to_owned(),
+                declared: self.declared_names(),
+            })
+    }
+
+    /// The space a query searches: the one named `using`, or without a name the unnamed vector,
+    /// or else the only vector.
+    ///
+    /// # Errors
+    /// [`VectorLookupError`]: an unknown name, no vectors, or several and no name.
+    pub fn search_space(&self, using: Option<&str>) -> Result<usize, VectorLookupError> {
+        if let Some(name) = using {
+            if self.vectors.is_empty() {
+                return Err(VectorLookupError::NoVectors);
+            }
+            return self.space_of(name);
+        }
+        match self.vectors.len() {
+            0 => Err(VectorLookupError::NoVectors),
+            1 => Ok(0),
+            _ => self
+                .vectors
+                .iter()
+                .position(|v| v.name.is_empty())
+                .ok_or_else(|| VectorLookupError::Ambiguous {
+                    declared: self.declared_names(),
+                }),
+        }
+    }
+
+    /// Checks that every name in `names` (a `with_vector` list) is declared.
+    ///
+    /// # Errors
+    /// [`VectorLookupError::Unknown`] for the first name that is not.
+    pub fn check_names(&self, names: &[String]) -> Result<(), VectorLookupError> {
+        names
+            .iter()
+            .try_for_each(|name| self.space_of(name).map(drop))
+    }
+
+    /// The declared names, quoted, for messages.
+    #[must_use]
+    pub fn declared_names(&self) -> String {
+        if self.vectors.is_empty() {
+            return "none".to_owned();
+        }
+        self.vectors
+            .iter()
+            .map(|v| format!("{:?}", v.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The settings of the first vector (the unnamed one in the unnamed layouts), when any.
+    #[must_use]
+    pub fn primary(&self) -> Option<&VectorParams> {
+        self.vectors.first().map(|v| &v.params)
+    }
+
+    /// The components of every vector together: the most one point returns with its vectors.
+    #[must_use]
+    pub fn total_dimension(&self) -> usize {
+        self.vectors.iter().map(|v| v.params.dimension).sum()
+    }
+
+    /// The dimension of each space, in space order.
+    #[must_use]
+    pub fn dimensions(&self) -> Vec<usize> {
+        self.vectors.iter().map(|v| v.params.dimension).collect()
+    }
+}
+
+/// Longest vector name, in bytes.
+pub const MAX_VECTOR_NAME_BYTES: usize = 128;
 
 /// Largest vector dimension accepted.
 pub const MAX_DIMENSION: usize = 65_536;

@@ -89,6 +89,15 @@ pub enum EngineError {
         /// What is wrong with it.
         source: VectorError,
     },
+    /// A vector name in the request is not declared, a required vector is missing, or a query
+    /// cannot tell which vector to search; nothing of the request was stored.
+    #[error("{id}: {source}")]
+    VectorName {
+        /// The point the vector belongs to (`point 7`), or `query`.
+        id: String,
+        /// What is wrong.
+        source: super::config::VectorLookupError,
+    },
     /// The point does not exist.
     #[error("point {id} does not exist")]
     PointNotFound {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::EngineError;
-use super::config::{CollectionConfig, HnswParams};
+use super::config::{CollectionConfig, HnswParams, NamedVector, VectorLayout, VectorParams};
 use crate::storage::wal::Durability;
 use crate::storage::{FileSystem, atomic_write};
 use crate::vector::Metric;
@@ -84,16 +84,24 @@ pub fn write_manifest(
     atomic_write(fs, &path, &bytes).map_err(|e| EngineError::io("write", &path, e))
 }
 
+/// `collection.json`. A collection of one unnamed vector keeps the flat layout every earlier
+/// version wrote (its vector's settings at the top level); a collection of named vectors has
+/// `vectors`, a list in declaration order (possibly empty), and no top-level vector fields.
 #[derive(Debug, Serialize, Deserialize)]
 struct SettingsFile {
     format: String,
     version: u32,
-    dimension: usize,
-    metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dimension: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metric: Option<String>,
     durability: String,
-    hnsw_m: usize,
-    hnsw_ef_construction: usize,
-    hnsw_full_scan_threshold: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hnsw_m: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hnsw_ef_construction: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hnsw_full_scan_threshold: Option<usize>,
     /// Absent in files written before quantization existed, and for collections without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     quantization: Option<QuantizationSettings>,
@@ -105,6 +113,61 @@ struct SettingsFile {
     /// expire, and in every file written before expiry existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ttl_field: Option<String>,
+    /// The named vectors, in declaration order; absent for one unnamed vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vectors: Option<Vec<VectorSettings>>,
+}
+
+/// One named vector as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct VectorSettings {
+    name: String,
+    dimension: usize,
+    metric: String,
+    hnsw_m: usize,
+    hnsw_ef_construction: usize,
+    hnsw_full_scan_threshold: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quantization: Option<QuantizationSettings>,
+}
+
+impl VectorSettings {
+    fn from_config(v: &NamedVector) -> Self {
+        Self {
+            name: v.name.clone(),
+            dimension: v.params.dimension,
+            metric: metric_name(v.params.metric).into(),
+            hnsw_m: v.params.hnsw.m,
+            hnsw_ef_construction: v.params.hnsw.ef_construction,
+            hnsw_full_scan_threshold: v.params.hnsw.full_scan_threshold,
+            quantization: v
+                .params
+                .quantization
+                .as_ref()
+                .map(QuantizationSettings::from_config),
+        }
+    }
+
+    fn to_config(&self) -> Result<NamedVector, String> {
+        Ok(NamedVector {
+            name: self.name.clone(),
+            params: VectorParams {
+                dimension: self.dimension,
+                metric: parse_metric(&self.metric)
+                    .ok_or_else(|| format!("metric {:?}", self.metric))?,
+                hnsw: HnswParams {
+                    m: self.hnsw_m,
+                    ef_construction: self.hnsw_ef_construction,
+                    full_scan_threshold: self.hnsw_full_scan_threshold,
+                },
+                quantization: self
+                    .quantization
+                    .as_ref()
+                    .map(QuantizationSettings::to_config)
+                    .transpose()?,
+            },
+        })
+    }
 }
 
 /// A collection's quantization setting as stored: `{"method": "scalar", "quantile": 0.99}` or
@@ -239,22 +302,43 @@ pub fn write_settings_with_ttl(
     ttl_field: Option<&str>,
 ) -> Result<(), EngineError> {
     let path = settings_path(collection_dir);
-    let file = SettingsFile {
+    let mut file = SettingsFile {
         format: SETTINGS_FORMAT.into(),
         version: VERSION,
-        dimension: config.dimension,
-        metric: metric_name(config.metric).into(),
+        dimension: None,
+        metric: None,
         durability: durability_name(config.durability).into(),
-        hnsw_m: config.hnsw.m,
-        hnsw_ef_construction: config.hnsw.ef_construction,
-        hnsw_full_scan_threshold: config.hnsw.full_scan_threshold,
-        quantization: config
-            .quantization
-            .as_ref()
-            .map(QuantizationSettings::from_config),
-        vector_named: config.vector_named,
+        hnsw_m: None,
+        hnsw_ef_construction: None,
+        hnsw_full_scan_threshold: None,
+        quantization: None,
+        vector_named: config.layout == VectorLayout::UnnamedByName,
         ttl_field: ttl_field.map(str::to_owned),
+        vectors: None,
     };
+    match (config.layout, config.vectors.as_slice()) {
+        (VectorLayout::Unnamed | VectorLayout::UnnamedByName, [only]) => {
+            let p = &only.params;
+            file.dimension = Some(p.dimension);
+            file.metric = Some(metric_name(p.metric).into());
+            file.hnsw_m = Some(p.hnsw.m);
+            file.hnsw_ef_construction = Some(p.hnsw.ef_construction);
+            file.hnsw_full_scan_threshold = Some(p.hnsw.full_scan_threshold);
+            file.quantization = p
+                .quantization
+                .as_ref()
+                .map(QuantizationSettings::from_config);
+        }
+        _ => {
+            file.vectors = Some(
+                config
+                    .vectors
+                    .iter()
+                    .map(VectorSettings::from_config)
+                    .collect(),
+            );
+        }
+    }
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| EngineError::Manifest {
         path: path.clone(),
         reason: e.to_string(),
@@ -283,16 +367,35 @@ pub fn read_settings(
             file.format, file.version
         )));
     }
-    Ok(CollectionConfig {
-        dimension: file.dimension,
-        metric: parse_metric(&file.metric)
-            .ok_or_else(|| bad(format!("metric {:?}", file.metric)))?,
-        durability: parse_durability(&file.durability)
-            .ok_or_else(|| bad(format!("durability {:?}", file.durability)))?,
+    let durability = parse_durability(&file.durability)
+        .ok_or_else(|| bad(format!("durability {:?}", file.durability)))?;
+    if let Some(vectors) = &file.vectors {
+        return Ok(CollectionConfig {
+            vectors: vectors
+                .iter()
+                .map(VectorSettings::to_config)
+                .collect::<Result<_, _>>()
+                .map_err(bad)?,
+            layout: VectorLayout::Named,
+            durability,
+        });
+    }
+    let (Some(dimension), Some(metric), Some(m), Some(ef_construction), Some(full_scan_threshold)) = (
+        file.dimension,
+        file.metric.as_deref(),
+        file.hnsw_m,
+        file.hnsw_ef_construction,
+        file.hnsw_full_scan_threshold,
+    ) else {
+        return Err(bad("neither a vector's settings nor `vectors`".into()));
+    };
+    let params = VectorParams {
+        dimension,
+        metric: parse_metric(metric).ok_or_else(|| bad(format!("metric {metric:?}")))?,
         hnsw: HnswParams {
-            m: file.hnsw_m,
-            ef_construction: file.hnsw_ef_construction,
-            full_scan_threshold: file.hnsw_full_scan_threshold,
+            m,
+            ef_construction,
+            full_scan_threshold,
         },
         quantization: file
             .quantization
@@ -300,8 +403,12 @@ pub fn read_settings(
             .map(QuantizationSettings::to_config)
             .transpose()
             .map_err(bad)?,
-        vector_named: file.vector_named,
-    })
+    };
+    let mut config = CollectionConfig::single(params, durability);
+    if file.vector_named {
+        config.layout = VectorLayout::UnnamedByName;
+    }
+    Ok(config)
 }
 
 /// The payload key that holds each point's expiry, when the collection has one; `None` also when
@@ -331,15 +438,17 @@ mod tests {
     use super::*;
     use crate::storage::fs::RealFs;
 
-    fn config(quantization: Option<QuantizationConfig>) -> CollectionConfig {
-        CollectionConfig {
+    fn params(quantization: Option<QuantizationConfig>) -> VectorParams {
+        VectorParams {
             dimension: 8,
             metric: Metric::Dot,
-            durability: Durability::Fsync,
             hnsw: HnswParams::default(),
             quantization,
-            vector_named: false,
         }
+    }
+
+    fn config(quantization: Option<QuantizationConfig>) -> CollectionConfig {
+        CollectionConfig::single(params(quantization), Durability::Fsync)
     }
 
     #[test]
@@ -383,11 +492,57 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let fs = RealFs;
         let named = CollectionConfig {
-            vector_named: true,
+            layout: VectorLayout::UnnamedByName,
             ..config(None)
         };
         write_settings(&fs, dir.path(), &named)?;
         assert_eq!(read_settings(&fs, dir.path())?, named);
+        Ok(())
+    }
+
+    #[test]
+    fn named_vectors_and_none_round_trip() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let fs = RealFs;
+        let named = |vectors| CollectionConfig {
+            vectors,
+            layout: VectorLayout::Named,
+            durability: Durability::Flush,
+        };
+        let two = named(vec![
+            NamedVector {
+                name: "dense".into(),
+                params: params(None),
+            },
+            NamedVector {
+                name: "image".into(),
+                params: VectorParams {
+                    dimension: 3,
+                    metric: Metric::Cosine,
+                    ..params(Some(QuantizationConfig {
+                        method: QuantizationMethod::Scalar { quantile: 0.99 },
+                        always_ram: false,
+                    }))
+                },
+            },
+        ]);
+        for config in [two, named(Vec::new())] {
+            write_settings(&fs, dir.path(), &config)?;
+            assert_eq!(read_settings(&fs, dir.path())?, config);
+        }
+        Ok(())
+    }
+
+    /// A single unnamed vector is still written in the flat layout every earlier version read.
+    #[test]
+    fn one_unnamed_vector_keeps_the_flat_layout() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        write_settings(&RealFs, dir.path(), &config(None))?;
+        let text = std::fs::read_to_string(settings_path(dir.path()))?;
+        assert!(
+            text.contains("\"dimension\": 8") && !text.contains("\"vectors\""),
+            "{text}"
+        );
         Ok(())
     }
 }

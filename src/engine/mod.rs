@@ -27,7 +27,12 @@ pub use collection::{
     NearestParams, ReadView, SearchRequest, SelectedChange, Selector, Status, TextIndexInfo,
     VectorMemory, WriteReceipt, WriteTicket,
 };
-pub use config::{CollectionConfig, EngineOptions, HnswParams};
+pub use config::{
+    CollectionConfig, EngineOptions, HnswParams, NamedVector, VectorLayout, VectorLookupError,
+    VectorParams,
+};
 pub use error::{EngineError, QueueLimit};
-pub use point::{NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint};
+pub use point::{
+    NewPoint, PayloadSelector, PointId, PointRecord, PointVectors, Projection, ScoredPoint,
+};
 pub use snapshots::SnapshotInfo;

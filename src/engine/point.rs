@@ -42,13 +42,54 @@ impl FromStr for PointId {
     }
 }
 
-/// A point as written by a client: id, vector (not yet validated) and payload.
+/// A point's dense vectors, as written or read back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PointVectors {
+    /// The unnamed vector, given as a bare array.
+    Unnamed(Vec<f32>),
+    /// Vectors by name (any subset of the declared ones; `""` names the unnamed vector).
+    Named(Vec<(String, Vec<f32>)>),
+}
+
+impl From<Vec<f32>> for PointVectors {
+    fn from(v: Vec<f32>) -> Self {
+        Self::Unnamed(v)
+    }
+}
+
+impl PointVectors {
+    /// The vector named `name` (`""`: the unnamed vector, bare or by name).
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&[f32]> {
+        match self {
+            Self::Unnamed(v) => name.is_empty().then_some(v.as_slice()),
+            Self::Named(named) => named
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice()),
+        }
+    }
+
+    /// The only vector, when there is exactly one (the bare form of a one-vector answer).
+    #[must_use]
+    pub fn single(&self) -> Option<&[f32]> {
+        match self {
+            Self::Unnamed(v) => Some(v),
+            Self::Named(named) => match named.as_slice() {
+                [(_, v)] => Some(v),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A point as written by a client: id, vectors (not yet validated) and payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPoint {
     /// The id.
     pub id: PointId,
-    /// The dense vector.
-    pub vector: Vec<f32>,
+    /// The dense vectors.
+    pub vector: PointVectors,
     /// The payload.
     pub payload: Payload,
 }
@@ -100,8 +141,10 @@ impl PayloadSelector {
 pub struct Projection {
     /// Which payload keys.
     pub payload: PayloadSelector,
-    /// Whether the vector is returned.
+    /// Whether the vectors are returned.
     pub with_vector: bool,
+    /// Only these named vectors (`None`: every one the point carries).
+    pub vector_names: Option<Vec<String>>,
 }
 
 /// A point as read back.
@@ -111,8 +154,8 @@ pub struct PointRecord {
     pub id: PointId,
     /// The payload, when requested.
     pub payload: Option<Payload>,
-    /// The vector, when requested.
-    pub vector: Option<Vec<f32>>,
+    /// The vectors, when requested.
+    pub vector: Option<PointVectors>,
 }
 
 /// A search hit.

@@ -50,6 +50,8 @@ pub enum Scoring {
     Nearest {
         /// The query vector.
         vector: Vec<f32>,
+        /// The named vector searched (`None`: the unnamed vector, or the only one).
+        using: Option<String>,
         /// Diversification of the final list.
         mmr: Option<Mmr>,
     },
@@ -95,6 +97,9 @@ pub enum MultiStageError {
     /// A filter condition that cannot match its field's index type.
     #[error("{0}")]
     Type(#[from] TypeMismatch),
+    /// A vector name the collection does not declare, or no vector to search.
+    #[error("{0}")]
+    VectorName(#[from] crate::engine::VectorLookupError),
     /// A fusion without prefetches to fuse.
     #[error("a fusion query needs at least one prefetch to fuse")]
     NothingToFuse,
@@ -134,8 +139,10 @@ fn run_under(
     match &stage.scoring {
         Scoring::Nearest {
             vector,
+            using,
             mmr: diverse,
         } => {
+            let view = &view.in_space(view.config().search_space(using.as_deref())?);
             let metric = view.metric();
             let query = prepare(vector, view.dimension(), metric)?;
             let wanted = diverse.map_or(stage.limit, |m| m.candidates_limit.max(stage.limit));

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use plait::columns::Payload;
 use plait::engine::{
     AckAt, CollectionConfig, Engine, EngineError, EngineOptions, HnswParams, NewPoint, PointId,
-    Projection,
+    Projection, VectorParams,
 };
 use plait::storage::fs::{FaultKind, FaultyFs};
 use plait::storage::wal::Durability;
@@ -17,20 +17,21 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A 4-dimensional `Dot` collection with `fsync` durability, for engine-level tests.
 pub(crate) fn config() -> CollectionConfig {
-    CollectionConfig {
-        dimension: 4,
-        metric: Metric::Dot,
-        durability: Durability::Fsync,
-        hnsw: HnswParams::default(),
-        quantization: None,
-        vector_named: false,
-    }
+    CollectionConfig::single(
+        VectorParams {
+            dimension: 4,
+            metric: Metric::Dot,
+            hnsw: HnswParams::default(),
+            quantization: None,
+        },
+        Durability::Fsync,
+    )
 }
 
 fn point(id: u64) -> NewPoint {
     NewPoint {
         id: PointId::Num(id),
-        vector: vec![id as f32, 1.0, 2.0, 3.0],
+        vector: vec![id as f32, 1.0, 2.0, 3.0].into(),
         payload: Payload::new(),
     }
 }
@@ -131,7 +132,7 @@ fn run_with_fault(kind: FaultKind, from_call: u64) -> TestResult {
         let PointId::Num(id) = r.id else {
             return Err("uuid?".into());
         };
-        assert_eq!(r.vector, Some(vec![id as f32, 1.0, 2.0, 3.0]));
+        assert_eq!(r.vector, Some(vec![id as f32, 1.0, 2.0, 3.0].into()));
     }
     engine.shutdown();
     Ok(())

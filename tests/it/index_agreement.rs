@@ -372,7 +372,7 @@ proptest! {
             }
             let points = payloads.iter().enumerate().map(|(i, p)| NewPoint {
                 id: PointId::Num(i as u64),
-                vector: vec![i as f32, 1.0, 0.0, 0.0],
+                vector: vec![i as f32, 1.0, 0.0, 0.0].into(),
                 payload: p.clone(),
             }).collect();
             wait(c.upsert(points, AckAt::Applied));
@@ -385,7 +385,7 @@ proptest! {
             // Updates, payload edits and deletes keep the indexes in step.
             for (i, (id, p)) in edits.iter().enumerate() {
                 match i % 4 {
-                    0 => wait(c.upsert(vec![NewPoint { id: PointId::Num(*id), vector: vec![1.0, 0.0, 0.0, 0.0], payload: p.clone() }], AckAt::Applied)),
+                    0 => wait(c.upsert(vec![NewPoint { id: PointId::Num(*id), vector: vec![1.0, 0.0, 0.0, 0.0].into(), payload: p.clone() }], AckAt::Applied)),
                     1 => wait(c.edit_payload(vec![PointId::Num(*id)], PayloadEdit::Set(p.clone()), AckAt::Applied)),
                     2 => wait(c.edit_payload(vec![PointId::Num(*id)], PayloadEdit::DeleteKeys(vec!["k".into(), "o.x".into()]), AckAt::Applied)),
                     _ => wait(c.delete(vec![PointId::Num(*id)], AckAt::Applied)),
@@ -445,7 +445,7 @@ fn grouped_aggregates_come_from_postings_when_indexes_cover_them() {
             );
             NewPoint {
                 id: PointId::Num(i),
-                vector: vec![i as f32, 1.0, 0.0, 0.0],
+                vector: vec![i as f32, 1.0, 0.0, 0.0].into(),
                 payload,
             }
         })
@@ -517,7 +517,7 @@ fn a_passed_deadline_stops_filter_evaluation_and_aggregation() {
             payload.insert("n".into(), Value::Int(i as i64 % 10));
             NewPoint {
                 id: PointId::Num(i),
-                vector: vec![i as f32, 1.0, 0.0, 0.0],
+                vector: vec![i as f32, 1.0, 0.0, 0.0].into(),
                 payload,
             }
         })

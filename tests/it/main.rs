@@ -24,6 +24,7 @@ mod input_bounds;
 mod js_client;
 mod langchain;
 mod llama_index;
+mod named_vectors;
 mod openapi_document;
 mod openapi_snapshot;
 mod openapi_statuses;

@@ -95,7 +95,7 @@ fn one_cut(seed: u64) -> Result<(usize, bool), Box<dyn std::error::Error>> {
                             let id = w * 1_000 + i;
                             let point = NewPoint {
                                 id: PointId::Num(id),
-                                vector: vector_of(id),
+                                vector: vector_of(id).into(),
                                 payload: Payload::new(),
                             };
                             let ack = if i % 2 == 0 {
@@ -152,7 +152,11 @@ fn one_cut(seed: u64) -> Result<(usize, bool), Box<dyn std::error::Error>> {
         let PointId::Num(id) = r.id else {
             return Err("uuid?".into());
         };
-        assert_eq!(r.vector, Some(vector_of(id)), "seed {seed}: point {id}");
+        assert_eq!(
+            r.vector,
+            Some(vector_of(id).into()),
+            "seed {seed}: point {id}"
+        );
     }
     engine.shutdown();
     Ok((acknowledged.len(), mid_run))
@@ -203,7 +207,7 @@ fn survives_a_cut_after(
         )?;
         let point = NewPoint {
             id: PointId::Num(7),
-            vector: vector_of(7),
+            vector: vector_of(7).into(),
             payload: Payload::new(),
         };
         collection

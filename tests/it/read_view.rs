@@ -5,7 +5,7 @@
 use plait::columns::{Payload, Value};
 use plait::engine::{
     AckAt, CollectionConfig, Engine, EngineOptions, HnswParams, NearestParams, NewPoint, PointId,
-    Projection,
+    Projection, VectorParams,
 };
 use plait::storage::wal::Durability;
 use plait::vector::Metric;
@@ -35,14 +35,15 @@ fn a_view_searches_within_an_allowed_set_and_reads_what_it_found() -> TestResult
     };
     let c = engine.create(
         "v",
-        CollectionConfig {
-            dimension: 4,
-            metric: Metric::Euclid,
-            durability: Durability::Fsync,
-            hnsw,
-            quantization: None,
-            vector_named: false,
-        },
+        CollectionConfig::single(
+            VectorParams {
+                dimension: 4,
+                metric: Metric::Euclid,
+                hnsw,
+                quantization: None,
+            },
+            Durability::Fsync,
+        ),
     )?;
     let points: Vec<NewPoint> = (0..2000)
         .map(|i| {
@@ -50,7 +51,7 @@ fn a_view_searches_within_an_allowed_set_and_reads_what_it_found() -> TestResult
             payload.insert("i".into(), Value::Int(i64::try_from(i)?));
             Ok(NewPoint {
                 id: PointId::Num(i),
-                vector: vector(i),
+                vector: vector(i).into(),
                 payload,
             })
         })

@@ -22,7 +22,7 @@ use crate::engine_faults::config;
 fn point(id: u64, x: f32) -> NewPoint {
     NewPoint {
         id: PointId::Num(id),
-        vector: vec![x, 1.0, 2.0, 3.0],
+        vector: vec![x, 1.0, 2.0, 3.0].into(),
         payload: Payload::new(),
     }
 }
@@ -211,7 +211,7 @@ fn duplicate_ids_in_one_batch_are_written_once_and_the_last_wins() -> TestResult
     let got = c.get(&[PointId::Num(7), PointId::Num(8)], &with_vector);
     let firsts: Vec<f32> = got
         .iter()
-        .filter_map(|r| r.vector.as_ref().map(|v| v[0]))
+        .filter_map(|r| r.vector.as_ref().and_then(|v| v.single()).map(|v| v[0]))
         .collect();
     assert_eq!(firsts, vec![4.0, 5.0]);
     Ok(())

@@ -13,9 +13,10 @@ use crate::api::extract::{JsonBody, Path, Query};
 use crate::api::wire::collections::{
     CollectionConfigView, CollectionDescription, CollectionExistence, CollectionInfo,
     CollectionParams, CollectionsList, CreateCollection, HnswConfig, OptimizerStatus,
-    OptimizersConfig, PlaitCollectionInfo, VectorParams, VectorsConfig,
+    OptimizersConfig, PlaitCollectionInfo, VectorsConfig,
 };
 use crate::api::wire::points::TimeoutParam;
+use crate::engine::VectorParams as EngineVectorParams;
 
 /// Creates a collection.
 #[utoipa::path(put, path = "/collections/{name}", tag = "collections", operation_id = "create_collection",
@@ -98,7 +99,14 @@ pub async fn get(
     let started = Instant::now();
     let info = on_blocking_pool(move || {
         let c = state.engine.collection(&name)?;
-        let config = *c.config();
+        let config = c.config().clone();
+        let primary = config.primary().copied().unwrap_or(EngineVectorParams {
+            dimension: 0,
+            metric: crate::vector::Metric::Euclid,
+            hnsw: crate::engine::HnswParams::default(),
+            quantization: None,
+        });
+        let named = config.layout == crate::engine::VectorLayout::Named;
         let memory = c.vector_memory();
         let health = c.health();
         Ok(CollectionInfo {
@@ -114,25 +122,28 @@ pub async fn get(
             indexed_vectors_count: c.indexed_len() as u64,
             config: CollectionConfigView {
                 params: CollectionParams {
-                    vectors: VectorsConfig::describe(
-                        VectorParams::new(config.dimension, config.metric.into()),
-                        config.vector_named,
-                    ),
+                    vectors: VectorsConfig::describe(&config),
                     shard_number: 1,
                     replication_factor: 1,
                     write_consistency_factor: 1,
                     on_disk_payload: false,
                 },
+                // Named vectors carry their own settings; the collection's are those of the first
+                // (or the defaults without vectors).
                 hnsw_config: HnswConfig {
-                    m: config.hnsw.m,
-                    ef_construct: config.hnsw.ef_construction,
-                    full_scan_threshold: config.hnsw.full_scan_threshold,
+                    m: primary.hnsw.m,
+                    ef_construct: primary.hnsw.ef_construction,
+                    full_scan_threshold: primary.hnsw.full_scan_threshold,
                 },
                 optimizer_config: OptimizersConfig {
                     default_segment_number: 0,
                     flush_interval_sec: 0,
                 },
-                quantization_config: config.quantization.as_ref().map(Into::into),
+                quantization_config: if named {
+                    None
+                } else {
+                    primary.quantization.as_ref().map(Into::into)
+                },
             },
             payload_schema: crate::api::wire::payload_index::payload_schema(
                 c.payload_schema(),

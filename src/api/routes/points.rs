@@ -12,7 +12,7 @@ use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query, optional_json};
 use crate::api::wire::WirePointId;
-use crate::api::wire::bounds::check_returned_vectors;
+use crate::api::wire::bounds::{check_returned_vectors, check_vector_names};
 use crate::api::wire::filter::Selection;
 use crate::api::wire::filter::optional_predicate;
 use crate::api::wire::points::{
@@ -173,7 +173,8 @@ pub async fn retrieve(
         let ids = body.unique_ids()?;
         let c = state.engine.collection(&name)?;
         if projection.with_vector {
-            check_returned_vectors(ids.len(), c.config().dimension)?;
+            check_returned_vectors(ids.len(), c.config().total_dimension())?;
+            check_vector_names(c.config(), &projection)?;
         }
         Ok(c.get(&ids, &projection)
             .into_iter()
@@ -205,6 +206,7 @@ pub async fn get_point(
         let projection = Projection {
             payload: PayloadSelector::All,
             with_vector: true,
+            vector_names: None,
         };
         Ok(state
             .engine
@@ -277,7 +279,8 @@ pub async fn scroll(
         let projection = projection(body.with_payload.as_ref(), body.with_vector.as_ref(), true);
         let c = state.engine.collection(&name)?;
         if projection.with_vector {
-            check_returned_vectors(limit, c.config().dimension)?;
+            check_returned_vectors(limit, c.config().total_dimension())?;
+            check_vector_names(c.config(), &projection)?;
         }
         let from = body.offset.map(|o| o.0);
         let predicate = optional_predicate(body.filter.as_ref())?;

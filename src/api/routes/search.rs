@@ -13,7 +13,7 @@ use crate::api::AppState;
 use crate::api::envelope::{ErrorBody, ok};
 use crate::api::error::ApiError;
 use crate::api::extract::{JsonBody, Path, Query};
-use crate::api::wire::bounds::{check_returned_vectors, check_text_query};
+use crate::api::wire::bounds::{check_returned_vectors, check_text_query, check_vector_names};
 use crate::api::wire::explain::WireExplain;
 use crate::api::wire::payload_index::field_path;
 use crate::api::wire::points::{
@@ -67,12 +67,14 @@ impl SearchBody for QueryRequest {
                     ApiError::unprocessable("`query.text.field` is not a field path")
                 })?;
                 check_text_query("query.text.query", &text.query)?;
-                let mut search = self.options.into_request(Vec::new(), limit)?;
+                let mut search = self.options.into_request(Vec::new(), None, limit)?;
                 search.text = Some((field, text.query));
                 return Ok(search);
             }
             let vector = self.query.into_vector()?;
-            return self.options.into_request(vector, limit);
+            return self
+                .options
+                .into_request(vector, self.using.map(|n| n.0), limit);
         }
         let offset = self.options.offset.unwrap_or(0);
         let wanted = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
@@ -83,10 +85,11 @@ impl SearchBody for QueryRequest {
             params: self.options.params.as_ref(),
             score_threshold: self.options.score_threshold,
             wanted,
+            using: self.using.map(|n| n.0),
         }
         .into_stage()?;
         // The top-level bounds and fields are checked as for a single search.
-        let mut search = self.options.into_request(Vec::new(), limit)?;
+        let mut search = self.options.into_request(Vec::new(), None, limit)?;
         search.stage = Some(stage);
         Ok(search)
     }
@@ -130,7 +133,9 @@ fn text_search(
 
 impl SearchBody for SearchRequestBody {
     fn into_request(self) -> Result<FilteredSearch, ApiError> {
-        let search = self.options.into_request(self.vector.0, self.limit)?;
+        let search = self
+            .options
+            .into_request(self.vector.vector, self.vector.name, self.limit)?;
         if search.explain {
             return Err(ApiError::unprocessable(
                 "`params.explain` is answered by `points/query` (its result has room for it); \
@@ -284,7 +289,10 @@ fn search_all(
         .map(|r| r.request.limit)
         .sum();
     if with_vectors > 0 {
-        check_returned_vectors(with_vectors, collection.config().dimension)?;
+        check_returned_vectors(with_vectors, collection.config().total_dimension())?;
+    }
+    for r in &requests {
+        check_vector_names(collection.config(), &r.request.projection)?;
     }
     requests
         .iter()

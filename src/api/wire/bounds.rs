@@ -83,6 +83,27 @@ pub fn check_returned_vectors(points: usize, dimension: usize) -> Result<(), Api
     Ok(())
 }
 
+/// Refuses a `with_vector` list naming a vector the collection does not declare (400, as
+/// Qdrant answers), instead of returning nothing for it.
+///
+/// # Errors
+/// 400 naming the first unknown name.
+pub fn check_vector_names(
+    config: &crate::engine::CollectionConfig,
+    projection: &crate::engine::Projection,
+) -> Result<(), ApiError> {
+    match &projection.vector_names {
+        Some(names) if projection.with_vector => config.check_names(names).map_err(|source| {
+            crate::engine::EngineError::VectorName {
+                id: "with_vector".into(),
+                source,
+            }
+            .into()
+        }),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,11 @@ use utoipa::ToSchema;
 
 use super::quantization::QuantizationConfigWire;
 use super::unsupported::reject_present;
-use super::vector_name::unnamed_entry;
 use crate::api::error::ApiError;
 use crate::engine::Durability;
-use crate::engine::{CollectionConfig, HnswParams};
+use crate::engine::{
+    CollectionConfig, HnswParams, NamedVector, VectorLayout, VectorParams as EngineVectorParams,
+};
 use crate::vector::Metric;
 
 /// A distance metric, spelled as Qdrant spells it.
@@ -103,13 +104,20 @@ impl From<Durability> for WireDurability {
     }
 }
 
-/// The vector settings of a collection.
+/// The settings of one dense vector.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VectorParams {
     /// Vector dimension (1..=65536).
     pub size: usize,
     /// Distance metric.
     pub distance: Distance,
+    /// HNSW settings of this vector, over the collection's `hnsw_config` (each field given here
+    /// wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hnsw_config: Option<HnswConfigDiff>,
+    /// Quantization of this vector, instead of the collection's `quantization_config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantization_config: Option<QuantizationConfigWire>,
     /// `true` or absent: vectors always live in a memory-mapped file, as Qdrant's `on_disk: true`
     /// keeps them; `false` (vectors held in RAM) is not supported (422).
     #[serde(default, skip_serializing)]
@@ -127,20 +135,68 @@ impl VectorParams {
         Self {
             size,
             distance,
+            hnsw_config: None,
+            quantization_config: None,
             on_disk: None,
             multivector_config: None,
         }
     }
+
+    /// The engine's settings of this vector, its own HNSW and quantization settings over the
+    /// collection's.
+    fn to_engine(
+        &self,
+        hnsw: &HnswConfigDiff,
+        quantization: Option<&QuantizationConfigWire>,
+    ) -> EngineVectorParams {
+        let defaults = HnswParams::default();
+        let own = self.hnsw_config.clone().unwrap_or_default();
+        EngineVectorParams {
+            dimension: self.size,
+            metric: self.distance.into(),
+            hnsw: HnswParams {
+                m: own.m.or(hnsw.m).unwrap_or(defaults.m),
+                ef_construction: own
+                    .ef_construct
+                    .or(hnsw.ef_construct)
+                    .unwrap_or(defaults.ef_construction),
+                full_scan_threshold: own
+                    .full_scan_threshold
+                    .or(hnsw.full_scan_threshold)
+                    .unwrap_or(defaults.full_scan_threshold),
+            },
+            quantization: self
+                .quantization_config
+                .as_ref()
+                .or(quantization)
+                .map(Into::into),
+        }
+    }
+
+    /// How a named vector is described: with its own HNSW and quantization settings.
+    fn describe_named(p: &EngineVectorParams) -> Self {
+        Self {
+            hnsw_config: Some(HnswConfigDiff {
+                m: Some(p.hnsw.m),
+                ef_construct: Some(p.hnsw.ef_construction),
+                full_scan_threshold: Some(p.hnsw.full_scan_threshold),
+            }),
+            quantization_config: p.quantization.as_ref().map(Into::into),
+            ..Self::new(p.dimension, p.metric.into())
+        }
+    }
 }
 
-/// A collection's `vectors`: `{size, distance}`, or `{"": {size, distance}}` as clients that name
-/// the unnamed vector send it. A collection is described in the form it was created with.
+/// A collection's `vectors`: `{size, distance}` (one unnamed vector), or named vectors
+/// `{"dense": {size, distance}, ...}` (`{}`: none, a collection of payloads and edges only;
+/// `{"": {...}}` alone is the unnamed vector, as clients that name it send it). A collection is
+/// described in the form it was created with.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum VectorsConfig {
     /// The unnamed vector's settings.
     Unnamed(VectorParams),
-    /// `{"": settings}`: the unnamed vector, by its name `""` (no other name is accepted).
+    /// Named vectors, each with its settings.
     Named(BTreeMap<String, VectorParams>),
 }
 
@@ -160,26 +216,44 @@ impl<'de> Deserialize<'de> for VectorsConfig {
 }
 
 impl VectorsConfig {
-    /// Describes a collection's vector in the form it was created with.
+    /// Describes a collection's vectors in the form they were created with.
     #[must_use]
-    pub fn describe(params: VectorParams, named: bool) -> Self {
-        if named {
-            Self::Named(BTreeMap::from([(String::new(), params)]))
-        } else {
-            Self::Unnamed(params)
+    pub fn describe(config: &CollectionConfig) -> Self {
+        match (config.layout, config.vectors.as_slice()) {
+            (VectorLayout::Unnamed, [only]) => Self::Unnamed(VectorParams::new(
+                only.params.dimension,
+                only.params.metric.into(),
+            )),
+            (VectorLayout::UnnamedByName, [only]) => Self::Named(BTreeMap::from([(
+                only.name.clone(),
+                VectorParams::new(only.params.dimension, only.params.metric.into()),
+            )])),
+            _ => Self::Named(
+                config
+                    .vectors
+                    .iter()
+                    .map(|v| (v.name.clone(), VectorParams::describe_named(&v.params)))
+                    .collect(),
+            ),
         }
     }
 
-    /// The unnamed vector's settings, and whether they were given by the name `""`.
-    ///
-    /// # Errors
-    /// 422 naming named vectors for any other name, or for an empty map.
-    pub fn unnamed(&self) -> Result<(&VectorParams, bool), ApiError> {
+    /// Every declared vector's wire settings, by name (`""` for the unnamed one).
+    fn entries(&self) -> Vec<(&str, &VectorParams)> {
         match self {
-            Self::Unnamed(params) => Ok((params, false)),
-            Self::Named(map) => unnamed_entry(map)
-                .map(|params| (params, true))
-                .map_err(|reason| ApiError::unprocessable(format!("`vectors`: {reason}"))),
+            Self::Unnamed(params) => vec![("", params)],
+            Self::Named(map) => map.iter().map(|(n, p)| (n.as_str(), p)).collect(),
+        }
+    }
+
+    /// How the vectors are declared.
+    fn layout(&self) -> VectorLayout {
+        match self {
+            Self::Unnamed(_) => VectorLayout::Unnamed,
+            Self::Named(map) if map.len() == 1 && map.contains_key("") => {
+                VectorLayout::UnnamedByName
+            }
+            Self::Named(_) => VectorLayout::Named,
         }
     }
 }
@@ -188,17 +262,21 @@ impl VectorsConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct HnswConfigDiff {
     /// Links per node (2..=128, default 16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub m: Option<usize>,
     /// Candidate list size while building (1..=4096, default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ef_construct: Option<usize>,
     /// Below this many points searches are exact (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_scan_threshold: Option<usize>,
 }
 
 /// Body of `PUT /collections/{name}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateCollection {
-    /// Vector settings.
+    /// Dense vector settings; `{}` declares none (a collection of payloads and edges). Required,
+    /// so that a body without it is a 400 rather than a collection without vectors.
     pub vectors: VectorsConfig,
     /// Sparse vectors: only an empty map (none) is accepted; sparse vectors are not supported yet.
     #[serde(default)]
@@ -281,13 +359,19 @@ impl CreateCollection {
             self.write_consistency_factor,
             single,
         )?;
-        let (vectors, _) = self.vectors.unnamed()?;
-        if vectors.on_disk == Some(false) {
-            return Err(ApiError::unsupported(
-                "vectors.on_disk",
-                "vectors held in RAM (`false`): vectors always live in a memory-mapped file, \
-                 which is what `on_disk: true` asks for",
-            ));
+        for (_, vectors) in self.vectors.entries() {
+            if vectors.on_disk == Some(false) {
+                return Err(ApiError::unsupported(
+                    "vectors.on_disk",
+                    "vectors held in RAM (`false`): vectors always live in a memory-mapped \
+                     file, which is what `on_disk: true` asks for",
+                ));
+            }
+            reject_present(&[(
+                "vectors.multivector_config",
+                &vectors.multivector_config,
+                "multi-vectors",
+            )])?;
         }
         if self.on_disk_payload == Some(true) {
             return Err(ApiError::unsupported(
@@ -296,11 +380,6 @@ impl CreateCollection {
             ));
         }
         reject_present(&[
-            (
-                "vectors.multivector_config",
-                &vectors.multivector_config,
-                "multi-vectors",
-            ),
             (
                 "sharding_method",
                 &self.sharding_method,
@@ -332,29 +411,28 @@ impl CreateCollection {
     /// The engine configuration this request asks for.
     ///
     /// # Errors
-    /// 422 for a vector name other than `""` or for sparse vectors.
+    /// 422 for sparse vectors.
     pub fn to_config(&self, default_durability: Durability) -> Result<CollectionConfig, ApiError> {
-        let (vectors, vector_named) = self.vectors.unnamed()?;
         if self.sparse_vectors.as_ref().is_some_and(|m| !m.is_empty()) {
             return Err(ApiError::unprocessable(
-                "`sparse_vectors`: sparse vectors are not supported yet",
+                "`sparse_vectors`: sparse vectors are not supported yet; declare dense vectors \
+                 (named or not) under `vectors`",
             ));
         }
-        let defaults = HnswParams::default();
-        let h = self.hnsw_config.clone().unwrap_or_default();
+        let hnsw = self.hnsw_config.clone().unwrap_or_default();
+        let quantization = self.quantization_config.as_ref();
         Ok(CollectionConfig {
-            dimension: vectors.size,
-            metric: vectors.distance.into(),
-            vector_named,
+            vectors: self
+                .vectors
+                .entries()
+                .into_iter()
+                .map(|(name, params)| NamedVector {
+                    name: name.to_owned(),
+                    params: params.to_engine(&hnsw, quantization),
+                })
+                .collect(),
+            layout: self.vectors.layout(),
             durability: self.durability.map_or(default_durability, Into::into),
-            hnsw: HnswParams {
-                m: h.m.unwrap_or(defaults.m),
-                ef_construction: h.ef_construct.unwrap_or(defaults.ef_construction),
-                full_scan_threshold: h
-                    .full_scan_threshold
-                    .unwrap_or(defaults.full_scan_threshold),
-            },
-            quantization: self.quantization_config.as_ref().map(Into::into),
         })
     }
 }

@@ -12,11 +12,14 @@ use super::quantization::QuantizationSearchParams;
 pub use super::query_input::QueryInput;
 use super::unsupported::{SHARD_KEY, reject_present};
 pub use super::vector_name::WithVector;
-use super::vector_name::{BatchVectors, PointVector, SearchVector, VectorName};
+use super::vector_name::{
+    BatchVectors, BatchVectorsShape, PointVector, SearchVector, SearchVectorShape, VectorName,
+};
 use crate::api::error::ApiError;
 use crate::columns::{FieldPath, Payload};
 use crate::engine::{
-    NewPoint, PayloadSelector, PointId, PointRecord, Projection, ScoredPoint, SearchRequest,
+    NewPoint, PayloadSelector, PointId, PointRecord, PointVectors, Projection, ScoredPoint,
+    SearchRequest,
 };
 use crate::query::Predicate;
 use crate::query::Stage;
@@ -26,7 +29,9 @@ use crate::query::Stage;
 pub struct PointStruct {
     /// Its id.
     pub id: WirePointId,
-    /// Its dense vector (`[...]` or `{"": [...]}`).
+    /// Its dense vectors: `[...]` (the unnamed vector) or `{"name": [...], ...}` (any subset of
+    /// the collection's named vectors; absent: none, for a collection of named vectors).
+    #[serde(default)]
     pub vector: PointVector,
     /// Its payload (a JSON object).
     #[serde(default)]
@@ -40,8 +45,10 @@ pub struct Batch {
     /// Ids.
     #[schema(max_items = 100_000)]
     pub ids: Vec<WirePointId>,
-    /// Vectors, one per id (`[[...], ...]` or `{"": [[...], ...]}`).
-    pub vectors: BatchVectors,
+    /// Vectors, one per id: `[[...], ...]`, or `{"name": [[...], ...], ...}` (absent: none).
+    #[serde(default)]
+    #[schema(value_type = Option<BatchVectorsShape>)]
+    pub vectors: Option<BatchVectors>,
     /// Payloads, one per id, when given.
     #[serde(default)]
     #[schema(value_type = Option<Vec<Object>>)]
@@ -106,13 +113,11 @@ impl UpsertPoints {
             (None, Some(batch)) => {
                 let n = batch.ids.len();
                 check_len("batch.ids", n, MAX_POINTS_PER_REQUEST)?;
-                let vectors = batch.vectors.0;
-                if vectors.len() != n {
-                    return Err(ApiError::unprocessable(format!(
-                        "batch has {n} ids but {} vectors",
-                        vectors.len()
-                    )));
-                }
+                let vectors = batch
+                    .vectors
+                    .unwrap_or(BatchVectors::Named(Vec::new()))
+                    .per_point(n)
+                    .map_err(ApiError::unprocessable)?;
                 let payloads = match batch.payloads {
                     Some(p) if p.len() != n => {
                         return Err(ApiError::unprocessable(format!(
@@ -220,10 +225,10 @@ pub fn projection(
         })) => PayloadSelector::Exclude(keys.clone()),
         Some(WithPayload::Selector(_)) => PayloadSelector::All,
     };
-    let with_vector = with_vector.is_some_and(WithVector::wanted);
     Projection {
         payload,
-        with_vector,
+        with_vector: with_vector.is_some_and(WithVector::wanted),
+        vector_names: with_vector.and_then(WithVector::names),
     }
 }
 
@@ -236,9 +241,9 @@ pub struct Record {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub payload: Option<Payload>,
-    /// Its vector, when asked for.
+    /// Its vectors, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vector: Option<Vec<f32>>,
+    pub vector: Option<WireVectors>,
     /// The value it was ordered by, in a scroll with `order_by` (a datetime as microseconds
     /// since the epoch).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,7 +255,7 @@ impl From<PointRecord> for Record {
         Self {
             id: WirePointId(r.id),
             payload: r.payload,
-            vector: r.vector,
+            vector: r.vector.map(Into::into),
             order_value: None,
         }
     }
@@ -270,9 +275,29 @@ pub struct WireScoredPoint {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub payload: Option<Payload>,
-    /// Its vector, when asked for.
+    /// Its vectors, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vector: Option<Vec<f32>>,
+    pub vector: Option<WireVectors>,
+}
+
+/// A point's vectors as returned: the bare vector of a collection of one unnamed vector, a map
+/// by name otherwise (only the vectors the point carries).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum WireVectors {
+    /// The unnamed vector.
+    Dense(Vec<f32>),
+    /// Vectors by name.
+    Named(std::collections::BTreeMap<String, Vec<f32>>),
+}
+
+impl From<PointVectors> for WireVectors {
+    fn from(v: PointVectors) -> Self {
+        match v {
+            PointVectors::Unnamed(v) => Self::Dense(v),
+            PointVectors::Named(named) => Self::Named(named.into_iter().collect()),
+        }
+    }
 }
 
 impl From<ScoredPoint> for WireScoredPoint {
@@ -282,7 +307,7 @@ impl From<ScoredPoint> for WireScoredPoint {
             version: 0,
             score: s.score,
             payload: s.record.payload,
-            vector: s.record.vector,
+            vector: s.record.vector.map(Into::into),
         }
     }
 }
@@ -586,7 +611,12 @@ impl SearchOptions {
     /// # Errors
     /// 422 for out-of-range numbers, unsupported fields or invalid quantization options; a bad
     /// filter.
-    pub fn into_request(self, vector: Vec<f32>, limit: u64) -> Result<FilteredSearch, ApiError> {
+    pub fn into_request(
+        self,
+        vector: Vec<f32>,
+        using: Option<String>,
+        limit: u64,
+    ) -> Result<FilteredSearch, ApiError> {
         let predicate = optional_predicate(self.filter.as_ref())?;
         let explain = self
             .params
@@ -624,6 +654,7 @@ impl SearchOptions {
         let fit = |v: u64| usize::try_from(v).unwrap_or(MAX_LIMIT);
         let request = SearchRequest {
             vector,
+            using,
             limit: fit(limit),
             offset: fit(offset),
             score_threshold: self.score_threshold,
@@ -651,7 +682,8 @@ pub struct QueryRequest {
     pub prefetch: Option<Prefetches>,
     /// The query: a vector (optionally with `mmr`) or a fusion of the prefetches.
     pub query: QueryInput,
-    /// The vector to search: only `""`, the unnamed vector (the default).
+    /// The vector to search, by name (`""`: the unnamed vector); absent: the unnamed vector, or
+    /// the collection's only vector. An unknown name is a 400 naming it.
     #[serde(default)]
     pub using: Option<VectorName>,
     /// Hits to return, default 10.
@@ -676,7 +708,8 @@ pub struct QueryResponse {
 /// Body of the older `POST /collections/{name}/points/search`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SearchRequestBody {
-    /// The query vector: `[...]` or `{"name": "", "vector": [...]}`.
+    /// The query vector: `[...]`, or `{"name": "dense", "vector": [...]}` for a named vector.
+    #[schema(value_type = SearchVectorShape)]
     pub vector: SearchVector,
     /// Hits to return.
     #[schema(maximum = 100_000)]

@@ -42,7 +42,8 @@ pub struct Prefetch {
     /// (`text`, a Plait extension), or a fusion of its own prefetches. Required.
     #[serde(default)]
     pub query: Option<QueryInput>,
-    /// The vector to search: only `""`, the unnamed vector.
+    /// The vector this prefetch searches, by name (`""`: the unnamed vector; absent: the unnamed
+    /// vector, or the collection's only one).
     #[serde(default)]
     pub using: Option<VectorName>,
     /// Only points this filter (and every filter above) matches.
@@ -100,6 +101,8 @@ pub struct TopLevel<'a> {
     pub score_threshold: Option<f32>,
     /// `limit + offset`.
     pub wanted: usize,
+    /// The named vector the top-level nearest query searches.
+    pub using: Option<String>,
 }
 
 /// Counts prefetches against [`MAX_PREFETCHES`] while a tree is converted.
@@ -123,7 +126,7 @@ impl TopLevel<'_> {
         let prefetch = convert_all(self.prefetch, 1, &mut budget)?;
         Ok(Stage {
             prefetch,
-            scoring: scoring(self.query, self.wanted)?,
+            scoring: scoring(self.query, self.using, self.wanted)?,
             filter: optional_predicate(self.filter)?,
             limit: self.wanted,
             score_threshold: self.score_threshold,
@@ -175,7 +178,7 @@ fn convert(p: Prefetch, depth: usize, budget: &mut Budget) -> Result<Stage, ApiE
     let prefetch = convert_all(p.prefetch, depth + 1, budget)?;
     Ok(Stage {
         prefetch,
-        scoring: scoring(query, limit)?,
+        scoring: scoring(query, p.using.map(|n| n.0), limit)?,
         filter: optional_predicate(p.filter.as_ref())?,
         limit,
         score_threshold: p.score_threshold,
@@ -183,11 +186,16 @@ fn convert(p: Prefetch, depth: usize, budget: &mut Budget) -> Result<Stage, ApiE
     })
 }
 
-fn scoring(query: QueryInput, limit: usize) -> Result<Scoring, ApiError> {
+fn scoring(query: QueryInput, using: Option<String>, limit: usize) -> Result<Scoring, ApiError> {
     match query {
-        QueryInput::Nearest(vector) => Ok(Scoring::Nearest { vector, mmr: None }),
+        QueryInput::Nearest(vector) => Ok(Scoring::Nearest {
+            vector,
+            using,
+            mmr: None,
+        }),
         QueryInput::NearestMmr(vector, mmr) => Ok(Scoring::Nearest {
             vector,
+            using,
             mmr: Some(mmr_settings(mmr, limit)?),
         }),
         QueryInput::Fusion(fusion) => Ok(Scoring::Fusion(fusion)),
@@ -200,9 +208,11 @@ fn scoring(query: QueryInput, limit: usize) -> Result<Scoring, ApiError> {
                 query: text.query,
             })
         }
-        other => other
-            .into_vector()
-            .map(|vector| Scoring::Nearest { vector, mmr: None }),
+        other => other.into_vector().map(|vector| Scoring::Nearest {
+            vector,
+            using,
+            mmr: None,
+        }),
     }
 }
 

@@ -1,69 +1,122 @@
-//! Vector names on the wire. Qdrant clients may name a collection's vectors; LangChain and
-//! LlamaIndex call the one unnamed vector `""` (`{"vectors": {"": {...}}}`, `{"vector": {"": [...]}}`,
-//! `"using": ""`). A Plait collection has exactly one unnamed vector, so `""` is accepted everywhere
-//! as that vector, and any other name is refused while parsing, with a message that says named
-//! vectors are not supported: a name is never ignored, so a client cannot get another vector's
-//! results with a 200.
+//! Vector names and vector values on the wire, in Qdrant's shapes.
+//!
+//! A collection declares one unnamed vector or any number of named dense vectors. A point gives
+//! its vector as a bare list (the unnamed vector) or as a map by name (`{"dense": [...],
+//! "image": [...]}`); LangChain and LlamaIndex call the unnamed vector `""`
+//! (`{"vector": {"": [...]}}`, `"using": ""`). Names are parsed here and checked against the
+//! collection by the engine, which answers an unknown name with a 400 naming it: a name is never
+//! ignored, so a client cannot get another vector's results with a 200.
+//!
+//! A sparse value (`{"indices": [...], "values": [...]}`) parses as [`VectorValue::Sparse`] and
+//! is refused with a message naming sparse vectors, so that supporting them later changes what
+//! that variant carries, not the shapes accepted.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use utoipa::ToSchema;
 
-/// The one message for every refused name.
-fn unsupported(name: &str) -> String {
+use crate::engine::PointVectors;
+use crate::engine::config::MAX_VECTOR_NAME_BYTES;
+
+/// The message refusing a sparse vector value under `name`.
+fn sparse_refused(name: &str) -> String {
     format!(
-        "named vectors are not supported yet: a collection has one unnamed vector, which may be \
-         called \"\"; got the vector name {name:?}"
+        "sparse vectors are not supported yet: vector {name:?} is given as \
+         {{\"indices\", \"values\"}}; give each dense vector as a list of numbers"
     )
 }
 
-/// Accepts `""`, the name clients give the unnamed vector.
-fn check<E: de::Error>(name: &str) -> Result<(), E> {
-    if name.is_empty() {
-        Ok(())
-    } else {
-        Err(E::custom(unsupported(name)))
+/// A vector name in a request (`using`, `with_vector`, a search's `vector.name`; `""` is the
+/// unnamed vector), at most [`MAX_VECTOR_NAME_BYTES`] bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, ToSchema)]
+#[schema(value_type = String)]
+pub struct VectorName(pub String);
+
+impl VectorName {
+    /// The name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-/// A vector name in a request (`using`, `with_vector`, a search's `vector.name`): only `""`, the
-/// unnamed vector. Any other name fails to parse (422).
-#[derive(Debug, Clone, Default, PartialEq, Eq, ToSchema)]
-#[schema(value_type = String)]
-pub struct VectorName(String);
+/// Refuses a name longer than any a collection may declare.
+fn check_name<E: de::Error>(name: &str) -> Result<(), E> {
+    if name.len() > MAX_VECTOR_NAME_BYTES {
+        return Err(E::custom(format!(
+            "a vector name is at most {MAX_VECTOR_NAME_BYTES} bytes, got one of {}",
+            name.len()
+        )));
+    }
+    Ok(())
+}
 
 impl<'de> Deserialize<'de> for VectorName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        check(&name)?;
+        check_name(&name)?;
         Ok(Self(name))
     }
 }
 
-/// Reads `{"": value}`, the form that names the unnamed vector; any other key, a repeated key or
-/// an empty map is an error.
-fn only_unnamed<'de, A, T>(mut map: A) -> Result<T, A::Error>
+/// One vector value in a map of named vectors: a dense list, or a sparse `{indices, values}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VectorValue<T> {
+    /// A dense vector (or, in a batch, a list of them).
+    Dense(T),
+    /// A sparse vector, not supported yet: refused where the map is read.
+    Sparse,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for VectorValue<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = VectorValue<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of numbers, or {\"indices\": [...], \"values\": [...]}")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(SeqAccessDeserializer::new(seq)).map(VectorValue::Dense)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(VectorValue::Sparse)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Reads a map of named vectors; a repeated name or a sparse value is an error.
+fn named_map<'de, A, T>(mut map: A) -> Result<Vec<(String, T)>, A::Error>
 where
     A: MapAccess<'de>,
     T: Deserialize<'de>,
 {
-    let mut value = None;
+    let mut out: Vec<(String, T)> = Vec::new();
     while let Some(name) = map.next_key::<String>()? {
-        check::<A::Error>(&name)?;
-        if value.is_some() {
-            return Err(de::Error::custom("the vector \"\" is given twice"));
+        check_name::<A::Error>(&name)?;
+        if out.iter().any(|(n, _)| *n == name) {
+            return Err(de::Error::custom(format!(
+                "the vector {name:?} is given twice"
+            )));
         }
-        value = Some(map.next_value::<T>()?);
+        match map.next_value::<VectorValue<T>>()? {
+            VectorValue::Dense(v) => out.push((name, v)),
+            VectorValue::Sparse => return Err(de::Error::custom(sparse_refused(&name))),
+        }
     }
-    value.ok_or_else(|| de::Error::custom("no vector given: the map of vectors is empty"))
+    Ok(out)
 }
 
 // The OpenAPI description of PointVector, which parses these shapes itself.
-/// A point's vector: `[...]`, or `{"": [...]}` (the unnamed vector by its name; no other name).
+/// A point's vectors: `[...]` (the unnamed vector), or `{"name": [...], ...}` by name (any
+/// subset of the collection's named vectors; `""` is the unnamed one).
 #[derive(ToSchema)]
 #[serde(untagged)]
 #[expect(
@@ -71,16 +124,23 @@ where
     reason = "describes the wire shapes; PointVector parses them"
 )]
 enum PointVectorShape {
-    /// The dense vector.
+    /// The unnamed dense vector.
     Dense(Vec<f32>),
-    /// `{"": [...]}`: the unnamed vector, by its name `""`.
+    /// Dense vectors by name.
     Named(BTreeMap<String, Vec<f32>>),
 }
 
-/// A point's vector: `[...]`, or `{"": [...]}` as clients that name the unnamed vector send it.
+/// A point's vectors: `[...]` or `{"name": [...], ...}`.
 #[derive(Debug, Clone, PartialEq, ToSchema)]
 #[schema(value_type = PointVectorShape)]
-pub struct PointVector(pub Vec<f32>);
+pub struct PointVector(pub PointVectors);
+
+impl Default for PointVector {
+    /// No vector: what a point of a collection of named vectors may omit.
+    fn default() -> Self {
+        Self(PointVectors::Named(Vec::new()))
+    }
+}
 
 impl<'de> Deserialize<'de> for PointVector {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -88,13 +148,14 @@ impl<'de> Deserialize<'de> for PointVector {
         impl<'de> Visitor<'de> for V {
             type Value = PointVector;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of numbers, or {\"\": [numbers]}")
+                f.write_str("a list of numbers, or {\"name\": [numbers], ...}")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PointVector, A::Error> {
-                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(PointVector)
+                Vec::deserialize(SeqAccessDeserializer::new(seq))
+                    .map(|v| PointVector(PointVectors::Unnamed(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PointVector, A::Error> {
-                only_unnamed(map).map(PointVector)
+                named_map(map).map(|named| PointVector(PointVectors::Named(named)))
             }
         }
         d.deserialize_any(V)
@@ -102,24 +163,57 @@ impl<'de> Deserialize<'de> for PointVector {
 }
 
 // The OpenAPI description of BatchVectors, which parses these shapes itself.
-/// A batch's vectors: `[[...], ...]`, or `{"": [[...], ...]}` (no other name).
+/// A batch's vectors: `[[...], ...]` (the unnamed vector), or `{"name": [[...], ...], ...}`
+/// (one list per name, one vector per id).
 #[derive(ToSchema)]
 #[serde(untagged)]
-#[expect(
-    dead_code,
-    reason = "describes the wire shapes; BatchVectors parses them"
-)]
-enum BatchVectorsShape {
-    /// One dense vector per id.
+pub enum BatchVectorsShape {
+    /// One unnamed dense vector per id.
     Dense(Vec<Vec<f32>>),
-    /// `{"": [[...], ...]}`: the unnamed vectors, by their name `""`.
+    /// Per name, one dense vector per id.
     Named(BTreeMap<String, Vec<Vec<f32>>>),
 }
 
-/// The vectors of a batch upsert: `[[...], ...]` or `{"": [[...], ...]}`.
-#[derive(Debug, Clone, PartialEq, ToSchema)]
-#[schema(value_type = BatchVectorsShape)]
-pub struct BatchVectors(pub Vec<Vec<f32>>);
+/// The vectors of a batch upsert.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchVectors {
+    /// `[[...], ...]`: the unnamed vector of each id.
+    Unnamed(Vec<Vec<f32>>),
+    /// `{"name": [[...], ...]}`: per name, the vector of each id.
+    Named(Vec<(String, Vec<Vec<f32>>)>),
+}
+
+impl BatchVectors {
+    /// The vectors of each of `n` ids.
+    ///
+    /// # Errors
+    /// A message when a list does not have one vector per id.
+    pub fn per_point(self, n: usize) -> Result<Vec<PointVectors>, String> {
+        match self {
+            Self::Unnamed(vectors) => {
+                if vectors.len() != n {
+                    return Err(format!("batch has {n} ids but {} vectors", vectors.len()));
+                }
+                Ok(vectors.into_iter().map(PointVectors::Unnamed).collect())
+            }
+            Self::Named(lists) => {
+                let mut points: Vec<Vec<(String, Vec<f32>)>> = vec![Vec::new(); n];
+                for (name, vectors) in lists {
+                    if vectors.len() != n {
+                        return Err(format!(
+                            "batch has {n} ids but {} vectors named {name:?}",
+                            vectors.len()
+                        ));
+                    }
+                    for (point, v) in points.iter_mut().zip(vectors) {
+                        point.push((name.clone(), v));
+                    }
+                }
+                Ok(points.into_iter().map(PointVectors::Named).collect())
+            }
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for BatchVectors {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -127,52 +221,49 @@ impl<'de> Deserialize<'de> for BatchVectors {
         impl<'de> Visitor<'de> for V {
             type Value = BatchVectors;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of vectors, or {\"\": [vectors]}")
+                f.write_str("a list of vectors, or {\"name\": [vectors], ...}")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<BatchVectors, A::Error> {
-                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(BatchVectors)
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(BatchVectors::Unnamed)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<BatchVectors, A::Error> {
-                only_unnamed(map).map(BatchVectors)
+                named_map(map).map(BatchVectors::Named)
             }
         }
         d.deserialize_any(V)
     }
 }
 
-/// `{"name": "", "vector": [...]}`, the named form of a search vector.
+/// `{"name": "dense", "vector": [...]}`, the named form of a search vector.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NamedSearchVector {
-    /// Only `""`, the unnamed vector.
-    #[expect(
-        dead_code,
-        reason = "parsing checks the name; the value is always \"\""
-    )]
+pub struct NamedSearchVector {
+    /// The vector searched (`""`: the unnamed one).
     name: VectorName,
     /// The dense vector.
-    vector: Vec<f32>,
+    #[schema(value_type = Vec<f32>)]
+    vector: VectorValue<Vec<f32>>,
 }
 
 // The OpenAPI description of SearchVector, which parses these shapes itself.
-/// A search vector: `[...]`, or `{"name": "", "vector": [...]}` (no other name).
+/// A search vector: `[...]`, or `{"name": "dense", "vector": [...]}`.
 #[derive(ToSchema)]
 #[serde(untagged)]
-#[expect(
-    dead_code,
-    reason = "describes the wire shapes; SearchVector parses them"
-)]
-enum SearchVectorShape {
+pub enum SearchVectorShape {
     /// The dense vector.
     Dense(Vec<f32>),
-    /// The unnamed vector by its name `""`.
+    /// A named vector.
     Named(NamedSearchVector),
 }
 
-/// The `vector` of a search: `[...]`, or `{"name": "", "vector": [...]}`.
-#[derive(Debug, Clone, PartialEq, ToSchema)]
-#[schema(value_type = SearchVectorShape)]
-pub struct SearchVector(pub Vec<f32>);
+/// The `vector` of a search: `[...]`, or `{"name": "dense", "vector": [...]}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchVector {
+    /// The name given (`None` for a bare list).
+    pub name: Option<String>,
+    /// The dense vector.
+    pub vector: Vec<f32>,
+}
 
 impl<'de> Deserialize<'de> for SearchVector {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -180,28 +271,34 @@ impl<'de> Deserialize<'de> for SearchVector {
         impl<'de> Visitor<'de> for V {
             type Value = SearchVector;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of numbers, or {\"name\": \"\", \"vector\": [numbers]}")
+                f.write_str("a list of numbers, or {\"name\": \"...\", \"vector\": [numbers]}")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SearchVector, A::Error> {
-                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(SearchVector)
+                Vec::deserialize(SeqAccessDeserializer::new(seq))
+                    .map(|vector| SearchVector { name: None, vector })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SearchVector, A::Error> {
-                NamedSearchVector::deserialize(MapAccessDeserializer::new(map))
-                    .map(|named| SearchVector(named.vector))
+                let named = NamedSearchVector::deserialize(MapAccessDeserializer::new(map))?;
+                match named.vector {
+                    VectorValue::Dense(vector) => Ok(SearchVector {
+                        name: Some(named.name.0),
+                        vector,
+                    }),
+                    VectorValue::Sparse => Err(de::Error::custom(sparse_refused(&named.name.0))),
+                }
             }
         }
         d.deserialize_any(V)
     }
 }
 
-/// `with_vector`: `true`, `false`, or a list of vector names, where only `""` exists (`[""]`
-/// returns the vector, `[]` does not).
+/// `with_vector`: `true`, `false`, or a list of vector names (`[]` returns none).
 #[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
 #[serde(untagged)]
 pub enum WithVector {
     /// Whether to return the vector.
     Flag(bool),
-    /// Vector names; only `""`, the unnamed vector.
+    /// Only these vectors (`""`: the unnamed one).
     Names(Vec<VectorName>),
 }
 
@@ -214,12 +311,21 @@ impl WithVector {
             Self::Names(names) => !names.is_empty(),
         }
     }
+
+    /// The vectors asked for by name (`None`: every one).
+    #[must_use]
+    pub fn names(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Flag(_) => None,
+            Self::Names(names) => Some(names.iter().map(|n| n.0.clone()).collect()),
+        }
+    }
 }
 
 /// What `with_vector` accepts, for the message refusing anything else. The message names the
 /// field itself: inside a flattened struct (a search's options) the parser loses its path.
 const WITH_VECTOR_ACCEPTS: &str = "`with_vector` takes `true`, `false`, or a list of vector \
-    names, where \"\" is the unnamed vector (the one vector of a Plait collection)";
+    names, where \"\" is the unnamed vector";
 
 /// Refuses a `with_vector` of another JSON type, saying what is accepted.
 fn refuse_with_vector<E: de::Error>(got: de::Unexpected<'_>) -> E {
@@ -260,19 +366,6 @@ impl<'de> Deserialize<'de> for WithVector {
     }
 }
 
-/// The entry of the unnamed vector in a map of named vector settings, `{"": settings}`; any
-/// other name is refused.
-///
-/// # Errors
-/// A message naming the unsupported feature for another name, or saying the map is empty.
-pub fn unnamed_entry<T>(map: &BTreeMap<String, T>) -> Result<&T, String> {
-    if let Some(name) = map.keys().find(|name| !name.is_empty()) {
-        return Err(unsupported(name));
-    }
-    map.get("")
-        .ok_or_else(|| "no vector given: the map of vectors is empty".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,61 +375,77 @@ mod tests {
     }
 
     #[test]
-    fn the_empty_name_is_the_unnamed_vector_in_every_form() -> Result<(), String> {
-        assert_eq!(parse::<PointVector>("[1, 2]")?, PointVector(vec![1.0, 2.0]));
+    fn vectors_parse_bare_and_by_name() -> Result<(), String> {
         assert_eq!(
-            parse::<PointVector>(r#"{"": [1, 2]}"#)?,
-            PointVector(vec![1.0, 2.0])
+            parse::<PointVector>("[1, 2]")?,
+            PointVector(PointVectors::Unnamed(vec![1.0, 2.0]))
         );
         assert_eq!(
-            parse::<BatchVectors>(r#"{"": [[1], [2]]}"#)?,
-            BatchVectors(vec![vec![1.0], vec![2.0]])
+            parse::<PointVector>(r#"{"": [1, 2], "image": [3]}"#)?,
+            PointVector(PointVectors::Named(vec![
+                (String::new(), vec![1.0, 2.0]),
+                ("image".into(), vec![3.0])
+            ]))
         );
         assert_eq!(
-            parse::<SearchVector>(r#"{"name": "", "vector": [3]}"#)?,
-            SearchVector(vec![3.0])
+            parse::<PointVector>("{}")?,
+            PointVector(PointVectors::Named(Vec::new()))
         );
         assert_eq!(
-            parse::<WithVector>(r#"[""]"#)?,
-            WithVector::Names(vec![VectorName::default()])
+            parse::<BatchVectors>(r#"{"a": [[1], [2]]}"#)?.per_point(2)?,
+            vec![
+                PointVectors::Named(vec![("a".into(), vec![1.0])]),
+                PointVectors::Named(vec![("a".into(), vec![2.0])])
+            ]
         );
-        assert!(parse::<WithVector>(r#"[""]"#)?.wanted());
+        assert!(
+            parse::<BatchVectors>(r#"{"a": [[1]]}"#)?
+                .per_point(2)
+                .is_err()
+        );
+        assert_eq!(
+            parse::<SearchVector>(r#"{"name": "image", "vector": [3]}"#)?,
+            SearchVector {
+                name: Some("image".into()),
+                vector: vec![3.0]
+            }
+        );
+        assert_eq!(
+            parse::<WithVector>(r#"["", "image"]"#)?.names(),
+            Some(vec![String::new(), "image".into()])
+        );
         assert!(!parse::<WithVector>("[]")?.wanted());
         assert!(parse::<WithVector>("true")?.wanted());
-        assert_eq!(parse::<VectorName>(r#""""#)?, VectorName::default());
+        assert_eq!(parse::<VectorName>(r#""image""#)?.as_str(), "image");
         Ok(())
     }
 
     #[test]
-    fn any_other_name_is_refused_naming_the_feature() {
+    fn sparse_values_are_refused_naming_sparse_vectors() {
         for (what, result) in [
-            ("point", parse::<PointVector>(r#"{"image": [1]}"#).map(drop)),
+            (
+                "point",
+                parse::<PointVector>(r#"{"bm42": {"indices": [1], "values": [0.5]}}"#).map(drop),
+            ),
             (
                 "batch",
-                parse::<BatchVectors>(r#"{"image": [[1]]}"#).map(drop),
+                parse::<BatchVectors>(r#"{"bm42": {"indices": [1], "values": [0.5]}}"#).map(drop),
             ),
             (
                 "search",
-                parse::<SearchVector>(r#"{"name": "image", "vector": [1]}"#).map(drop),
-            ),
-            (
-                "with_vector",
-                parse::<WithVector>(r#"["", "image"]"#).map(drop),
-            ),
-            ("using", parse::<VectorName>(r#""image""#).map(drop)),
-            (
-                "map",
-                unnamed_entry(&BTreeMap::from([("image".to_owned(), 1)])).map(drop),
-            ),
-            (
-                "two",
-                unnamed_entry(&BTreeMap::from([(String::new(), 1), ("b".to_owned(), 2)])).map(drop),
+                parse::<SearchVector>(
+                    r#"{"name": "bm42", "vector": {"indices": [1], "values": [0.5]}}"#,
+                )
+                .map(drop),
             ),
         ] {
             let Err(message) = result else {
-                panic!("{what}: a vector name other than \"\" was accepted");
+                panic!("{what}: a sparse vector was accepted");
             };
-            assert!(message.contains("named vectors"), "{what}: {message}");
+            assert!(
+                message.contains("sparse vectors") && message.contains("bm42"),
+                "{what}: {message}"
+            );
         }
     }
 
@@ -351,9 +460,9 @@ mod tests {
     }
 
     #[test]
-    fn empty_or_repeated_maps_are_refused() {
-        assert!(parse::<PointVector>("{}").is_err());
+    fn repeated_or_overlong_names_are_refused() {
         assert!(parse::<PointVector>(r#"{"": [1], "": [2]}"#).is_err());
-        assert!(unnamed_entry(&BTreeMap::<String, u8>::new()).is_err());
+        let long = format!(r#""{}""#, "x".repeat(MAX_VECTOR_NAME_BYTES + 1));
+        assert!(parse::<VectorName>(&long).is_err());
     }
 }

@@ -28,7 +28,9 @@ use crate::engine::{EngineError, manifest, name};
 /// Directory of the data directory where snapshots are built and unpacked.
 pub const STAGING_DIR: &str = "staging";
 
-/// Names of the files a collection snapshot may carry besides its manifest, in archive order.
+/// Names of the files a collection snapshot may carry besides its manifest, in archive order;
+/// then, for a collection of several vectors, each later vector's graph and quantizer images
+/// ([`space_files`]).
 const COLLECTION_FILES: [&str; 5] = [
     "collection.json",
     "checkpoint.plait",
@@ -36,6 +38,17 @@ const COLLECTION_FILES: [&str; 5] = [
     "quant.plait",
     "indexes.plait",
 ];
+
+/// The graph and quantizer images of the vector spaces after the first (`graph.1.plait`, ...),
+/// for a collection of `spaces` vectors.
+fn space_files(spaces: usize) -> impl Iterator<Item = String> {
+    (1..spaces).flat_map(|i| [format!("graph.{i}.plait"), format!("quant.{i}.plait")])
+}
+
+/// Whether `name` is a file a collection snapshot may carry.
+fn is_collection_file(name: &str) -> bool {
+    COLLECTION_FILES.contains(&name) || space_files(collection::MAX_SPACES).any(|f| f == name)
+}
 
 impl Engine {
     /// Where snapshots of `collection` are kept.
@@ -102,14 +115,18 @@ impl Engine {
             manifest::write_settings(self.fs.as_ref(), &staging, c.config())?;
             let mut files = Vec::new();
             let mut entries = Vec::new();
-            for name in COLLECTION_FILES {
-                let path = staging.join(name);
+            let names = COLLECTION_FILES
+                .iter()
+                .map(|&n| n.to_owned())
+                .chain(space_files(c.config().vectors.len()));
+            for name in names {
+                let path = staging.join(&name);
                 if path.exists() {
                     entries.push(
-                        archive::describe_file(name, &path)
+                        archive::describe_file(&name, &path)
                             .map_err(|e| EngineError::io("read", &path, e))?,
                     );
-                    files.push((name.to_owned(), path));
+                    files.push((name, path));
                 }
             }
             let manifest = archive::CollectionManifest {
@@ -283,11 +300,7 @@ impl Engine {
             staging,
             |bytes| {
                 let m = archive::parse_collection_manifest(bytes)?;
-                if let Some(f) = m
-                    .files
-                    .iter()
-                    .find(|f| !COLLECTION_FILES.contains(&f.name.as_str()))
-                {
+                if let Some(f) = m.files.iter().find(|f| !is_collection_file(&f.name)) {
                     return Err(EngineError::SnapshotDamaged {
                         reason: format!("the manifest names an unknown file {:?}", f.name),
                     });
@@ -303,10 +316,13 @@ impl Engine {
         Self::check_config(&config).map_err(damaged)?;
         let seq = collection::verify_images(self.fs.as_ref(), target, staging, &config)
             .map_err(damaged)?;
-        // The working copy the check loaded the vectors into; opening writes it again.
-        let vectors = staging.join("vectors.f32");
-        if vectors.exists() {
-            std::fs::remove_file(&vectors).map_err(|e| EngineError::io("remove", &vectors, e))?;
+        // The working copies the check loaded the vectors into; opening writes them again.
+        for space in 0..config.vectors.len() {
+            let vectors = collection::vectors_path(staging, space);
+            if vectors.exists() {
+                std::fs::remove_file(&vectors)
+                    .map_err(|e| EngineError::io("remove", &vectors, e))?;
+            }
         }
         if seq != manifest.seq {
             return Err(EngineError::SnapshotDamaged {

@@ -99,7 +99,7 @@ mod tests {
 
     use super::{Consolidation, due};
     use crate::columns::Payload;
-    use crate::engine::collection::point_store::{PointStore, SlotImage};
+    use crate::engine::collection::point_store::{PointStore, SlotImage, SpaceVectors};
     use crate::engine::point::PointId;
     use crate::vector::hnsw::HnswConfig;
     use crate::vector::{DenseVectors, Metric};
@@ -116,8 +116,8 @@ mod tests {
             .collect()
     }
 
-    fn points(ids: std::ops::Range<u64>) -> Vec<(PointId, Vec<f32>, Payload)> {
-        ids.map(|i| (PointId::Num(i), vector(i), Payload::new()))
+    fn points(ids: std::ops::Range<u64>) -> Vec<(PointId, SpaceVectors, Payload)> {
+        ids.map(|i| (PointId::Num(i), vec![(0, vector(i))], Payload::new()))
             .collect()
     }
 
@@ -127,7 +127,7 @@ mod tests {
             m: 8,
             ef_construction: 64,
         };
-        let mut store = PointStore::new(DenseVectors::new(16), Metric::Euclid, config);
+        let mut store = PointStore::single_for_tests(DenseVectors::new(16), Metric::Euclid, config);
         store
             .upsert_many(points(0..1000))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -137,7 +137,7 @@ mod tests {
         assert!(due(&store));
         let dead = store.tombstones().clone();
         assert_eq!(dead.len(), 334);
-        assert!(store.index().links_to_any(&dead));
+        assert!(store.space(0).index().links_to_any(&dead));
         let lock = RwLock::new(store);
         let mut round = Consolidation::start(&lock.read());
         // New points arrive in the middle of the round; they must not link to its tombstones.
@@ -152,7 +152,7 @@ mod tests {
         assert!(steps >= 2, "1000 slots take two slices of 512");
         let mut store = lock.into_inner();
         assert!(store.tombstones().is_empty());
-        assert!(!store.index().links_to_any(&dead));
+        assert!(!store.space(0).index().links_to_any(&dead));
         assert!(!due(&store));
         let free = store
             .iter_slots()
@@ -173,9 +173,12 @@ mod tests {
         let found = live
             .iter()
             .filter(|&&slot| {
-                let hits = store.search_index(store.vectors().get(slot), 1, 32, &|s| {
-                    store.id_at(s).is_some()
-                });
+                let hits =
+                    store
+                        .space(0)
+                        .search_index(store.space(0).vectors().get(slot), 1, 32, &|s| {
+                            store.id_at(s).is_some()
+                        });
                 hits.first().is_some_and(|h| h.slot == slot)
             })
             .count();
@@ -188,12 +191,12 @@ mod tests {
             m: 8,
             ef_construction: 64,
         };
-        let mut store = PointStore::new(DenseVectors::new(16), Metric::Euclid, config);
+        let mut store = PointStore::single_for_tests(DenseVectors::new(16), Metric::Euclid, config);
         store
             .upsert_many(points(0..1000))
             .unwrap_or_else(|e| panic!("{e}"));
         // New vectors for 100 existing ids, the last one written twice in the batch.
-        let moved = |i: u64| (PointId::Num(i), vector(i + 5000), Payload::new());
+        let moved = |i: u64| (PointId::Num(i), vec![(0, vector(i + 5000))], Payload::new());
         let mut batch: Vec<_> = (0..100).map(moved).collect();
         batch.push(moved(99));
         store.upsert_many(batch).unwrap_or_else(|e| panic!("{e}"));
@@ -204,19 +207,21 @@ mod tests {
             101,
             "each old place and the duplicate's first become tombstones"
         );
-        assert!(store.index().links_to_any(&dead));
+        assert!(store.space(0).index().links_to_any(&dead));
         assert!(due(&store));
         let lock = RwLock::new(store);
         let mut round = Consolidation::start(&lock.read());
         while !round.step(&lock, "t") {}
         let store = lock.into_inner();
-        assert!(!store.index().links_to_any(&dead));
+        assert!(!store.space(0).index().links_to_any(&dead));
         // Approximate search over a graph built in parallel: allow a miss or two, as the
         // recall test above does, but no more.
         let found = (0..100)
             .filter(|&i| {
                 let query = vector(i + 5000);
-                let hits = store.search_index(&query, 1, 32, &|s| store.id_at(s).is_some());
+                let hits = store
+                    .space(0)
+                    .search_index(&query, 1, 32, &|s| store.id_at(s).is_some());
                 hits.first().and_then(|h| store.id_at(h.slot)) == Some(PointId::Num(i))
             })
             .count();

@@ -16,7 +16,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn point(id: u64) -> NewPoint {
     NewPoint {
         id: PointId::Num(id),
-        vector: vec![id as f32, 1.0],
+        vector: vec![id as f32, 1.0].into(),
         payload: Payload::new(),
     }
 }

@@ -24,6 +24,7 @@ mod selected_write;
 mod selected_write_tests;
 mod snapshot;
 mod text_image;
+pub mod vector_space;
 #[cfg(test)]
 mod wal_outage_tests;
 #[cfg(test)]
@@ -42,9 +43,11 @@ pub use health::{HealthReport, Status};
 pub use open::open;
 pub use point_store::PointStore;
 pub use read_view::{NearestParams, ReadView};
+pub use record_codec::MAX_SPACES;
 use record_codec::{Mutation, encode_mutation};
 use selected_write::SelectedWrite;
 pub use selected_write::{SelectedChange, Selector};
+pub use snapshot::vectors_path;
 pub use writer::{AckAt, WriteReceipt};
 use writer::{Command, QueuedWrite};
 
@@ -54,8 +57,9 @@ use queue_bytes::QueueBytes;
 
 use super::EngineError;
 use super::config::CollectionConfig;
+use super::config::VectorLookupError;
 use super::error::QueueLimit;
-use super::point::{NewPoint, PointId, PointRecord, Projection, ScoredPoint};
+use super::point::{NewPoint, PointId, PointRecord, PointVectors, Projection, ScoredPoint};
 use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, PayloadEdit};
 use crate::graph::{Edge, EdgeId};
@@ -64,6 +68,7 @@ use crate::slot_index::SlotIndex;
 use crate::text::TextSettings;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{ScoredSlot, prepare};
+use point_store::SpaceVectors;
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
@@ -126,6 +131,8 @@ pub const MAX_EF: usize = MAX_LIMIT;
 pub struct SearchRequest {
     /// The query vector.
     pub vector: Vec<f32>,
+    /// The named vector searched (`None`: the unnamed vector, or the only one).
+    pub using: Option<String>,
     /// How many hits to return.
     pub limit: usize,
     /// How many best hits to skip first.
@@ -323,23 +330,32 @@ impl Collection {
         self.len() == 0
     }
 
-    /// Points reachable through the HNSW graph (0 while searches are exact by size).
+    /// Points reachable through an HNSW graph, summed over the vector spaces (a space counts 0
+    /// while its searches are exact by size).
     #[must_use]
     pub fn indexed_len(&self) -> usize {
         let store = self.store.read();
-        if store.len() > self.config.hnsw.full_scan_threshold {
-            store.len()
-        } else {
-            0
-        }
+        self.config
+            .vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let carried = store.carried_len(i);
+                if carried > v.params.hnsw.full_scan_threshold {
+                    carried
+                } else {
+                    0
+                }
+            })
+            .sum()
     }
 
-    /// Bytes of vectors held: full precision (in the mapped file), and quantized codes (in
+    /// Bytes of vectors held: full precision (in the mapped files), and quantized codes (in
     /// memory; 0 before training).
     #[must_use]
     pub fn vector_bytes(&self) -> (usize, usize) {
         let store = self.store.read();
-        (store.vectors().bytes(), store.code_bytes())
+        (store.vector_bytes(), store.code_bytes())
     }
 
     /// Slots in the arena: live points, tombstones and free slots.
@@ -363,10 +379,10 @@ impl Collection {
     /// Memory of the vectors: mapped, and in memory now.
     #[must_use]
     pub fn vector_memory(&self) -> VectorMemory {
-        let store = self.store.read();
+        let (mapped_bytes, resident_bytes) = self.store.read().vector_memory();
         VectorMemory {
-            mapped_bytes: store.vectors().mapped_bytes(),
-            resident_bytes: store.vectors().resident_bytes(),
+            mapped_bytes,
+            resident_bytes,
         }
     }
 
@@ -529,21 +545,13 @@ impl Collection {
                 got: points.len(),
             });
         }
-        let CollectionConfig {
-            dimension, metric, ..
-        } = self.config;
         let mut prepared = Vec::with_capacity(points.len());
         for p in points {
             if let Some(ttl) = &self.ttl {
                 ttl.check(p.id, &p.payload)?;
             }
-            let vector = prepare(&p.vector, dimension, metric).map_err(|source| {
-                EngineError::InvalidVector {
-                    id: p.id.to_string(),
-                    source,
-                }
-            })?;
-            prepared.push((p.id, vector, p.payload));
+            let vectors = prepare_point(&self.config, p.id, &p.vector)?;
+            prepared.push((p.id, vectors, p.payload));
         }
         self.send(Mutation::Upsert(last_of_each_id(prepared)), ack)
     }
@@ -790,8 +798,22 @@ impl Collection {
         Ok(self.store.read().scroll(from, limit, projection))
     }
 
+    /// The space a query searches (see [`CollectionConfig::search_space`]).
+    ///
+    /// # Errors
+    /// [`EngineError::VectorName`] for an unknown name, no vectors, or several and no name.
+    pub fn search_space(&self, using: Option<&str>) -> Result<usize, EngineError> {
+        self.config
+            .search_space(using)
+            .map_err(|source| EngineError::VectorName {
+                id: "query".into(),
+                source,
+            })
+    }
+
     /// Runs `plan` on one consistent view of the collection (under its read lock: keep it short,
-    /// no I/O or waiting inside).
+    /// no I/O or waiting inside). Vector searches on the view use its default space (the
+    /// unnamed vector, or the first); [`ReadView::in_space`] picks another.
     pub fn read<R>(&self, plan: impl FnOnce(&ReadView<'_>) -> R) -> R {
         let store = self.store.read();
         plan(&ReadView::new(&store, &self.config))
@@ -821,13 +843,14 @@ impl Collection {
         plan: impl FnOnce(&ReadView<'_>, &[f32], usize, NearestParams) -> Vec<ScoredSlot>,
     ) -> Result<Vec<ScoredPoint>, EngineError> {
         check_limit(req.limit.saturating_add(req.offset))?;
-        let query =
-            prepare(&req.vector, self.config.dimension, self.config.metric).map_err(|source| {
-                EngineError::InvalidVector {
-                    id: "query".into(),
-                    source,
-                }
-            })?;
+        let space = self.search_space(req.using.as_deref())?;
+        let params = &self.config.vectors[space].params;
+        let query = prepare(&req.vector, params.dimension, params.metric).map_err(|source| {
+            EngineError::InvalidVector {
+                id: "query".into(),
+                source,
+            }
+        })?;
         let k = req.limit + req.offset;
         let params = NearestParams {
             exact: req.exact,
@@ -836,7 +859,7 @@ impl Collection {
             quantization: req.quantization,
         };
         Ok(self.read(|view| {
-            plan(view, &query, k, params)
+            plan(&view.in_space(space), &query, k, params)
                 .into_iter()
                 .skip(req.offset)
                 .filter_map(|hit| {
@@ -880,6 +903,52 @@ pub fn verify_images(
     config: &CollectionConfig,
 ) -> Result<u64, EngineError> {
     snapshot::read(fs, name, dir, config).map(|(_, seq)| seq)
+}
+
+/// Checks a point's vectors against the collection's declared ones and prepares each for its
+/// metric, by space number in space order.
+fn prepare_point(
+    config: &CollectionConfig,
+    id: PointId,
+    vectors: &PointVectors,
+) -> Result<SpaceVectors, EngineError> {
+    let named = |source| EngineError::VectorName {
+        id: format!("point {id}"),
+        source,
+    };
+    let given: Vec<(&str, &[f32])> = match vectors {
+        PointVectors::Unnamed(v) => vec![("", v.as_slice())],
+        PointVectors::Named(list) => list
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect(),
+    };
+    let mut out: SpaceVectors = Vec::with_capacity(given.len());
+    for (name, v) in given {
+        let space = config.space_of(name).map_err(named)?;
+        if out.iter().any(|(s, _)| *s == space) {
+            return Err(named(VectorLookupError::Duplicate {
+                name: name.to_owned(),
+            }));
+        }
+        let params = &config.vectors[space].params;
+        let vector = prepare(v, params.dimension, params.metric).map_err(|source| {
+            EngineError::InvalidVector {
+                id: if name.is_empty() {
+                    id.to_string()
+                } else {
+                    format!("{id} (vector {name:?})")
+                },
+                source,
+            }
+        })?;
+        out.push((space, vector));
+    }
+    if config.vectors_required() && out.len() < config.vectors.len() {
+        return Err(named(VectorLookupError::Missing));
+    }
+    out.sort_by_key(|(s, _)| *s);
+    Ok(out)
 }
 
 /// Keeps the last occurrence of each id, at the position of its first occurrence.

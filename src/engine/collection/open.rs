@@ -170,7 +170,7 @@ pub(crate) fn start(
     let applied_seq = wal.last_seq().max(stored.checkpoint_seq);
     let writer = Writer {
         name: stored.name.to_owned(),
-        config: stored.config,
+        config: stored.config.clone(),
         dir: stored.dir.to_path_buf(),
         durability: stored.config.durability,
         fs: stored.fs,
@@ -230,7 +230,7 @@ fn replay_record(
     bytes: &[u8],
 ) -> Result<(), EngineError> {
     let mutation =
-        decode_mutation(bytes, config.dimension).map_err(|e| EngineError::Undecodable {
+        decode_mutation(bytes, &config.dimensions()).map_err(|e| EngineError::Undecodable {
             name: name.to_owned(),
             what: "WAL record",
             detail: format!("sequence {seq}: {e}"),

@@ -23,22 +23,27 @@ use std::ops::{Bound, Range};
 
 use roaring::RoaringBitmap;
 
+use super::vector_space::VectorSpace;
 use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
 use crate::columns::{FieldPath, Payload, PayloadEdit};
+use crate::engine::point::PointVectors;
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::graph::{Edge, EdgeId, EdgeStore};
 use crate::slot_index::{SlotIndex, SlotPoint};
 use crate::text::{TextIndex, TextIndexes, TextSettings};
-use crate::vector::hnsw::{Hnsw, HnswConfig};
-use crate::vector::quantize::{self, Quantized, QuantizedSearch};
-use crate::vector::{
-    BinarySpace, BinaryVectors, DenseVectors, FullPrecision, Metric, ScoredSlot, Space, top_k_in,
-};
+use crate::vector::ScoredSlot;
+use crate::vector::hnsw::HnswConfig;
+
+/// A point's vectors as the store takes them: (space number, vector prepared for its metric),
+/// at most one per space, in space order.
+pub type SpaceVectors = Vec<(usize, Vec<f32>)>;
 
 /// The points of one collection.
 #[derive(Debug)]
 pub struct PointStore {
-    vectors: DenseVectors,
+    /// One per declared dense vector, in declaration order (none for a collection without
+    /// vectors); each has an entry for every slot.
+    spaces: Vec<VectorSpace>,
     slot_ids: Vec<Option<PointId>>,
     payloads: Vec<Payload>,
     by_id: BTreeMap<PointId, u32>,
@@ -46,11 +51,6 @@ pub struct PointStore {
     tombstones: RoaringBitmap,
     /// Released slots: no graph list names them, their vectors are garbage; reused first.
     free: Vec<u32>,
-    metric: Metric,
-    /// The bit-packed form of every slot's vector, for binary metrics (what searches read).
-    binary: Option<BinaryVectors>,
-    index: Hnsw,
-    quantized: Option<Quantized>,
     /// Payload field indexes, maintained in the same write-lock slice as the payloads.
     fields: FieldIndexes,
     /// Full-text indexes, maintained with the payload indexes.
@@ -61,48 +61,38 @@ pub struct PointStore {
     edges: EdgeStore<PointId>,
 }
 
-/// Evaluates `$body` with `$space` bound to the space the store measures in: the bit-packed
-/// vectors for a binary metric, the `f32` vectors otherwise. (A macro, not a method taking a
-/// closure, because `Space` has an associated query type and so cannot be a trait object.)
-macro_rules! in_search_space {
-    ($store:ident, |$space:ident| $body:expr) => {
-        match $store
-            .binary
-            .as_ref()
-            .and_then(|b| BinarySpace::new(b, $store.metric))
-        {
-            Some($space) => $body,
-            None => {
-                let $space = FullPrecision::new(&$store.vectors, $store.metric);
-                $body
-            }
-        }
-    };
-}
-
 impl PointStore {
-    /// An empty store over the (empty) vector arena `vectors`, indexed for `metric`.
+    /// An empty store over the (empty) vector spaces `spaces`.
     #[must_use]
-    pub fn new(vectors: DenseVectors, metric: Metric, hnsw: HnswConfig) -> Self {
-        let binary = metric
-            .is_binary()
-            .then(|| BinaryVectors::new(vectors.dim()));
+    pub fn new(spaces: Vec<VectorSpace>) -> Self {
         Self {
-            vectors,
+            spaces,
             slot_ids: Vec::new(),
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
             tombstones: RoaringBitmap::new(),
             free: Vec::new(),
-            binary,
-            metric,
-            index: Hnsw::new(hnsw),
-            quantized: None,
             fields: FieldIndexes::default(),
             texts: TextIndexes::default(),
             live: RoaringBitmap::new(),
             edges: EdgeStore::default(),
         }
+    }
+
+    /// A store of one unnamed vector over the (empty) arena `vectors`, for tests.
+    #[cfg(test)]
+    pub(crate) fn single_for_tests(
+        vectors: crate::vector::DenseVectors,
+        metric: crate::vector::Metric,
+        hnsw: HnswConfig,
+    ) -> Self {
+        Self::new(vec![VectorSpace::new(
+            String::new(),
+            vectors,
+            metric,
+            hnsw,
+            true,
+        )])
     }
 
     /// The edges.
@@ -135,219 +125,178 @@ impl PointStore {
         self.edges = edges;
     }
 
-    /// The HNSW graph over the live slots.
+    /// The vector spaces, in declaration order.
     #[must_use]
-    pub fn index(&self) -> &Hnsw {
-        &self.index
+    pub fn spaces(&self) -> &[VectorSpace] {
+        &self.spaces
     }
 
-    /// A store laid out exactly as `slots` describe (slot `i` is entry `i`), with an empty index,
-    /// its vectors written into the (empty) arena `vectors`. Install an index with
-    /// [`PointStore::set_index`] or [`PointStore::rebuild_index`].
+    /// Vector space `space` (a number the collection's config produced).
+    ///
+    /// # Panics
+    /// When `space` is not a space of this store: a caller bug, never request input.
+    #[must_use]
+    pub fn space(&self, space: usize) -> &VectorSpace {
+        &self.spaces[space]
+    }
+
+    /// Vector space `space`, to install a decoded graph, quantizer or presence.
+    pub(super) fn space_mut(&mut self, space: usize) -> &mut VectorSpace {
+        &mut self.spaces[space]
+    }
+
+    /// A store laid out exactly as `slots` describe (slot `i` is entry `i`), with empty
+    /// indexes, each slot's first-space vector written into the first (empty) space; the other
+    /// spaces carry nothing until [`PointStore::restore_space`]. Install graphs with
+    /// [`VectorSpace::set_index`] or [`PointStore::rebuild_indexes`].
     ///
     /// # Errors
-    /// The I/O error from growing the vector arena.
+    /// The I/O error from growing a vector arena.
     pub fn restore(
-        vectors: DenseVectors,
-        metric: Metric,
-        hnsw: HnswConfig,
+        spaces: Vec<VectorSpace>,
         slots: impl IntoIterator<Item = RestoredSlot>,
     ) -> io::Result<Self> {
-        let mut store = Self::new(vectors, metric, hnsw);
-        let zeros = vec![0.0; store.vectors.dim()];
+        let mut store = Self::new(spaces);
         for restored in slots {
-            let id = match restored {
+            let slot = u32::try_from(store.slot_ids.len()).unwrap_or(u32::MAX);
+            let (id, vector, payload) = match restored {
                 RestoredSlot::Live(id, vector, payload) => {
-                    let slot = store.push_vector(&vector)?;
                     store.by_id.insert(id, slot);
                     store.live.insert(slot);
-                    store.payloads.push(payload);
-                    Some(id)
+                    (Some(id), Some(vector), payload)
                 }
                 RestoredSlot::Tombstone(vector) => {
-                    let slot = store.push_vector(&vector)?;
                     store.tombstones.insert(slot);
-                    store.payloads.push(Payload::new());
-                    None
+                    (None, Some(vector), Payload::new())
                 }
                 RestoredSlot::Free => {
-                    let slot = store.push_vector(&zeros)?;
                     store.free.push(slot);
-                    store.payloads.push(Payload::new());
-                    None
+                    (None, None, Payload::new())
                 }
             };
+            for (i, space) in store.spaces.iter_mut().enumerate() {
+                let first = if i == 0 { vector.as_deref() } else { None };
+                space.push(slot, first)?;
+            }
             store.slot_ids.push(id);
+            store.payloads.push(payload);
         }
         // Reuse the lowest free slots first, as before the restart.
         store.free.reverse();
         Ok(store)
     }
 
-    /// Installs a graph decoded from a checkpoint.
-    pub fn set_index(&mut self, index: Hnsw) {
-        self.index = index;
-    }
-
-    /// Rebuilds the graph over the live slots in parallel. The new graph names no tombstone, so
-    /// every tombstone becomes free.
-    pub fn rebuild_index(&mut self, hnsw: HnswConfig) {
-        self.index = Hnsw::new(hnsw);
-        let slots: Vec<u32> = self.live_slots().collect();
-        self.insert_into_index(&slots);
-        self.free.extend(self.tombstones.iter().rev());
-        self.tombstones.clear();
-    }
-
-    /// Inserts `slots` into the graph on rayon's global pool (every core), measuring in the space
-    /// searches use; no new link points at a tombstone.
-    fn insert_into_index(&mut self, slots: &[u32]) {
-        let tombstones = &self.tombstones;
-        let linkable = |n: u32| !tombstones.contains(n);
-        in_search_space!(self, |space| self
-            .index
-            .insert_many_linking(&space, slots, &linkable));
-    }
-
-    /// Appends a vector in a new slot (and its packed form for binary metrics).
-    fn push_vector(&mut self, vector: &[f32]) -> io::Result<u32> {
-        let slot = self.vectors.push(vector)?;
-        if let Some(binary) = &mut self.binary {
-            binary.set(slot, vector);
+    /// Installs what a checkpoint stored for space `space`: the slots carrying its vector (`None`:
+    /// every slot that is not free) and, unless it is the first space (whose vectors came with
+    /// the slots), each carried slot's vector.
+    pub fn restore_space(
+        &mut self,
+        space: usize,
+        present: Option<&RoaringBitmap>,
+        vectors: impl IntoIterator<Item = (u32, Vec<f32>)>,
+    ) {
+        let Some(target) = self.spaces.get_mut(space) else {
+            return;
+        };
+        for (slot, vector) in vectors {
+            target.set(slot, Some(&vector));
         }
-        Ok(slot)
+        if let Some(present) = present {
+            for slot in 0..u32::try_from(self.slot_ids.len()).unwrap_or(u32::MAX) {
+                if !present.contains(slot) {
+                    target.set(slot, None);
+                }
+            }
+        }
     }
 
-    /// The `k` best live slots by brute force, best first; slots whose score fails `threshold`
-    /// are skipped (`query` prepared for the metric).
-    #[must_use]
-    pub fn search_exact(&self, query: &[f32], k: usize, threshold: Option<f32>) -> Vec<ScoredSlot> {
-        in_search_space!(self, |space| top_k_in(
-            &space,
-            self.live_slots(),
-            &space.query(query),
-            self.metric,
-            k,
-            threshold,
-        ))
+    /// Rebuilds the graphs of the spaces named in `which` (space, its build parameters) over the
+    /// live slots, in parallel. When every space is rebuilt, no graph names a tombstone any more,
+    /// so every tombstone becomes free.
+    pub fn rebuild_indexes(&mut self, which: &[(usize, HnswConfig)]) {
+        let slots: Vec<u32> = self.live_slots().collect();
+        for &(space, hnsw) in which {
+            if let Some(target) = self.spaces.get_mut(space) {
+                target.rebuild_index(hnsw, &slots);
+            }
+        }
+        if which.len() == self.spaces.len() {
+            for space in &mut self.spaces {
+                space.forget(&self.tombstones);
+            }
+            self.free.extend(self.tombstones.iter().rev());
+            self.tombstones.clear();
+        }
     }
 
-    /// The `k` nearest slots accepted by `allow` through the graph, best first, with their scores
-    /// (`query` prepared for the metric).
+    /// The `k` best live slots carrying a vector of `space` by brute force, best first; slots
+    /// whose score fails `threshold` are skipped (`query` prepared for the space's metric).
     #[must_use]
-    pub fn search_index(
+    pub fn search_exact(
         &self,
+        space: usize,
         query: &[f32],
         k: usize,
-        ef: usize,
-        allow: &dyn Fn(u32) -> bool,
+        threshold: Option<f32>,
     ) -> Vec<ScoredSlot> {
-        let found = in_search_space!(self, |space| self.index.search(
-            &space,
-            &space.query(query),
-            k,
-            ef,
-            allow
-        ));
-        found
-            .into_iter()
-            .map(|n| ScoredSlot {
-                slot: n.slot,
-                score: self.metric.score_from_rank_key(n.key),
-            })
-            .collect()
+        self.spaces[space].search_exact(query, self.live_slots(), k, threshold)
     }
 
-    /// The `k` best slots among `slots` (live ones only) by brute force, best first; slots whose
-    /// score fails `threshold` are skipped (`query` prepared for the metric).
+    /// The `k` best slots among `slots` (live ones carrying a vector of `space` only) by brute
+    /// force, best first; slots whose score fails `threshold` are skipped.
     #[must_use]
     pub fn search_exact_in(
         &self,
+        space: usize,
         query: &[f32],
         slots: &RoaringBitmap,
         k: usize,
         threshold: Option<f32>,
     ) -> Vec<ScoredSlot> {
         let live = slots.iter().filter(|&s| self.id_at(s).is_some());
-        in_search_space!(self, |space| top_k_in(
-            &space,
-            live,
-            &space.query(query),
-            self.metric,
-            k,
-            threshold,
-        ))
+        self.spaces[space].search_exact(query, live, k, threshold)
     }
 
-    /// The `k` nearest live slots in `allowed` through the graph, best first: `k` of them whenever
-    /// `allowed` holds that many live slots (the graph walk falls back to a scan when the allowed
-    /// set is small or the walk comes back short).
+    /// The `k` nearest live slots in `allowed` carrying a vector of `space`, through that space's
+    /// graph, best first: `k` of them whenever `allowed` holds that many (the walk falls back to
+    /// a scan when the allowed set is small or the walk comes back short).
     #[must_use]
     pub fn search_index_allowed(
         &self,
+        space: usize,
         query: &[f32],
         k: usize,
         ef: usize,
         allowed: &RoaringBitmap,
     ) -> Vec<ScoredSlot> {
         let live = |slot: u32| self.id_at(slot).is_some();
-        let found = in_search_space!(self, |space| self.index.search_allowed(
-            &space,
-            &space.query(query),
-            k,
-            ef,
-            allowed,
-            &live
-        ));
-        found
-            .into_iter()
-            .map(|n| ScoredSlot {
-                slot: n.slot,
-                score: self.metric.score_from_rank_key(n.key),
-            })
-            .collect()
+        self.spaces[space].search_index_allowed(query, k, ef, allowed, &live)
     }
 
-    /// The trained quantizer and codes, if any.
+    /// Live points carrying a vector of `space`.
     #[must_use]
-    pub fn quantized(&self) -> Option<&Quantized> {
-        self.quantized.as_ref()
+    pub fn carried_len(&self, space: usize) -> usize {
+        match self.spaces.get(space).and_then(VectorSpace::present) {
+            None => self.len(),
+            Some(present) => usize::try_from(present.intersection_len(&self.live)).unwrap_or(0),
+        }
     }
 
-    /// Installs a trained quantizer whose codes cover every slot.
-    pub fn set_quantized(&mut self, quantized: Quantized) {
-        self.quantized = Some(quantized);
-    }
-
-    /// Like [`PointStore::search_index`], but walking the graph on the quantized codes and
-    /// re-scoring as `params` ask; `None` while no quantizer is trained.
+    /// Bytes of `f32` vectors held in every space's arena.
     #[must_use]
-    pub fn search_quantized(
-        &self,
-        query: &[f32],
-        k: usize,
-        ef: usize,
-        allow: &dyn Fn(u32) -> bool,
-        params: QuantizedSearch,
-    ) -> Option<Vec<ScoredSlot>> {
-        let quantized = self.quantized.as_ref()?;
-        Some(quantize::search(
-            quantized,
-            &self.index,
-            &self.vectors,
-            self.metric,
-            query,
-            k,
-            ef,
-            allow,
-            params,
-        ))
+    pub fn vector_bytes(&self) -> usize {
+        self.spaces.iter().map(|s| s.vectors().bytes()).sum()
     }
 
-    /// The metric.
+    /// Bytes mapped and resident of every space's arena.
     #[must_use]
-    pub fn metric(&self) -> Metric {
-        self.metric
+    pub fn vector_memory(&self) -> (usize, usize) {
+        self.spaces.iter().fold((0, 0), |(m, r), s| {
+            (
+                m + s.vectors().mapped_bytes(),
+                r + s.vectors().resident_bytes(),
+            )
+        })
     }
 
     /// Number of slots, live or free.
@@ -356,17 +305,18 @@ impl PointStore {
         self.slot_ids.len()
     }
 
-    /// Every slot in order, as a checkpoint stores it.
+    /// Every slot in order, as a checkpoint stores it, with its first-space vector (zeros when
+    /// the slot does not carry it; empty without vectors).
     pub fn iter_slots(&self) -> impl Iterator<Item = SlotImage<'_>> + '_ {
         self.slot_ids.iter().enumerate().map(|(slot, id)| {
             let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            let first = self
+                .spaces
+                .first()
+                .map_or(&[][..], |s| s.vectors().get(slot));
             match id {
-                Some(id) => {
-                    SlotImage::Live(*id, self.vectors.get(slot), &self.payloads[slot as usize])
-                }
-                None if self.tombstones.contains(slot) => {
-                    SlotImage::Tombstone(self.vectors.get(slot))
-                }
+                Some(id) => SlotImage::Live(*id, first, &self.payloads[slot as usize]),
+                None if self.tombstones.contains(slot) => SlotImage::Tombstone(first),
                 None => SlotImage::Free,
             }
         })
@@ -378,7 +328,11 @@ impl PointStore {
     /// # Errors
     /// The I/O error from growing the vector arena.
     pub fn reserve(&mut self, points: usize) -> io::Result<()> {
-        self.vectors.reserve(points.saturating_sub(self.free.len()))
+        let new = points.saturating_sub(self.free.len());
+        for space in &mut self.spaces {
+            space.reserve(new)?;
+        }
+        Ok(())
     }
 
     /// Inserts or replaces points (vectors already prepared), then indexes every written slot. A
@@ -389,12 +343,12 @@ impl PointStore {
     /// these points); the points before the failure are stored and indexed.
     pub fn upsert_many(
         &mut self,
-        points: impl IntoIterator<Item = (PointId, Vec<f32>, Payload)>,
+        points: impl IntoIterator<Item = (PointId, SpaceVectors, Payload)>,
     ) -> io::Result<()> {
         let mut slots = Vec::new();
         let mut failed = None;
-        for (id, vector, payload) in points {
-            match self.upsert(id, &vector, payload) {
+        for (id, vectors, payload) in points {
+            match self.store_point(id, &vectors, payload) {
                 Ok(slot) => slots.push(slot),
                 Err(e) => {
                     failed = Some(e);
@@ -404,12 +358,9 @@ impl PointStore {
         }
         // A point written twice in one batch retired its first slot: index only the last.
         slots.retain(|&slot| !self.tombstones.contains(slot));
-        if let Some(q) = &mut self.quantized {
-            for &slot in &slots {
-                q.encode_slot(slot, self.vectors.get(slot));
-            }
+        for space in &mut self.spaces {
+            space.index_written(&slots, &self.tombstones);
         }
-        self.insert_into_index(&slots);
         failed.map_or(Ok(()), Err)
     }
 
@@ -424,16 +375,22 @@ impl PointStore {
     /// searches go on meanwhile.
     #[must_use]
     pub fn repair(&self, dead: &RoaringBitmap, range: Range<u32>) -> usize {
-        in_search_space!(self, |space| self.index.repair(&space, dead, range))
+        self.spaces
+            .iter()
+            .map(|s| s.repair(dead, range.clone()))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Frees the tombstones in `dead` once [`PointStore::repair`] has covered every slot: the graph
     /// lets go of them (`Hnsw::release`) and they go on the free list.
     pub fn release(&mut self, dead: &RoaringBitmap) {
         let slot_ids = &self.slot_ids;
-        self.index.release(dead, &|n| {
-            slot_ids.get(n as usize).is_some_and(Option::is_some)
-        });
+        for space in &mut self.spaces {
+            space.release(dead, &|n| {
+                slot_ids.get(n as usize).is_some_and(Option::is_some)
+            });
+        }
         for index in self.fields.slot_indexes_mut() {
             index.release(dead);
         }
@@ -459,12 +416,6 @@ impl PointStore {
         self.by_id.is_empty()
     }
 
-    /// The vector arena.
-    #[must_use]
-    pub fn vectors(&self) -> &DenseVectors {
-        &self.vectors
-    }
-
     /// Slots holding live points, in slot order (sequential memory access for scans).
     pub fn live_slots(&self) -> impl Iterator<Item = u32> + '_ {
         self.slot_ids
@@ -474,31 +425,38 @@ impl PointStore {
             .map(|(slot, _)| u32::try_from(slot).unwrap_or(u32::MAX))
     }
 
-    /// Stores a point without indexing it and returns its slot ([`PointStore::upsert_many`]
-    /// indexes).
-    fn upsert(&mut self, id: PointId, vector: &[f32], payload: Payload) -> io::Result<u32> {
-        let slot = self.store_vector(id, vector, payload)?;
-        if let Some(binary) = &mut self.binary {
-            binary.set(slot, vector);
-        }
-        Ok(slot)
-    }
-
-    /// Puts the point in a free slot or a new one and returns the slot. An existing point's old
-    /// slot becomes a tombstone, as if deleted: the links into it were chosen for its old vector,
-    /// so re-inserting the new vector in place would leave them pointing at the wrong
-    /// neighbourhood; as a tombstone it keeps routing until consolidation repairs those links.
-    fn store_vector(&mut self, id: PointId, vector: &[f32], payload: Payload) -> io::Result<u32> {
+    /// Puts the point in a free slot or a new one, without indexing it, and returns the slot.
+    /// An existing point's old slot becomes a tombstone, as if deleted: the links into it were
+    /// chosen for its old vectors, so re-inserting new ones in place would leave them pointing
+    /// at the wrong neighbourhood; as a tombstone it keeps routing until consolidation repairs
+    /// those links. ([`PointStore::upsert_many`] indexes.)
+    fn store_point(
+        &mut self,
+        id: PointId,
+        vectors: &SpaceVectors,
+        payload: Payload,
+    ) -> io::Result<u32> {
         if let Some(&old) = self.by_id.get(&id) {
             self.retire(old);
         }
+        let vector_of = |space: usize| {
+            vectors
+                .iter()
+                .find(|(s, _)| *s == space)
+                .map(|(_, v)| v.as_slice())
+        };
         let slot = if let Some(slot) = self.free.pop() {
-            self.vectors.set(slot, vector);
+            for (i, space) in self.spaces.iter_mut().enumerate() {
+                space.set(slot, vector_of(i));
+            }
             self.slot_ids[slot as usize] = Some(id);
             self.payloads[slot as usize] = payload;
             slot
         } else {
-            let slot = self.vectors.push(vector)?;
+            let slot = u32::try_from(self.slot_ids.len()).unwrap_or(u32::MAX);
+            for (i, space) in self.spaces.iter_mut().enumerate() {
+                space.push(slot, vector_of(i))?;
+            }
             self.slot_ids.push(Some(id));
             self.payloads.push(payload);
             slot
@@ -658,8 +616,31 @@ impl PointStore {
             payload: projection.payload.select(&self.payloads[slot as usize]),
             vector: projection
                 .with_vector
-                .then(|| self.vectors.get(slot).to_vec()),
+                .then(|| self.vectors_at(slot, projection)),
         }
+    }
+
+    /// The vectors `slot` carries, as `projection` names them: the bare vector of a collection
+    /// of one unnamed vector, the named vectors otherwise.
+    fn vectors_at(&self, slot: u32, projection: &Projection) -> PointVectors {
+        if let [only] = self.spaces.as_slice()
+            && only.required()
+        {
+            return PointVectors::Unnamed(only.vectors().get(slot).to_vec());
+        }
+        let wanted = |name: &str| {
+            projection
+                .vector_names
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n == name))
+        };
+        PointVectors::Named(
+            self.spaces
+                .iter()
+                .filter(|s| wanted(s.name()))
+                .filter_map(|s| Some((s.name().to_owned(), s.get(slot)?.to_vec())))
+                .collect(),
+        )
     }
 
     /// The id stored in `slot`, when live.
@@ -705,7 +686,7 @@ impl PointStore {
     /// Bytes of quantized codes held (0 before training or without quantization).
     #[must_use]
     pub fn code_bytes(&self) -> usize {
-        self.quantized.as_ref().map_or(0, Quantized::code_bytes)
+        self.spaces.iter().map(VectorSpace::code_bytes).sum()
     }
 
     /// Approximate bytes of heap memory held (the graph, ids, payload slots, codes and packed
@@ -713,9 +694,10 @@ impl PointStore {
     /// [`DenseVectors::resident_bytes`]).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        self.index.heap_bytes()
-            + self.code_bytes()
-            + self.binary.as_ref().map_or(0, BinaryVectors::heap_bytes)
+        self.spaces
+            .iter()
+            .map(VectorSpace::heap_bytes)
+            .sum::<usize>()
             + self.slot_ids.capacity() * std::mem::size_of::<Option<PointId>>()
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
             + self.fields.heap_bytes().map(|(_, b)| b).sum::<usize>()

@@ -13,18 +13,18 @@ use std::path::{Path, PathBuf};
 
 use super::point_store::PointStore;
 use crate::engine::EngineError;
-use crate::engine::config::CollectionConfig;
+use crate::engine::config::{CollectionConfig, VectorParams};
 use crate::storage::FileSystem;
 use crate::storage::checkpoint::{self, QUANT_MAGIC};
 use crate::vector::quantize::{self, Quantized, persist};
 
-/// Path of a collection's quantizer image.
+/// Path of the quantizer image of space `space`.
 #[must_use]
-pub fn quant_path(collection_dir: &Path) -> PathBuf {
-    collection_dir.join("quant.plait")
+pub fn quant_path(collection_dir: &Path, space: usize) -> PathBuf {
+    collection_dir.join(super::snapshot::space_file("quant", space, "plait"))
 }
 
-/// Writes the quantizer image of `store` for sequence `seq` (nothing when it has no codes).
+/// Writes the quantizer image of every space of `store` that has codes, for sequence `seq`.
 ///
 /// # Errors
 /// [`EngineError::Checkpoint`] on I/O failure.
@@ -35,21 +35,24 @@ pub fn write(
     store: &PointStore,
     seq: u64,
 ) -> Result<(), EngineError> {
-    let Some(q) = store.quantized() else {
-        return Ok(());
-    };
-    super::snapshot::write_image(
-        fs,
-        name,
-        &quant_path(collection_dir),
-        QUANT_MAGIC,
-        seq,
-        &persist::encode(q),
-    )
+    for (space, vectors) in store.spaces().iter().enumerate() {
+        let Some(q) = vectors.quantized() else {
+            continue;
+        };
+        super::snapshot::write_image(
+            fs,
+            name,
+            &quant_path(collection_dir, space),
+            QUANT_MAGIC,
+            seq,
+            &persist::encode(q),
+        )?;
+    }
+    Ok(())
 }
 
-/// Installs the quantizer image for checkpoint `seq` into `store` when the collection is
-/// quantized and the image is usable; logs why not otherwise.
+/// Installs the quantizer image of each quantized space for checkpoint `seq` into `store` when
+/// it is usable; logs why not otherwise.
 pub fn install(
     fs: &dyn FileSystem,
     name: &str,
@@ -58,39 +61,50 @@ pub fn install(
     seq: u64,
     store: &mut PointStore,
 ) {
-    let Some(qc) = &config.quantization else {
-        return;
-    };
-    match load(fs, collection_dir, config, seq, store.slot_count()) {
-        Ok(Some(q)) if q.quantizer().matches(qc) => store.set_quantized(q),
-        Ok(found) => {
-            let due =
-                store.len() >= quantize::training_threshold(qc, config.hnsw.full_scan_threshold);
-            if due {
-                let reason = if found.is_some() {
-                    "the image is for another quantization setting"
-                } else {
-                    "no quantizer image"
-                };
-                tracing::warn!(collection = name, reason, "quantizer will be retrained");
+    for (space, declared) in config.vectors.iter().enumerate() {
+        let params = &declared.params;
+        let Some(qc) = &params.quantization else {
+            continue;
+        };
+        match load(fs, collection_dir, space, params, seq, store.slot_count()) {
+            Ok(Some(q)) if q.quantizer().matches(qc) => store.space_mut(space).set_quantized(q),
+            Ok(found) => {
+                let due = store.carried_len(space)
+                    >= quantize::training_threshold(qc, params.hnsw.full_scan_threshold);
+                if due {
+                    let reason = if found.is_some() {
+                        "the image is for another quantization setting"
+                    } else {
+                        "no quantizer image"
+                    };
+                    tracing::warn!(
+                        collection = name,
+                        space,
+                        reason,
+                        "quantizer will be retrained"
+                    );
+                }
             }
-        }
-        Err(reason) => {
-            tracing::warn!(collection = name, reason = %reason, "quantizer image unusable; it will be retrained");
+            Err(reason) => {
+                tracing::warn!(collection = name, space, reason = %reason, "quantizer image unusable; it will be retrained");
+            }
         }
     }
 }
 
-/// The image for checkpoint `seq` (`None` when there is none), or why it cannot be used.
+/// The image of space `space` for checkpoint `seq` (`None` when there is none), or why it cannot
+/// be used.
 fn load(
     fs: &dyn FileSystem,
     collection_dir: &Path,
-    config: &CollectionConfig,
+    space: usize,
+    params: &VectorParams,
     seq: u64,
     slots: usize,
 ) -> Result<Option<Quantized>, String> {
-    let Some((image_seq, body)) = checkpoint::read(fs, &quant_path(collection_dir), QUANT_MAGIC)
-        .map_err(|e| e.to_string())?
+    let Some((image_seq, body)) =
+        checkpoint::read(fs, &quant_path(collection_dir, space), QUANT_MAGIC)
+            .map_err(|e| e.to_string())?
     else {
         return Ok(None);
     };
@@ -99,7 +113,7 @@ fn load(
             "quantizer image is for sequence {image_seq}, the points for {seq}"
         ));
     }
-    persist::decode(&body, config.metric, config.dimension, slots)
+    persist::decode(&body, params.metric, params.dimension, slots)
         .map(Some)
         .map_err(|e| e.to_string())
 }

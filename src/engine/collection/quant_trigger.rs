@@ -18,11 +18,11 @@ use crate::engine::config::CollectionConfig;
 use crate::metrics;
 use crate::vector::quantize::{self, QuantizationConfig};
 
-/// Decides when to train, and trains.
-#[derive(Debug, Clone, Copy)]
+/// Decides when to train each quantized vector space, and trains.
+#[derive(Debug, Clone)]
 pub struct QuantTrigger {
-    config: Option<QuantizationConfig>,
-    threshold: usize,
+    /// Per quantized space: its number, setting and the carried points that make training due.
+    spaces: Vec<(usize, QuantizationConfig, usize)>,
 }
 
 impl QuantTrigger {
@@ -30,47 +30,64 @@ impl QuantTrigger {
     #[must_use]
     pub fn new(config: &CollectionConfig) -> Self {
         Self {
-            config: config.quantization,
-            threshold: config.quantization.map_or(usize::MAX, |q| {
-                quantize::training_threshold(&q, config.hnsw.full_scan_threshold)
-            }),
+            spaces: config
+                .vectors
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    let q = v.params.quantization?;
+                    let threshold =
+                        quantize::training_threshold(&q, v.params.hnsw.full_scan_threshold);
+                    Some((i, q, threshold))
+                })
+                .collect(),
         }
     }
 
-    /// Whether training is due now (a quantization setting, no codes yet, enough points).
+    /// Whether training is due now for some space (a quantization setting, no codes yet,
+    /// enough live points carrying its vector).
     #[must_use]
     pub fn due(&self, store: &RwLock<PointStore>) -> bool {
-        self.config.is_some() && {
+        !self.spaces.is_empty() && {
             let guard = store.read();
-            guard.quantized().is_none() && guard.len() >= self.threshold
+            self.spaces
+                .iter()
+                .any(|&(space, _, threshold)| Self::space_due(&guard, space, threshold))
         }
     }
 
-    /// Trains and installs the quantizer when it is due; returns whether it did.
+    fn space_due(store: &PointStore, space: usize, threshold: usize) -> bool {
+        store.space(space).quantized().is_none() && store.carried_len(space) >= threshold
+    }
+
+    /// Trains and installs the quantizer of every space where it is due; returns whether it
+    /// trained any.
     pub fn train_if_due(&self, name: &str, store: &RwLock<PointStore>) -> bool {
-        let Some(config) = &self.config else {
-            return false;
-        };
-        let started = Instant::now();
-        let trained = {
-            let guard = store.read();
-            if guard.quantized().is_some() || guard.len() < self.threshold {
-                return false;
-            }
-            let live: Vec<u32> = guard.live_slots().collect();
-            // On rayon's global pool: every core.
-            quantize::train(config, guard.metric(), guard.vectors(), &live)
-        };
-        let code_bytes = trained.code_bytes();
-        store.write().set_quantized(trained);
-        metrics::QUANTIZER_TRAININGS.inc();
-        tracing::info!(
-            collection = name,
-            method = ?config.method,
-            code_bytes,
-            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            "quantizer trained and every slot encoded"
-        );
-        true
+        let mut trained_any = false;
+        for (space, config, threshold) in &self.spaces {
+            let started = Instant::now();
+            let trained = {
+                let guard = store.read();
+                if !Self::space_due(&guard, *space, *threshold) {
+                    continue;
+                }
+                let live: Vec<u32> = guard.live_slots().collect();
+                // On rayon's global pool: every core.
+                guard.space(*space).train(config, &live)
+            };
+            let code_bytes = trained.code_bytes();
+            store.write().space_mut(*space).set_quantized(trained);
+            metrics::QUANTIZER_TRAININGS.inc();
+            tracing::info!(
+                collection = name,
+                space,
+                method = ?config.method,
+                code_bytes,
+                elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "quantizer trained and every slot encoded"
+            );
+            trained_any = true;
+        }
+        trained_any
     }
 }

@@ -13,7 +13,7 @@ use super::MAX_EF;
 use super::point_store::PointStore;
 use crate::columns::index::{FieldIndex, FieldIndexes};
 use crate::columns::{FieldPath, Payload};
-use crate::engine::config::CollectionConfig;
+use crate::engine::config::{CollectionConfig, VectorParams};
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::graph::{AdjacencyView, EdgeStore};
 use crate::text::TextIndex;
@@ -39,31 +39,57 @@ pub struct NearestParams {
 pub struct ReadView<'a> {
     store: &'a PointStore,
     config: &'a CollectionConfig,
+    /// The vector space nearest-neighbour searches and [`ReadView::vector`] use.
+    space: usize,
 }
 
 impl<'a> ReadView<'a> {
     pub(super) fn new(store: &'a PointStore, config: &'a CollectionConfig) -> Self {
-        Self { store, config }
+        let space = config.search_space(None).unwrap_or(0);
+        Self {
+            store,
+            config,
+            space,
+        }
     }
 
-    /// The collection's distance metric.
+    /// The same view, searching vector space `space` (from
+    /// [`super::Collection::search_space`]).
+    #[must_use]
+    pub fn in_space(&self, space: usize) -> Self {
+        Self { space, ..*self }
+    }
+
+    /// The collection's settings.
+    #[must_use]
+    pub fn config(&self) -> &'a CollectionConfig {
+        self.config
+    }
+
+    /// The settings of the space searched, when the collection has vectors.
+    fn params(&self) -> Option<&'a VectorParams> {
+        self.config.vectors.get(self.space).map(|v| &v.params)
+    }
+
+    /// The searched space's distance metric (Euclid for a collection without vectors, which
+    /// has nothing to measure).
     #[must_use]
     pub fn metric(&self) -> Metric {
-        self.config.metric
+        self.params().map_or(Metric::Euclid, |p| p.metric)
     }
 
-    /// The collection's vector dimension.
+    /// The searched space's vector dimension (0 without vectors).
     #[must_use]
     pub fn dimension(&self) -> usize {
-        self.config.dimension
+        self.params().map_or(0, |p| p.dimension)
     }
 
-    /// The stored vector of the live point in `slot` (as prepared for the metric: unit length
-    /// for cosine).
+    /// The stored vector of the searched space of the live point in `slot` (as prepared for the
+    /// metric: unit length for cosine), when it carries one.
     #[must_use]
     pub fn vector(&self, slot: u32) -> Option<&'a [f32]> {
         self.store.id_at(slot)?;
-        Some(self.store.vectors().get(slot))
+        self.store.spaces().get(self.space)?.get(slot)
     }
 
     /// Live points.
@@ -165,7 +191,7 @@ impl<'a> ReadView<'a> {
     pub fn beam(&self, k: usize, params: &NearestParams) -> usize {
         params
             .ef
-            .unwrap_or(self.config.hnsw.ef_construction)
+            .unwrap_or(self.params().map_or(0, |p| p.hnsw.ef_construction))
             .clamp(1, MAX_EF)
             .max(k)
     }
@@ -173,21 +199,31 @@ impl<'a> ReadView<'a> {
     /// Whether searches here are exact anyway (asked, or at most `full_scan_threshold` points).
     #[must_use]
     pub fn searches_exactly(&self, params: &NearestParams) -> bool {
-        params.exact || self.store.len() <= self.config.hnsw.full_scan_threshold
+        params.exact
+            || self.store.carried_len(self.space)
+                <= self
+                    .params()
+                    .map_or(usize::MAX, |p| p.hnsw.full_scan_threshold)
     }
 
     /// Whether a graph walk restricted to `allowed` points should rather be an exact scan of
     /// them (see `Hnsw::prefers_scan`).
     #[must_use]
     pub fn prefers_scan(&self, allowed: u64, ef: usize) -> bool {
-        self.store.index().prefers_scan(allowed, ef)
+        self.store
+            .spaces()
+            .get(self.space)
+            .is_none_or(|s| s.index().prefers_scan(allowed, ef))
     }
 
     /// About how many points a graph walk with beam `ef` visits while collecting `allowed`
     /// points' worth of matches (see `Hnsw::walk_visits`).
     #[must_use]
     pub fn walk_visits(&self, allowed: u64, ef: usize) -> f64 {
-        self.store.index().walk_visits(allowed, ef)
+        self.store
+            .spaces()
+            .get(self.space)
+            .map_or(0.0, |s| s.index().walk_visits(allowed, ef))
     }
 
     /// Up to `k` nearest live points that `accept` takes, through the graph (on quantized codes
@@ -202,16 +238,19 @@ impl<'a> ReadView<'a> {
         accept: &dyn Fn(u32) -> bool,
     ) -> Vec<ScoredSlot> {
         let store = self.store;
+        let Some(space) = store.spaces().get(self.space) else {
+            return Vec::new();
+        };
         let ef = self.beam(k, &params);
         let allow = |slot: u32| store.id_at(slot).is_some() && accept(slot);
         let quantized = if params.quantization.ignore {
             None
         } else {
-            store.search_quantized(query, k, ef, &allow, params.quantization)
+            space.search_quantized(query, k, ef, &allow, params.quantization)
         };
-        let mut hits = quantized.unwrap_or_else(|| store.search_index(query, k, ef, &allow));
+        let mut hits = quantized.unwrap_or_else(|| space.search_index(query, k, ef, &allow));
         if let Some(t) = params.score_threshold {
-            let metric = self.config.metric;
+            let metric = space.metric();
             hits.retain(|h| metric.passes_threshold(h.score, t));
         }
         hits
@@ -231,11 +270,14 @@ impl<'a> ReadView<'a> {
         allowed: Option<&RoaringBitmap>,
     ) -> Vec<ScoredSlot> {
         let store = self.store;
+        let Some(space) = store.spaces().get(self.space) else {
+            return Vec::new();
+        };
         let threshold = params.score_threshold;
         if self.searches_exactly(&params) {
             return match allowed {
-                None => store.search_exact(query, k, threshold),
-                Some(allowed) => store.search_exact_in(query, allowed, k, threshold),
+                None => store.search_exact(self.space, query, k, threshold),
+                Some(allowed) => store.search_exact_in(self.space, query, allowed, k, threshold),
             };
         }
         let ef = self.beam(k, &params);
@@ -245,14 +287,14 @@ impl<'a> ReadView<'a> {
                 let quantized = if params.quantization.ignore {
                     None
                 } else {
-                    store.search_quantized(query, k, ef, &live, params.quantization)
+                    space.search_quantized(query, k, ef, &live, params.quantization)
                 };
-                quantized.unwrap_or_else(|| store.search_index(query, k, ef, &live))
+                quantized.unwrap_or_else(|| space.search_index(query, k, ef, &live))
             }
-            Some(allowed) => store.search_index_allowed(query, k, ef, allowed),
+            Some(allowed) => store.search_index_allowed(self.space, query, k, ef, allowed),
         };
         if let Some(t) = threshold {
-            let metric = self.config.metric;
+            let metric = space.metric();
             hits.retain(|h| metric.passes_threshold(h.score, t));
         }
         hits

@@ -17,8 +17,10 @@
 //!   tag 12 time mark:             u32 LE 0, u64 LE unix time in milliseconds (written only with
 //!                                 a WAL archive: every record after it up to the next mark was
 //!                                 appended at that millisecond; it changes no point)
+//!   tag 13 upsert (any vectors):  u32 LE count, count × spaced point
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
+//! spaced point := id, u8 n, n × (u8 space, dimension of that space × f32 LE), payload
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
 //! edge        := u64 LE edge id, id source, id target, u32 LE n, n bytes UTF-8 label, payload
 //! payload     := see `columns::value_codec`
@@ -27,6 +29,7 @@
 use zerocopy::FromBytes;
 use zerocopy::little_endian::{F32, U32, U64};
 
+use super::point_store::SpaceVectors;
 use crate::columns::index::IndexSchema;
 use crate::columns::{
     DecodeError, FieldPath, Payload, PayloadEdit, decode_payload, encode_payload,
@@ -47,12 +50,17 @@ const TAG_CREATE_TEXT_INDEX: u8 = 9;
 const TAG_UPSERT_EDGES: u8 = 10;
 const TAG_DELETE_EDGES: u8 = 11;
 const TAG_TIME_MARK: u8 = 12;
+const TAG_UPSERT_SPACED: u8 = 13;
+
+/// Most vector spaces (declared dense vectors) a collection may have: a space number is one byte
+/// in a tag-13 record.
+pub const MAX_SPACES: usize = 255;
 
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mutation {
-    /// Insert or replace points (vectors prepared for the metric).
-    Upsert(Vec<(PointId, Vec<f32>, Payload)>),
+    /// Insert or replace points (each vector prepared for its space's metric, by space number).
+    Upsert(Vec<(PointId, SpaceVectors, Payload)>),
     /// Delete points by id.
     Delete(Vec<PointId>),
     /// Change part of the payload of these points (ids that do not exist are skipped).
@@ -114,11 +122,32 @@ pub fn put_edge(out: &mut Vec<u8>, id: EdgeId, edge: &Edge<PointId>) {
 pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
     let mut out = Vec::new();
     match m {
-        Mutation::Upsert(points) => {
+        // Points carrying exactly the first space's vector keep the original record, so a
+        // single-vector collection logs the bytes it always did.
+        Mutation::Upsert(points)
+            if points
+                .iter()
+                .all(|(_, v, _)| matches!(v.as_slice(), [(0, _)])) =>
+        {
             out.push(TAG_UPSERT);
             put_u32(&mut out, points.len());
             for (id, v, p) in points {
-                put_point(&mut out, *id, v, p);
+                put_point(&mut out, *id, &v[0].1, p);
+            }
+        }
+        Mutation::Upsert(points) => {
+            out.push(TAG_UPSERT_SPACED);
+            put_u32(&mut out, points.len());
+            for (id, vectors, p) in points {
+                put_id(&mut out, *id);
+                out.push(u8::try_from(vectors.len()).unwrap_or(u8::MAX));
+                for (space, v) in vectors {
+                    out.push(u8::try_from(*space).unwrap_or(u8::MAX));
+                    for x in v {
+                        out.extend_from_slice(&x.to_le_bytes());
+                    }
+                }
+                encode_payload(p, &mut out);
             }
         }
         Mutation::Delete(ids) => {
@@ -222,6 +251,14 @@ impl<'a> Cursor<'a> {
         Ok(value)
     }
 
+    /// Reads `n` raw bytes.
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`].
+    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        self.take(n)
+    }
+
     /// Reads one byte.
     ///
     /// # Errors
@@ -293,6 +330,23 @@ impl<'a> Cursor<'a> {
         Ok((id, vector, payload))
     }
 
+    /// Reads one point of a tag-13 record, whose spaces have dimensions `dims`.
+    fn spaced_point(
+        &mut self,
+        dims: &[usize],
+    ) -> Result<(PointId, SpaceVectors, Payload), DecodeError> {
+        let id = self.id()?;
+        let n = self.u8()?;
+        let mut vectors = Vec::with_capacity(usize::from(n));
+        for _ in 0..n {
+            let space = usize::from(self.u8()?);
+            let dim = *dims.get(space).ok_or(DecodeError::BadSpace(space))?;
+            vectors.push((space, self.vector(dim)?));
+        }
+        let payload = self.payload()?;
+        Ok((id, vectors, payload))
+    }
+
     /// Reads one edge.
     ///
     /// # Errors
@@ -357,7 +411,7 @@ impl<'a> Cursor<'a> {
 ///
 /// # Errors
 /// [`DecodeError`] on damaged or trailing bytes.
-pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError> {
+pub fn decode_mutation(bytes: &[u8], dims: &[usize]) -> Result<Mutation, DecodeError> {
     let mut c = Cursor::new(bytes);
     let tag = c.u8()?;
     let count = c.u32()? as usize;
@@ -365,7 +419,19 @@ pub fn decode_mutation(bytes: &[u8], dim: usize) -> Result<Mutation, DecodeError
         return Err(DecodeError::Truncated);
     }
     let m = match tag {
-        TAG_UPSERT => Mutation::Upsert((0..count).map(|_| c.point(dim)).collect::<Result<_, _>>()?),
+        TAG_UPSERT => {
+            let dim = *dims.first().ok_or(DecodeError::BadSpace(0))?;
+            Mutation::Upsert(
+                (0..count)
+                    .map(|_| c.point(dim).map(|(id, v, p)| (id, vec![(0, v)], p)))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        TAG_UPSERT_SPACED => Mutation::Upsert(
+            (0..count)
+                .map(|_| c.spaced_point(dims))
+                .collect::<Result<_, _>>()?,
+        ),
         TAG_DELETE => Mutation::Delete(c.ids(count)?),
         TAG_SET_PAYLOAD => Mutation::EditPayload(c.ids(count)?, PayloadEdit::Set(c.payload()?)),
         TAG_OVERWRITE_PAYLOAD => {
@@ -425,7 +491,7 @@ mod tests {
         let bytes = encode_mutation(&Mutation::TimeMark(1_764_556_800_123));
         assert_eq!(bytes.len(), 13);
         assert_eq!(
-            decode_mutation(&bytes, 3)?,
+            decode_mutation(&bytes, &[3])?,
             Mutation::TimeMark(1_764_556_800_123)
         );
         assert_eq!(time_mark(&bytes), Some(1_764_556_800_123));
@@ -439,10 +505,10 @@ mod tests {
         let mut p = Payload::new();
         p.insert("k".into(), Value::String("v".into()));
         let up = Mutation::Upsert(vec![
-            (PointId::Num(1), vec![1.0, 2.0], p.clone()),
+            (PointId::Num(1), vec![(0, vec![1.0, 2.0])], p.clone()),
             (
                 PointId::Uuid(uuid::Uuid::from_u128(9)),
-                vec![3.0, -4.5],
+                vec![(0, vec![3.0, -4.5])],
                 Payload::new(),
             ),
         ]);
@@ -500,9 +566,9 @@ mod tests {
             .chain(edges)
         {
             let bytes = encode_mutation(&m);
-            assert_eq!(decode_mutation(&bytes, 2), Ok(m.clone()));
+            assert_eq!(decode_mutation(&bytes, &[2]), Ok(m.clone()));
             for cut in 0..bytes.len() {
-                assert!(decode_mutation(&bytes[..cut], 2).is_err());
+                assert!(decode_mutation(&bytes[..cut], &[2]).is_err());
             }
         }
     }
@@ -515,10 +581,10 @@ mod tests {
         let drop = [8, 4, 0, 0, 0, b'b', b'o', b'd', b'y'];
         let path = FieldPath::parse("body").expect("path");
         assert_eq!(
-            decode_mutation(&create, 3),
+            decode_mutation(&create, &[3]),
             Ok(Mutation::CreateIndex(path.clone(), IndexSchema::Keyword))
         );
-        assert_eq!(decode_mutation(&drop, 3), Ok(Mutation::DropIndex(path)));
+        assert_eq!(decode_mutation(&drop, &[3]), Ok(Mutation::DropIndex(path)));
     }
 
     /// Records written before edges existed decode as they did: the bytes here are pinned, not
@@ -531,21 +597,53 @@ mod tests {
         encode_payload(&Payload::new(), &mut payload);
         upsert.extend_from_slice(&payload);
         assert_eq!(
-            decode_mutation(&upsert, 1),
+            decode_mutation(&upsert, &[1]),
             Ok(Mutation::Upsert(vec![(
                 PointId::Num(7),
-                vec![1.5],
+                vec![(0, vec![1.5])],
                 Payload::new()
             )]))
         );
         let delete = [2u8, 1, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
         assert_eq!(
-            decode_mutation(&delete, 1),
+            decode_mutation(&delete, &[1]),
             Ok(Mutation::Delete(vec![PointId::Num(7)]))
         );
         assert_eq!(
-            decode_mutation(&[13u8, 0, 0, 0, 0], 1),
-            Err(DecodeError::BadTag(13))
+            decode_mutation(&[14u8, 0, 0, 0, 0], &[1]),
+            Err(DecodeError::BadTag(14))
         );
+    }
+
+    /// Points carrying other vectors than exactly the first space's go in a tag-13 record, with
+    /// each vector's space; the dimensions come from the collection.
+    #[test]
+    fn upserts_of_named_vectors_round_trip_and_single_vectors_keep_tag_1() {
+        let m = Mutation::Upsert(vec![
+            (
+                PointId::Num(1),
+                vec![(0, vec![1.0]), (1, vec![2.0, 3.0])],
+                Payload::new(),
+            ),
+            (PointId::Num(2), vec![(1, vec![4.0, 5.0])], Payload::new()),
+            (PointId::Num(3), Vec::new(), Payload::new()),
+        ]);
+        let bytes = encode_mutation(&m);
+        assert_eq!(bytes[0], 13);
+        assert_eq!(decode_mutation(&bytes, &[1, 2]), Ok(m));
+        for cut in 0..bytes.len() {
+            assert!(decode_mutation(&bytes[..cut], &[1, 2]).is_err());
+        }
+        assert_eq!(
+            decode_mutation(&bytes, &[1]),
+            Err(DecodeError::BadSpace(1)),
+            "a space the collection does not declare"
+        );
+        let single = Mutation::Upsert(vec![(
+            PointId::Num(1),
+            vec![(0, vec![1.0])],
+            Payload::new(),
+        )]);
+        assert_eq!(encode_mutation(&single)[0], 1);
     }
 }

@@ -17,20 +17,21 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn point(id: u64) -> NewPoint {
     NewPoint {
         id: PointId::Num(id),
-        vector: vec![id as f32, 1.0],
+        vector: vec![id as f32, 1.0].into(),
         payload: Payload::new(),
     }
 }
 
 fn config() -> CollectionConfig {
-    CollectionConfig {
-        dimension: 2,
-        metric: Metric::Euclid,
-        durability: Durability::Fsync,
-        hnsw: HnswParams::default(),
-        quantization: None,
-        vector_named: false,
-    }
+    CollectionConfig::single(
+        crate::engine::VectorParams {
+            dimension: 2,
+            metric: Metric::Euclid,
+            hnsw: HnswParams::default(),
+            quantization: None,
+        },
+        Durability::Fsync,
+    )
 }
 
 fn ids_of(engine: &Engine) -> Result<Vec<(u64, bool)>, Box<dyn std::error::Error>> {
@@ -42,6 +43,7 @@ fn ids_of(engine: &Engine) -> Result<Vec<(u64, bool)>, Box<dyn std::error::Error
             &Projection {
                 payload: PayloadSelector::All,
                 with_vector: false,
+                vector_names: None,
             },
         )
         .into_iter()

@@ -24,7 +24,16 @@
 //! (never a derived image):
 //!     u32 LE n, n × (u32 LE length, UTF-8 field path, text settings)
 //!     u64 LE next edge id, u64 LE count, count × edge (see record_codec)
+//! then (version 6, only for collections other than one unnamed vector) the vector spaces:
+//!     u32 LE spaces, per space: u8 0 (every slot carries it) | u8 1, u32 LE n, n bytes of a
+//!     serialized roaring bitmap of the slots carrying it;
+//!     then per space after the first: u64 LE n, n × (u32 LE slot, dimension × f32 LE)
 //! ```
+//!
+//! The first space's vectors sit in the slots (zeros where a slot does not carry it; nothing
+//! when the collection has no vectors, whose dimension is written as 0). Each space has its own
+//! graph and quantizer images: `graph.plait` and `quant.plait` for the first, `graph.<i>.plait`
+//! and `quant.<i>.plait` for space `i` after it.
 //!
 //! A collection with text indexes writes a fifth image, `texts.plait` (see `text_image`). The
 //! edges' adjacency is not stored: it is rebuilt from the edges when the checkpoint is read.
@@ -35,6 +44,7 @@ use std::time::Instant;
 
 use super::point_store::{PointStore, RestoredSlot, SlotImage};
 use super::record_codec::{Cursor, put_edge, put_point};
+use super::vector_space::VectorSpace;
 use super::{index_image, quant_image, text_image};
 use crate::columns::FieldPath;
 use crate::columns::index::IndexSchema;
@@ -44,7 +54,7 @@ use crate::engine::point::PointId;
 use crate::graph::EdgeStore;
 use crate::metrics;
 use crate::storage::FileSystem;
-use crate::storage::checkpoint::{self, CheckpointWriter, GRAPH_MAGIC, MAGIC};
+use crate::storage::checkpoint::{self, CheckpointError, CheckpointWriter, GRAPH_MAGIC, MAGIC};
 use crate::text::TextSettings;
 use crate::vector::DenseVectors;
 use crate::vector::hnsw::Hnsw;
@@ -62,16 +72,26 @@ pub fn checkpoint_path(collection_dir: &Path) -> PathBuf {
     collection_dir.join("checkpoint.plait")
 }
 
-/// Path of a collection's memory-mapped vector working file.
+/// Path of the memory-mapped vector working file of space `space`.
 #[must_use]
-pub fn vectors_path(collection_dir: &Path) -> PathBuf {
-    collection_dir.join("vectors.f32")
+pub fn vectors_path(collection_dir: &Path, space: usize) -> PathBuf {
+    collection_dir.join(space_file("vectors", space, "f32"))
 }
 
-/// Path of a collection's graph image.
+/// Path of the graph image of space `space`.
 #[must_use]
-pub fn graph_path(collection_dir: &Path) -> PathBuf {
-    collection_dir.join("graph.plait")
+pub fn graph_path(collection_dir: &Path, space: usize) -> PathBuf {
+    collection_dir.join(space_file("graph", space, "plait"))
+}
+
+/// `stem.ext` for the first space (the names files had before spaces existed), `stem.i.ext`
+/// after it.
+pub(super) fn space_file(stem: &str, space: usize, ext: &str) -> String {
+    if space == 0 {
+        format!("{stem}.{ext}")
+    } else {
+        format!("{stem}.{space}.{ext}")
+    }
 }
 
 /// Writes `store` (points, then graph) as the checkpoint for WAL sequence `seq`, atomically.
@@ -92,11 +112,8 @@ pub fn write(
     let mut w =
         CheckpointWriter::create(fs, &checkpoint_path(collection_dir), MAGIC, seq).map_err(wrap)?;
     let mut head = Vec::with_capacity(12);
-    head.extend_from_slice(
-        &u32::try_from(store.vectors().dim())
-            .unwrap_or(u32::MAX)
-            .to_le_bytes(),
-    );
+    let first_dim = store.spaces().first().map_or(0, |s| s.vectors().dim());
+    head.extend_from_slice(&u32::try_from(first_dim).unwrap_or(u32::MAX).to_le_bytes());
     head.extend_from_slice(&(store.slot_count() as u64).to_le_bytes());
     w.write(&head).map_err(wrap)?;
     let mut buf = Vec::new();
@@ -149,20 +166,130 @@ pub fn write(
         put_edge(&mut buf, edge.id, &edge.to_edge());
         w.write(&buf).map_err(wrap)?;
     }
+    if let [only] = store.spaces()
+        && only.required()
+    {
+        // One unnamed vector: the image ends after the edges, as before spaces existed.
+    } else {
+        write_spaces(&mut w, store).map_err(wrap)?;
+    }
     w.finish().map_err(wrap)?;
-    // The graph image goes second; if a crash comes between the two, the graph image's sequence
-    // number does not match the points' and the graph is rebuilt on open.
-    write_image(
-        fs,
-        name,
-        &graph_path(collection_dir),
-        GRAPH_MAGIC,
-        seq,
-        &store.index().encode(),
-    )?;
+    // The graph images go second; if a crash comes between, a graph image's sequence number
+    // does not match the points' and that graph is rebuilt on open.
+    for (i, space) in store.spaces().iter().enumerate() {
+        write_image(
+            fs,
+            name,
+            &graph_path(collection_dir, i),
+            GRAPH_MAGIC,
+            seq,
+            &space.index().encode(),
+        )?;
+    }
     quant_image::write(fs, name, collection_dir, store, seq)?;
     index_image::write(fs, name, collection_dir, store, seq)?;
     text_image::write(fs, name, collection_dir, store, seq)
+}
+
+/// Writes the version 6 section: which slots carry each space, and the vectors of the spaces
+/// after the first.
+fn write_spaces(w: &mut CheckpointWriter<'_>, store: &PointStore) -> Result<(), CheckpointError> {
+    let mut buf = Vec::new();
+    buf.extend_from_slice(
+        &u32::try_from(store.spaces().len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    for space in store.spaces() {
+        match space.present() {
+            None => buf.push(0),
+            Some(present) => {
+                buf.push(1);
+                let mut bytes = Vec::new();
+                present
+                    .serialize_into(&mut bytes)
+                    .map_err(|source| CheckpointError::Io {
+                        op: "serialize a presence bitmap",
+                        path: PathBuf::new(),
+                        source,
+                    })?;
+                buf.extend_from_slice(
+                    &u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes(),
+                );
+                buf.extend_from_slice(&bytes);
+            }
+        }
+    }
+    w.write(&buf)?;
+    for space in store.spaces().iter().skip(1) {
+        let carried: Vec<u32> = (0..u32::try_from(store.slot_count()).unwrap_or(u32::MAX))
+            .filter(|&slot| {
+                (store.id_at(slot).is_some() || store.tombstones().contains(slot))
+                    && space.carries(slot)
+            })
+            .collect();
+        w.write(&(carried.len() as u64).to_le_bytes())?;
+        for slot in carried {
+            buf.clear();
+            buf.extend_from_slice(&slot.to_le_bytes());
+            for x in space.vectors().get(slot) {
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+            w.write(&buf)?;
+        }
+    }
+    Ok(())
+}
+
+/// The version 6 section as read: each space's presence (`None`: every slot) and the vectors of
+/// the spaces after the first.
+type SpacesSection = Vec<(Option<roaring::RoaringBitmap>, Vec<(u32, Vec<f32>)>)>;
+
+/// Reads the version 6 section for a collection whose spaces have dimensions `dims`.
+fn read_spaces(c: &mut Cursor<'_>, dims: &[usize], slots: u64) -> Result<SpacesSection, String> {
+    let count = c.u32().map_err(|e| e.to_string())? as usize;
+    if count != dims.len() {
+        return Err(format!(
+            "{count} vector spaces stored, the collection declares {}",
+            dims.len()
+        ));
+    }
+    let mut out: SpacesSection = Vec::with_capacity(count);
+    for _ in 0..count {
+        let present = match c.u8().map_err(|e| e.to_string())? {
+            0 => None,
+            1 => {
+                let len = c.u32().map_err(|e| e.to_string())? as usize;
+                let bytes = c.bytes(len).map_err(|e| e.to_string())?;
+                let bitmap = roaring::RoaringBitmap::deserialize_from(bytes)
+                    .map_err(|e| format!("presence bitmap: {e}"))?;
+                if bitmap.max().is_some_and(|m| u64::from(m) >= slots) {
+                    return Err("a presence bitmap names a slot past the last".into());
+                }
+                Some(bitmap)
+            }
+            other => return Err(format!("unknown presence flag {other}")),
+        };
+        out.push((present, Vec::new()));
+    }
+    for (space, dim) in dims.iter().enumerate().skip(1) {
+        let n = c.u64().map_err(|e| e.to_string())?;
+        if n > slots {
+            return Err(format!(
+                "{n} vectors stored for a space, over the {slots} slots"
+            ));
+        }
+        let mut vectors = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        for _ in 0..n {
+            let slot = c.u32().map_err(|e| e.to_string())?;
+            if u64::from(slot) >= slots {
+                return Err(format!("a vector stored for slot {slot}, past the last"));
+            }
+            vectors.push((slot, c.vector(*dim).map_err(|e| e.to_string())?));
+        }
+        out[space].1 = vectors;
+    }
+    Ok(out)
 }
 
 /// Writes one index image (`body`, in the checkpoint container with `magic`) for WAL sequence
@@ -198,16 +325,20 @@ pub fn read(
     collection_dir: &Path,
     config: &CollectionConfig,
 ) -> Result<(PointStore, u64), EngineError> {
-    let dim = config.dimension;
+    let dims = config.dimensions();
+    let dim = dims.first().copied().unwrap_or(0);
     // Temporary files are what a crash during a checkpoint leaves; the previous images (or none)
     // are still the valid ones.
-    for path in [
+    let mut images = vec![
         checkpoint_path(collection_dir),
-        graph_path(collection_dir),
-        quant_image::quant_path(collection_dir),
         index_image::index_path(collection_dir),
         text_image::text_path(collection_dir),
-    ] {
+    ];
+    for space in 0..dims.len() {
+        images.push(graph_path(collection_dir, space));
+        images.push(quant_image::quant_path(collection_dir, space));
+    }
+    for path in images {
         let mut tmp = path.into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -222,14 +353,21 @@ pub fn read(
             source: Arc::new(e),
         }
     })?;
-    let vectors_file = vectors_path(collection_dir);
-    let vectors = DenseVectors::in_file(&vectors_file, dim)
-        .map_err(|e| EngineError::io("create", &vectors_file, e))?;
-    let Some((seq, body)) = loaded else {
-        return Ok((
-            PointStore::new(vectors, config.metric, config.hnsw_config()),
-            0,
+    let mut spaces = Vec::with_capacity(config.vectors.len());
+    for (i, declared) in config.vectors.iter().enumerate() {
+        let file = vectors_path(collection_dir, i);
+        let vectors = DenseVectors::in_file(&file, declared.params.dimension)
+            .map_err(|e| EngineError::io("create", &file, e))?;
+        spaces.push(VectorSpace::new(
+            declared.name.clone(),
+            vectors,
+            declared.params.metric,
+            declared.params.hnsw_config(),
+            config.vectors_required(),
         ));
+    }
+    let Some((seq, body)) = loaded else {
+        return Ok((PointStore::new(spaces), 0));
     };
     let undecodable = |e| EngineError::undecodable(name, "checkpoint", &e);
     let mut c = Cursor::new(&body);
@@ -285,25 +423,47 @@ pub fn read(
         let texts = read_text_definitions(&mut c).map_err(damaged)?;
         (texts, read_edges(&mut c).map_err(damaged)?)
     };
-    if !c.is_empty() {
-        return Err(damaged("trailing bytes after the edges".into()));
-    }
-    let mut store = PointStore::restore(vectors, config.metric, config.hnsw_config(), slots)
-        .map_err(|e| EngineError::io("grow", &vectors_file, e))?;
-    match load_graph(fs, collection_dir, config, seq, store.slot_count()) {
-        Ok(index) => store.set_index(index),
-        Err(reason) => {
-            let started = Instant::now();
-            store.rebuild_index(config.hnsw_config());
-            metrics::HNSW_REBUILDS.inc();
-            tracing::warn!(
-                collection = name,
-                reason = %reason,
-                slots = store.slot_count(),
-                elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                "HNSW graph rebuilt from the stored vectors"
-            );
+    // Version 5 and older images end after the edges: one unnamed vector every slot carries.
+    let spaces_section = if c.is_empty() {
+        if dims.len() != 1 {
+            return Err(damaged(format!(
+                "no vector spaces stored, the collection declares {}",
+                dims.len()
+            )));
         }
+        None
+    } else {
+        Some(read_spaces(&mut c, &dims, count).map_err(damaged)?)
+    };
+    if !c.is_empty() {
+        return Err(damaged("trailing bytes after the vector spaces".into()));
+    }
+    let mut store = PointStore::restore(spaces, slots)
+        .map_err(|e| EngineError::io("grow", vectors_path(collection_dir, 0), e))?;
+    for (space, (present, vectors)) in spaces_section.into_iter().flatten().enumerate() {
+        store.restore_space(space, present.as_ref(), vectors);
+    }
+    let mut rebuild = Vec::new();
+    for (space, declared) in config.vectors.iter().enumerate() {
+        let hnsw = declared.params.hnsw_config();
+        match load_graph(fs, collection_dir, space, hnsw, seq, store.slot_count()) {
+            Ok(index) => store.space_mut(space).set_index(index),
+            Err(reason) => {
+                tracing::warn!(collection = name, vector = %declared.name, reason = %reason, "HNSW graph image unusable");
+                rebuild.push((space, hnsw));
+            }
+        }
+    }
+    if !rebuild.is_empty() {
+        let started = Instant::now();
+        store.rebuild_indexes(&rebuild);
+        metrics::HNSW_REBUILDS.inc();
+        tracing::warn!(
+            collection = name,
+            slots = store.slot_count(),
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "HNSW graph rebuilt from the stored vectors"
+        );
     }
     quant_image::install(fs, name, collection_dir, config, seq, &mut store);
     index_image::install(fs, name, collection_dir, seq, definitions, &mut store);
@@ -352,16 +512,18 @@ fn read_edges(c: &mut Cursor<'_>) -> Result<EdgeStore<PointId>, String> {
     Ok(edges)
 }
 
-/// The graph image for checkpoint `seq`, or why it cannot be used.
+/// The graph image of space `space` for checkpoint `seq`, or why it cannot be used.
 fn load_graph(
     fs: &dyn FileSystem,
     collection_dir: &Path,
-    config: &CollectionConfig,
+    space: usize,
+    hnsw: crate::vector::hnsw::HnswConfig,
     seq: u64,
     slots: usize,
 ) -> Result<Hnsw, String> {
-    let body = image_for(fs, &graph_path(collection_dir), GRAPH_MAGIC, seq, "graph")?;
-    Hnsw::decode(&body, config.hnsw_config(), slots).map_err(|e| e.to_string())
+    let path = graph_path(collection_dir, space);
+    let body = image_for(fs, &path, GRAPH_MAGIC, seq, "graph")?;
+    Hnsw::decode(&body, hnsw, slots).map_err(|e| e.to_string())
 }
 
 /// The body of the derived image at `path` (`what`: "graph", "payload index", ...) when it is
@@ -423,8 +585,8 @@ mod tests {
         let config = CollectionConfig::euclid_for_tests(2);
         let (mut store, _) = read(&RealFs, "c", dir.path(), &config)?;
         store.upsert_many([
-            (PointId::Num(1), vec![1.0, 0.0], Payload::new()),
-            (PointId::Num(2), vec![0.0, 1.0], Payload::new()),
+            (PointId::Num(1), vec![(0, vec![1.0, 0.0])], Payload::new()),
+            (PointId::Num(2), vec![(0, vec![0.0, 1.0])], Payload::new()),
         ])?;
         let mut properties = Payload::new();
         properties.insert("w".into(), Value::Float(0.5));

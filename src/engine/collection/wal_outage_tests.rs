@@ -131,20 +131,21 @@ impl WriteAheadLog for ScriptedLog {
 }
 
 fn config() -> CollectionConfig {
-    CollectionConfig {
-        dimension: 2,
-        metric: Metric::Euclid,
-        durability: Durability::Fsync,
-        hnsw: HnswParams::default(),
-        quantization: None,
-        vector_named: false,
-    }
+    CollectionConfig::single(
+        crate::engine::VectorParams {
+            dimension: 2,
+            metric: Metric::Euclid,
+            hnsw: HnswParams::default(),
+            quantization: None,
+        },
+        Durability::Fsync,
+    )
 }
 
 fn point(id: u64) -> NewPoint {
     NewPoint {
         id: PointId::Num(id),
-        vector: vec![id as f32, 1.0],
+        vector: vec![id as f32, 1.0].into(),
         payload: Payload::new(),
     }
 }
@@ -194,7 +195,10 @@ fn opening_replays_the_log_through_the_trait() -> TestResult {
         let mut writer = log.clone();
         for id in [1, 2] {
             let p = point(id);
-            let m = Mutation::Upsert(vec![(p.id, p.vector, p.payload)]);
+            let crate::engine::PointVectors::Unnamed(v) = p.vector else {
+                unreachable!("test points are unnamed")
+            };
+            let m = Mutation::Upsert(vec![(p.id, vec![(0, v)], p.payload)]);
             writer.append(&encode_mutation(&m))?;
         }
     }

@@ -13,7 +13,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn point(id: u64) -> NewPoint {
     NewPoint {
         id: PointId::Num(id),
-        vector: vec![id as f32, 1.0],
+        vector: vec![id as f32, 1.0].into(),
         payload: Payload::new(),
     }
 }
@@ -71,7 +71,7 @@ fn a_write_one_byte_past_the_queue_byte_budget_is_refused_at_once() -> TestResul
     let one = |id: u64| {
         encode_mutation(&Mutation::Upsert(vec![(
             PointId::Num(id),
-            vec![id as f32, 1.0],
+            vec![(0, vec![id as f32, 1.0])],
             Payload::new(),
         )]))
         .len()

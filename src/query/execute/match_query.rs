@@ -140,12 +140,14 @@ impl Runner<'_, '_> {
         };
         let request = SearchRequest {
             vector: near.vector.clone(),
+            using: None,
             limit: 1,
             offset: 0,
             score_threshold: None,
             projection: Projection {
                 payload: PayloadSelector::None,
                 with_vector: false,
+                vector_names: None,
             },
             ef: None,
             exact: false,

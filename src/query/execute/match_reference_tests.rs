@@ -231,7 +231,7 @@ fn engine_with(case: &Case, dir: &std::path::Path) -> (Engine, std::sync::Arc<Co
             }
             NewPoint {
                 id: PointId::Num(i as u64 + 1),
-                vector: vec![i as f32, 0.0],
+                vector: vec![i as f32, 0.0].into(),
                 payload,
             }
         })

@@ -7,7 +7,7 @@ use super::super::velesql::field_path;
 use super::row_value::{field_value, id_value, vector_value};
 use super::{ExecError, Runner};
 use crate::columns::{FieldPath, Value};
-use crate::engine::{PayloadSelector, PointRecord, Projection};
+use crate::engine::{PayloadSelector, PointRecord, PointVectors, Projection};
 
 /// One column of a point row.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,7 @@ impl PointColumns {
                 PayloadSelector::None
             },
             with_vector: self.columns.contains(&PointColumn::Vector),
+            vector_names: None,
         }
     }
 
@@ -59,7 +60,7 @@ impl PointColumns {
             .map(|c| match c {
                 PointColumn::Id => id_value(record.id),
                 PointColumn::Score => score.map_or(Value::Null, |s| Value::Float(f64::from(s))),
-                PointColumn::Vector => record.vector.as_deref().map_or(Value::Null, vector_value),
+                PointColumn::Vector => record.vector.as_ref().map_or(Value::Null, vectors_value),
                 PointColumn::Payload => record.payload.clone().map_or(Value::Null, Value::Object),
                 PointColumn::Field(path) => field_value(path, record.payload.as_ref()),
             })
@@ -131,5 +132,19 @@ impl Runner<'_, '_> {
             "score and similarity() need a vector search: add WHERE vector NEAR $v",
             span,
         )
+    }
+}
+
+/// A point's vectors as a row value: the bare vector of a collection of one unnamed vector, an
+/// object by name otherwise.
+fn vectors_value(vectors: &PointVectors) -> Value {
+    match vectors {
+        PointVectors::Unnamed(v) => vector_value(v),
+        PointVectors::Named(named) => Value::Object(
+            named
+                .iter()
+                .map(|(name, v)| (name.clone(), vector_value(v)))
+                .collect(),
+        ),
     }
 }

@@ -163,30 +163,46 @@ impl Runner<'_, '_> {
         let mut rows: Vec<Vec<Value>> = vec![
             vec!["name".into(), Value::from(c.name())],
             vec!["points".into(), Value::from(c.len())],
-            vec!["dimension".into(), Value::from(config.dimension)],
-            vec!["metric".into(), Value::from(metric_name(config.metric))],
             vec![
                 "durability".into(),
                 Value::from(durability_name(config.durability)),
             ],
-            vec!["m".into(), Value::from(config.hnsw.m)],
-            vec![
-                "ef_construction".into(),
-                Value::from(config.hnsw.ef_construction),
-            ],
-            vec![
-                "full_scan_threshold".into(),
-                Value::from(config.hnsw.full_scan_threshold),
-            ],
-            vec![
-                "quantization".into(),
-                Value::from(match config.quantization.map(|q| q.method) {
-                    None => "none",
-                    Some(crate::vector::quantize::QuantizationMethod::Scalar { .. }) => "sq8",
-                    Some(crate::vector::quantize::QuantizationMethod::Product { .. }) => "pq",
-                }),
-            ],
         ];
+        if config.layout == crate::engine::VectorLayout::Named {
+            rows.push(vec!["vectors".into(), Value::from(config.declared_names())]);
+        }
+        for v in &config.vectors {
+            // The unnamed vector's rows keep their plain names; a named vector's are prefixed.
+            let key = |what: &str| {
+                if v.name.is_empty() {
+                    what.to_owned()
+                } else {
+                    format!("{}.{what}", v.name)
+                }
+            };
+            let p = &v.params;
+            rows.extend([
+                vec![key("dimension").into(), Value::from(p.dimension)],
+                vec![key("metric").into(), Value::from(metric_name(p.metric))],
+                vec![key("m").into(), Value::from(p.hnsw.m)],
+                vec![
+                    key("ef_construction").into(),
+                    Value::from(p.hnsw.ef_construction),
+                ],
+                vec![
+                    key("full_scan_threshold").into(),
+                    Value::from(p.hnsw.full_scan_threshold),
+                ],
+                vec![
+                    key("quantization").into(),
+                    Value::from(match p.quantization.map(|q| q.method) {
+                        None => "none",
+                        Some(crate::vector::quantize::QuantizationMethod::Scalar { .. }) => "sq8",
+                        Some(crate::vector::quantize::QuantizationMethod::Product { .. }) => "pq",
+                    }),
+                ],
+            ]);
+        }
         for index in c.payload_schema() {
             rows.push(vec![
                 Value::from(format!("index {}", index.path.as_str())),

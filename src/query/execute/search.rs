@@ -226,6 +226,7 @@ impl Runner<'_, '_> {
         }
         let request = SearchRequest {
             vector: near.vector,
+            using: None,
             limit,
             offset,
             score_threshold: lowered.min_similarity.map(|f| f.min),

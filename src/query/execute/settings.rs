@@ -7,7 +7,7 @@ use super::super::velesql::constant;
 use super::{ExecError, Runner};
 use crate::columns::Value;
 use crate::engine::manifest::{parse_durability, parse_metric};
-use crate::engine::{CollectionConfig, HnswParams, MAX_EF};
+use crate::engine::{CollectionConfig, HnswParams, MAX_EF, VectorParams};
 use crate::query::MAX_MMR_CANDIDATES;
 use crate::vector::quantize::{Compression, QuantizationConfig, QuantizationMethod};
 
@@ -222,13 +222,14 @@ impl Runner<'_, '_> {
                 }
             }
         }
-        Ok(CollectionConfig {
-            dimension,
-            metric,
+        Ok(CollectionConfig::single(
+            VectorParams {
+                dimension,
+                metric,
+                hnsw,
+                quantization,
+            },
             durability,
-            hnsw,
-            quantization,
-            vector_named: false,
-        })
+        ))
     }
 }

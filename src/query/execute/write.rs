@@ -69,7 +69,7 @@ impl Runner<'_, '_> {
             }
             points.push(NewPoint {
                 id,
-                vector,
+                vector: vector.into(),
                 payload,
             });
         }
