@@ -25,6 +25,7 @@ pub mod deadline;
 pub mod engine;
 pub mod graph;
 pub mod metrics;
+pub mod postings;
 pub mod query;
 pub mod slot_index;
 pub mod sparse;

@@ -66,8 +66,7 @@ impl PartialOrd for SparseHit {
 /// Inverse document frequency of a term held by `n` of `docs` documents, as BM25 defines it.
 #[must_use]
 pub fn idf(docs: u64, n: usize) -> f64 {
-    let n = n as f64;
-    (1.0 + (docs as f64 - n + 0.5) / (n + 0.5)).ln()
+    crate::postings::idf(docs as f64, n)
 }
 
 /// One query term's postings, weight and bound.
@@ -83,21 +82,9 @@ impl Cursor<'_> {
         self.list.slots.get(self.at).copied()
     }
 
-    /// Moves to the first slot ≥ `slot` (galloping, then binary search).
+    /// Moves to the first slot ≥ `slot`.
     fn seek(&mut self, slot: u32) {
-        let slots = &self.list.slots;
-        if self.at >= slots.len() || slots[self.at] >= slot {
-            return;
-        }
-        let mut step = 1;
-        let mut hi = self.at + 1;
-        while hi < slots.len() && slots[hi] < slot {
-            self.at = hi;
-            hi += step;
-            step *= 2;
-        }
-        let hi = hi.min(slots.len());
-        self.at += slots[self.at..hi].partition_point(|&s| s < slot);
+        self.at = crate::postings::seek(&self.list.slots, self.at, slot);
     }
 
     fn score(&self, at: usize) -> f64 {

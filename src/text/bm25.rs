@@ -85,8 +85,7 @@ impl Bm25 {
     /// Inverse document frequency of a term held by `n` documents.
     #[must_use]
     pub fn idf(&self, n: usize) -> f64 {
-        let n = n as f64;
-        (1.0 + (self.docs - n + 0.5) / (n + 0.5)).ln()
+        crate::postings::idf(self.docs, n)
     }
 
     /// What a term of weight `idf` adds to a document of length `dl` holding it `tf` times.
@@ -111,21 +110,9 @@ impl TermCursor<'_> {
         self.list.slots.get(self.at).copied()
     }
 
-    /// Moves to the first slot ≥ `slot` (galloping, then binary search).
+    /// Moves to the first slot ≥ `slot`.
     fn seek(&mut self, slot: u32) {
-        let slots = &self.list.slots;
-        if self.at >= slots.len() || slots[self.at] >= slot {
-            return;
-        }
-        let mut step = 1;
-        let mut hi = self.at + 1;
-        while hi < slots.len() && slots[hi] < slot {
-            self.at = hi;
-            hi += step;
-            step *= 2;
-        }
-        let hi = hi.min(slots.len());
-        self.at += slots[self.at..hi].partition_point(|&s| s < slot);
+        self.at = crate::postings::seek(&self.list.slots, self.at, slot);
     }
 }
 

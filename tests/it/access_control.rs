@@ -94,6 +94,20 @@ fn start(extra: &[&str]) -> Result<(TestServer, tempfile::TempDir), Box<dyn std:
     Ok((server, dir))
 }
 
+/// A server with keys, ready, holding the collection `c` (2 dimensions, cosine).
+fn start_with_c(
+    extra: &[&str],
+) -> Result<(TestServer, tempfile::TempDir), Box<dyn std::error::Error>> {
+    let (server, dir) = start(extra)?;
+    server.wait_ready()?;
+    admin_put(
+        &server,
+        "/collections/c",
+        &json!({"vectors": {"size": 2, "distance": "Cosine"}}),
+    )?;
+    Ok((server, dir))
+}
+
 fn admin_put(server: &TestServer, path: &str, body: &Value) -> TestResult {
     let r = server
         .client
@@ -109,13 +123,7 @@ fn admin_put(server: &TestServer, path: &str, body: &Value) -> TestResult {
 
 #[test]
 fn every_route_of_the_access_table_answers_as_the_table_says() -> TestResult {
-    let (server, _dir) = start(&[])?;
-    server.wait_ready()?;
-    admin_put(
-        &server,
-        "/collections/c",
-        &json!({"vectors": {"size": 2, "distance": "Cosine"}}),
-    )?;
+    let (server, _dir) = start_with_c(&[])?;
     let rows = table("## Routes")?;
     let credentials = credentials()?;
     let mut wrong = Vec::new();
@@ -214,13 +222,7 @@ fn every_statement_of_the_velesql_table_is_allowed_or_refused_as_it_says() -> Te
         for ((label, credential), allowed) in credentials.iter().zip(expected) {
             // A fresh server each time, so an allowed write or schema change cannot change
             // what the next credential sees.
-            let (server, _dir) = start(&[])?;
-            server.wait_ready()?;
-            admin_put(
-                &server,
-                "/collections/c",
-                &json!({"vectors": {"size": 2, "distance": "Cosine"}}),
-            )?;
+            let (server, _dir) = start_with_c(&[])?;
             admin_put(
                 &server,
                 "/collections/other",
@@ -256,13 +258,7 @@ fn every_statement_of_the_velesql_table_is_allowed_or_refused_as_it_says() -> Te
 
 #[test]
 fn a_request_mixing_an_allowed_read_with_a_forbidden_write_changes_nothing() -> TestResult {
-    let (server, _dir) = start(&[])?;
-    server.wait_ready()?;
-    admin_put(
-        &server,
-        "/collections/c",
-        &json!({"vectors": {"size": 2, "distance": "Cosine"}}),
-    )?;
+    let (server, _dir) = start_with_c(&[])?;
     let r = server
         .client
         .post(server.url("/query"))
@@ -292,13 +288,7 @@ fn a_request_mixing_an_allowed_read_with_a_forbidden_write_changes_nothing() -> 
 #[test]
 fn tokens_that_are_forged_expired_or_unenforceable_get_401_and_aliases_reach_scoped_collections()
 -> TestResult {
-    let (server, _dir) = start(&[])?;
-    server.wait_ready()?;
-    admin_put(
-        &server,
-        "/collections/c",
-        &json!({"vectors": {"size": 2, "distance": "Cosine"}}),
-    )?;
+    let (server, _dir) = start_with_c(&[])?;
     let r = server
         .client
         .post(server.url("/collections/aliases"))
@@ -423,15 +413,9 @@ fn without_a_key_the_server_refuses_a_non_loopback_address_unless_told() -> Test
 
 #[test]
 fn no_key_token_or_payload_reaches_the_logs_even_at_trace_level() -> TestResult {
-    let (server, _dir) = start(&["--log-level", "trace"])?;
-    server.wait_ready()?;
+    let (server, _dir) = start_with_c(&["--log-level", "trace"])?;
     let marker = "payload-marker-5d1e9b";
     let scoped = token(&json!({"access": [{"collection": "c", "access": "rw"}]}))?;
-    admin_put(
-        &server,
-        "/collections/c",
-        &json!({"vectors": {"size": 2, "distance": "Cosine"}}),
-    )?;
     let r = server
         .client
         .put(server.url("/collections/c/points?wait=true"))
