@@ -38,6 +38,10 @@ pub enum DecodeError {
     /// A record names a vector space the collection does not declare.
     #[error("vector space {0} is not declared by the collection")]
     BadSpace(usize),
+    /// A sparse vector whose indices are not strictly ascending, or with a non-finite value or
+    /// an index out of range.
+    #[error("a sparse vector breaks the rules every stored one keeps")]
+    BadSparse,
 }
 
 fn put_len(out: &mut Vec<u8>, len: usize) {

@@ -74,12 +74,29 @@ pub enum VectorLayout {
     Named,
 }
 
+/// A sparse vector a collection declares (Qdrant's `sparse_vectors`): its name and how query
+/// weights are scaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparseVectorConfig {
+    /// The name points and queries use (never `""`, never a dense vector's name).
+    pub name: String,
+    /// `Idf` scales each query weight by its term's inverse document frequency.
+    pub modifier: crate::sparse::Modifier,
+}
+
+/// Most sparse vectors one collection may declare: a sparse space number is one byte in a
+/// tag-14 WAL record.
+pub const MAX_SPARSE_VECTORS: usize = 64;
+
 /// Everything fixed when a collection is created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionConfig {
     /// The dense vectors, in declaration order; a vector's position is its space number in the
     /// store, the WAL and the checkpoint, so it never changes.
     pub vectors: Vec<NamedVector>,
+    /// The sparse vectors, in declaration order; a position is a sparse space number, fixed like
+    /// a dense one. Their names differ from every dense vector's.
+    pub sparse_vectors: Vec<SparseVectorConfig>,
     /// How the vectors were declared.
     pub layout: VectorLayout,
     /// When writes are acknowledged.
@@ -110,6 +127,22 @@ pub enum VectorLookupError {
         /// The name.
         name: String,
     },
+    /// A dense vector given or asked for under a sparse vector's name.
+    #[error(
+        "vector {name:?} is a sparse vector: give it as {{\"indices\": [...], \"values\": [...]}}"
+    )]
+    NotDense {
+        /// The name.
+        name: String,
+    },
+    /// A sparse vector given or asked for under a name that is not a declared sparse vector.
+    #[error("sparse vector {name:?} is not declared by this collection (its vectors: {declared})")]
+    NotSparse {
+        /// The name.
+        name: String,
+        /// The declared names, quoted and comma-separated.
+        declared: String,
+    },
     /// Several vectors and no name.
     #[error("this collection has several named vectors ({declared}); name one with `using`")]
     Ambiguous {
@@ -127,6 +160,7 @@ impl CollectionConfig {
                 name: String::new(),
                 params,
             }],
+            sparse_vectors: Vec::new(),
             layout: VectorLayout::Unnamed,
             durability,
         }
@@ -158,6 +192,11 @@ impl CollectionConfig {
     /// # Errors
     /// [`VectorLookupError::Unknown`].
     pub fn space_of(&self, name: &str) -> Result<usize, VectorLookupError> {
+        if self.sparse_space_of(name).is_some() {
+            return Err(VectorLookupError::NotDense {
+                name: name.to_owned(),
+            });
+        }
         self.vectors
             .iter()
             .position(|v| v.name == name)
@@ -192,25 +231,52 @@ impl CollectionConfig {
         }
     }
 
+    /// The sparse space number of the sparse vector named `name`.
+    ///
+    /// # Errors
+    /// [`VectorLookupError::NotSparse`] when no sparse vector has that name.
+    pub fn sparse_space(&self, name: &str) -> Result<usize, VectorLookupError> {
+        self.sparse_space_of(name)
+            .ok_or_else(|| VectorLookupError::NotSparse {
+                name: name.to_owned(),
+                declared: self.declared_names(),
+            })
+    }
+
+    /// The sparse space number of the sparse vector named `name`, when one is declared.
+    #[must_use]
+    pub fn sparse_space_of(&self, name: &str) -> Option<usize> {
+        self.sparse_vectors.iter().position(|v| v.name == name)
+    }
+
     /// Checks that every name in `names` (a `with_vector` list) is declared.
     ///
     /// # Errors
     /// [`VectorLookupError::Unknown`] for the first name that is not.
     pub fn check_names(&self, names: &[String]) -> Result<(), VectorLookupError> {
-        names
-            .iter()
-            .try_for_each(|name| self.space_of(name).map(drop))
+        names.iter().try_for_each(|name| {
+            if self.sparse_space_of(name).is_some() {
+                Ok(())
+            } else {
+                self.space_of(name).map(drop)
+            }
+        })
     }
 
     /// The declared names, quoted, for messages.
     #[must_use]
     pub fn declared_names(&self) -> String {
-        if self.vectors.is_empty() {
+        if self.vectors.is_empty() && self.sparse_vectors.is_empty() {
             return "none".to_owned();
         }
         self.vectors
             .iter()
             .map(|v| format!("{:?}", v.name))
+            .chain(
+                self.sparse_vectors
+                    .iter()
+                    .map(|v| format!("{:?} (sparse)", v.name)),
+            )
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::EngineError;
-use super::config::{CollectionConfig, HnswParams, NamedVector, VectorLayout, VectorParams};
+use super::config::{
+    CollectionConfig, HnswParams, NamedVector, SparseVectorConfig, VectorLayout, VectorParams,
+};
+use crate::sparse::Modifier;
 use crate::storage::wal::Durability;
 use crate::storage::{FileSystem, atomic_write};
 use crate::vector::Metric;
@@ -116,6 +119,43 @@ struct SettingsFile {
     /// The named vectors, in declaration order; absent for one unnamed vector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vectors: Option<Vec<VectorSettings>>,
+    /// The sparse vectors, in declaration order; absent (none) in files written before sparse
+    /// vectors existed, and for collections without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sparse_vectors: Vec<SparseSettings>,
+}
+
+/// One sparse vector as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct SparseSettings {
+    name: String,
+    /// `"none"` or `"idf"`.
+    modifier: String,
+}
+
+impl SparseSettings {
+    fn from_config(v: &SparseVectorConfig) -> Self {
+        Self {
+            name: v.name.clone(),
+            modifier: match v.modifier {
+                Modifier::None => "none",
+                Modifier::Idf => "idf",
+            }
+            .into(),
+        }
+    }
+
+    fn to_config(&self) -> Result<SparseVectorConfig, String> {
+        let modifier = match self.modifier.as_str() {
+            "none" => Modifier::None,
+            "idf" => Modifier::Idf,
+            other => return Err(format!("sparse vector modifier {other:?}")),
+        };
+        Ok(SparseVectorConfig {
+            name: self.name.clone(),
+            modifier,
+        })
+    }
 }
 
 /// One named vector as stored.
@@ -315,6 +355,11 @@ pub fn write_settings_with_ttl(
         vector_named: config.layout == VectorLayout::UnnamedByName,
         ttl_field: ttl_field.map(str::to_owned),
         vectors: None,
+        sparse_vectors: config
+            .sparse_vectors
+            .iter()
+            .map(SparseSettings::from_config)
+            .collect(),
     };
     match (config.layout, config.vectors.as_slice()) {
         (VectorLayout::Unnamed | VectorLayout::UnnamedByName, [only]) => {
@@ -369,6 +414,12 @@ pub fn read_settings(
     }
     let durability = parse_durability(&file.durability)
         .ok_or_else(|| bad(format!("durability {:?}", file.durability)))?;
+    let sparse_vectors = file
+        .sparse_vectors
+        .iter()
+        .map(SparseSettings::to_config)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad)?;
     if let Some(vectors) = &file.vectors {
         return Ok(CollectionConfig {
             vectors: vectors
@@ -376,6 +427,7 @@ pub fn read_settings(
                 .map(VectorSettings::to_config)
                 .collect::<Result<_, _>>()
                 .map_err(bad)?,
+            sparse_vectors,
             layout: VectorLayout::Named,
             durability,
         });
@@ -405,6 +457,7 @@ pub fn read_settings(
             .map_err(bad)?,
     };
     let mut config = CollectionConfig::single(params, durability);
+    config.sparse_vectors = sparse_vectors;
     if file.vector_named {
         config.layout = VectorLayout::UnnamedByName;
     }
@@ -506,6 +559,7 @@ mod tests {
         let fs = RealFs;
         let named = |vectors| CollectionConfig {
             vectors,
+            sparse_vectors: Vec::new(),
             layout: VectorLayout::Named,
             durability: Durability::Flush,
         };
@@ -526,7 +580,27 @@ mod tests {
                 },
             },
         ]);
-        for config in [two, named(Vec::new())] {
+        let sparse = |v: &[(&str, Modifier)]| {
+            v.iter()
+                .map(|(n, modifier)| SparseVectorConfig {
+                    name: (*n).into(),
+                    modifier: *modifier,
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut with_sparse = two.clone();
+        with_sparse.sparse_vectors = sparse(&[("bm42", Modifier::Idf), ("splade", Modifier::None)]);
+        let mut only_sparse = named(Vec::new());
+        only_sparse.sparse_vectors = sparse(&[("bm25", Modifier::Idf)]);
+        let mut unnamed_and_sparse = config(None);
+        unnamed_and_sparse.sparse_vectors = sparse(&[("text", Modifier::None)]);
+        for config in [
+            two,
+            named(Vec::new()),
+            with_sparse,
+            only_sparse,
+            unnamed_and_sparse,
+        ] {
             write_settings(&fs, dir.path(), &config)?;
             assert_eq!(read_settings(&fs, dir.path())?, config);
         }

@@ -28,11 +28,12 @@ pub use collection::{
     VectorMemory, WriteReceipt, WriteTicket,
 };
 pub use config::{
-    CollectionConfig, EngineOptions, HnswParams, NamedVector, VectorLayout, VectorLookupError,
-    VectorParams,
+    CollectionConfig, EngineOptions, HnswParams, MAX_SPARSE_VECTORS, NamedVector,
+    SparseVectorConfig, VectorLayout, VectorLookupError, VectorParams,
 };
 pub use error::{EngineError, QueueLimit};
 pub use point::{
     NewPoint, PayloadSelector, PointId, PointRecord, PointVectors, Projection, ScoredPoint,
+    VectorValue,
 };
 pub use snapshots::SnapshotInfo;

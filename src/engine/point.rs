@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use super::payload_path;
 use crate::columns::Payload;
+use crate::sparse::SparseVector;
 
 /// A point id: an unsigned 64-bit integer or a UUID, like Qdrant's. Integers sort before UUIDs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,13 +43,40 @@ impl FromStr for PointId {
     }
 }
 
-/// A point's dense vectors, as written or read back.
+/// One named vector of a point: dense, or sparse (Qdrant's `{"indices", "values"}`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum VectorValue {
+    /// A dense vector.
+    Dense(Vec<f32>),
+    /// A checked sparse vector.
+    Sparse(SparseVector),
+}
+
+impl From<Vec<f32>> for VectorValue {
+    fn from(v: Vec<f32>) -> Self {
+        Self::Dense(v)
+    }
+}
+
+impl VectorValue {
+    /// The dense vector, when this is one.
+    #[must_use]
+    pub fn dense(&self) -> Option<&[f32]> {
+        match self {
+            Self::Dense(v) => Some(v),
+            Self::Sparse(_) => None,
+        }
+    }
+}
+
+/// A point's vectors, as written or read back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PointVectors {
     /// The unnamed vector, given as a bare array.
     Unnamed(Vec<f32>),
-    /// Vectors by name (any subset of the declared ones; `""` names the unnamed vector).
-    Named(Vec<(String, Vec<f32>)>),
+    /// Vectors by name (any subset of the declared ones, dense and sparse; `""` names the
+    /// unnamed vector).
+    Named(Vec<(String, VectorValue)>),
 }
 
 impl From<Vec<f32>> for PointVectors {
@@ -58,7 +86,7 @@ impl From<Vec<f32>> for PointVectors {
 }
 
 impl PointVectors {
-    /// The vector named `name` (`""`: the unnamed vector, bare or by name).
+    /// The dense vector named `name` (`""`: the unnamed vector, bare or by name).
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&[f32]> {
         match self {
@@ -66,20 +94,44 @@ impl PointVectors {
             Self::Named(named) => named
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_slice()),
+                .and_then(|(_, v)| v.dense()),
         }
     }
 
-    /// The only vector, when there is exactly one (the bare form of a one-vector answer).
+    /// The sparse vector named `name`.
+    #[must_use]
+    pub fn sparse(&self, name: &str) -> Option<&SparseVector> {
+        match self {
+            Self::Unnamed(_) => None,
+            Self::Named(named) => named.iter().find_map(|(n, v)| match v {
+                VectorValue::Sparse(s) if n == name => Some(s),
+                _ => None,
+            }),
+        }
+    }
+
+    /// The only vector, when there is exactly one and it is dense (the bare form of a
+    /// one-vector answer).
     #[must_use]
     pub fn single(&self) -> Option<&[f32]> {
         match self {
             Self::Unnamed(v) => Some(v),
             Self::Named(named) => match named.as_slice() {
-                [(_, v)] => Some(v),
+                [(_, v)] => v.dense(),
                 _ => None,
             },
         }
+    }
+
+    /// Dense vectors by name, for tests and callers that know no sparse vector is involved.
+    #[must_use]
+    pub fn named_dense(named: Vec<(String, Vec<f32>)>) -> Self {
+        Self::Named(
+            named
+                .into_iter()
+                .map(|(n, v)| (n, VectorValue::Dense(v)))
+                .collect(),
+        )
     }
 }
 

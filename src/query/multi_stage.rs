@@ -1,8 +1,9 @@
 //! Multi-stage queries (Qdrant's `prefetch`): a tree of [`Stage`]s run over one read view,
 //! leaves first. Each stage finds or ranks candidates: a nearest-neighbour search (over the
 //! whole collection when it has no prefetch, or re-scoring exactly the points its prefetches
-//! found), optionally made diverse by MMR, a BM25 ranking over a text index (likewise), or a
-//! fusion of its prefetches' ranked lists.
+//! found), optionally made diverse by MMR, a sparse-vector dot product over a sparse index
+//! (likewise), a BM25 ranking over a text index (likewise), or a fusion of its prefetches'
+//! ranked lists.
 //!
 //! Filters apply inside every stage before it ranks (a stage's own filter, and every filter of
 //! the stages above it, which is how Qdrant propagates the top-level filter into prefetches),
@@ -14,6 +15,7 @@
 
 use roaring::RoaringBitmap;
 
+use super::compile::{CompileStats, matching_in};
 use super::fusion::{Fusion, FusionError, RankedList};
 use super::mmr::mmr;
 use super::plan::filtered_nearest;
@@ -22,6 +24,7 @@ use super::text_rank::{TextRankError, rank_text, rank_text_in};
 use super::type_check::{TypeMismatch, check_types};
 use crate::columns::FieldPath;
 use crate::engine::{NearestParams, ReadView};
+use crate::sparse::SparseVector;
 use crate::vector::{ScoredSlot, VectorError, prepare};
 
 /// One stage of a multi-stage query.
@@ -54,6 +57,14 @@ pub enum Scoring {
         using: Option<String>,
         /// Diversification of the final list.
         mmr: Option<Mmr>,
+    },
+    /// By dot product with a sparse vector of the named sparse vector (over the points the
+    /// filters allow, or among what the prefetches found).
+    Sparse {
+        /// The query vector.
+        vector: SparseVector,
+        /// The sparse vector searched.
+        using: String,
     },
     /// By fusing the prefetches' lists.
     Fusion(Fusion),
@@ -166,6 +177,38 @@ fn run_under(
             Ok(Ranked {
                 hits,
                 larger_is_better: metric.higher_is_better(),
+            })
+        }
+        Scoring::Sparse { vector, using } => {
+            let space = view.config().sparse_space(using)?;
+            let hits = if stage.prefetch.is_empty() {
+                let allowed = filter
+                    .as_ref()
+                    .filter(|p| !matches!(p, Predicate::All))
+                    .map(|p| matching_in(view, p, view.live(), &mut CompileStats::default()));
+                view.sparse_nearest(
+                    space,
+                    vector,
+                    stage.limit,
+                    allowed.as_ref(),
+                    stage.score_threshold,
+                )
+            } else {
+                let candidates: RoaringBitmap = children
+                    .iter()
+                    .flat_map(|c| c.hits.iter().map(|h| h.slot))
+                    .collect();
+                view.sparse_nearest(
+                    space,
+                    vector,
+                    stage.limit,
+                    Some(&candidates),
+                    stage.score_threshold,
+                )
+            };
+            Ok(Ranked {
+                hits,
+                larger_is_better: true,
             })
         }
         Scoring::Text { field, query } => {

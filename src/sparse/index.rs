@@ -140,6 +140,12 @@ impl SparseIndex {
         self.postings.len()
     }
 
+    /// Postings in every list together: the entries of every indexed vector.
+    #[must_use]
+    pub fn posting_count(&self) -> usize {
+        self.postings.values().map(SparsePostings::len).sum()
+    }
+
     /// Slots holding at least one entry.
     #[must_use]
     pub fn doc_slots(&self) -> &RoaringBitmap {

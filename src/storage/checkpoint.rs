@@ -38,6 +38,8 @@ pub const QUANT_MAGIC: &[u8; 8] = b"PLAITQNT";
 pub const INDEX_MAGIC: &[u8; 8] = b"PLAITIDX";
 /// Magic of a collection's text index image (`texts.plait`).
 pub const TEXT_MAGIC: &[u8; 8] = b"PLAITTXT";
+/// Magic of a collection's sparse vector index image (`sparse.plait`).
+pub const SPARSE_MAGIC: &[u8; 8] = b"PLAITSPX";
 /// Magic bytes at the very end of a checkpoint.
 pub const END_MAGIC: &[u8; 4] = b"PKND";
 /// Current checkpoint format version.

@@ -45,6 +45,7 @@ mod recovery;
 mod search_batch;
 mod server;
 mod snapshots;
+mod sparse_vectors;
 mod sql_shell;
 mod text_search;
 mod transfer;

@@ -184,3 +184,64 @@ fn expiry_values_that_are_not_datetimes_are_refused() -> TestResult {
     s.terminate()?;
     Ok(())
 }
+
+/// A snapshot keeps the collection's `ttl_field`: the collection recovered from it still refuses
+/// an expiry that is not a datetime, and still deletes what expires.
+#[test]
+fn a_snapshot_keeps_the_expiry_setting() -> TestResult {
+    let data = tempfile::tempdir()?;
+    let s = TestServer::start_in(data.path(), &[])?;
+    s.wait_ready()?;
+    create_ttl_collection(&s)?;
+    let (status, body) = upsert(
+        &s,
+        &json!({"points": [point(1, json!({"expires_at": "2999-01-01T00:00:00Z"}))]}),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let r = s
+        .client
+        .post(s.url("/collections/t/snapshots?wait=true"))
+        .send()?;
+    assert_eq!(r.status(), 200);
+    let snapshot: Value = r.json()?;
+    let name = snapshot["result"]["name"]
+        .as_str()
+        .ok_or("no snapshot name")?;
+    let location = format!(
+        "file://{}",
+        data.path().join("snapshots").join("t").join(name).display()
+    );
+    let r = s.put_json(
+        "/collections/copy/snapshots/recover",
+        &json!({ "location": location }),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    let r = s.put_json(
+        "/collections/copy/points?wait=true",
+        &json!({"points": [point(2, json!({"expires_at": 5}))]}),
+    )?;
+    assert_eq!(r.status(), 400, "{}", r.text()?);
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339();
+    let r = s.put_json(
+        "/collections/copy/points?wait=true",
+        &json!({"points": [point(3, json!({"expires_at": soon}))]}),
+    )?;
+    assert_eq!(r.status(), 200, "{}", r.text()?);
+    let started = Instant::now();
+    loop {
+        let left: Vec<u64> = s
+            .all_points("copy")?
+            .iter()
+            .filter_map(|p| p["id"].as_u64())
+            .collect();
+        if left == [1] {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the recovered collection did not expire point 3: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}

@@ -1,4 +1,6 @@
-"""The LlamaIndex scenario: `QdrantVectorStore` (dense mode) from PyPI, unchanged, against Plait.
+"""The LlamaIndex scenario: `QdrantVectorStore` from PyPI, unchanged, against Plait: dense mode, and
+hybrid mode (`enable_hybrid=True`: a named dense and a named sparse vector, sparse and hybrid
+queries sent as `query_batch_points`), with a deterministic sparse encoder (hashed word counts).
 
 Run by tests/it/llama_index.rs through run.sh with QDRANT_URL set. The store creates the
 collection, creates a `doc_id` payload index, and names the unnamed vector "" on upsert and
@@ -14,15 +16,18 @@ from typing import List
 
 from llama_index.core import StorageContext, VectorStoreIndex
 from llama_index.core.embeddings import BaseEmbedding
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import MetadataMode, TextNode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
     MetadataFilters,
     VectorStoreQuery,
+    VectorStoreQueryMode,
 )
 from llama_index.vector_stores.qdrant import QdrantVectorStore
+from llama_index.vector_stores.qdrant.utils import relative_score_fusion
 from qdrant_client import QdrantClient
+from qdrant_client.models import SparseVector
 
 URL = os.environ["QDRANT_URL"]
 NAME = "llama"
@@ -121,5 +126,64 @@ check(ids[1] not in remaining and len(remaining) == 2, "a node deleted by id is 
 
 store.clear()
 check(not client.collection_exists(NAME), "clear deletes the collection")
+
+
+def hashed_counts(text):
+    counts = {}
+    for word in text.lower().split():
+        index = int(hashlib.sha256(word.encode()).hexdigest(), 16) % 1_000_003
+        counts[index] = counts.get(index, 0.0) + 1.0
+    return counts
+
+
+def sparse_encoder(batch):
+    vectors = [hashed_counts(t) for t in batch]
+    return [list(v) for v in vectors], [list(v.values()) for v in vectors]
+
+
+hybrid = QdrantVectorStore(collection_name="llama_hybrid", client=client, enable_hybrid=True,
+                           sparse_doc_fn=sparse_encoder, sparse_query_fn=sparse_encoder)
+hybrid_index = VectorStoreIndex(
+    nodes, storage_context=StorageContext.from_defaults(vector_store=hybrid), embed_model=embed)
+params = client.get_collection("llama_hybrid").config.params
+check(set(params.vectors) == {hybrid.dense_vector_name}
+      and set(params.sparse_vectors or {}) == {hybrid.sparse_vector_name},
+      f"hybrid mode creates a named dense and a named sparse vector (got {params.vectors}, {params.sparse_vectors})")
+
+
+def sparse_ranking(query):
+    q = hashed_counts(query)
+    scored = []
+    for n in nodes:
+        d = hashed_counts(n.get_content(metadata_mode=MetadataMode.EMBED))
+        score = sum(w * d.get(i, 0.0) for i, w in q.items())
+        if any(i in d for i in q):
+            scored.append((-score, n.node_id))
+    return [(node_id, -neg) for neg, node_id in sorted(scored)]
+
+
+for query in ["cats purr", "hot water and tea"]:
+    result = hybrid.query(VectorStoreQuery(query_str=query, query_embedding=embed.get_query_embedding(query),
+                                           similarity_top_k=2, mode=VectorStoreQueryMode.SPARSE))
+    want = sparse_ranking(query)[:2]
+    check(result.ids == [i for i, _ in want]
+          and all(abs(s - w) < 1e-4 for s, (_, w) in zip(result.similarities, want)),
+          f"sparse mode ranks {query!r} by dot product (got {list(zip(result.ids, result.similarities))}, want {want})")
+    dense = client.query_points("llama_hybrid", query=embed.get_query_embedding(query),
+                                using=hybrid.dense_vector_name, limit=2, with_payload=True).points
+    sparse = client.query_points("llama_hybrid", query=SparseVector(
+        indices=list(hashed_counts(query)), values=list(hashed_counts(query).values())),
+        using=hybrid.sparse_vector_name, limit=2, with_payload=True).points
+    want = relative_score_fusion(hybrid.parse_to_query_result(dense),
+                                 hybrid.parse_to_query_result(sparse), alpha=0.5, top_k=2)
+    result = hybrid.query(VectorStoreQuery(query_str=query, query_embedding=embed.get_query_embedding(query),
+                                           similarity_top_k=2, mode=VectorStoreQueryMode.HYBRID))
+    check(result.ids == want.ids and result.ids[0] == sparse_ranking(query)[0][0],
+          f"hybrid mode fuses the dense and sparse answers for {query!r} (got {result.ids}, want {want.ids})")
+found = hybrid_index.as_retriever(similarity_top_k=4, filters=pets,
+                                  vector_store_query_mode="hybrid").retrieve("hot tea cats")
+check(sorted(n.node.node_id for n in found) == sorted(n.node_id for n in nodes if n.metadata["topic"] == "pets"),
+      f"hybrid retrieval applies the metadata filter in both branches (got {[n.node.metadata for n in found]})")
+hybrid.clear()
 
 print(f"ALL CHECKS PASSED ({passed})")

@@ -16,6 +16,7 @@ use crate::api::wire::collections::{
     OptimizersConfig, PlaitCollectionInfo, VectorsConfig,
 };
 use crate::api::wire::points::TimeoutParam;
+use crate::api::wire::sparse_config;
 use crate::engine::VectorParams as EngineVectorParams;
 
 /// Creates a collection.
@@ -123,6 +124,7 @@ pub async fn get(
             config: CollectionConfigView {
                 params: CollectionParams {
                     vectors: VectorsConfig::describe(&config),
+                    sparse_vectors: sparse_config::describe(&config.sparse_vectors),
                     shard_number: 1,
                     replication_factor: 1,
                     write_consistency_factor: 1,

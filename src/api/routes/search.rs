@@ -23,8 +23,10 @@ use crate::api::wire::prefetch::TopLevel;
 use crate::api::wire::query_input::QueryInput;
 use crate::api::wire::search_batch::{MAX_BATCH_SEARCHES, QueryBatchRequest, SearchBatchRequest};
 use crate::columns::FieldPath;
-use crate::engine::{Collection, ScoredPoint};
-use crate::query::{MultiStageError, Stage, check_types, filtered_nearest, multi_stage, rank_text};
+use crate::engine::{Collection, NearestParams, ScoredPoint, VectorValue};
+use crate::query::{
+    MultiStageError, Scoring, Stage, check_types, filtered_nearest, multi_stage, rank_text,
+};
 
 /// The error answers every search route shares (400 and 422 differ by route).
 #[derive(utoipa::IntoResponses)]
@@ -133,14 +135,30 @@ fn text_search(
 
 impl SearchBody for SearchRequestBody {
     fn into_request(self) -> Result<FilteredSearch, ApiError> {
-        let search = self
+        let (dense, sparse) = match self.vector.vector {
+            VectorValue::Dense(v) => (v, None),
+            VectorValue::Sparse(v) => (Vec::new(), Some(v)),
+        };
+        let mut search = self
             .options
-            .into_request(self.vector.vector, self.vector.name, self.limit)?;
+            .into_request(dense, self.vector.name, self.limit)?;
         if search.explain {
             return Err(ApiError::unprocessable(
                 "`params.explain` is answered by `points/query` (its result has room for it); \
                  `points/search` returns a bare list",
             ));
+        }
+        if let Some(vector) = sparse {
+            // A sparse search is the one-stage query it would be in `points/query`.
+            let using = search.request.using.clone().unwrap_or_default();
+            search.stage = Some(Stage {
+                prefetch: Vec::new(),
+                scoring: Scoring::Sparse { vector, using },
+                filter: search.filter.clone(),
+                limit: search.request.limit + search.request.offset,
+                score_threshold: search.request.score_threshold,
+                params: NearestParams::default(),
+            });
         }
         Ok(search)
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::quantization::QuantizationConfigWire;
+use super::sparse_config::{self, SparseVectorDescription, SparseVectorParams};
 use super::unsupported::reject_present;
 use crate::api::error::ApiError;
 use crate::engine::Durability;
@@ -278,10 +279,10 @@ pub struct CreateCollection {
     /// Dense vector settings; `{}` declares none (a collection of payloads and edges). Required,
     /// so that a body without it is a 400 rather than a collection without vectors.
     pub vectors: VectorsConfig,
-    /// Sparse vectors: only an empty map (none) is accepted; sparse vectors are not supported yet.
+    /// Sparse vectors by name (`{"bm42": {"modifier": "idf"}}`): each gets an inverted index;
+    /// a point carries any subset of them. Names differ from the dense vectors' names.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub sparse_vectors: Option<BTreeMap<String, IgnoredAny>>,
+    pub sparse_vectors: Option<BTreeMap<String, SparseVectorParams>>,
     /// HNSW settings.
     #[serde(default)]
     pub hnsw_config: Option<HnswConfigDiff>,
@@ -411,14 +412,13 @@ impl CreateCollection {
     /// The engine configuration this request asks for.
     ///
     /// # Errors
-    /// 422 for sparse vectors.
+    /// 422 for sparse vector settings Plait refuses (see `sparse_config::to_engine`).
     pub fn to_config(&self, default_durability: Durability) -> Result<CollectionConfig, ApiError> {
-        if self.sparse_vectors.as_ref().is_some_and(|m| !m.is_empty()) {
-            return Err(ApiError::unprocessable(
-                "`sparse_vectors`: sparse vectors are not supported yet; declare dense vectors \
-                 (named or not) under `vectors`",
-            ));
-        }
+        let dense: Vec<&str> = self.vectors.entries().into_iter().map(|(n, _)| n).collect();
+        let sparse_vectors = match &self.sparse_vectors {
+            Some(map) => sparse_config::to_engine(map, &dense)?,
+            None => Vec::new(),
+        };
         let hnsw = self.hnsw_config.clone().unwrap_or_default();
         let quantization = self.quantization_config.as_ref();
         Ok(CollectionConfig {
@@ -431,6 +431,7 @@ impl CreateCollection {
                     params: params.to_engine(&hnsw, quantization),
                 })
                 .collect(),
+            sparse_vectors,
             layout: self.vectors.layout(),
             durability: self.durability.map_or(default_durability, Into::into),
         })
@@ -463,6 +464,9 @@ pub struct CollectionExistence {
 pub struct CollectionParams {
     /// Vector settings, in the form the collection was created with.
     pub vectors: VectorsConfig,
+    /// Sparse vectors by name (absent when the collection has none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sparse_vectors: BTreeMap<String, SparseVectorDescription>,
     /// Always 1 (Plait does not shard).
     pub shard_number: u32,
     /// Always 1 (Plait does not replicate).

@@ -19,6 +19,7 @@ pub mod query;
 pub mod query_input;
 pub mod search_batch;
 pub mod snapshots;
+pub mod sparse_config;
 pub mod text_index;
 pub mod unsupported;
 pub mod vector_name;

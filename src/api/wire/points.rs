@@ -19,7 +19,7 @@ use crate::api::error::ApiError;
 use crate::columns::{FieldPath, Payload};
 use crate::engine::{
     NewPoint, PayloadSelector, PointId, PointRecord, PointVectors, Projection, ScoredPoint,
-    SearchRequest,
+    SearchRequest, VectorValue,
 };
 use crate::query::Predicate;
 use crate::query::Stage;
@@ -280,22 +280,51 @@ pub struct WireScoredPoint {
     pub vector: Option<WireVectors>,
 }
 
-/// A point's vectors as returned: the bare vector of a collection of one unnamed vector, a map
-/// by name otherwise (only the vectors the point carries).
+/// A point's vectors as returned: the bare vector of a collection of one unnamed vector (and no
+/// sparse vectors), a map by name otherwise (only the vectors the point carries).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum WireVectors {
     /// The unnamed vector.
     Dense(Vec<f32>),
     /// Vectors by name.
-    Named(std::collections::BTreeMap<String, Vec<f32>>),
+    Named(std::collections::BTreeMap<String, WireVectorValue>),
+}
+
+/// One named vector as returned.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum WireVectorValue {
+    /// A dense vector.
+    Dense(Vec<f32>),
+    /// A sparse vector, indices ascending.
+    Sparse {
+        /// Dimension indices, ascending.
+        indices: Vec<u32>,
+        /// Their weights.
+        values: Vec<f32>,
+    },
+}
+
+impl From<VectorValue> for WireVectorValue {
+    fn from(v: VectorValue) -> Self {
+        match v {
+            VectorValue::Dense(v) => Self::Dense(v),
+            VectorValue::Sparse(s) => Self::Sparse {
+                indices: s.indices().to_vec(),
+                values: s.values().to_vec(),
+            },
+        }
+    }
 }
 
 impl From<PointVectors> for WireVectors {
     fn from(v: PointVectors) -> Self {
         match v {
             PointVectors::Unnamed(v) => Self::Dense(v),
-            PointVectors::Named(named) => Self::Named(named.into_iter().collect()),
+            PointVectors::Named(named) => {
+                Self::Named(named.into_iter().map(|(n, v)| (n, v.into())).collect())
+            }
         }
     }
 }
@@ -708,7 +737,8 @@ pub struct QueryResponse {
 /// Body of the older `POST /collections/{name}/points/search`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SearchRequestBody {
-    /// The query vector: `[...]`, or `{"name": "dense", "vector": [...]}` for a named vector.
+    /// The query vector: `[...]`, or `{"name": "dense", "vector": [...]}` for a named vector, or
+    /// `{"name": "bm42", "vector": {"indices": [...], "values": [...]}}` for a sparse vector.
     #[schema(value_type = SearchVectorShape)]
     pub vector: SearchVector,
     /// Hits to return.

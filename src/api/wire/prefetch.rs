@@ -38,12 +38,13 @@ pub struct Prefetch {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Prefetch>>, no_recursion)]
     pub prefetch: Option<Prefetches>,
-    /// How this prefetch ranks: a dense vector (`nearest`, with `mmr`), BM25 over a text index
-    /// (`text`, a Plait extension), or a fusion of its own prefetches. Required.
+    /// How this prefetch ranks: a dense vector (`nearest`, with `mmr`), a sparse vector (with
+    /// `using`), BM25 over a text index (`text`, a Plait extension), or a fusion of its own
+    /// prefetches. Required.
     #[serde(default)]
     pub query: Option<QueryInput>,
     /// The vector this prefetch searches, by name (`""`: the unnamed vector; absent: the unnamed
-    /// vector, or the collection's only one).
+    /// vector, or the collection's only one; a sparse query needs the sparse vector's name).
     #[serde(default)]
     pub using: Option<VectorName>,
     /// Only points this filter (and every filter above) matches.
@@ -114,7 +115,11 @@ impl TopLevel<'_> {
     /// Whether this query needs the multi-stage path (a prefetch, a fusion, or MMR).
     #[must_use]
     pub fn is_multi_stage(query: &QueryInput, prefetch: Option<&Prefetches>) -> bool {
-        prefetch.is_some() || matches!(query, QueryInput::Fusion(_) | QueryInput::NearestMmr(..))
+        prefetch.is_some()
+            || matches!(
+                query,
+                QueryInput::Fusion(_) | QueryInput::NearestMmr(..) | QueryInput::Sparse(_)
+            )
     }
 
     /// The stage tree.
@@ -197,6 +202,14 @@ fn scoring(query: QueryInput, using: Option<String>, limit: usize) -> Result<Sco
             vector,
             using,
             mmr: Some(mmr_settings(mmr, limit)?),
+        }),
+        QueryInput::Sparse(vector) => Ok(Scoring::Sparse {
+            vector,
+            using: using.ok_or_else(|| {
+                ApiError::unprocessable(
+                    "a sparse query needs `using`: the name of the sparse vector it searches",
+                )
+            })?,
         }),
         QueryInput::Fusion(fusion) => Ok(Scoring::Fusion(fusion)),
         QueryInput::Text(text) => {

@@ -16,14 +16,19 @@ use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFo
 use utoipa::openapi::{OneOfBuilder, Ref, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
+use super::vector_name::WireSparseVector;
 use crate::api::error::ApiError;
 use crate::query::{DEFAULT_RRF_K, Fusion};
+use crate::sparse::SparseVector;
 
 /// What the client asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryInput {
     /// A dense vector, bare or as `{"nearest": [...]}`.
     Nearest(Vec<f32>),
+    /// A sparse vector (checked), bare (`{"indices": [...], "values": [...]}`) or as
+    /// `{"nearest": {"indices": [...], "values": [...]}}`; `using` names the sparse vector.
+    Sparse(SparseVector),
     /// `{"nearest": [...], "mmr": {...}}`: the nearest points, made diverse.
     NearestMmr(Vec<f32>, WireMmr),
     /// A fusion of the prefetches' results.
@@ -84,9 +89,11 @@ impl QueryInput {
     pub fn into_vector(self) -> Result<Vec<f32>, ApiError> {
         match self {
             Self::Nearest(v) => Ok(v),
-            Self::NearestMmr(..) | Self::Fusion(_) => Err(ApiError::unprocessable(
-                "`mmr` and fusion queries are answered by `points/query` only",
-            )),
+            Self::NearestMmr(..) | Self::Fusion(_) | Self::Sparse(_) => {
+                Err(ApiError::unprocessable(
+                    "`mmr`, sparse and fusion queries are answered by `points/query` only",
+                ))
+            }
             Self::Text(_) => Err(ApiError::unprocessable(
                 "a `text` query is answered by `points/query` alone",
             )),
@@ -111,7 +118,8 @@ pub struct TextQueryInput {
     pub query: String,
 }
 
-const EXPECTED: &str = "a dense vector (a list of numbers), {\"nearest\": [numbers]}, \
+const EXPECTED: &str = "a dense vector (a list of numbers), a sparse vector \
+                        {\"indices\": [...], \"values\": [...]}, {\"nearest\": [numbers]}, \
                         {\"fusion\": \"rrf\" | \"dbsf\"}, {\"rrf\": {...}}, \
                         {\"weighted_fusion\": {\"weights\": [...]}} or \
                         {\"text\": {\"field\": ..., \"query\": ...}}";
@@ -142,10 +150,26 @@ impl<'de> Visitor<'de> for QueryVisitor {
         // One query kind, and `mmr` beside `nearest`, in either order.
         let mut input: Option<QueryInput> = None;
         let mut mmr: Option<WireMmr> = None;
+        // A bare sparse vector: its two keys, in either order.
+        let mut indices: Option<Vec<u32>> = None;
+        let mut values: Option<Vec<f32>> = None;
         while let Some(key) = map.next_key::<String>()? {
             if key == "mmr" && mmr.is_none() {
                 mmr = Some(map.next_value::<WireMmr>()?);
                 continue;
+            }
+            if key == "indices" && indices.is_none() && input.is_none() {
+                indices = Some(map.next_value()?);
+                continue;
+            }
+            if key == "values" && values.is_none() && input.is_none() {
+                values = Some(map.next_value()?);
+                continue;
+            }
+            if indices.is_some() || values.is_some() {
+                return Err(de::Error::custom(format!(
+                    "a sparse vector query has `indices` and `values` only, got `{key}` as well"
+                )));
             }
             if input.is_some() {
                 return Err(de::Error::custom(format!(
@@ -153,6 +177,22 @@ impl<'de> Visitor<'de> for QueryVisitor {
                 )));
             }
             input = Some(kind_value(&key, &mut map)?);
+        }
+        match (indices, values) {
+            (None, None) => {}
+            (Some(indices), Some(values)) => {
+                if mmr.is_some() {
+                    return Err(de::Error::custom(
+                        "`mmr` diversifies dense nearest-neighbour queries only",
+                    ));
+                }
+                return WireSparseVector { indices, values }
+                    .check("sparse query vector")
+                    .map(QueryInput::Sparse)
+                    .map_err(de::Error::custom);
+            }
+            (Some(_), None) => return Err(de::Error::missing_field("values")),
+            (None, Some(_)) => return Err(de::Error::missing_field("indices")),
         }
         match (input, mmr) {
             (None, None) => Err(de::Error::custom(format!(
@@ -164,6 +204,9 @@ impl<'de> Visitor<'de> for QueryVisitor {
             (Some(input), None) => Ok(input),
             (Some(QueryInput::Nearest(v)), Some(m)) => Ok(QueryInput::NearestMmr(v, m)),
             (Some(unsupported @ QueryInput::Unsupported(_)), Some(_)) => Ok(unsupported),
+            (Some(QueryInput::Sparse(_)), Some(_)) => Err(de::Error::custom(
+                "`mmr` diversifies dense nearest-neighbour queries only",
+            )),
             (Some(_), Some(_)) => Err(de::Error::custom("`mmr` goes beside `nearest` only")),
         }
     }
@@ -174,9 +217,10 @@ fn kind_value<'de, A: MapAccess<'de>>(kind: &str, map: &mut A) -> Result<QueryIn
     Ok(match kind {
         "nearest" => match map.next_value::<NearestTarget>()? {
             NearestTarget::Vector(v) => QueryInput::Nearest(v),
-            NearestTarget::Other => QueryInput::Unsupported(
-                "nearest (a point id, sparse, multi or named vector)".into(),
-            ),
+            NearestTarget::Sparse(v) => QueryInput::Sparse(v),
+            NearestTarget::Other => {
+                QueryInput::Unsupported("nearest (a point id or a multi-vector)".into())
+            }
         },
         "fusion" => match map.next_value::<String>()?.as_str() {
             "rrf" => QueryInput::Fusion(Fusion::Rrf {
@@ -224,9 +268,11 @@ const KNOWN_KINDS: &[&str] = &[
     "formula",
 ];
 
-/// `nearest` holds a dense vector, or (in Qdrant) a point id, a sparse, multi or named vector.
+/// `nearest` holds a dense vector, a sparse vector, or (in Qdrant) a point id or a
+/// multi-vector.
 enum NearestTarget {
     Vector(Vec<f32>),
+    Sparse(SparseVector),
     Other,
 }
 
@@ -236,7 +282,7 @@ impl<'de> Deserialize<'de> for NearestTarget {
         impl<'de> Visitor<'de> for V {
             type Value = NearestTarget;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a dense vector (a list of numbers)")
+                f.write_str("a dense vector (a list of numbers) or a sparse vector")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
                 // A list of lists (a multi-vector) fails here with the element's path.
@@ -250,8 +296,10 @@ impl<'de> Deserialize<'de> for NearestTarget {
                 Ok(NearestTarget::Other)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(NearestTarget::Other)
+                WireSparseVector::deserialize(de::value::MapAccessDeserializer::new(map))?
+                    .check("sparse query vector")
+                    .map(NearestTarget::Sparse)
+                    .map_err(de::Error::custom)
             }
         }
         d.deserialize_any(V)
@@ -276,11 +324,14 @@ impl PartialSchema for QueryInput {
     fn schema() -> RefOr<Schema> {
         OneOfBuilder::new()
             .item(dense_vector().description(Some("A dense vector.")))
+            .item(Ref::from_schema_name("SparseVector"))
             .item(
                 ObjectBuilder::new()
                     .property(
                         "nearest",
-                        dense_vector().description(Some("The dense vector.")),
+                        OneOfBuilder::new()
+                            .item(dense_vector().description(Some("The dense vector.")))
+                            .item(Ref::from_schema_name("SparseVector")),
                     )
                     .property("mmr", Ref::from_schema_name("Mmr"))
                     .required("nearest")
@@ -332,7 +383,9 @@ impl PartialSchema for QueryInput {
             )
             .description(Some(
                 "A dense query vector (`nearest`, optionally with `mmr`: `{\"nearest\": [...], \
-                 \"mmr\": {\"diversity\": 0.5, \"candidates_limit\": 100}}`), or a fusion of \
+                 \"mmr\": {\"diversity\": 0.5, \"candidates_limit\": 100}}`), a sparse query \
+                 vector (`{\"indices\": [...], \"values\": [...]}`, bare or under `nearest`, \
+                 with `using` naming the sparse vector), or a fusion of \
                  the prefetches, or (Plait extension) a BM25 text query. Other Qdrant query \
                  kinds (by point id, `recommend`, \
                  `discover`, `context`, `order_by`, `sample`, `formula`) are answered 422.",
@@ -348,6 +401,10 @@ impl ToSchema for QueryInput {
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         schemas.push((WireMmr::name().into(), WireMmr::schema()));
+        schemas.push((
+            WireSparseVector::name().into_owned(),
+            WireSparseVector::schema(),
+        ));
         schemas.push((WireRrf::name().into(), WireRrf::schema()));
         schemas.push((WireWeighted::name().into(), WireWeighted::schema()));
         schemas.push((
@@ -396,6 +453,43 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(extra.contains("boost"), "{extra}");
+    }
+
+    #[test]
+    fn sparse_queries_parse_bare_and_under_nearest() -> Result<(), String> {
+        let v = SparseVector::new(vec![1, 7], vec![0.5, 2.0]).map_err(|e| e.to_string())?;
+        assert_eq!(
+            parse(r#"{"indices": [7, 1], "values": [2, 0.5]}"#),
+            Ok(QueryInput::Sparse(v.clone()))
+        );
+        assert_eq!(
+            parse(r#"{"values": [0.5, 2], "indices": [1, 7]}"#),
+            Ok(QueryInput::Sparse(v.clone()))
+        );
+        assert_eq!(
+            parse(r#"{"nearest": {"indices": [1, 7], "values": [0.5, 2]}}"#),
+            Ok(QueryInput::Sparse(v))
+        );
+        for (bad, says) in [
+            (r#"{"indices": [1]}"#, "missing field `values`"),
+            (r#"{"indices": [1, 1], "values": [1, 2]}"#, "more than once"),
+            (
+                r#"{"indices": [1], "values": [1], "fusion": "rrf"}"#,
+                "`indices` and `values` only",
+            ),
+            (
+                r#"{"nearest": {"indices": [1], "values": [1]}, "mmr": {}}"#,
+                "dense",
+            ),
+            (
+                r#"{"nearest": {"indices": [1], "values": [1], "x": 2}}"#,
+                "unknown field `x`",
+            ),
+        ] {
+            let message = parse(bad).err().unwrap_or_default();
+            assert!(message.contains(says), "{bad}: {message}");
+        }
+        Ok(())
     }
 
     #[test]

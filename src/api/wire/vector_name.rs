@@ -7,28 +7,22 @@
 //! collection by the engine, which answers an unknown name with a 400 naming it: a name is never
 //! ignored, so a client cannot get another vector's results with a 200.
 //!
-//! A sparse value (`{"indices": [...], "values": [...]}`) parses as [`VectorValue::Sparse`] and
-//! is refused with a message naming sparse vectors, so that supporting them later changes what
-//! that variant carries, not the shapes accepted.
+//! A sparse value (`{"indices": [...], "values": [...]}`) is checked here as it is read (pairs
+//! in any order are sorted; a repeated index, mismatched lengths, too many entries or a value
+//! that is not finite is refused naming the vector), so the engine only ever sees checked
+//! sparse vectors; whether the name is a declared sparse vector is the engine's to say.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use utoipa::ToSchema;
 
-use crate::engine::PointVectors;
 use crate::engine::config::MAX_VECTOR_NAME_BYTES;
-
-/// The message refusing a sparse vector value under `name`.
-fn sparse_refused(name: &str) -> String {
-    format!(
-        "sparse vectors are not supported yet: vector {name:?} is given as \
-         {{\"indices\", \"values\"}}; give each dense vector as a list of numbers"
-    )
-}
+use crate::engine::{PointVectors, VectorValue};
+use crate::sparse::SparseVector;
 
 /// A vector name in a request (`using`, `with_vector`, a search's `vector.name`; `""` is the
 /// unnamed vector), at most [`MAX_VECTOR_NAME_BYTES`] bytes.
@@ -63,36 +57,75 @@ impl<'de> Deserialize<'de> for VectorName {
     }
 }
 
-/// One vector value in a map of named vectors: a dense list, or a sparse `{indices, values}`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum VectorValue<T> {
-    /// A dense vector (or, in a batch, a list of them).
-    Dense(T),
-    /// A sparse vector, not supported yet: refused where the map is read.
-    Sparse,
+/// A sparse vector as sent: `{"indices": [...], "values": [...]}`, at most
+/// [`crate::sparse::MAX_NON_ZEROS`] pairs, each index once.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = SparseVector)]
+pub struct WireSparseVector {
+    /// Dimension indices (any order, each once).
+    #[schema(max_items = 65_536)]
+    pub indices: Vec<u32>,
+    /// One finite weight per index.
+    #[schema(max_items = 65_536)]
+    pub values: Vec<f32>,
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for VectorValue<T> {
+impl WireSparseVector {
+    /// The checked vector; `what` names it in the message.
+    ///
+    /// # Errors
+    /// A message naming `what` and the rule broken.
+    pub fn check(self, what: &str) -> Result<SparseVector, String> {
+        SparseVector::new(self.indices, self.values).map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+/// One vector as sent: a dense list, or a sparse `{"indices", "values"}` (not yet checked).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OneVector {
+    /// A dense vector.
+    Dense(Vec<f32>),
+    /// A sparse vector.
+    Sparse(WireSparseVector),
+}
+
+impl OneVector {
+    /// The engine's value, the sparse form checked; `name` names the vector in a message.
+    ///
+    /// # Errors
+    /// A message naming the vector and the rule a sparse vector breaks.
+    pub fn checked(self, name: &str) -> Result<VectorValue, String> {
+        match self {
+            Self::Dense(v) => Ok(VectorValue::Dense(v)),
+            Self::Sparse(s) => s
+                .check(&format!("sparse vector {name:?}"))
+                .map(VectorValue::Sparse),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OneVector {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = VectorValue<T>;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneVector;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of numbers, or {\"indices\": [...], \"values\": [...]}")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(SeqAccessDeserializer::new(seq)).map(VectorValue::Dense)
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(OneVector::Dense)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny::deserialize(MapAccessDeserializer::new(map))?;
-                Ok(VectorValue::Sparse)
+                WireSparseVector::deserialize(MapAccessDeserializer::new(map))
+                    .map(OneVector::Sparse)
             }
         }
-        d.deserialize_any(V(std::marker::PhantomData))
+        d.deserialize_any(V)
     }
 }
 
-/// Reads a map of named vectors; a repeated name or a sparse value is an error.
+/// Reads a map by vector name, each value read as `T`; a repeated or overlong name is an error.
 fn named_map<'de, A, T>(mut map: A) -> Result<Vec<(String, T)>, A::Error>
 where
     A: MapAccess<'de>,
@@ -106,17 +139,26 @@ where
                 "the vector {name:?} is given twice"
             )));
         }
-        match map.next_value::<VectorValue<T>>()? {
-            VectorValue::Dense(v) => out.push((name, v)),
-            VectorValue::Sparse => return Err(de::Error::custom(sparse_refused(&name))),
-        }
+        let value = map.next_value::<T>()?;
+        out.push((name, value));
     }
     Ok(out)
 }
 
+/// The engine's values of a map of named vectors, sparse ones checked.
+fn checked_map<E: de::Error>(named: Vec<(String, OneVector)>) -> Result<PointVectors, E> {
+    named
+        .into_iter()
+        .map(|(name, v)| v.checked(&name).map(|v| (name, v)))
+        .collect::<Result<Vec<_>, _>>()
+        .map(PointVectors::Named)
+        .map_err(E::custom)
+}
+
 // The OpenAPI description of PointVector, which parses these shapes itself.
-/// A point's vectors: `[...]` (the unnamed vector), or `{"name": [...], ...}` by name (any
-/// subset of the collection's named vectors; `""` is the unnamed one).
+/// A point's vectors: `[...]` (the unnamed vector), or by name, each dense (`[...]`) or sparse
+/// (`{"indices": [...], "values": [...]}`): any subset of the collection's named dense and
+/// sparse vectors (`""` is the unnamed one).
 #[derive(ToSchema)]
 #[serde(untagged)]
 #[expect(
@@ -126,8 +168,18 @@ where
 enum PointVectorShape {
     /// The unnamed dense vector.
     Dense(Vec<f32>),
-    /// Dense vectors by name.
-    Named(BTreeMap<String, Vec<f32>>),
+    /// Vectors by name.
+    Named(BTreeMap<String, VectorShape>),
+}
+
+/// One named vector: dense or sparse.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum VectorShape {
+    /// A dense vector.
+    Dense(Vec<f32>),
+    /// A sparse vector.
+    Sparse(WireSparseVector),
 }
 
 /// A point's vectors: `[...]` or `{"name": [...], ...}`.
@@ -148,14 +200,16 @@ impl<'de> Deserialize<'de> for PointVector {
         impl<'de> Visitor<'de> for V {
             type Value = PointVector;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of numbers, or {\"name\": [numbers], ...}")
+                f.write_str(
+                    "a list of numbers, or {\"name\": [numbers] or {\"indices\", \"values\"}, ...}",
+                )
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PointVector, A::Error> {
                 Vec::deserialize(SeqAccessDeserializer::new(seq))
                     .map(|v| PointVector(PointVectors::Unnamed(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PointVector, A::Error> {
-                named_map(map).map(|named| PointVector(PointVectors::Named(named)))
+                checked_map(named_map::<A, OneVector>(map)?).map(PointVector)
             }
         }
         d.deserialize_any(V)
@@ -163,15 +217,15 @@ impl<'de> Deserialize<'de> for PointVector {
 }
 
 // The OpenAPI description of BatchVectors, which parses these shapes itself.
-/// A batch's vectors: `[[...], ...]` (the unnamed vector), or `{"name": [[...], ...], ...}`
-/// (one list per name, one vector per id).
+/// A batch's vectors: `[[...], ...]` (the unnamed vector), or `{"name": [...], ...}` (one list
+/// per name, one vector per id, each dense or sparse).
 #[derive(ToSchema)]
 #[serde(untagged)]
 pub enum BatchVectorsShape {
     /// One unnamed dense vector per id.
     Dense(Vec<Vec<f32>>),
-    /// Per name, one dense vector per id.
-    Named(BTreeMap<String, Vec<Vec<f32>>>),
+    /// Per name, one vector per id.
+    Named(BTreeMap<String, Vec<VectorShape>>),
 }
 
 /// The vectors of a batch upsert.
@@ -179,8 +233,8 @@ pub enum BatchVectorsShape {
 pub enum BatchVectors {
     /// `[[...], ...]`: the unnamed vector of each id.
     Unnamed(Vec<Vec<f32>>),
-    /// `{"name": [[...], ...]}`: per name, the vector of each id.
-    Named(Vec<(String, Vec<Vec<f32>>)>),
+    /// `{"name": [...]}`: per name, the vector of each id.
+    Named(Vec<(String, Vec<OneVector>)>),
 }
 
 impl BatchVectors {
@@ -197,7 +251,7 @@ impl BatchVectors {
                 Ok(vectors.into_iter().map(PointVectors::Unnamed).collect())
             }
             Self::Named(lists) => {
-                let mut points: Vec<Vec<(String, Vec<f32>)>> = vec![Vec::new(); n];
+                let mut points: Vec<Vec<(String, VectorValue)>> = vec![Vec::new(); n];
                 for (name, vectors) in lists {
                     if vectors.len() != n {
                         return Err(format!(
@@ -206,7 +260,7 @@ impl BatchVectors {
                         ));
                     }
                     for (point, v) in points.iter_mut().zip(vectors) {
-                        point.push((name.clone(), v));
+                        point.push((name.clone(), v.checked(&name)?));
                     }
                 }
                 Ok(points.into_iter().map(PointVectors::Named).collect())
@@ -234,15 +288,16 @@ impl<'de> Deserialize<'de> for BatchVectors {
     }
 }
 
-/// `{"name": "dense", "vector": [...]}`, the named form of a search vector.
+/// `{"name": "dense", "vector": [...]}`, the named form of a search vector (the vector dense, or
+/// sparse for a sparse vector's name).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NamedSearchVector {
     /// The vector searched (`""`: the unnamed one).
     name: VectorName,
-    /// The dense vector.
-    #[schema(value_type = Vec<f32>)]
-    vector: VectorValue<Vec<f32>>,
+    /// The query vector.
+    #[schema(value_type = VectorShape)]
+    vector: OneVector,
 }
 
 // The OpenAPI description of SearchVector, which parses these shapes itself.
@@ -256,13 +311,14 @@ pub enum SearchVectorShape {
     Named(NamedSearchVector),
 }
 
-/// The `vector` of a search: `[...]`, or `{"name": "dense", "vector": [...]}`.
+/// The `vector` of a search: `[...]`, or `{"name": "dense", "vector": [...]}`, or
+/// `{"name": "bm42", "vector": {"indices": [...], "values": [...]}}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchVector {
     /// The name given (`None` for a bare list).
     pub name: Option<String>,
-    /// The dense vector.
-    pub vector: Vec<f32>,
+    /// The query vector (sparse ones checked).
+    pub vector: VectorValue,
 }
 
 impl<'de> Deserialize<'de> for SearchVector {
@@ -274,18 +330,21 @@ impl<'de> Deserialize<'de> for SearchVector {
                 f.write_str("a list of numbers, or {\"name\": \"...\", \"vector\": [numbers]}")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SearchVector, A::Error> {
-                Vec::deserialize(SeqAccessDeserializer::new(seq))
-                    .map(|vector| SearchVector { name: None, vector })
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(|vector| SearchVector {
+                    name: None,
+                    vector: VectorValue::Dense(vector),
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SearchVector, A::Error> {
                 let named = NamedSearchVector::deserialize(MapAccessDeserializer::new(map))?;
-                match named.vector {
-                    VectorValue::Dense(vector) => Ok(SearchVector {
-                        name: Some(named.name.0),
-                        vector,
-                    }),
-                    VectorValue::Sparse => Err(de::Error::custom(sparse_refused(&named.name.0))),
-                }
+                let vector = named
+                    .vector
+                    .checked(&named.name.0)
+                    .map_err(de::Error::custom)?;
+                Ok(SearchVector {
+                    name: Some(named.name.0),
+                    vector,
+                })
             }
         }
         d.deserialize_any(V)
@@ -382,7 +441,7 @@ mod tests {
         );
         assert_eq!(
             parse::<PointVector>(r#"{"": [1, 2], "image": [3]}"#)?,
-            PointVector(PointVectors::Named(vec![
+            PointVector(PointVectors::named_dense(vec![
                 (String::new(), vec![1.0, 2.0]),
                 ("image".into(), vec![3.0])
             ]))
@@ -394,8 +453,8 @@ mod tests {
         assert_eq!(
             parse::<BatchVectors>(r#"{"a": [[1], [2]]}"#)?.per_point(2)?,
             vec![
-                PointVectors::Named(vec![("a".into(), vec![1.0])]),
-                PointVectors::Named(vec![("a".into(), vec![2.0])])
+                PointVectors::named_dense(vec![("a".into(), vec![1.0])]),
+                PointVectors::named_dense(vec![("a".into(), vec![2.0])])
             ]
         );
         assert!(
@@ -407,7 +466,7 @@ mod tests {
             parse::<SearchVector>(r#"{"name": "image", "vector": [3]}"#)?,
             SearchVector {
                 name: Some("image".into()),
-                vector: vec![3.0]
+                vector: VectorValue::Dense(vec![3.0])
             }
         );
         assert_eq!(
@@ -421,32 +480,65 @@ mod tests {
     }
 
     #[test]
-    fn sparse_values_are_refused_naming_sparse_vectors() {
-        for (what, result) in [
+    fn sparse_values_parse_sorted_and_checked() -> Result<(), String> {
+        let sparse = |i: Vec<u32>, v: Vec<f32>| {
+            SparseVector::new(i, v)
+                .map(VectorValue::Sparse)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            parse::<PointVector>(r#"{"": [1], "bm42": {"indices": [9, 1], "values": [0.5, 2]}}"#)?,
+            PointVector(PointVectors::Named(vec![
+                (String::new(), VectorValue::Dense(vec![1.0])),
+                ("bm42".into(), sparse(vec![1, 9], vec![2.0, 0.5])?)
+            ]))
+        );
+        assert_eq!(
+            parse::<BatchVectors>(
+                r#"{"s": [{"indices": [1], "values": [1]}, {"indices": [], "values": []}]}"#
+            )?
+            .per_point(2)?,
+            vec![
+                PointVectors::Named(vec![("s".into(), sparse(vec![1], vec![1.0])?)]),
+                PointVectors::Named(vec![("s".into(), sparse(vec![], vec![])?)])
+            ]
+        );
+        assert_eq!(
+            parse::<SearchVector>(r#"{"name": "s", "vector": {"indices": [4], "values": [1]}}"#)?
+                .vector,
+            sparse(vec![4], vec![1.0])?
+        );
+        for (bad, says) in [
             (
-                "point",
-                parse::<PointVector>(r#"{"bm42": {"indices": [1], "values": [0.5]}}"#).map(drop),
+                r#"{"s": {"indices": [1, 1], "values": [1, 2]}}"#,
+                "more than once",
+            ),
+            (r#"{"s": {"indices": [1, 2], "values": [1]}}"#, "pair up"),
+            (r#"{"s": {"indices": [1], "values": [1e39]}}"#, "finite"),
+            (
+                r#"{"s": {"indices": [-1], "values": [1]}}"#,
+                "invalid value",
             ),
             (
-                "batch",
-                parse::<BatchVectors>(r#"{"bm42": {"indices": [1], "values": [0.5]}}"#).map(drop),
+                r#"{"s": {"indices": [1], "values": [1], "x": 1}}"#,
+                "unknown field",
             ),
-            (
-                "search",
-                parse::<SearchVector>(
-                    r#"{"name": "bm42", "vector": {"indices": [1], "values": [0.5]}}"#,
-                )
-                .map(drop),
-            ),
+            (r#"{"s": {"indices": [1]}}"#, "missing field `values`"),
         ] {
-            let Err(message) = result else {
-                panic!("{what}: a sparse vector was accepted");
-            };
-            assert!(
-                message.contains("sparse vectors") && message.contains("bm42"),
-                "{what}: {message}"
-            );
+            let message = parse::<PointVector>(bad).err().unwrap_or_default();
+            assert!(message.contains(says), "{bad}: {message}");
         }
+        let many = format!(
+            r#"{{"s": {{"indices": [{}], "values": [{}]}}}}"#,
+            (0..=65_536)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            vec!["1"; 65_537].join(",")
+        );
+        let message = parse::<PointVector>(&many).err().unwrap_or_default();
+        assert!(message.contains("at most 65536"), "{message}");
+        Ok(())
     }
 
     #[test]

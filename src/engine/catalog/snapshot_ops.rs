@@ -31,12 +31,14 @@ pub const STAGING_DIR: &str = "staging";
 /// Names of the files a collection snapshot may carry besides its manifest, in archive order;
 /// then, for a collection of several vectors, each later vector's graph and quantizer images
 /// ([`space_files`]).
-const COLLECTION_FILES: [&str; 5] = [
+const COLLECTION_FILES: [&str; 7] = [
     "collection.json",
     "checkpoint.plait",
     "graph.plait",
     "quant.plait",
     "indexes.plait",
+    "texts.plait",
+    "sparse.plait",
 ];
 
 /// The graph and quantizer images of the vector spaces after the first (`graph.1.plait`, ...),
@@ -112,7 +114,12 @@ impl Engine {
         let staging = self.new_staging(c.name())?;
         let packed = (|| {
             let seq = c.snapshot_images_blocking(&staging)?;
-            manifest::write_settings(self.fs.as_ref(), &staging, c.config())?;
+            manifest::write_settings_with_ttl(
+                self.fs.as_ref(),
+                &staging,
+                c.config(),
+                c.ttl_field(),
+            )?;
             let mut files = Vec::new();
             let mut entries = Vec::new();
             let names = COLLECTION_FILES

@@ -23,6 +23,8 @@ mod selected_write;
 #[cfg(test)]
 mod selected_write_tests;
 mod snapshot;
+mod sparse_image;
+mod sparse_space;
 mod text_image;
 pub mod vector_space;
 #[cfg(test)]
@@ -59,7 +61,9 @@ use super::EngineError;
 use super::config::CollectionConfig;
 use super::config::VectorLookupError;
 use super::error::QueueLimit;
-use super::point::{NewPoint, PointId, PointRecord, PointVectors, Projection, ScoredPoint};
+use super::point::{
+    NewPoint, PointId, PointRecord, PointVectors, Projection, ScoredPoint, VectorValue,
+};
 use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, PayloadEdit};
 use crate::graph::{Edge, EdgeId};
@@ -68,7 +72,7 @@ use crate::slot_index::SlotIndex;
 use crate::text::TextSettings;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{ScoredSlot, prepare};
-use point_store::SpaceVectors;
+use point_store::{SpaceVectors, SparseVectors, StoredPoint};
 
 /// Most points accepted in one upsert or delete request.
 pub const MAX_BATCH_POINTS: usize = 100_000;
@@ -550,8 +554,13 @@ impl Collection {
             if let Some(ttl) = &self.ttl {
                 ttl.check(p.id, &p.payload)?;
             }
-            let vectors = prepare_point(&self.config, p.id, &p.vector)?;
-            prepared.push((p.id, vectors, p.payload));
+            let (vectors, sparse) = prepare_point(&self.config, p.id, p.vector)?;
+            prepared.push(StoredPoint {
+                id: p.id,
+                vectors,
+                sparse,
+                payload: p.payload,
+            });
         }
         self.send(Mutation::Upsert(last_of_each_id(prepared)), ack)
     }
@@ -905,26 +914,41 @@ pub fn verify_images(
     snapshot::read(fs, name, dir, config).map(|(_, seq)| seq)
 }
 
-/// Checks a point's vectors against the collection's declared ones and prepares each for its
-/// metric, by space number in space order.
+/// Checks a point's vectors against the collection's declared ones and prepares each dense one
+/// for its metric: the dense vectors by space number and the sparse ones by sparse space number,
+/// each in space order.
 fn prepare_point(
     config: &CollectionConfig,
     id: PointId,
-    vectors: &PointVectors,
-) -> Result<SpaceVectors, EngineError> {
+    vectors: PointVectors,
+) -> Result<(SpaceVectors, SparseVectors), EngineError> {
     let named = |source| EngineError::VectorName {
         id: format!("point {id}"),
         source,
     };
-    let given: Vec<(&str, &[f32])> = match vectors {
-        PointVectors::Unnamed(v) => vec![("", v.as_slice())],
-        PointVectors::Named(list) => list
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_slice()))
-            .collect(),
-    };
+    let mut given: Vec<(String, Vec<f32>)> = Vec::new();
+    let mut sparse: SparseVectors = Vec::new();
+    match vectors {
+        PointVectors::Unnamed(v) => given.push((String::new(), v)),
+        PointVectors::Named(list) => {
+            for (name, value) in list {
+                match value {
+                    VectorValue::Dense(v) => given.push((name, v)),
+                    VectorValue::Sparse(v) => {
+                        let space = config.sparse_space(&name).map_err(named)?;
+                        if sparse.iter().any(|(s, _)| *s == space) {
+                            return Err(named(VectorLookupError::Duplicate { name }));
+                        }
+                        sparse.push((space, v));
+                    }
+                }
+            }
+        }
+    }
+    sparse.sort_by_key(|(s, _)| *s);
     let mut out: SpaceVectors = Vec::with_capacity(given.len());
     for (name, v) in given {
+        let name = name.as_str();
         let space = config.space_of(name).map_err(named)?;
         if out.iter().any(|(s, _)| *s == space) {
             return Err(named(VectorLookupError::Duplicate {
@@ -932,7 +956,7 @@ fn prepare_point(
             }));
         }
         let params = &config.vectors[space].params;
-        let vector = prepare(v, params.dimension, params.metric).map_err(|source| {
+        let vector = prepare(&v, params.dimension, params.metric).map_err(|source| {
             EngineError::InvalidVector {
                 id: if name.is_empty() {
                     id.to_string()
@@ -948,21 +972,19 @@ fn prepare_point(
         return Err(named(VectorLookupError::Missing));
     }
     out.sort_by_key(|(s, _)| *s);
-    Ok(out)
+    Ok((out, sparse))
 }
 
 /// Keeps the last occurrence of each id, at the position of its first occurrence.
-fn last_of_each_id<T>(
-    points: Vec<(PointId, T, crate::columns::Payload)>,
-) -> Vec<(PointId, T, crate::columns::Payload)> {
+fn last_of_each_id(points: Vec<StoredPoint>) -> Vec<StoredPoint> {
     let mut position: std::collections::HashMap<PointId, usize> =
         std::collections::HashMap::with_capacity(points.len());
-    let mut out: Vec<(PointId, T, crate::columns::Payload)> = Vec::with_capacity(points.len());
+    let mut out: Vec<StoredPoint> = Vec::with_capacity(points.len());
     for p in points {
-        match position.get(&p.0) {
+        match position.get(&p.id) {
             Some(&i) => out[i] = p,
             None => {
-                position.insert(p.0, out.len());
+                position.insert(p.id, out.len());
                 out.push(p);
             }
         }
@@ -1015,9 +1037,14 @@ mod tests {
 
     #[test]
     fn the_last_occurrence_of_an_id_wins_at_the_first_position() {
-        let p = |id: u64, x: u32| (PointId::Num(id), x, Payload::new());
+        let p = |id: u64, x: u32| {
+            StoredPoint::from((PointId::Num(id), vec![(0, vec![x as f32])], Payload::new()))
+        };
         let kept = last_of_each_id(vec![p(1, 10), p(2, 20), p(1, 11), p(3, 30), p(2, 21)]);
-        let got: Vec<(PointId, u32)> = kept.into_iter().map(|(id, x, _)| (id, x)).collect();
+        let got: Vec<(PointId, u32)> = kept
+            .into_iter()
+            .map(|p| (p.id, p.vectors[0].1[0] as u32))
+            .collect();
         assert_eq!(
             got,
             vec![

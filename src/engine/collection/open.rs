@@ -229,8 +229,8 @@ fn replay_record(
     seq: u64,
     bytes: &[u8],
 ) -> Result<(), EngineError> {
-    let mutation =
-        decode_mutation(bytes, &config.dimensions()).map_err(|e| EngineError::Undecodable {
+    let mutation = decode_mutation(bytes, &config.dimensions(), config.sparse_vectors.len())
+        .map_err(|e| EngineError::Undecodable {
             name: name.to_owned(),
             what: "WAL record",
             detail: format!("sequence {seq}: {e}"),

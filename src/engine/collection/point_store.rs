@@ -23,13 +23,15 @@ use std::ops::{Bound, Range};
 
 use roaring::RoaringBitmap;
 
+use super::sparse_space::SparseSpace;
 use super::vector_space::VectorSpace;
 use crate::columns::index::{FieldIndex, FieldIndexes, IndexSchema};
 use crate::columns::{FieldPath, Payload, PayloadEdit};
-use crate::engine::point::PointVectors;
 use crate::engine::point::{PointId, PointRecord, Projection};
+use crate::engine::point::{PointVectors, VectorValue};
 use crate::graph::{Edge, EdgeId, EdgeStore};
 use crate::slot_index::{SlotIndex, SlotPoint};
+use crate::sparse::SparseVector;
 use crate::text::{TextIndex, TextIndexes, TextSettings};
 use crate::vector::ScoredSlot;
 use crate::vector::hnsw::HnswConfig;
@@ -38,12 +40,43 @@ use crate::vector::hnsw::HnswConfig;
 /// at most one per space, in space order.
 pub type SpaceVectors = Vec<(usize, Vec<f32>)>;
 
+/// A point's sparse vectors as the store takes them: (sparse space number, vector), at most one
+/// per sparse space, in space order.
+pub type SparseVectors = Vec<(usize, SparseVector)>;
+
+/// A point as the store takes it: checked and prepared, ready to log and apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPoint {
+    /// The id.
+    pub id: PointId,
+    /// The dense vectors.
+    pub vectors: SpaceVectors,
+    /// The sparse vectors.
+    pub sparse: SparseVectors,
+    /// The payload.
+    pub payload: Payload,
+}
+
+impl From<(PointId, SpaceVectors, Payload)> for StoredPoint {
+    /// A point without sparse vectors.
+    fn from((id, vectors, payload): (PointId, SpaceVectors, Payload)) -> Self {
+        Self {
+            id,
+            vectors,
+            sparse: Vec::new(),
+            payload,
+        }
+    }
+}
+
 /// The points of one collection.
 #[derive(Debug)]
 pub struct PointStore {
     /// One per declared dense vector, in declaration order (none for a collection without
     /// vectors); each has an entry for every slot.
     spaces: Vec<VectorSpace>,
+    /// One per declared sparse vector, in declaration order.
+    sparse: Vec<SparseSpace>,
     slot_ids: Vec<Option<PointId>>,
     payloads: Vec<Payload>,
     by_id: BTreeMap<PointId, u32>,
@@ -62,11 +95,13 @@ pub struct PointStore {
 }
 
 impl PointStore {
-    /// An empty store over the (empty) vector spaces `spaces`.
+    /// An empty store over the (empty) vector spaces `spaces`, without sparse vectors (see
+    /// [`PointStore::with_sparse`]).
     #[must_use]
     pub fn new(spaces: Vec<VectorSpace>) -> Self {
         Self {
             spaces,
+            sparse: Vec::new(),
             slot_ids: Vec::new(),
             payloads: Vec::new(),
             by_id: BTreeMap::new(),
@@ -93,6 +128,24 @@ impl PointStore {
             hnsw,
             true,
         )])
+    }
+
+    /// The same store with the (empty) sparse spaces `sparse`, one per declared sparse vector.
+    #[must_use]
+    pub fn with_sparse(mut self, sparse: Vec<SparseSpace>) -> Self {
+        self.sparse = sparse;
+        self
+    }
+
+    /// The sparse spaces, in declaration order.
+    #[must_use]
+    pub fn sparse_spaces(&self) -> &[SparseSpace] {
+        &self.sparse
+    }
+
+    /// Sparse space `space`, to install stored vectors and an index.
+    pub(super) fn sparse_space_mut(&mut self, space: usize) -> Option<&mut SparseSpace> {
+        self.sparse.get_mut(space)
     }
 
     /// The edges.
@@ -343,12 +396,18 @@ impl PointStore {
     /// these points); the points before the failure are stored and indexed.
     pub fn upsert_many(
         &mut self,
-        points: impl IntoIterator<Item = (PointId, SpaceVectors, Payload)>,
+        points: impl IntoIterator<Item = impl Into<StoredPoint>>,
     ) -> io::Result<()> {
         let mut slots = Vec::new();
         let mut failed = None;
-        for (id, vectors, payload) in points {
-            match self.store_point(id, &vectors, payload) {
+        for point in points {
+            let StoredPoint {
+                id,
+                vectors,
+                sparse,
+                payload,
+            } = point.into();
+            match self.store_point(id, &vectors, sparse, payload) {
                 Ok(slot) => slots.push(slot),
                 Err(e) => {
                     failed = Some(e);
@@ -397,6 +456,9 @@ impl PointStore {
         for index in self.texts.slot_indexes_mut() {
             index.release(dead);
         }
+        for space in &mut self.sparse {
+            space.release(dead);
+        }
         for slot in dead.iter().rev() {
             if self.tombstones.remove(slot) {
                 self.free.push(slot);
@@ -434,6 +496,7 @@ impl PointStore {
         &mut self,
         id: PointId,
         vectors: &SpaceVectors,
+        mut sparse: SparseVectors,
         payload: Payload,
     ) -> io::Result<u32> {
         if let Some(&old) = self.by_id.get(&id) {
@@ -464,6 +527,13 @@ impl PointStore {
         self.by_id.insert(id, slot);
         self.live.insert(slot);
         self.index_payload(slot, true);
+        for (i, space) in self.sparse.iter_mut().enumerate() {
+            let carried = sparse
+                .iter()
+                .position(|(s, _)| *s == i)
+                .map(|at| sparse.swap_remove(at).1);
+            space.put(slot, carried);
+        }
         Ok(slot)
     }
 
@@ -499,6 +569,9 @@ impl PointStore {
     /// Turns a live slot into a tombstone (the caller updates `by_id`).
     fn retire(&mut self, slot: u32) {
         self.index_payload(slot, false);
+        for space in &mut self.sparse {
+            space.take(slot);
+        }
         self.live.remove(slot);
         self.slot_ids[slot as usize] = None;
         self.payloads[slot as usize] = Payload::new();
@@ -625,6 +698,7 @@ impl PointStore {
     fn vectors_at(&self, slot: u32, projection: &Projection) -> PointVectors {
         if let [only] = self.spaces.as_slice()
             && only.required()
+            && self.sparse.is_empty()
         {
             return PointVectors::Unnamed(only.vectors().get(slot).to_vec());
         }
@@ -634,13 +708,27 @@ impl PointStore {
                 .as_ref()
                 .is_none_or(|names| names.iter().any(|n| n == name))
         };
-        PointVectors::Named(
-            self.spaces
-                .iter()
-                .filter(|s| wanted(s.name()))
-                .filter_map(|s| Some((s.name().to_owned(), s.get(slot)?.to_vec())))
-                .collect(),
-        )
+        let dense = self
+            .spaces
+            .iter()
+            .filter(|s| wanted(s.name()))
+            .filter_map(|s| {
+                Some((
+                    s.name().to_owned(),
+                    VectorValue::Dense(s.get(slot)?.to_vec()),
+                ))
+            });
+        let sparse = self
+            .sparse
+            .iter()
+            .filter(|s| wanted(s.name()))
+            .filter_map(|s| {
+                Some((
+                    s.name().to_owned(),
+                    VectorValue::Sparse(s.get(slot)?.clone()),
+                ))
+            });
+        PointVectors::Named(dense.chain(sparse).collect())
     }
 
     /// The id stored in `slot`, when live.
@@ -702,6 +790,11 @@ impl PointStore {
             + self.by_id.len() * (std::mem::size_of::<PointId>() + 4) * 2
             + self.fields.heap_bytes().map(|(_, b)| b).sum::<usize>()
             + self.texts.heap_bytes().map(|(_, b)| b).sum::<usize>()
+            + self
+                .sparse
+                .iter()
+                .map(SparseSpace::heap_bytes)
+                .sum::<usize>()
             + self.edges.heap_bytes()
     }
 }

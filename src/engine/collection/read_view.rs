@@ -16,6 +16,7 @@ use crate::columns::{FieldPath, Payload};
 use crate::engine::config::{CollectionConfig, VectorParams};
 use crate::engine::point::{PointId, PointRecord, Projection};
 use crate::graph::{AdjacencyView, EdgeStore};
+use crate::sparse::SparseVector;
 use crate::text::TextIndex;
 use crate::vector::quantize::QuantizedSearch;
 use crate::vector::{Metric, ScoredSlot};
@@ -184,6 +185,37 @@ impl<'a> ReadView<'a> {
     pub fn record(&self, slot: u32, projection: &Projection) -> Option<PointRecord> {
         let id = self.store.id_at(slot)?;
         Some(self.store.record_at(slot, id, projection))
+    }
+
+    /// The `k` best live points for the sparse vector `query` in sparse space `space` (from
+    /// `CollectionConfig::sparse_space`), by dot product with the space's modifier, best first,
+    /// among `allowed` when given; only points sharing a term with the query are candidates.
+    /// Hits failing `score_threshold` (a dot product: larger is better) are dropped.
+    #[must_use]
+    pub fn sparse_nearest(
+        &self,
+        space: usize,
+        query: &SparseVector,
+        k: usize,
+        allowed: Option<&RoaringBitmap>,
+        score_threshold: Option<f32>,
+    ) -> Vec<ScoredSlot> {
+        let Some(space) = self.store.sparse_spaces().get(space) else {
+            return Vec::new();
+        };
+        let mut hits = space.search(query, k, allowed);
+        if let Some(t) = score_threshold {
+            hits.retain(|h| h.score >= t);
+        }
+        hits
+    }
+
+    /// The sparse vector of sparse space `space` of the live point in `slot`, when it carries
+    /// one.
+    #[must_use]
+    pub fn sparse_vector(&self, space: usize, slot: u32) -> Option<&'a SparseVector> {
+        self.store.id_at(slot)?;
+        self.store.sparse_spaces().get(space)?.get(slot)
     }
 
     /// The HNSW beam size a search with `params` and `k` uses.

@@ -18,9 +18,15 @@
 //!                                 a WAL archive: every record after it up to the next mark was
 //!                                 appended at that millisecond; it changes no point)
 //!   tag 13 upsert (any vectors):  u32 LE count, count × spaced point
+//!   tag 14 upsert (with sparse):  u32 LE count, count × sparse point (written only when a point
+//!                                 of the batch carries a sparse vector)
 //! checkpoint  := u32 LE dimension, u64 LE count, count × point
 //! point       := id, dimension × f32 LE (already normalised for cosine), payload
 //! spaced point := id, u8 n, n × (u8 space, dimension of that space × f32 LE), payload
+//! sparse point := id, u8 n, n × (u8 space, dimension of that space × f32 LE),
+//!                 u8 m, m × (u8 sparse space, sparse vector), payload
+//! sparse vector := u32 LE nnz, nnz × u32 LE index (strictly ascending), nnz × f32 LE value
+//!                  (finite)
 //! id          := 0 u8, u64 LE  |  1 u8, 16 UUID bytes
 //! edge        := u64 LE edge id, id source, id target, u32 LE n, n bytes UTF-8 label, payload
 //! payload     := see `columns::value_codec`
@@ -29,13 +35,14 @@
 use zerocopy::FromBytes;
 use zerocopy::little_endian::{F32, U32, U64};
 
-use super::point_store::SpaceVectors;
+use super::point_store::{SpaceVectors, SparseVectors, StoredPoint};
 use crate::columns::index::IndexSchema;
 use crate::columns::{
     DecodeError, FieldPath, Payload, PayloadEdit, decode_payload, encode_payload,
 };
 use crate::engine::point::PointId;
 use crate::graph::{Edge, EdgeId};
+use crate::sparse::SparseVector;
 use crate::text::TextSettings;
 
 const TAG_UPSERT: u8 = 1;
@@ -51,6 +58,7 @@ const TAG_UPSERT_EDGES: u8 = 10;
 const TAG_DELETE_EDGES: u8 = 11;
 const TAG_TIME_MARK: u8 = 12;
 const TAG_UPSERT_SPACED: u8 = 13;
+const TAG_UPSERT_SPARSE: u8 = 14;
 
 /// Most vector spaces (declared dense vectors) a collection may have: a space number is one byte
 /// in a tag-13 record.
@@ -59,8 +67,9 @@ pub const MAX_SPACES: usize = 255;
 /// One mutation of a collection: the unit the WAL orders.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mutation {
-    /// Insert or replace points (each vector prepared for its space's metric, by space number).
-    Upsert(Vec<(PointId, SpaceVectors, Payload)>),
+    /// Insert or replace points (each dense vector prepared for its space's metric, by space
+    /// number; sparse vectors checked, by sparse space number).
+    Upsert(Vec<StoredPoint>),
     /// Delete points by id.
     Delete(Vec<PointId>),
     /// Change part of the payload of these points (ids that do not exist are skipped).
@@ -127,27 +136,29 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
         Mutation::Upsert(points)
             if points
                 .iter()
-                .all(|(_, v, _)| matches!(v.as_slice(), [(0, _)])) =>
+                .all(|p| p.sparse.is_empty() && matches!(p.vectors.as_slice(), [(0, _)])) =>
         {
             out.push(TAG_UPSERT);
             put_u32(&mut out, points.len());
-            for (id, v, p) in points {
-                put_point(&mut out, *id, &v[0].1, p);
+            for p in points {
+                put_point(&mut out, p.id, &p.vectors[0].1, &p.payload);
             }
         }
         Mutation::Upsert(points) => {
-            out.push(TAG_UPSERT_SPACED);
+            let with_sparse = points.iter().any(|p| !p.sparse.is_empty());
+            out.push(if with_sparse {
+                TAG_UPSERT_SPARSE
+            } else {
+                TAG_UPSERT_SPACED
+            });
             put_u32(&mut out, points.len());
-            for (id, vectors, p) in points {
-                put_id(&mut out, *id);
-                out.push(u8::try_from(vectors.len()).unwrap_or(u8::MAX));
-                for (space, v) in vectors {
-                    out.push(u8::try_from(*space).unwrap_or(u8::MAX));
-                    for x in v {
-                        out.extend_from_slice(&x.to_le_bytes());
-                    }
+            for p in points {
+                put_id(&mut out, p.id);
+                put_spaces(&mut out, &p.vectors);
+                if with_sparse {
+                    put_sparse(&mut out, &p.sparse);
                 }
-                encode_payload(p, &mut out);
+                encode_payload(&p.payload, &mut out);
             }
         }
         Mutation::Delete(ids) => {
@@ -213,6 +224,35 @@ pub fn encode_mutation(m: &Mutation) -> Vec<u8> {
         }
     }
     out
+}
+
+fn put_spaces(out: &mut Vec<u8>, vectors: &SpaceVectors) {
+    out.push(u8::try_from(vectors.len()).unwrap_or(u8::MAX));
+    for (space, v) in vectors {
+        out.push(u8::try_from(*space).unwrap_or(u8::MAX));
+        for x in v {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+}
+
+fn put_sparse(out: &mut Vec<u8>, vectors: &SparseVectors) {
+    out.push(u8::try_from(vectors.len()).unwrap_or(u8::MAX));
+    for (space, v) in vectors {
+        out.push(u8::try_from(*space).unwrap_or(u8::MAX));
+        put_sparse_vector(out, v);
+    }
+}
+
+/// Appends one sparse vector's encoding.
+pub fn put_sparse_vector(out: &mut Vec<u8>, v: &SparseVector) {
+    put_u32(out, v.len());
+    for i in v.indices() {
+        out.extend_from_slice(&i.to_le_bytes());
+    }
+    for x in v.values() {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
 }
 
 fn put_ids(out: &mut Vec<u8>, ids: &[PointId]) {
@@ -330,11 +370,14 @@ impl<'a> Cursor<'a> {
         Ok((id, vector, payload))
     }
 
-    /// Reads one point of a tag-13 record, whose spaces have dimensions `dims`.
+    /// Reads one point of a tag-13 record (`sparse` `None`) or a tag-14 record (`sparse`: how
+    /// many sparse vectors the collection declares; the point's sparse vectors follow its dense
+    /// ones), whose dense spaces have dimensions `dims`.
     fn spaced_point(
         &mut self,
         dims: &[usize],
-    ) -> Result<(PointId, SpaceVectors, Payload), DecodeError> {
+        sparse: Option<usize>,
+    ) -> Result<StoredPoint, DecodeError> {
         let id = self.id()?;
         let n = self.u8()?;
         let mut vectors = Vec::with_capacity(usize::from(n));
@@ -343,8 +386,46 @@ impl<'a> Cursor<'a> {
             let dim = *dims.get(space).ok_or(DecodeError::BadSpace(space))?;
             vectors.push((space, self.vector(dim)?));
         }
+        let mut sparse_vectors = Vec::new();
+        if let Some(declared) = sparse {
+            for _ in 0..self.u8()? {
+                let space = usize::from(self.u8()?);
+                if space >= declared {
+                    return Err(DecodeError::BadSpace(space));
+                }
+                sparse_vectors.push((space, self.sparse_vector()?));
+            }
+        }
         let payload = self.payload()?;
-        Ok((id, vectors, payload))
+        Ok(StoredPoint {
+            id,
+            vectors,
+            sparse: sparse_vectors,
+            payload,
+        })
+    }
+
+    /// Reads one sparse vector, checked as a client's is (ascending distinct indices, finite
+    /// values, within the bounds).
+    ///
+    /// # Errors
+    /// [`DecodeError::Truncated`], or [`DecodeError::BadSparse`] for a vector that breaks a
+    /// rule.
+    pub fn sparse_vector(&mut self) -> Result<SparseVector, DecodeError> {
+        let nnz = self.u32()? as usize;
+        if nnz.saturating_mul(8) > self.bytes.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let indices = (0..nnz)
+            .map(|_| self.u32())
+            .collect::<Result<Vec<_>, _>>()?;
+        let values = (0..nnz)
+            .map(|_| self.read::<F32>().map(|v| v.get()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !indices.is_sorted_by(|a, b| a < b) {
+            return Err(DecodeError::BadSparse);
+        }
+        SparseVector::new(indices, values).map_err(|_| DecodeError::BadSparse)
     }
 
     /// Reads one edge.
@@ -407,11 +488,16 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Decodes a WAL record.
+/// Decodes a WAL record of a collection whose dense spaces have dimensions `dims` and which
+/// declares `sparse_spaces` sparse vectors.
 ///
 /// # Errors
 /// [`DecodeError`] on damaged or trailing bytes.
-pub fn decode_mutation(bytes: &[u8], dims: &[usize]) -> Result<Mutation, DecodeError> {
+pub fn decode_mutation(
+    bytes: &[u8],
+    dims: &[usize],
+    sparse_spaces: usize,
+) -> Result<Mutation, DecodeError> {
     let mut c = Cursor::new(bytes);
     let tag = c.u8()?;
     let count = c.u32()? as usize;
@@ -423,13 +509,13 @@ pub fn decode_mutation(bytes: &[u8], dims: &[usize]) -> Result<Mutation, DecodeE
             let dim = *dims.first().ok_or(DecodeError::BadSpace(0))?;
             Mutation::Upsert(
                 (0..count)
-                    .map(|_| c.point(dim).map(|(id, v, p)| (id, vec![(0, v)], p)))
+                    .map(|_| c.point(dim).map(|(id, v, p)| (id, vec![(0, v)], p).into()))
                     .collect::<Result<_, _>>()?,
             )
         }
-        TAG_UPSERT_SPACED => Mutation::Upsert(
+        TAG_UPSERT_SPACED | TAG_UPSERT_SPARSE => Mutation::Upsert(
             (0..count)
-                .map(|_| c.spaced_point(dims))
+                .map(|_| c.spaced_point(dims, (tag == TAG_UPSERT_SPARSE).then_some(sparse_spaces)))
                 .collect::<Result<_, _>>()?,
         ),
         TAG_DELETE => Mutation::Delete(c.ids(count)?),
@@ -491,7 +577,7 @@ mod tests {
         let bytes = encode_mutation(&Mutation::TimeMark(1_764_556_800_123));
         assert_eq!(bytes.len(), 13);
         assert_eq!(
-            decode_mutation(&bytes, &[3])?,
+            decode_mutation(&bytes, &[3], 0)?,
             Mutation::TimeMark(1_764_556_800_123)
         );
         assert_eq!(time_mark(&bytes), Some(1_764_556_800_123));
@@ -505,12 +591,13 @@ mod tests {
         let mut p = Payload::new();
         p.insert("k".into(), Value::String("v".into()));
         let up = Mutation::Upsert(vec![
-            (PointId::Num(1), vec![(0, vec![1.0, 2.0])], p.clone()),
+            (PointId::Num(1), vec![(0, vec![1.0, 2.0])], p.clone()).into(),
             (
                 PointId::Uuid(uuid::Uuid::from_u128(9)),
                 vec![(0, vec![3.0, -4.5])],
                 Payload::new(),
-            ),
+            )
+                .into(),
         ]);
         let ids = vec![PointId::Num(5), PointId::Uuid(uuid::Uuid::nil())];
         let del = Mutation::Delete(ids.clone());
@@ -566,9 +653,9 @@ mod tests {
             .chain(edges)
         {
             let bytes = encode_mutation(&m);
-            assert_eq!(decode_mutation(&bytes, &[2]), Ok(m.clone()));
+            assert_eq!(decode_mutation(&bytes, &[2], 0), Ok(m.clone()));
             for cut in 0..bytes.len() {
-                assert!(decode_mutation(&bytes[..cut], &[2]).is_err());
+                assert!(decode_mutation(&bytes[..cut], &[2], 0).is_err());
             }
         }
     }
@@ -581,10 +668,13 @@ mod tests {
         let drop = [8, 4, 0, 0, 0, b'b', b'o', b'd', b'y'];
         let path = FieldPath::parse("body").expect("path");
         assert_eq!(
-            decode_mutation(&create, &[3]),
+            decode_mutation(&create, &[3], 0),
             Ok(Mutation::CreateIndex(path.clone(), IndexSchema::Keyword))
         );
-        assert_eq!(decode_mutation(&drop, &[3]), Ok(Mutation::DropIndex(path)));
+        assert_eq!(
+            decode_mutation(&drop, &[3], 0),
+            Ok(Mutation::DropIndex(path))
+        );
     }
 
     /// Records written before edges existed decode as they did: the bytes here are pinned, not
@@ -597,21 +687,19 @@ mod tests {
         encode_payload(&Payload::new(), &mut payload);
         upsert.extend_from_slice(&payload);
         assert_eq!(
-            decode_mutation(&upsert, &[1]),
-            Ok(Mutation::Upsert(vec![(
-                PointId::Num(7),
-                vec![(0, vec![1.5])],
-                Payload::new()
-            )]))
+            decode_mutation(&upsert, &[1], 0),
+            Ok(Mutation::Upsert(vec![
+                (PointId::Num(7), vec![(0, vec![1.5])], Payload::new()).into()
+            ]))
         );
         let delete = [2u8, 1, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0];
         assert_eq!(
-            decode_mutation(&delete, &[1]),
+            decode_mutation(&delete, &[1], 0),
             Ok(Mutation::Delete(vec![PointId::Num(7)]))
         );
         assert_eq!(
-            decode_mutation(&[14u8, 0, 0, 0, 0], &[1]),
-            Err(DecodeError::BadTag(14))
+            decode_mutation(&[15u8, 0, 0, 0, 0], &[1], 0),
+            Err(DecodeError::BadTag(15))
         );
     }
 
@@ -624,26 +712,73 @@ mod tests {
                 PointId::Num(1),
                 vec![(0, vec![1.0]), (1, vec![2.0, 3.0])],
                 Payload::new(),
-            ),
-            (PointId::Num(2), vec![(1, vec![4.0, 5.0])], Payload::new()),
-            (PointId::Num(3), Vec::new(), Payload::new()),
+            )
+                .into(),
+            (PointId::Num(2), vec![(1, vec![4.0, 5.0])], Payload::new()).into(),
+            (PointId::Num(3), Vec::new(), Payload::new()).into(),
         ]);
         let bytes = encode_mutation(&m);
         assert_eq!(bytes[0], 13);
-        assert_eq!(decode_mutation(&bytes, &[1, 2]), Ok(m));
+        assert_eq!(decode_mutation(&bytes, &[1, 2], 0), Ok(m));
         for cut in 0..bytes.len() {
-            assert!(decode_mutation(&bytes[..cut], &[1, 2]).is_err());
+            assert!(decode_mutation(&bytes[..cut], &[1, 2], 0).is_err());
         }
         assert_eq!(
-            decode_mutation(&bytes, &[1]),
+            decode_mutation(&bytes, &[1], 0),
             Err(DecodeError::BadSpace(1)),
             "a space the collection does not declare"
         );
-        let single = Mutation::Upsert(vec![(
-            PointId::Num(1),
-            vec![(0, vec![1.0])],
-            Payload::new(),
-        )]);
+        let single = Mutation::Upsert(vec![
+            (PointId::Num(1), vec![(0, vec![1.0])], Payload::new()).into(),
+        ]);
         assert_eq!(encode_mutation(&single)[0], 1);
+    }
+
+    /// A batch where a point carries a sparse vector goes in a tag-14 record; decoding checks
+    /// the sparse space against the collection and every vector as a client's is checked.
+    #[test]
+    fn upserts_with_sparse_vectors_round_trip_and_are_checked() -> Result<(), DecodeError> {
+        let sparse =
+            |i: Vec<u32>, v: Vec<f32>| SparseVector::new(i, v).map_err(|_| DecodeError::BadSparse);
+        let m = Mutation::Upsert(vec![
+            StoredPoint {
+                id: PointId::Num(1),
+                vectors: vec![(0, vec![1.0])],
+                sparse: vec![
+                    (0, sparse(vec![3, 9], vec![0.5, -1.0])?),
+                    (1, sparse(vec![], vec![])?),
+                ],
+                payload: Payload::new(),
+            },
+            (PointId::Num(2), vec![(0, vec![2.0])], Payload::new()).into(),
+        ]);
+        let bytes = encode_mutation(&m);
+        assert_eq!(bytes[0], 14);
+        assert_eq!(decode_mutation(&bytes, &[1], 2), Ok(m));
+        for cut in 0..bytes.len() {
+            assert!(decode_mutation(&bytes[..cut], &[1], 2).is_err());
+        }
+        assert_eq!(
+            decode_mutation(&bytes, &[1], 1),
+            Err(DecodeError::BadSpace(1)),
+            "a sparse space the collection does not declare"
+        );
+        // Indices out of order: swap the two index words of point 1's first sparse vector.
+        let at = bytes
+            .windows(8)
+            .position(|w| w == [3, 0, 0, 0, 9, 0, 0, 0])
+            .ok_or(DecodeError::Truncated)?;
+        let mut swapped = bytes.clone();
+        swapped[at..at + 8].copy_from_slice(&[9, 0, 0, 0, 3, 0, 0, 0]);
+        assert_eq!(
+            decode_mutation(&swapped, &[1], 2),
+            Err(DecodeError::BadSparse)
+        );
+        // A NaN value.
+        let mut nan = bytes;
+        let value_at = at + 8;
+        nan[value_at..value_at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(decode_mutation(&nan, &[1], 2), Err(DecodeError::BadSparse));
+        Ok(())
     }
 }

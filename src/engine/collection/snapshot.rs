@@ -28,6 +28,10 @@
 //!     u32 LE spaces, per space: u8 0 (every slot carries it) | u8 1, u32 LE n, n bytes of a
 //!     serialized roaring bitmap of the slots carrying it;
 //!     then per space after the first: u64 LE n, n × (u32 LE slot, dimension × f32 LE)
+//! then (version 7, only for collections declaring sparse vectors, after a version 6 section)
+//! the sparse vectors of the live points:
+//!     u32 LE n (declared sparse vectors), per sparse vector in declaration order:
+//!     u64 LE count, count × (u32 LE slot (ascending, live), sparse vector (see record_codec))
 //! ```
 //!
 //! The first space's vectors sit in the slots (zeros where a slot does not carry it; nothing
@@ -35,17 +39,19 @@
 //! graph and quantizer images: `graph.plait` and `quant.plait` for the first, `graph.<i>.plait`
 //! and `quant.<i>.plait` for space `i` after it.
 //!
-//! A collection with text indexes writes a fifth image, `texts.plait` (see `text_image`). The
-//! edges' adjacency is not stored: it is rebuilt from the edges when the checkpoint is read.
+//! A collection with text indexes writes a fifth image, `texts.plait` (see `text_image`), and
+//! one with sparse vectors a sixth, `sparse.plait` (see `sparse_image`). The edges' adjacency is
+//! not stored: it is rebuilt from the edges when the checkpoint is read.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::point_store::{PointStore, RestoredSlot, SlotImage};
-use super::record_codec::{Cursor, put_edge, put_point};
+use super::record_codec::{Cursor, put_edge, put_point, put_sparse_vector};
+use super::sparse_space::SparseSpace;
 use super::vector_space::VectorSpace;
-use super::{index_image, quant_image, text_image};
+use super::{index_image, quant_image, sparse_image, text_image};
 use crate::columns::FieldPath;
 use crate::columns::index::IndexSchema;
 use crate::engine::EngineError;
@@ -168,10 +174,14 @@ pub fn write(
     }
     if let [only] = store.spaces()
         && only.required()
+        && store.sparse_spaces().is_empty()
     {
         // One unnamed vector: the image ends after the edges, as before spaces existed.
     } else {
         write_spaces(&mut w, store).map_err(wrap)?;
+    }
+    if !store.sparse_spaces().is_empty() {
+        write_sparse(&mut w, store).map_err(wrap)?;
     }
     w.finish().map_err(wrap)?;
     // The graph images go second; if a crash comes between, a graph image's sequence number
@@ -188,7 +198,69 @@ pub fn write(
     }
     quant_image::write(fs, name, collection_dir, store, seq)?;
     index_image::write(fs, name, collection_dir, store, seq)?;
-    text_image::write(fs, name, collection_dir, store, seq)
+    text_image::write(fs, name, collection_dir, store, seq)?;
+    sparse_image::write(fs, name, collection_dir, store, seq)
+}
+
+/// Writes the version 7 section: the sparse vectors of the live points, per sparse space.
+fn write_sparse(w: &mut CheckpointWriter<'_>, store: &PointStore) -> Result<(), CheckpointError> {
+    let spaces = store.sparse_spaces();
+    w.write(
+        &u32::try_from(spaces.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    )?;
+    let mut buf = Vec::new();
+    for space in spaces {
+        let vectors = space.sorted();
+        w.write(&(vectors.len() as u64).to_le_bytes())?;
+        for (slot, vector) in vectors {
+            buf.clear();
+            buf.extend_from_slice(&slot.to_le_bytes());
+            put_sparse_vector(&mut buf, vector);
+            w.write(&buf)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the version 7 section for a collection declaring `declared` sparse vectors, over a
+/// store of `live` slots.
+fn read_sparse(
+    c: &mut Cursor<'_>,
+    declared: usize,
+    live: &roaring::RoaringBitmap,
+) -> Result<Vec<Vec<(u32, crate::sparse::SparseVector)>>, String> {
+    let count = c.u32().map_err(|e| e.to_string())? as usize;
+    if count != declared {
+        return Err(format!(
+            "{count} sparse vectors stored, the collection declares {declared}"
+        ));
+    }
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let n = c.u64().map_err(|e| e.to_string())?;
+        if n > live.len() {
+            return Err(format!(
+                "{n} sparse vectors stored for a space, over the {} live points",
+                live.len()
+            ));
+        }
+        let mut vectors = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        let mut previous: Option<u32> = None;
+        for _ in 0..n {
+            let slot = c.u32().map_err(|e| e.to_string())?;
+            if !live.contains(slot) || previous.is_some_and(|p| p >= slot) {
+                return Err(format!(
+                    "a sparse vector stored for slot {slot}, not a live slot in order"
+                ));
+            }
+            previous = Some(slot);
+            vectors.push((slot, c.sparse_vector().map_err(|e| e.to_string())?));
+        }
+        out.push(vectors);
+    }
+    Ok(out)
 }
 
 /// Writes the version 6 section: which slots carry each space, and the vectors of the spaces
@@ -333,6 +405,7 @@ pub fn read(
         checkpoint_path(collection_dir),
         index_image::index_path(collection_dir),
         text_image::text_path(collection_dir),
+        sparse_image::sparse_path(collection_dir),
     ];
     for space in 0..dims.len() {
         images.push(graph_path(collection_dir, space));
@@ -366,8 +439,15 @@ pub fn read(
             config.vectors_required(),
         ));
     }
+    let sparse_spaces = || {
+        config
+            .sparse_vectors
+            .iter()
+            .map(|v| SparseSpace::new(v.name.clone(), v.modifier))
+            .collect()
+    };
     let Some((seq, body)) = loaded else {
-        return Ok((PointStore::new(spaces), 0));
+        return Ok((PointStore::new(spaces).with_sparse(sparse_spaces()), 0));
     };
     let undecodable = |e| EngineError::undecodable(name, "checkpoint", &e);
     let mut c = Cursor::new(&body);
@@ -425,7 +505,7 @@ pub fn read(
     };
     // Version 5 and older images end after the edges: one unnamed vector every slot carries.
     let spaces_section = if c.is_empty() {
-        if dims.len() != 1 {
+        if dims.len() != 1 || !config.sparse_vectors.is_empty() {
             return Err(damaged(format!(
                 "no vector spaces stored, the collection declares {}",
                 dims.len()
@@ -435,13 +515,30 @@ pub fn read(
     } else {
         Some(read_spaces(&mut c, &dims, count).map_err(damaged)?)
     };
+    let mut store = PointStore::restore(spaces, slots)
+        .map_err(|e| EngineError::io("grow", vectors_path(collection_dir, 0), e))?
+        .with_sparse(sparse_spaces());
+    // Images without sparse vectors end after the vector spaces.
+    let sparse_section = if config.sparse_vectors.is_empty() {
+        Vec::new()
+    } else if c.is_empty() {
+        return Err(damaged(format!(
+            "no sparse vectors stored, the collection declares {}",
+            config.sparse_vectors.len()
+        )));
+    } else {
+        read_sparse(&mut c, config.sparse_vectors.len(), store.live_bitmap()).map_err(damaged)?
+    };
     if !c.is_empty() {
         return Err(damaged("trailing bytes after the vector spaces".into()));
     }
-    let mut store = PointStore::restore(spaces, slots)
-        .map_err(|e| EngineError::io("grow", vectors_path(collection_dir, 0), e))?;
     for (space, (present, vectors)) in spaces_section.into_iter().flatten().enumerate() {
         store.restore_space(space, present.as_ref(), vectors);
+    }
+    for (space, vectors) in sparse_section.into_iter().enumerate() {
+        if let Some(target) = store.sparse_space_mut(space) {
+            target.restore(vectors);
+        }
     }
     let mut rebuild = Vec::new();
     for (space, declared) in config.vectors.iter().enumerate() {
@@ -468,6 +565,7 @@ pub fn read(
     quant_image::install(fs, name, collection_dir, config, seq, &mut store);
     index_image::install(fs, name, collection_dir, seq, definitions, &mut store);
     text_image::install(fs, name, collection_dir, seq, text_definitions, &mut store);
+    sparse_image::install(fs, name, collection_dir, seq, &mut store);
     store.set_edges(edges);
     Ok((store, seq))
 }

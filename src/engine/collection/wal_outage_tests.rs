@@ -198,7 +198,7 @@ fn opening_replays_the_log_through_the_trait() -> TestResult {
             let crate::engine::PointVectors::Unnamed(v) = p.vector else {
                 unreachable!("test points are unnamed")
             };
-            let m = Mutation::Upsert(vec![(p.id, vec![(0, v)], p.payload)]);
+            let m = Mutation::Upsert(vec![(p.id, vec![(0, v)], p.payload).into()]);
             writer.append(&encode_mutation(&m))?;
         }
     }

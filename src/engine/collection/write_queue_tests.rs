@@ -69,11 +69,14 @@ fn a_write_one_byte_past_the_queue_byte_budget_is_refused_at_once() -> TestResul
 
     let dir = tempfile::tempdir()?;
     let one = |id: u64| {
-        encode_mutation(&Mutation::Upsert(vec![(
-            PointId::Num(id),
-            vec![(0, vec![id as f32, 1.0])],
-            Payload::new(),
-        )]))
+        encode_mutation(&Mutation::Upsert(vec![
+            (
+                PointId::Num(id),
+                vec![(0, vec![id as f32, 1.0])],
+                Payload::new(),
+            )
+                .into(),
+        ]))
         .len()
     };
     // Room for the second and third writes, one byte short of the fourth.

@@ -336,7 +336,9 @@ fn build(
     let mut unsynced = 0usize;
     let last = if target > checkpoint.seq {
         for_each_record(segments, checkpoint.seq + 1, &mut |seq, bytes, path| {
-            if let Err(e) = decode_mutation(bytes, &config.dimensions()) {
+            if let Err(e) =
+                decode_mutation(bytes, &config.dimensions(), config.sparse_vectors.len())
+            {
                 return ControlFlow::Break(Err(RestoreError::Undecodable {
                     seq,
                     path: path.to_path_buf(),

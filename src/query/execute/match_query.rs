@@ -138,9 +138,16 @@ impl Runner<'_, '_> {
         let Some((_, near, _)) = &compiled.near else {
             return collection.read(|view| work(view, None));
         };
+        if near.sparse.is_some() {
+            return Err(self.error(
+                ErrorCode::Unsupported,
+                "a MATCH pattern searches dense vectors only: a sparse NEAR is a SELECT's",
+                near.span,
+            ));
+        }
         let request = SearchRequest {
             vector: near.vector.clone(),
-            using: None,
+            using: near.using.clone(),
             limit: 1,
             offset: 0,
             score_threshold: None,

@@ -20,6 +20,7 @@ mod row_value;
 mod schema;
 mod search;
 mod settings;
+mod staged_select;
 mod write;
 
 use std::time::{Duration, Instant};

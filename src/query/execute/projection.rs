@@ -7,7 +7,7 @@ use super::super::velesql::field_path;
 use super::row_value::{field_value, id_value, vector_value};
 use super::{ExecError, Runner};
 use crate::columns::{FieldPath, Value};
-use crate::engine::{PayloadSelector, PointRecord, PointVectors, Projection};
+use crate::engine::{PayloadSelector, PointRecord, PointVectors, Projection, VectorValue};
 
 /// One column of a point row.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +143,28 @@ fn vectors_value(vectors: &PointVectors) -> Value {
         PointVectors::Named(named) => Value::Object(
             named
                 .iter()
-                .map(|(name, v)| (name.clone(), vector_value(v)))
+                .map(|(name, v)| {
+                    let value = match v {
+                        VectorValue::Dense(v) => vector_value(v),
+                        VectorValue::Sparse(s) => Value::Object(
+                            [
+                                (
+                                    "indices".to_owned(),
+                                    Value::Array(
+                                        s.indices()
+                                            .iter()
+                                            .map(|&i| Value::UInt(u64::from(i)))
+                                            .collect(),
+                                    ),
+                                ),
+                                ("values".to_owned(), vector_value(s.values())),
+                            ]
+                            .into_iter()
+                            .collect(),
+                        ),
+                    };
+                    (name.clone(), value)
+                })
                 .collect(),
         ),
     }

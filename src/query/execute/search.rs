@@ -38,7 +38,7 @@ pub enum ExplainMode {
 }
 
 /// One `ORDER BY` key of a point row.
-enum PointOrder {
+pub(super) enum PointOrder {
     Score(Direction),
     Id(Direction),
     Field(FieldPath, Direction),
@@ -79,6 +79,7 @@ impl Runner<'_, '_> {
                 near: None,
                 min_similarity: None,
                 text: None,
+                rest: Predicate::All,
             },
         };
         let grouped = !s.group_by.is_empty()
@@ -98,7 +99,19 @@ impl Runner<'_, '_> {
         }
         let offset = self.count_clause(s.offset.as_ref())?.unwrap_or(0);
         let limit = self.count_clause(s.limit.as_ref())?;
-        if lowered.near.is_some() {
+        if let Some(fusion) = &s.fusion {
+            return self.fusion_select(s, fusion, &collection, lowered, limit, offset, explain);
+        }
+        let sparse = lowered.near.as_ref().is_some_and(|near| {
+            near.sparse.is_some()
+                || near
+                    .using
+                    .as_deref()
+                    .is_some_and(|name| collection.config().sparse_space_of(name).is_some())
+        });
+        if sparse {
+            self.sparse_select(s, &collection, lowered, limit, offset, explain)
+        } else if lowered.near.is_some() {
             self.search_select(s, &collection, lowered, limit, offset, explain)
         } else if lowered.text.is_some() {
             if let Some(floor) = lowered.min_similarity {
@@ -141,7 +154,11 @@ impl Runner<'_, '_> {
         }
     }
 
-    fn order_keys(&self, keys: &[OrderKey], search: bool) -> Result<Vec<PointOrder>, ExecError> {
+    pub(super) fn order_keys(
+        &self,
+        keys: &[OrderKey],
+        search: bool,
+    ) -> Result<Vec<PointOrder>, ExecError> {
         keys.iter()
             .map(|k| {
                 let direction = k.direction.unwrap_or(Direction::Asc);
@@ -173,7 +190,7 @@ impl Runner<'_, '_> {
     }
 
     /// A type mismatch between the filter and a payload index, at the `WHERE` clause.
-    fn mismatch(&self, s: &Select, e: &super::super::TypeMismatch) -> ExecError {
+    pub(super) fn mismatch(&self, s: &Select, e: &super::super::TypeMismatch) -> ExecError {
         self.error(
             ErrorCode::TypeMismatch,
             e.to_string(),
@@ -226,7 +243,7 @@ impl Runner<'_, '_> {
         }
         let request = SearchRequest {
             vector: near.vector,
-            using: None,
+            using: near.using.clone(),
             limit,
             offset,
             score_threshold: lowered.min_similarity.map(|f| f.min),
@@ -279,7 +296,7 @@ impl Runner<'_, '_> {
                 multi_stage::diversify(view, &hits, diversity, k)
             })
             .map_err(|e| match e {
-                EngineError::InvalidVector { .. } => {
+                EngineError::InvalidVector { .. } | EngineError::VectorName { .. } => {
                     self.error(ErrorCode::InvalidValue, e.to_string(), near.span)
                 }
                 other => self.engine_error(other, s.from.span),
@@ -524,7 +541,7 @@ impl Runner<'_, '_> {
 }
 
 /// Sorts search hits by the `ORDER BY` keys (stable: ties keep their rank).
-fn sort_hits(hits: &mut [ScoredPoint], order: &[PointOrder]) {
+pub(super) fn sort_hits(hits: &mut [ScoredPoint], order: &[PointOrder]) {
     if order.is_empty() {
         return;
     }

@@ -152,6 +152,7 @@ impl Runner<'_, '_> {
             min_similarity,
             // A write's MATCH is a filter: nothing is ranked.
             text: _,
+            rest: _,
         } = lower_where(filter, &self.lower_context())?;
         if let Some(near) = near {
             return Err(self.error(

@@ -122,6 +122,8 @@ pub struct Select {
     pub from: Ident,
     /// `WHERE`.
     pub filter: Option<Expr>,
+    /// `USING FUSION [(name = value, ...)]`: fuse the `NEAR` search with the `MATCH` ranking.
+    pub fusion: Option<Vec<Setting>>,
     /// `GROUP BY` keys (empty: no grouping).
     pub group_by: Vec<Expr>,
     /// `HAVING`.

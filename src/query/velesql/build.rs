@@ -70,6 +70,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::EXISTS
             | Rule::EXPLAIN
             | Rule::FROM
+            | Rule::FUSION
             | Rule::GROUP
             | Rule::HAVING
             | Rule::IF
@@ -98,6 +99,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::TYPE
             | Rule::UPDATE
             | Rule::UPSERT
+            | Rule::USING
             | Rule::VALUES
             | Rule::WHERE
             | Rule::WITH
@@ -242,6 +244,7 @@ impl<'t> Builder<'t> {
                 span,
             },
             filter: None,
+            fusion: None,
             group_by: Vec::new(),
             having: None,
             order_by: Vec::new(),
@@ -257,6 +260,12 @@ impl<'t> Builder<'t> {
                 }
                 Rule::name => select.from = self.name(&p),
                 Rule::where_clause => select.filter = Some(self.clause(p)?),
+                Rule::fusion_clause => {
+                    select.fusion = Some(match parts(p).next() {
+                        Some(settings) => self.settings(settings)?,
+                        None => Vec::new(),
+                    });
+                }
                 Rule::group_by => select.group_by = self.list(parts(p), Self::value)?,
                 Rule::having => select.having = Some(self.clause(p)?),
                 Rule::order_by => select.order_by = self.list(parts(p), Self::order_key)?,

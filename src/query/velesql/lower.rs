@@ -18,7 +18,9 @@
 use std::collections::BTreeSet;
 
 use super::ast::Span;
-use super::ast::{ArithOp, CompareOp, Containment, ExistsMatch, Expr, ExprKind, FieldRef, Literal};
+use super::ast::{
+    ArithOp, CompareOp, Containment, ExistsMatch, Expr, ExprKind, FieldRef, FieldStep, Literal,
+};
 use super::error::{ErrorCode, ParseError};
 use super::limits::MAX_LIST_ITEMS;
 use super::params::{ParamValue, Params};
@@ -68,6 +70,9 @@ pub struct LoweredWhere {
     /// The first top-level `field MATCH 'words'`: a statement without `NEAR` ranks by its BM25
     /// score (the `MATCH` stays in `predicate` as a filter too).
     pub text: Option<TextRanking>,
+    /// `predicate` without the `MATCH` of `text`: what a fusion of the vector search and the
+    /// text ranking filters each of them by.
+    pub rest: Predicate,
 }
 
 /// A full-text ranking asked for by a top-level `MATCH`.
@@ -84,8 +89,14 @@ pub struct TextRanking {
 /// The query vector of a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NearQuery {
-    /// The vector.
+    /// The dense vector (empty for a sparse query).
     pub vector: Vec<f32>,
+    /// A sparse query vector as `(index, weight)` pairs (`name NEAR [[17, 0.5], [4, 1.2]]`),
+    /// checked by the executor against the sparse vector rules.
+    pub sparse: Option<Vec<(u32, f32)>>,
+    /// The named vector searched (`name NEAR ...`); `None` for `vector NEAR ...`, the unnamed
+    /// or only dense vector.
+    pub using: Option<String>,
     /// Where it is asked for (to report a dimension mismatch).
     pub span: Span,
 }
@@ -117,16 +128,18 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
     let mut floors = Vec::new();
     let mut filters = Vec::new();
     let mut text: Option<TextRanking> = None;
+    let mut text_at: Option<usize> = None;
     for item in conjuncts {
         match &item.kind {
             ExprKind::Near { target, query } => {
-                if !matches!(target.kind, ExprKind::Vector) {
-                    return Err(lower.error(
-                        ErrorCode::InvalidCondition,
-                        "NEAR searches the point's vector: write `vector NEAR ...`",
-                        target.span,
-                    ));
-                }
+                let using = match &target.kind {
+                    ExprKind::Vector => None,
+                    ExprKind::Field(FieldRef { steps, .. }) => match steps.as_slice() {
+                        [FieldStep::Key(name)] => Some(name.clone()),
+                        _ => return Err(lower.near_target(target.span)),
+                    },
+                    _ => return Err(lower.near_target(target.span)),
+                };
                 if near.is_some() {
                     return Err(lower.error(
                         ErrorCode::InvalidCondition,
@@ -134,8 +147,22 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
                         item.span,
                     ));
                 }
+                let (vector, sparse) = match (&using, lower.sparse_pairs(query)?) {
+                    (Some(_), Some(pairs)) => (Vec::new(), Some(pairs)),
+                    (None, Some(_)) => {
+                        return Err(lower.error(
+                            ErrorCode::InvalidCondition,
+                            "a sparse query vector searches a named sparse vector: write \
+                             `name NEAR [[index, weight], ...]`",
+                            query.span,
+                        ));
+                    }
+                    (_, None) => (lower.vector(query)?, None),
+                };
                 near = Some(NearQuery {
-                    vector: lower.vector(query)?,
+                    vector,
+                    sparse,
+                    using,
                     span: item.span,
                 });
             }
@@ -150,6 +177,7 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
                         text: m.text.clone(),
                         span: item.span,
                     });
+                    text_at = Some(filters.len());
                 }
                 filters.push(filter);
             }
@@ -196,6 +224,8 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
                 None => {
                     near = Some(NearQuery {
                         vector,
+                        sparse: None,
+                        using: None,
                         span: item.span,
                     });
                 }
@@ -221,16 +251,25 @@ pub fn lower_where(expr: &Expr, ctx: &LowerContext<'_>) -> Result<LoweredWhere, 
             span: item.span,
         });
     }
-    let predicate = match filters.len() {
+    let conjunction = |mut filters: Vec<Predicate>| match filters.len() {
         0 => Predicate::All,
         1 => filters.pop().unwrap_or(Predicate::All),
         _ => Predicate::And(filters),
     };
+    let rest = conjunction(
+        filters
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != text_at)
+            .map(|(_, f)| f.clone())
+            .collect(),
+    );
     Ok(LoweredWhere {
-        predicate,
+        predicate: conjunction(filters),
         near,
         min_similarity,
         text,
+        rest,
     })
 }
 
@@ -791,6 +830,95 @@ impl Lowering<'_, '_> {
             return Err(self.error(ErrorCode::TypeMismatch, "the vector is empty", e.span));
         }
         Ok(vector)
+    }
+
+    fn near_target(&self, span: Span) -> ParseError {
+        self.error(
+            ErrorCode::InvalidCondition,
+            "NEAR searches a vector: write `vector NEAR ...` (the unnamed or only vector) or \
+             `name NEAR ...` (a named dense or sparse vector)",
+            span,
+        )
+    }
+
+    /// A sparse query vector, when `e` is a list of `[index, weight]` pairs (inline or a
+    /// parameter); `None` when it is anything else (a dense vector is read by `vector`).
+    fn sparse_pairs(&self, e: &Expr) -> Result<Option<Vec<(u32, f32)>>, ParseError> {
+        let bad = |span| {
+            self.error(
+                ErrorCode::TypeMismatch,
+                "a sparse query vector is a list of [index, weight] pairs: a non-negative \
+                 integer index and a finite weight",
+                span,
+            )
+        };
+        let index = |v: &Scalar, span| match v {
+            Scalar::Int(i) => u32::try_from(*i).map_err(|_| bad(span)),
+            Scalar::UInt(u) => u32::try_from(*u).map_err(|_| bad(span)),
+            _ => Err(bad(span)),
+        };
+        match &e.kind {
+            ExprKind::Array(items)
+                if items
+                    .first()
+                    .is_some_and(|i| matches!(i.kind, ExprKind::Array(_))) =>
+            {
+                let mut pairs = Vec::with_capacity(items.len());
+                for item in items {
+                    let ExprKind::Array(pair) = &item.kind else {
+                        return Err(bad(item.span));
+                    };
+                    let [i, w] = pair.as_slice() else {
+                        return Err(bad(item.span));
+                    };
+                    let weight = self.number(&self.scalar(w)?).ok_or_else(|| bad(w.span))?;
+                    pairs.push((
+                        index(&self.scalar(i)?, i.span)?,
+                        self.component(weight, w.span)?,
+                    ));
+                }
+                Ok(Some(pairs))
+            }
+            ExprKind::Param(name) => match self.param(name, e.span)? {
+                ParamValue::List(items)
+                    if items
+                        .first()
+                        .is_some_and(|i| matches!(i, ParamValue::List(_))) =>
+                {
+                    let mut pairs = Vec::with_capacity(items.len());
+                    for item in items {
+                        let ParamValue::List(pair) = item else {
+                            return Err(bad(e.span));
+                        };
+                        let [i, w] = pair.as_slice() else {
+                            return Err(bad(e.span));
+                        };
+                        #[expect(
+                            clippy::cast_precision_loss,
+                            reason = "sparse weights are f32 anyway"
+                        )]
+                        let (i, w) = match (i, w) {
+                            (ParamValue::Int(i), w) => (u32::try_from(*i).ok(), w),
+                            (ParamValue::UInt(u), w) => (u32::try_from(*u).ok(), w),
+                            _ => (None, w),
+                        };
+                        let w = match w {
+                            ParamValue::Float(x) => Some(*x),
+                            ParamValue::Int(i) => Some(*i as f64),
+                            ParamValue::UInt(u) => Some(*u as f64),
+                            _ => None,
+                        };
+                        let (Some(i), Some(w)) = (i, w) else {
+                            return Err(bad(e.span));
+                        };
+                        pairs.push((i, self.component(w, e.span)?));
+                    }
+                    Ok(Some(pairs))
+                }
+                _ => Ok(None),
+            },
+            _ => Ok(None),
+        }
     }
 
     /// One vector component, refused when it does not fit in `f32`.

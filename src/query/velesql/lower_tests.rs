@@ -283,7 +283,17 @@ fn misplaced_searches_unbound_parameters_and_values_are_refused_at_their_place()
             ErrorCode::InvalidCondition,
             "vector NEAR $v",
         ),
-        ("title NEAR $v", ErrorCode::InvalidCondition, "title"),
+        (
+            "meta.title NEAR $v",
+            ErrorCode::InvalidCondition,
+            "meta.title",
+        ),
+        (
+            "vector NEAR [[1, 0.5]]",
+            ErrorCode::InvalidCondition,
+            "[[1, 0.5]]",
+        ),
+        ("words NEAR [[-1, 0.5]]", ErrorCode::TypeMismatch, "-1"),
         ("vector NEAR $n", ErrorCode::TypeMismatch, "$n"),
         ("vector NEAR ['a']", ErrorCode::TypeMismatch, "'a'"),
         ("vector NEAR [1e300]", ErrorCode::TypeMismatch, "1e300"),

@@ -21,6 +21,13 @@ impl Display for Statement {
                 if let Some(filter) = &s.filter {
                     write!(f, " WHERE {filter}")?;
                 }
+                if let Some(fusion) = &s.fusion {
+                    f.write_str(" USING FUSION")?;
+                    if !fusion.is_empty() {
+                        f.write_char(' ')?;
+                        settings(f, fusion)?;
+                    }
+                }
                 if !s.group_by.is_empty() {
                     f.write_str(" GROUP BY ")?;
                     values(f, &s.group_by)?;

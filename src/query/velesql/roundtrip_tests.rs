@@ -228,6 +228,7 @@ fn select() -> impl Strategy<Value = Select> {
         ),
         ident(),
         prop::option::of(any_expr()),
+        prop::option::of(settings(0)),
         vec(any_expr(), 0..2),
         prop::option::of(any_expr()),
         vec(
@@ -243,10 +244,22 @@ fn select() -> impl Strategy<Value = Select> {
         settings(0),
     )
         .prop_map(
-            |(projection, from, filter, group_by, having, order_by, limit, offset, with)| Select {
+            |(
                 projection,
                 from,
                 filter,
+                fusion,
+                group_by,
+                having,
+                order_by,
+                limit,
+                offset,
+                with,
+            )| Select {
+                projection,
+                from,
+                filter,
+                fusion,
                 group_by,
                 having,
                 order_by,
