@@ -34,8 +34,12 @@ fn wordnet_like(s: &TestServer) -> TestResult {
     let mut edges: Vec<Value> = (1..=4u64)
         .map(|i| json!({"source": i, "target": i + 1, "label": "hypernym", "properties": {"lexical": false}}))
         .collect();
-    edges.push(json!({"source": 1, "target": 6, "label": "derivation", "properties": {"lexical": true}}));
-    edges.push(json!({"source": 7, "target": 1, "label": "antonym", "properties": {"lexical": true}}));
+    edges.push(
+        json!({"source": 1, "target": 6, "label": "derivation", "properties": {"lexical": true}}),
+    );
+    edges.push(
+        json!({"source": 7, "target": 1, "label": "antonym", "properties": {"lexical": true}}),
+    );
     let r = s.put_json("/collections/wn/edges?wait=true", &json!({"edges": edges}))?;
     assert_eq!(r.status(), 200, "{}", r.text()?);
     Ok(())
@@ -100,7 +104,13 @@ fn the_graph_benchmark_query_set_runs_and_answers_as_its_report_says() -> TestRe
             body["result"]["statements"][0]["error"].is_null(),
             "{statement}: {body}"
         );
-        assert_eq!(first_column(&body), want, "{kind}: {statement}");
+        let mut got = first_column(&body);
+        if kind != "hybrid" {
+            // A walk both ways comes back to its start (MATCH binds it again at 2 hops); the
+            // benchmark leaves the start out of every system's answer, as REST never returns it.
+            got.remove(&1);
+        }
+        assert_eq!(got, want, "{kind}: {statement}");
         if let Some(traverse) = q.get("traverse").filter(|t| !t.is_null()) {
             let r = s.post_json("/collections/wn/graph/traverse", traverse)?;
             assert_eq!(r.status(), 200, "{traverse}");
