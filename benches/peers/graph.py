@@ -35,7 +35,7 @@ Env: PLAIT_DATASET, GBENCH_STARTS [100] starts per kind, GBENCH_ROUNDS [3],
 GBENCH_HYBRID [500] hybrid queries, GBENCH_SEED [20261201], GBENCH_CHECK_ONLY [0]: 1 checks
 the query set and answers, times nothing.
 """
-import csv, http.client, json, os, random, socket, statistics, subprocess, sys, tempfile, time, warnings
+import csv, http.client, json, os, random, shutil, socket, statistics, subprocess, sys, tempfile, time, warnings
 from collections import defaultdict
 
 # Kùzu, psycopg and numpy are imported in main(): `graph.py --queries` (the query set, checked by
@@ -512,6 +512,7 @@ def main():
         hybrid(plait, graph, texts, base)
     finally:
         proc.terminate(); proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
