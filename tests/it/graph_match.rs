@@ -508,3 +508,51 @@ fn a_vector_anchor_asks_for_more_nearest_points_until_the_pattern_fills_the_limi
     assert_eq!(got, [10, 11]);
     Ok(())
 }
+
+/// When the nearest points of a vector anchor fall short and another variable's filter has an
+/// index bound, the next round searches only among the anchor points that complete a match
+/// (expanded from that index), and `EXPLAIN ANALYZE` names the variable that narrowed it.
+#[test]
+fn a_short_vector_round_narrows_to_the_anchors_an_index_completes() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    s.create_collection("g", 2, "Euclid")?;
+    // People 1..=60 at x = id; 20 `rare` cities (more than the 16 nearest points a LIMIT 3
+    // match asks for first, so the vector search stays the anchor) and one `common` city.
+    // People 55..=60 live in rare city 1001, the others in the common one.
+    let mut points: Vec<Value> = (1..=60u64)
+        .map(|i| json!({"id": i, "vector": [i as f32, 0.0], "payload": {"labels": "Person"}}))
+        .collect();
+    points.extend(
+        (1001..=1020u64)
+            .map(|i| json!({"id": i, "vector": [i as f32, 0.0], "payload": {"name": "rare"}})),
+    );
+    points.push(json!({"id": 1100, "vector": [1100.0, 0.0], "payload": {"name": "common"}}));
+    let r = s.put_json(
+        "/collections/g/points?wait=true",
+        &json!({"points": points}),
+    )?;
+    assert_eq!(r.status(), 200);
+    let edges: Vec<Value> = (1..=60u64)
+        .map(|i| json!({"source": i, "target": if i >= 55 { 1001 } else { 1100 }, "label": "lives_in"}))
+        .collect();
+    let r = s.put_json("/collections/g/edges?wait=true", &json!({"edges": edges}))?;
+    assert_eq!(r.status(), 200);
+    rows(&s, "CREATE INDEX ON g (name) TYPE keyword")?;
+    let query = "MATCH (p)-[:lives_in]->(c) FROM g WHERE p.vector NEAR [0.0, 0.0] \
+                 AND c.name = 'rare' RETURN p.id, similarity() LIMIT 3";
+    let got: Vec<u64> = rows(&s, query)?
+        .iter()
+        .filter_map(|r| r[0].as_u64())
+        .collect();
+    assert_eq!(got, [55, 56, 57]);
+    let (status, body) = run(&s, &format!("EXPLAIN ANALYZE {query}"))?;
+    assert_eq!(status, 200, "{body}");
+    let plan = &body["result"]["statements"][0]["plan"]["detail"];
+    assert_eq!(plan["anchor"], json!("p"), "{plan}");
+    assert_eq!(plan["anchor_access"], json!("vector_search"), "{plan}");
+    assert_eq!(plan["narrowed_by"], json!("c"), "{plan}");
+    assert_eq!(plan["vector_rounds"], json!(2), "{plan}");
+    Ok(())
+}

@@ -16,6 +16,7 @@ mod filtered_search;
 mod filters;
 mod full_disk;
 mod graph;
+mod graph_bench_queries;
 mod graph_match;
 mod graph_repair;
 mod hybrid_query;

@@ -7,9 +7,13 @@
 //! `LIMIT` (10 by default) keeps the best, and `ORDER BY` sorts the rows kept, as a `SELECT`
 //! search does. Started from the vector search, the match asks for more nearest points (four
 //! times as many each round) until it has `LIMIT` rows or the collection has no more; started
-//! elsewhere, it scores every binding's point exactly. Without `NEAR`, rows come in anchor order
-//! (ids ascending), then edge order, unless `ORDER BY` says otherwise; more than `MAX_ROWS`
-//! without `LIMIT` is an error.
+//! elsewhere, it scores every binding's point exactly. When the first round falls short and
+//! another variable's filter has an index bound, the match is first expanded from that index to
+//! the anchor points that complete a match, and the next rounds search only among those (a
+//! filtered vector search): widening an unfiltered search until enough of its points happen to
+//! match cost up to 90 times one search on the WordNet graph (`docs/benchmarks.md`, hybrid
+//! query). Without `NEAR`, rows come in anchor order (ids ascending), then edge order, unless
+//! `ORDER BY` says otherwise; more than `MAX_ROWS` without `LIMIT` is an error.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
@@ -57,6 +61,8 @@ struct Measured {
     candidates: usize,
     expanded: Option<Expanded>,
     rounds: u32,
+    /// The variable whose index narrowed the vector search to completing anchors, if one did.
+    narrowed_by: Option<usize>,
 }
 
 impl Runner<'_, '_> {
@@ -204,15 +210,12 @@ impl Runner<'_, '_> {
         if let (Access::Vector, Some(((var, _, floor), query))) = (anchor.access, near) {
             // Rounds of more nearest points until enough rows or no more points.
             let mut k = first_round(wanted);
+            let mut narrowed: Option<Predicate> = None;
             loop {
                 measured.rounds += 1;
-                let (hits, _) = filtered_nearest(
-                    view,
-                    query,
-                    k,
-                    NearestParams::default(),
-                    Some(&pattern.nodes[*var].predicate),
-                );
+                let predicate = narrowed.as_ref().unwrap_or(&pattern.nodes[*var].predicate);
+                let (hits, _) =
+                    filtered_nearest(view, query, k, NearestParams::default(), Some(predicate));
                 let ids: Vec<PointId> = hits.iter().filter_map(|h| view.id_at(h.slot)).collect();
                 let expanded = expand(view, pattern, anchor.var, &ids, limits)
                     .map_err(|e| self.match_error(e, compiled.span))?;
@@ -229,6 +232,17 @@ impl Runner<'_, '_> {
                 let rows = finish_count(view, cells, &scored, distinct, *floor);
                 if rows >= wanted || hits.len() < k || k >= view.len() {
                     break;
+                }
+                if measured.narrowed_by.is_none()
+                    && let Some((by, ids)) = self.completing_anchors(view, compiled, anchor)?
+                {
+                    // Every point of the next search completes a match: the same `k` suffices.
+                    measured.narrowed_by = Some(by);
+                    narrowed = Some(Predicate::And(vec![
+                        pattern.nodes[*var].predicate.clone(),
+                        Predicate::HasId(ids),
+                    ]));
+                    continue;
                 }
                 k = k.saturating_mul(4).min(view.len().max(1));
             }
@@ -283,6 +297,45 @@ impl Runner<'_, '_> {
             rows = both.into_iter().map(|(_, r)| r).collect();
         }
         Ok((rows, measured))
+    }
+
+    /// The anchor points that complete some match, found by expanding the pattern from the
+    /// other variable with the smallest index bound, with that variable; `None` when no other
+    /// variable has one, or the expansion passes a bound of [`MatchLimits`] (the caller then
+    /// widens its vector search instead).
+    fn completing_anchors(
+        &self,
+        view: &ReadView<'_>,
+        compiled: &Compiled,
+        anchor: &Anchor,
+    ) -> Result<Option<(usize, BTreeSet<PointId>)>, ExecError> {
+        let Some((by, _)) = anchor
+            .estimates
+            .iter()
+            .enumerate()
+            .filter(|(i, (access, _))| *i != anchor.var && *access == Access::Index)
+            .min_by_key(|(_, (_, estimate))| *estimate)
+        else {
+            return Ok(None);
+        };
+        let predicate = &compiled.pattern.nodes[by].predicate;
+        let mut ids: Vec<PointId> = matching_slots(view, predicate)
+            .iter()
+            .filter_map(|slot| view.id_at(slot))
+            .collect();
+        ids.sort_unstable();
+        match expand(view, &compiled.pattern, by, &ids, MatchLimits::default()) {
+            Ok(expanded) => Ok(Some((
+                by,
+                expanded
+                    .bindings
+                    .iter()
+                    .filter_map(|b| b.nodes.get(anchor.var).copied().flatten())
+                    .collect(),
+            ))),
+            Err(MatchError::Deadline) => Err(self.match_error(MatchError::Deadline, compiled.span)),
+            Err(_) => Ok(None),
+        }
     }
 
     /// The anchor's points, without a vector search: from its index bitmap, or every point
@@ -438,6 +491,9 @@ impl Runner<'_, '_> {
                 .with("rows", rows)
                 .with("anchor_candidates", measured.candidates)
                 .with("vector_rounds", u64::from(measured.rounds));
+            if let Some(by) = measured.narrowed_by {
+                node = node.with("narrowed_by", name(by));
+            }
             if let Some(e) = &measured.expanded {
                 node = node
                     .with("anchor_points", e.anchors)
