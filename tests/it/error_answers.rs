@@ -171,7 +171,10 @@ fn fields_naming_features_plait_lacks_are_refused_by_name() -> TestResult {
     );
     let vectors = json!({"size": 2, "distance": "Dot"});
     for (extra, field) in [
-        (json!({"sparse_vectors": {"text": {}}}), "sparse_vectors"),
+        (
+            json!({"sparse_vectors": {"text": {"index": {"on_disk": true}}}}),
+            "sparse_vectors.text.index.on_disk",
+        ),
         (json!({"sharding_method": "custom"}), "sharding_method"),
         (json!({"init_from": {"collection": "c"}}), "init_from"),
         (json!({"wal_config": {"wal_capacity_mb": 32}}), "wal_config"),
