@@ -744,7 +744,8 @@ mod tests {
     }
 
     #[test]
-    fn tls_cors_and_rate_limit_come_from_the_file_and_flags_win() -> Result<(), Box<dyn std::error::Error>> {
+    fn tls_cors_and_rate_limit_come_from_the_file_and_flags_win()
+    -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("p.toml");
         std::fs::write(

@@ -296,7 +296,11 @@ struct ServeArgs {
     tls_key: Option<PathBuf>,
     /// A browser origin allowed by CORS (repeat it, or separate with commas; `*` for any)
     /// [default: none, no CORS headers].
-    #[arg(long = "cors-allow-origin", env = "PLAIT_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    #[arg(
+        long = "cors-allow-origin",
+        env = "PLAIT_CORS_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
     cors_allow_origins: Vec<String>,
     /// Requests per second each client's bucket regains; 0 turns the rate limit off [default: 0].
     #[arg(long, env = "PLAIT_RATE_LIMIT_RPS")]
@@ -425,8 +429,8 @@ fn client_policy(settings: &Settings) -> anyhow::Result<api::ClientPolicy> {
         tracing::info!(origins = ?settings.cors.allow_origins, "CORS allowed for these origins");
     }
     let limits = &settings.rate_limit;
-    let rate_limit = api::rate_limit::Rate::new(limits.requests_per_second, limits.burst).map(
-        |rate| {
+    let rate_limit =
+        api::rate_limit::Rate::new(limits.requests_per_second, limits.burst).map(|rate| {
             tracing::info!(
                 requests_per_second = limits.requests_per_second,
                 burst = limits.burst,
@@ -435,10 +439,10 @@ fn client_policy(settings: &Settings) -> anyhow::Result<api::ClientPolicy> {
             );
             Arc::new(api::rate_limit::RateLimiter::new(
                 rate,
-                std::num::NonZeroUsize::new(limits.max_clients).unwrap_or(std::num::NonZeroUsize::MIN),
+                std::num::NonZeroUsize::new(limits.max_clients)
+                    .unwrap_or(std::num::NonZeroUsize::MIN),
             ))
-        },
-    );
+        });
     Ok(api::ClientPolicy { cors, rate_limit })
 }
 

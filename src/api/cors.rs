@@ -13,8 +13,8 @@ use std::time::Duration;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::observe::REQUEST_ID;
 use super::access::API_KEY_HEADER;
+use super::observe::REQUEST_ID;
 
 /// A configured origin a browser could never send.
 #[derive(Debug, thiserror::Error)]
@@ -75,13 +75,24 @@ fn origin(text: &str) -> Result<HeaderValue, OriginError> {
         reason,
     };
     let Some((scheme, authority)) = text.split_once("://") else {
-        return Err(fail("an origin is scheme://host[:port], such as https://app.example.com"));
+        return Err(fail(
+            "an origin is scheme://host[:port], such as https://app.example.com",
+        ));
     };
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.') {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+    {
         return Err(fail("the scheme is not valid"));
     }
     if authority.is_empty() {
         return Err(fail("the host is missing"));
+    }
+    if !authority.is_ascii() {
+        return Err(fail(
+            "browsers send international host names in punycode (xn--...)",
+        ));
     }
     if authority.contains(char::is_whitespace) {
         return Err(fail("an origin holds no spaces"));

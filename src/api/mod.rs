@@ -158,12 +158,13 @@ pub fn router_with(state: AppState, limits: HttpLimits, policy: ClientPolicy) ->
         control: Arc::clone(&state.access),
         engine: Arc::clone(&state.engine),
     };
-    let mut routes = routes
-        .fallback(routes::service::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            gate,
-            access::authorize,
-        ));
+    let mut routes =
+        routes
+            .fallback(routes::service::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                gate,
+                access::authorize,
+            ));
     if let Some(limiter) = policy.rate_limit {
         routes = routes.layer(axum::middleware::from_fn_with_state(
             rate_limit::RateGate {

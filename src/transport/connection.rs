@@ -61,7 +61,10 @@ impl Connection {
 
 impl TlsState {
     /// Drives the handshake; ready once the session is up.
-    fn poll_session(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&mut TlsStream<TcpStream>>> {
+    fn poll_session(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<&mut TlsStream<TcpStream>>> {
         if let Self::Handshaking(accept) = self {
             match Pin::new(accept).poll(cx) {
                 Poll::Pending => return Poll::Pending,

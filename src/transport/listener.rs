@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::connection::Connection;
-use crate::api::PeerAddr;
 use super::tls::{CertStore, TlsError};
+use crate::api::PeerAddr;
 
 /// A bound TCP listener, plain or TLS.
 pub struct Listener {

@@ -128,10 +128,12 @@ fn certified_key(
     };
     let key = PrivateKeyDer::from_pem_file(key_file)
         .map_err(|e| key_error(pem_reason(&e, "private key")))?;
-    let signing_key = provider
-        .key_provider
-        .load_private_key(key)
-        .map_err(|_| key_error("rustls cannot sign with this key (RSA, ECDSA P-256/P-384 and Ed25519 are supported)".to_owned()))?;
+    let signing_key = provider.key_provider.load_private_key(key).map_err(|_| {
+        key_error(
+            "rustls cannot sign with this key (RSA, ECDSA P-256/P-384 and Ed25519 are supported)"
+                .to_owned(),
+        )
+    })?;
     let certified = CertifiedKey::new(certs, signing_key);
     certified.keys_match().map_err(|e| TlsError::Mismatch {
         cert: cert_file.to_path_buf(),
@@ -170,11 +172,15 @@ pub async fn reload_on_hangup(store: Arc<CertStore>) {
                 tracing::info!(cert = %store.cert_file.display(), "TLS certificate reloaded");
             }
             Ok(Err(e)) => {
-                crate::metrics::TLS_RELOADS.with_label_values(&["failed"]).inc();
+                crate::metrics::TLS_RELOADS
+                    .with_label_values(&["failed"])
+                    .inc();
                 tracing::warn!(error = %e, "TLS reload failed; still serving the previous certificate");
             }
             Err(e) => {
-                crate::metrics::TLS_RELOADS.with_label_values(&["failed"]).inc();
+                crate::metrics::TLS_RELOADS
+                    .with_label_values(&["failed"])
+                    .inc();
                 tracing::warn!(error = %e, "TLS reload task failed; still serving the previous certificate");
             }
         }

@@ -32,7 +32,11 @@ fn by_default_no_cors_header_is_sent() -> TestResult {
     let dir = tempfile::tempdir()?;
     let s = TestServer::start_in(dir.path(), &[])?;
     s.wait_ready()?;
-    let r = s.client.get(s.url("/collections")).header("origin", APP).send()?;
+    let r = s
+        .client
+        .get(s.url("/collections"))
+        .header("origin", APP)
+        .send()?;
     assert_eq!(r.status(), 200);
     assert!(
         !r.headers()
@@ -65,15 +69,22 @@ fn listed_origins_are_allowed_and_preflights_need_no_key() -> TestResult {
     // The preflight carries no key, and is answered all the same.
     let r = preflight(&s, APP)?;
     assert!(r.status().is_success(), "{}", r.status());
-    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(
+        header(&r, "access-control-allow-origin").as_deref(),
+        Some(APP)
+    );
     let methods = header(&r, "access-control-allow-methods").ok_or("no allow-methods")?;
-    for m in ["GET", "POST", "PUT", "DELETE"] {
+    for m in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] {
         assert!(methods.contains(m), "{methods}");
     }
     let headers = header(&r, "access-control-allow-headers").ok_or("no allow-headers")?;
-    for h in ["api-key", "authorization", "content-type"] {
+    for h in ["api-key", "authorization", "content-type", "x-request-id"] {
         assert!(headers.contains(h), "{headers}");
     }
+    assert_eq!(
+        header(&r, "access-control-max-age").as_deref(),
+        Some("3600")
+    );
 
     // Real requests from a listed origin, successful or not, carry the header, and scripts may
     // read Retry-After and the request id.
@@ -85,17 +96,33 @@ fn listed_origins_are_allowed_and_preflights_need_no_key() -> TestResult {
             .header("api-key", KEY)
             .send()?;
         assert_eq!(r.status(), 200);
-        assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(origin));
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some(origin)
+        );
     }
-    let r = s.client.get(s.url("/collections")).header("origin", APP).send()?;
+    let r = s
+        .client
+        .get(s.url("/collections"))
+        .header("origin", APP)
+        .send()?;
     assert_eq!(r.status(), 401);
-    assert_eq!(header(&r, "access-control-allow-origin").as_deref(), Some(APP));
+    assert_eq!(
+        header(&r, "access-control-allow-origin").as_deref(),
+        Some(APP)
+    );
     let exposed = header(&r, "access-control-expose-headers").ok_or("no expose-headers")?;
-    assert!(exposed.contains("retry-after") && exposed.contains("x-request-id"), "{exposed}");
+    assert!(
+        exposed.contains("retry-after") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
 
     // Another origin gets no allow-origin, on a preflight or a request.
     let evil = "https://evil.example";
-    assert_eq!(header(&preflight(&s, evil)?, "access-control-allow-origin"), None);
+    assert_eq!(
+        header(&preflight(&s, evil)?, "access-control-allow-origin"),
+        None
+    );
     let r = s
         .client
         .get(s.url("/collections"))
@@ -103,6 +130,31 @@ fn listed_origins_are_allowed_and_preflights_need_no_key() -> TestResult {
         .header("api-key", KEY)
         .send()?;
     assert_eq!(header(&r, "access-control-allow-origin"), None);
+    Ok(())
+}
+
+#[test]
+fn a_star_allows_any_origin() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &["--cors-allow-origin", "*"])?;
+    s.wait_ready()?;
+    for origin in [APP, "https://anything.example"] {
+        let r = s
+            .client
+            .get(s.url("/collections"))
+            .header("origin", origin)
+            .send()?;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some("*")
+        );
+        let r = preflight(&s, origin)?;
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some("*")
+        );
+    }
     Ok(())
 }
 

@@ -344,12 +344,15 @@ fn every_limited_operation_declares_the_rate_limit_status() -> TestResult {
             .replace("{id}", "1")
             .replace("{field_name}", "f")
             .replace("{snapshot}", "s");
-        let got = s.raw_status_declaring(&method.to_uppercase(), &path, 0, b"")?;
+        // It declares a body it never sends: an answer at once shows the body was not read.
+        let got = s.raw_status_declaring(&method.to_uppercase(), &path, 100, b"")?;
         let exempt = matches!(template.as_str(), "/healthz" | "/livez" | "/readyz");
         let declares = declared(&doc, &method, &template).contains("429");
         if exempt {
             if got == 429 || declares {
-                failures.push(format!("{method} {path}: a health probe is limited ({got})"));
+                failures.push(format!(
+                    "{method} {path}: a health probe is limited ({got})"
+                ));
             }
         } else if got != 429 {
             failures.push(format!("{method} {path}: got {got}, want 429"));

@@ -50,14 +50,14 @@ fn a_burst_passes_the_next_is_429_and_each_key_has_its_own_bucket() -> TestResul
             "--read-only-api-key",
             READ_ONLY,
             "--rate-limit-rps",
-            "2",
+            "1",
             "--rate-limit-burst",
             "3",
         ],
     )?;
     s.wait_ready()?;
-    // At 2 tokens a second, the burst of 3 and the fourth request go out well within the half
-    // second that would bring a token back.
+    // At a token a second, each client's burst of 3 and its fourth request go out well within
+    // the second that would bring a token back.
     for key in [ADMIN, READ_ONLY] {
         for _ in 0..3 {
             assert_eq!(get(&s, "/collections", Some(key))?.status(), 200);
@@ -71,17 +71,23 @@ fn a_burst_passes_the_next_is_429_and_each_key_has_its_own_bucket() -> TestResul
     }
     assert_limited(get(&s, "/collections", None)?)?;
     assert_limited(get(&s, "/collections", Some("not-a-key"))?)?;
-    // Health probes are never limited, whoever asks.
-    for _ in 0..20 {
+    // A forwarded-for header does not make another client: a client could forge it.
+    assert_limited(
+        s.client
+            .get(s.url("/collections"))
+            .header("x-forwarded-for", "10.1.2.3")
+            .send()?,
+    )?;
+    // Health probes are never limited, whoever asks, empty bucket or not.
+    for _ in 0..5 {
         for probe in ["/livez", "/healthz", "/readyz"] {
             assert_eq!(get(&s, probe, Some(ADMIN))?.status(), 200, "{probe}");
             assert_eq!(get(&s, probe, None)?.status(), 200, "{probe}");
         }
     }
-    assert_limited(get(&s, "/collections", Some(ADMIN))?)?;
 
-    // The bucket refills with time: after 1.1 s two tokens are back.
-    std::thread::sleep(Duration::from_millis(1100));
+    // The bucket refills with time: after 2.1 s two tokens are back.
+    std::thread::sleep(Duration::from_millis(2100));
     assert_eq!(get(&s, "/collections", Some(ADMIN))?.status(), 200);
     let metrics = get(&s, "/metrics", Some(ADMIN))?;
     assert_eq!(metrics.status(), 200);
@@ -92,8 +98,14 @@ fn a_burst_passes_the_next_is_429_and_each_key_has_its_own_bucket() -> TestResul
             (name == series).then(|| value.parse().ok())?
         })
     };
-    assert_eq!(count("plait_rate_limited_requests_total{client=\"key\"}"), Some(3.0));
-    assert_eq!(count("plait_rate_limited_requests_total{client=\"ip\"}"), Some(2.0));
+    assert_eq!(
+        count("plait_rate_limited_requests_total{client=\"key\"}"),
+        Some(2.0)
+    );
+    assert_eq!(
+        count("plait_rate_limited_requests_total{client=\"ip\"}"),
+        Some(3.0)
+    );
     assert!(count("plait_rate_limit_clients").is_some_and(|n| n >= 1.0));
     // No key reaches the log, rate limit or not.
     let log = s.log_text();
@@ -120,9 +132,23 @@ fn without_configuration_nothing_is_rate_limited() -> TestResult {
 fn bad_rate_limit_settings_stop_the_start() -> TestResult {
     let dir = tempfile::tempdir()?;
     for (flags, says) in [
-        (["--rate-limit-rps=-1", "--rate-limit-burst=1"], "rate_limit.requests_per_second"),
-        (["--rate-limit-burst", "0", "--rate-limit-rps", "1"], "rate_limit.burst"),
-        (["--rate-limit-max-clients", "0", "--rate-limit-rps", "1"], "rate_limit.max_clients"),
+        (
+            [
+                "--rate-limit-rps=-1",
+                "--rate-limit-burst",
+                "1",
+                "--rate-limit-max-clients=5",
+            ],
+            "rate_limit.requests_per_second",
+        ),
+        (
+            ["--rate-limit-burst", "0", "--rate-limit-rps", "1"],
+            "rate_limit.burst",
+        ),
+        (
+            ["--rate-limit-max-clients", "0", "--rate-limit-rps", "1"],
+            "rate_limit.max_clients",
+        ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_plait"))
             .args(["serve", "--port", "0"])

@@ -148,7 +148,11 @@ impl TestServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Err(format!("no {count}th log line {message:?}; log:\n{}", self.log_text()).into())
+        Err(format!(
+            "no {count}th log line {message:?}; log:\n{}",
+            self.log_text()
+        )
+        .into())
     }
 
     /// The server's process id.

@@ -74,16 +74,26 @@ struct Connection {
 impl Connection {
     /// Connects to `addr`, trusting `roots` (PEM), and completes the handshake.
     fn open(addr: &str, roots: &[&str]) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::open_with(addr, roots, rustls::DEFAULT_VERSIONS)
+    }
+
+    /// As [`Connection::open`], offering only the TLS `versions`, and HTTP/2 before HTTP/1.1 by
+    /// ALPN.
+    fn open_with(
+        addr: &str,
+        roots: &[&str],
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let mut store = RootCertStore::empty();
         for pem in roots {
             store.add(CertificateDer::from_pem_slice(pem.as_bytes())?)?;
         }
-        let config = ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(store)
-        .with_no_client_auth();
+        let mut config =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_protocol_versions(versions)?
+                .with_root_certificates(store)
+                .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let name = ServerName::try_from("127.0.0.1")?;
         let tcp = TcpStream::connect(addr)?;
         tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -104,7 +114,10 @@ impl Connection {
 
     /// Sends `GET path` on this connection (keeping it open) and returns the status.
     fn get(&mut self, path: &str) -> Result<u16, Box<dyn std::error::Error>> {
-        write!(self.stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")?;
+        write!(
+            self.stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        )?;
         self.stream.flush()?;
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
@@ -131,7 +144,9 @@ impl Connection {
 }
 
 fn der(pem: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    Ok(CertificateDer::from_pem_slice(pem.as_bytes())?.as_ref().to_vec())
+    Ok(CertificateDer::from_pem_slice(pem.as_bytes())?
+        .as_ref()
+        .to_vec())
 }
 
 #[test]
@@ -161,9 +176,26 @@ fn https_answers_and_sighup_swaps_the_certificate_for_new_connections_only() -> 
         "plain HTTP answered on the TLS port"
     );
 
+    // A client that connects and never says anything holds up no one: the handshake runs on
+    // its connection's own task.
+    let silent = TcpStream::connect(s.addr())?;
     let mut before = Connection::open(s.addr(), &[&first.0, &second.0])?;
     assert_eq!(before.served()?, der(&first.0)?);
     assert_eq!(before.get("/livez")?, 200);
+    // HTTP/1.1 is what ALPN settles on, and TLS 1.3 is the default.
+    assert_eq!(before.stream.conn.alpn_protocol(), Some(&b"http/1.1"[..]));
+    assert_eq!(
+        before.stream.conn.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_3)
+    );
+    // TLS 1.2 is served too.
+    let mut old_client = Connection::open_with(s.addr(), &[&first.0], &[&rustls::version::TLS12])?;
+    assert_eq!(
+        old_client.stream.conn.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
+    assert_eq!(old_client.get("/livez")?, 200);
+    drop(silent);
 
     files.write(&second.0, &second.1)?;
     s.signal(libc::SIGHUP)?;
@@ -180,7 +212,10 @@ fn https_answers_and_sighup_swaps_the_certificate_for_new_connections_only() -> 
     // A client that trusts only the new certificate is now served.
     let r = https_client(&[&second.0])?.get(s.url("/readyz")).send()?;
     assert_eq!(r.status(), 200);
-    assert_eq!(s.metric("plait_tls_reloads_total{outcome=\"ok\"}")?, Some(1.0));
+    assert_eq!(
+        s.metric("plait_tls_reloads_total{outcome=\"ok\"}")?,
+        Some(1.0)
+    );
     Ok(())
 }
 
@@ -200,19 +235,31 @@ fn a_bad_certificate_or_key_on_reload_keeps_the_old_one() -> TestResult {
     for (n, (cert, key)) in bad.iter().enumerate() {
         files.write(cert, key)?;
         s.signal(libc::SIGHUP)?;
-        s.wait_for_log("TLS reload failed; still serving the previous certificate", n + 1)?;
+        s.wait_for_log(
+            "TLS reload failed; still serving the previous certificate",
+            n + 1,
+        )?;
         let mut c = Connection::open(s.addr(), &roots)?;
         assert_eq!(c.served()?, der(&first.0)?, "case {n}");
         assert_eq!(c.get("/livez")?, 200);
     }
     std::fs::remove_file(&files.key)?;
     s.signal(libc::SIGHUP)?;
-    s.wait_for_log("TLS reload failed; still serving the previous certificate", 3)?;
+    s.wait_for_log(
+        "TLS reload failed; still serving the previous certificate",
+        3,
+    )?;
     let mut c = Connection::open(s.addr(), &roots)?;
     assert_eq!(c.served()?, der(&first.0)?);
     assert_eq!(c.get("/livez")?, 200);
-    assert_eq!(s.metric("plait_tls_reloads_total{outcome=\"failed\"}")?, Some(3.0));
-    assert_eq!(s.metric("plait_tls_reloads_total{outcome=\"ok\"}")?, Some(0.0));
+    assert_eq!(
+        s.metric("plait_tls_reloads_total{outcome=\"failed\"}")?,
+        Some(3.0)
+    );
+    assert_eq!(
+        s.metric("plait_tls_reloads_total{outcome=\"ok\"}")?,
+        Some(0.0)
+    );
     // The private key never reaches the log.
     let body: String = first
         .1
@@ -251,14 +298,22 @@ fn a_missing_or_bad_certificate_stops_the_start_with_a_clear_message() -> TestRe
     let missing = missing.to_str().ok_or("path")?;
 
     let stderr = serve_fails(&data, &["--tls-cert", missing, "--tls-key", key])?;
-    assert!(stderr.contains("cannot start with the configured TLS certificate"), "{stderr}");
+    assert!(
+        stderr.contains("cannot start with the configured TLS certificate"),
+        "{stderr}"
+    );
     assert!(stderr.contains("missing.crt"), "{stderr}");
 
     let garbage = dir.path().join("garbage.crt");
     std::fs::write(&garbage, "hello")?;
     let stderr = serve_fails(
         &data,
-        &["--tls-cert", garbage.to_str().ok_or("path")?, "--tls-key", key],
+        &[
+            "--tls-cert",
+            garbage.to_str().ok_or("path")?,
+            "--tls-key",
+            key,
+        ],
     )?;
     assert!(stderr.contains("holds no PEM certificate"), "{stderr}");
 
@@ -266,12 +321,23 @@ fn a_missing_or_bad_certificate_stops_the_start_with_a_clear_message() -> TestRe
     std::fs::write(&wrong_key, &other.1)?;
     let stderr = serve_fails(
         &data,
-        &["--tls-cert", cert, "--tls-key", wrong_key.to_str().ok_or("path")?],
+        &[
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            wrong_key.to_str().ok_or("path")?,
+        ],
     )?;
-    assert!(stderr.contains("does not belong to the certificate"), "{stderr}");
+    assert!(
+        stderr.contains("does not belong to the certificate"),
+        "{stderr}"
+    );
 
     let stderr = serve_fails(&data, &["--tls-cert", cert])?;
-    assert!(stderr.contains("give both (--tls-cert and --tls-key)"), "{stderr}");
+    assert!(
+        stderr.contains("give both (--tls-cert and --tls-key)"),
+        "{stderr}"
+    );
     // Nothing was started: the data directory was never created.
     assert!(!data.exists());
     Ok(())

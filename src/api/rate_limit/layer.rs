@@ -11,10 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::table::{ClientId, RateLimiter};
+use crate::api::PeerAddr;
 use crate::api::access::{AccessControl, credential};
 use crate::api::error::ApiError;
 use crate::metrics;
-use crate::api::PeerAddr;
 
 /// What the middleware needs: the limiter, and the keys (to tell a valid credential).
 #[derive(Debug, Clone)]
