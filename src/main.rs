@@ -491,7 +491,8 @@ async fn run_server(
     let local = tcp.local_addr()?;
     let listener = plait::transport::Listener::new(tcp, tls.as_ref())?;
     if let Some(store) = tls {
-        tokio::spawn(plait::transport::reload_on_hangup(store));
+        plait::transport::reload_on_hangup(store)
+            .context("cannot listen for SIGHUP, which reloads the TLS certificate")?;
     }
     tracing::info!(
         address = %local,

@@ -152,37 +152,39 @@ fn pem_reason(e: &pem::Error, what: &str) -> String {
     }
 }
 
-/// Reloads `store` on every SIGHUP, for as long as the server runs; a failed reload is logged
-/// and the certificate served so far kept.
-pub async fn reload_on_hangup(store: Arc<CertStore>) {
+/// Reloads `store` on every SIGHUP from now on, for as long as the runtime runs; a failed reload
+/// is logged and the certificate served so far kept. The signal handler is in place when this
+/// returns (so a SIGHUP sent after the server says it listens never takes the default action,
+/// which would end the process). Call it from within the tokio runtime.
+///
+/// # Errors
+/// The I/O error when the SIGHUP handler cannot be installed.
+pub fn reload_on_hangup(store: Arc<CertStore>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut hangups = match signal(SignalKind::hangup()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGHUP; the TLS certificate will not be reloaded");
-            return;
-        }
-    };
-    while hangups.recv().await.is_some() {
-        let reload = Arc::clone(&store);
-        let outcome = tokio::task::spawn_blocking(move || reload.reload()).await;
-        match outcome {
-            Ok(Ok(())) => {
-                crate::metrics::TLS_RELOADS.with_label_values(&["ok"]).inc();
-                tracing::info!(cert = %store.cert_file.display(), "TLS certificate reloaded");
-            }
-            Ok(Err(e)) => {
-                crate::metrics::TLS_RELOADS
-                    .with_label_values(&["failed"])
-                    .inc();
-                tracing::warn!(error = %e, "TLS reload failed; still serving the previous certificate");
-            }
-            Err(e) => {
-                crate::metrics::TLS_RELOADS
-                    .with_label_values(&["failed"])
-                    .inc();
-                tracing::warn!(error = %e, "TLS reload task failed; still serving the previous certificate");
+    let mut hangups = signal(SignalKind::hangup())?;
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let reload = Arc::clone(&store);
+            let outcome = tokio::task::spawn_blocking(move || reload.reload()).await;
+            match outcome {
+                Ok(Ok(())) => {
+                    crate::metrics::TLS_RELOADS.with_label_values(&["ok"]).inc();
+                    tracing::info!(cert = %store.cert_file.display(), "TLS certificate reloaded");
+                }
+                Ok(Err(e)) => {
+                    crate::metrics::TLS_RELOADS
+                        .with_label_values(&["failed"])
+                        .inc();
+                    tracing::warn!(error = %e, "TLS reload failed; still serving the previous certificate");
+                }
+                Err(e) => {
+                    crate::metrics::TLS_RELOADS
+                        .with_label_values(&["failed"])
+                        .inc();
+                    tracing::warn!(error = %e, "TLS reload task failed; still serving the previous certificate");
+                }
             }
         }
-    }
+    });
+    Ok(())
 }
