@@ -243,6 +243,55 @@ impl SecuritySettings {
     }
 }
 
+/// `[tls]`: HTTPS. Both files empty: plain HTTP.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSettings {
+    /// PEM file holding the certificate chain, the server's certificate first; empty: no TLS.
+    pub cert_file: PathBuf,
+    /// PEM file holding the certificate's private key (PKCS#8, PKCS#1 or SEC1); empty: no TLS.
+    pub key_file: PathBuf,
+}
+
+impl TlsSettings {
+    /// The certificate and key files when TLS is on.
+    #[must_use]
+    pub fn files(&self) -> Option<(&Path, &Path)> {
+        (!self.cert_file.as_os_str().is_empty())
+            .then_some((self.cert_file.as_path(), self.key_file.as_path()))
+    }
+}
+
+/// `[cors]`: which browser origins may call the API. Empty: no CORS headers at all.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorsSettings {
+    /// Origins such as `https://app.example.com`, or `"*"` for any origin.
+    pub allow_origins: Vec<String>,
+}
+
+/// `[rate_limit]`: a token bucket per client (per API key when a valid one is sent, else per IP).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Tokens each client's bucket regains per second; 0 turns rate limiting off.
+    pub requests_per_second: f64,
+    /// Tokens a bucket holds when full: the requests a client may send at once.
+    pub burst: u32,
+    /// Most clients tracked at once; past it the least recently seen is forgotten.
+    pub max_clients: usize,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            requests_per_second: 0.0,
+            burst: 50,
+            max_clients: 100_000,
+        }
+    }
+}
+
 /// Whether `host` names only this machine (a loopback address or `localhost`).
 #[must_use]
 pub fn is_loopback_host(host: &str) -> bool {
@@ -266,6 +315,12 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[security]`.
     pub security: SecuritySettings,
+    /// `[tls]`.
+    pub tls: TlsSettings,
+    /// `[cors]`.
+    pub cors: CorsSettings,
+    /// `[rate_limit]`.
+    pub rate_limit: RateLimitSettings,
 }
 
 /// Values from flags or the environment; `None` means "not given".
@@ -327,6 +382,18 @@ pub struct Overrides {
     pub log_level: Option<String>,
     /// `--log-format` / `PLAIT_LOG_FORMAT`.
     pub log_format: Option<String>,
+    /// `--tls-cert` / `PLAIT_TLS_CERT`.
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key` / `PLAIT_TLS_KEY`.
+    pub tls_key: Option<PathBuf>,
+    /// `--cors-allow-origin` / `PLAIT_CORS_ALLOW_ORIGIN` (repeated or comma-separated).
+    pub cors_allow_origins: Option<Vec<String>>,
+    /// `--rate-limit-rps` / `PLAIT_RATE_LIMIT_RPS`.
+    pub rate_limit_requests_per_second: Option<f64>,
+    /// `--rate-limit-burst` / `PLAIT_RATE_LIMIT_BURST`.
+    pub rate_limit_burst: Option<u32>,
+    /// `--rate-limit-max-clients` / `PLAIT_RATE_LIMIT_MAX_CLIENTS`.
+    pub rate_limit_max_clients: Option<usize>,
 }
 
 /// Smallest accepted `storage.checkpoint_wal_bytes`.
@@ -436,6 +503,24 @@ impl Settings {
         if let Some(v) = o.log_format {
             s.log.format = v;
         }
+        if let Some(v) = o.tls_cert {
+            s.tls.cert_file = v;
+        }
+        if let Some(v) = o.tls_key {
+            s.tls.key_file = v;
+        }
+        if let Some(v) = o.cors_allow_origins {
+            s.cors.allow_origins = v;
+        }
+        if let Some(v) = o.rate_limit_requests_per_second {
+            s.rate_limit.requests_per_second = v;
+        }
+        if let Some(v) = o.rate_limit_burst {
+            s.rate_limit.burst = v;
+        }
+        if let Some(v) = o.rate_limit_max_clients {
+            s.rate_limit.max_clients = v;
+        }
         s.validate()?;
         Ok(s)
     }
@@ -483,6 +568,28 @@ impl Settings {
         }
         if self.storage.write_queue_bytes == 0 {
             return invalid("storage.write_queue_bytes", "must be at least 1");
+        }
+        if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
+            return invalid(
+                "tls",
+                "cert_file and key_file go together: give both (--tls-cert and --tls-key) or neither",
+            );
+        }
+        if self.cors.allow_origins.iter().any(|o| o.trim().is_empty()) {
+            return invalid("cors.allow_origins", "an origin cannot be empty");
+        }
+        let rps = self.rate_limit.requests_per_second;
+        if !(rps.is_finite() && rps >= 0.0) {
+            return invalid(
+                "rate_limit.requests_per_second",
+                "must be a number of at least 0 (0 turns rate limiting off)",
+            );
+        }
+        if self.rate_limit.burst == 0 {
+            return invalid("rate_limit.burst", "must be at least 1");
+        }
+        if self.rate_limit.max_clients == 0 {
+            return invalid("rate_limit.max_clients", "must be at least 1");
         }
         Ok(())
     }
@@ -633,6 +740,82 @@ mod tests {
         );
         assert_eq!(s.engine_options().write_queue_capacity, 7);
         assert_eq!(s.engine_options().write_queue_bytes, 4096);
+        Ok(())
+    }
+
+    #[test]
+    fn tls_cors_and_rate_limit_come_from_the_file_and_flags_win()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"\n\
+             [cors]\nallow_origins = [\"https://a.example\"]\n\
+             [rate_limit]\nrequests_per_second = 2.5\nburst = 7\nmax_clients = 9\n",
+        )?;
+        let s = Settings::load(Some(&path), Overrides::default())?;
+        assert_eq!(
+            s.tls.files(),
+            Some((Path::new("c.pem"), Path::new("k.pem")))
+        );
+        assert_eq!(s.cors.allow_origins, ["https://a.example"]);
+        assert_eq!(
+            s.rate_limit,
+            RateLimitSettings {
+                requests_per_second: 2.5,
+                burst: 7,
+                max_clients: 9
+            }
+        );
+        let s = Settings::load(
+            Some(&path),
+            Overrides {
+                tls_cert: Some("c2.pem".into()),
+                tls_key: Some("k2.pem".into()),
+                cors_allow_origins: Some(vec!["https://b.example".into()]),
+                rate_limit_requests_per_second: Some(0.0),
+                ..Overrides::default()
+            },
+        )?;
+        assert_eq!(
+            s.tls.files(),
+            Some((Path::new("c2.pem"), Path::new("k2.pem")))
+        );
+        assert_eq!(s.cors.allow_origins, ["https://b.example"]);
+        assert!(s.rate_limit.requests_per_second.abs() < f64::EPSILON);
+        assert_eq!(Settings::default().tls.files(), None);
+        for bad in [
+            Overrides {
+                tls_cert: Some("c.pem".into()),
+                ..Overrides::default()
+            },
+            Overrides {
+                tls_key: Some("k.pem".into()),
+                ..Overrides::default()
+            },
+            Overrides {
+                cors_allow_origins: Some(vec![" ".into()]),
+                ..Overrides::default()
+            },
+            Overrides {
+                rate_limit_requests_per_second: Some(f64::INFINITY),
+                ..Overrides::default()
+            },
+            Overrides {
+                rate_limit_burst: Some(0),
+                ..Overrides::default()
+            },
+            Overrides {
+                rate_limit_max_clients: Some(0),
+                ..Overrides::default()
+            },
+        ] {
+            assert!(matches!(
+                Settings::load(None, bad),
+                Err(ConfigError::Invalid { .. })
+            ));
+        }
         Ok(())
     }
 }

@@ -11,6 +11,9 @@
 //!   secondary index implements [`slot_index::SlotIndex`].
 //! - [`storage`]: bytes on disk (file-system seam, WAL, checkpoints, atomic writes).
 //!
+//! [`transport`] sits above [`api`]: it accepts connections (TCP, or TLS with a certificate
+//! reloaded on SIGHUP) and hands them to the router; it knows nothing of HTTP.
+//!
 //! [`config`] turns the config file, environment and flags into engine and server options (used by
 //! `main.rs`); [`metrics`] declares every Prometheus metric and depends on no other module;
 //! [`deadline`] is the time limit of the query work on a thread, read by the loops of every layer
@@ -31,4 +34,5 @@ pub mod slot_index;
 pub mod sparse;
 pub mod storage;
 pub mod text;
+pub mod transport;
 pub mod vector;

@@ -287,6 +287,30 @@ struct ServeArgs {
     /// Listen on a non-loopback address without any API key [default: false].
     #[arg(long, env = "PLAIT_ALLOW_UNAUTHENTICATED", num_args = 0..=1, default_missing_value = "true")]
     allow_unauthenticated: Option<bool>,
+    /// Serve HTTPS with this PEM certificate chain; needs --tls-key; reloaded on SIGHUP
+    /// [default: none, plain HTTP].
+    #[arg(long, env = "PLAIT_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert [default: none].
+    #[arg(long, env = "PLAIT_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// A browser origin allowed by CORS (repeat it, or separate with commas; `*` for any)
+    /// [default: none, no CORS headers].
+    #[arg(
+        long = "cors-allow-origin",
+        env = "PLAIT_CORS_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    cors_allow_origins: Vec<String>,
+    /// Requests per second each client's bucket regains; 0 turns the rate limit off [default: 0].
+    #[arg(long, env = "PLAIT_RATE_LIMIT_RPS")]
+    rate_limit_rps: Option<f64>,
+    /// Requests a client may send at once (its bucket's size) [default: 50].
+    #[arg(long, env = "PLAIT_RATE_LIMIT_BURST")]
+    rate_limit_burst: Option<u32>,
+    /// Most clients the rate limiter tracks at once [default: 100000].
+    #[arg(long, env = "PLAIT_RATE_LIMIT_MAX_CLIENTS")]
+    rate_limit_max_clients: Option<usize>,
 }
 
 impl ServeArgs {
@@ -322,6 +346,13 @@ impl ServeArgs {
                 open_metrics: self.open_metrics,
                 open_docs: self.open_docs,
                 allow_unauthenticated: self.allow_unauthenticated,
+                tls_cert: self.tls_cert,
+                tls_key: self.tls_key,
+                cors_allow_origins: (!self.cors_allow_origins.is_empty())
+                    .then_some(self.cors_allow_origins),
+                rate_limit_requests_per_second: self.rate_limit_rps,
+                rate_limit_burst: self.rate_limit_burst,
+                rate_limit_max_clients: self.rate_limit_max_clients,
             },
         )
     }
@@ -368,6 +399,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::load(config_file.as_deref(), overrides)?;
     init_logging(&settings)?;
     let access = access_control(&settings)?;
+    // Certificates and origins are checked before the data directory is touched, so that a bad
+    // file or a typo stops the start at once.
+    let tls = match settings.tls.files() {
+        Some((cert, key)) => Some(
+            plait::transport::CertStore::load(cert, key)
+                .context("cannot start with the configured TLS certificate")?,
+        ),
+        None => None,
+    };
+    let policy = client_policy(&settings)?;
     plait::metrics::init();
     // Chooses (and logs) the distance kernels for this CPU once, before the first request.
     let _ = plait::vector::distance::selected();
@@ -378,7 +419,31 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run_server(settings, engine, access))
+    runtime.block_on(run_server(settings, engine, access, tls, policy))
+}
+
+/// The CORS allow-list and the rate limit the settings ask for.
+fn client_policy(settings: &Settings) -> anyhow::Result<api::ClientPolicy> {
+    let cors = api::cors::layer(&settings.cors.allow_origins)?;
+    if cors.is_some() {
+        tracing::info!(origins = ?settings.cors.allow_origins, "CORS allowed for these origins");
+    }
+    let limits = &settings.rate_limit;
+    let rate_limit =
+        api::rate_limit::Rate::new(limits.requests_per_second, limits.burst).map(|rate| {
+            tracing::info!(
+                requests_per_second = limits.requests_per_second,
+                burst = limits.burst,
+                max_clients = limits.max_clients,
+                "per-client rate limit on"
+            );
+            Arc::new(api::rate_limit::RateLimiter::new(
+                rate,
+                std::num::NonZeroUsize::new(limits.max_clients)
+                    .unwrap_or(std::num::NonZeroUsize::MIN),
+            ))
+        });
+    Ok(api::ClientPolicy { cors, rate_limit })
 }
 
 /// The access control the settings ask for; refuses to serve beyond loopback without a key
@@ -415,14 +480,26 @@ async fn run_server(
     settings: Settings,
     engine: Arc<Engine>,
     access: api::access::AccessControl,
+    tls: Option<Arc<plait::transport::CertStore>>,
+    policy: api::ClientPolicy,
 ) -> anyhow::Result<()> {
     let access = Arc::new(access);
     let addr = format!("{}:{}", settings.server.host, settings.server.port);
-    let listener = tokio::net::TcpListener::bind(&addr)
+    let tcp = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let local = listener.local_addr()?;
-    tracing::info!(address = %local, data_dir = %settings.storage.data_dir.display(), "plait listening");
+    let local = tcp.local_addr()?;
+    let listener = plait::transport::Listener::new(tcp, tls.as_ref())?;
+    if let Some(store) = tls {
+        plait::transport::reload_on_hangup(store)
+            .context("cannot listen for SIGHUP, which reloads the TLS certificate")?;
+    }
+    tracing::info!(
+        address = %local,
+        scheme = if listener.is_tls() { "https" } else { "http" },
+        data_dir = %settings.storage.data_dir.display(),
+        "plait listening"
+    );
 
     // Recovery runs in the background; /readyz answers 503 until it is done.
     let recovering = Arc::clone(&engine);
@@ -442,7 +519,8 @@ async fn run_server(
         max_snapshot_upload_bytes: settings.storage.max_snapshot_upload_bytes,
         request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
     };
-    let app = api::router(state, limits);
+    let app = api::router_with(state, limits, policy)
+        .into_make_service_with_connect_info::<api::PeerAddr>();
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let grace = Duration::from_secs(settings.server.shutdown_timeout_secs);
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {

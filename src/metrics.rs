@@ -7,8 +7,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Collections beyond this many are not labelled individually in `plait_collection_points`.
@@ -69,6 +69,47 @@ pub static REJECTED_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
                 "Requests refused with 503 because a bounded queue was full, by what was full: search (the search admission queue) or write (a collection's write queue).",
             ),
             &["queue"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Requests answered 429 by the per-client rate limit, by how the client was told apart: `key`
+/// (a valid API key or token) or `ip` (its address).
+pub static RATE_LIMITED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_rate_limited_requests_total",
+                "Requests answered 429 by the per-client rate limit, by how the client was told apart: key (a valid API key or token) or ip (its address).",
+            ),
+            &["client"],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// Clients the rate limiter tracks now (bounded by `rate_limit.max_clients`).
+pub static RATE_LIMIT_CLIENTS: LazyLock<IntGauge> = LazyLock::new(|| {
+    register(
+        IntGauge::new(
+            "plait_rate_limit_clients",
+            "Clients the rate limiter tracks now (bounded by rate_limit.max_clients).",
+        )
+        .unwrap_or_else(|e| unreachable!("{e}")),
+    )
+});
+
+/// TLS certificate reloads on SIGHUP, by outcome: `ok`, or `failed` (the previous certificate is
+/// kept).
+pub static TLS_RELOADS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "plait_tls_reloads_total",
+                "TLS certificate reloads on SIGHUP, by outcome: ok, or failed (the previous certificate is kept).",
+            ),
+            &["outcome"],
         )
         .unwrap_or_else(|e| unreachable!("{e}")),
     )
@@ -426,6 +467,13 @@ pub fn init() {
     }
     for kind in ["blocking", "write"] {
         ABANDONED_WORK.with_label_values(&[kind]);
+    }
+    for client in ["key", "ip"] {
+        RATE_LIMITED.with_label_values(&[client]);
+    }
+    LazyLock::force(&RATE_LIMIT_CLIENTS);
+    for outcome in ["ok", "failed"] {
+        TLS_RELOADS.with_label_values(&[outcome]);
     }
     LazyLock::force(&COLLECTION_POINTS);
     LazyLock::force(&COLLECTIONS);

@@ -76,6 +76,13 @@ impl ApiError {
         }
     }
 
+    /// The same error, telling the client to wait `secs` seconds before retrying.
+    #[must_use]
+    pub fn with_retry_after(mut self, secs: u32) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
     /// The status code.
     #[must_use]
     pub fn status(&self) -> StatusCode {

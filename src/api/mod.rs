@@ -10,6 +10,7 @@ pub mod access;
 pub mod admission;
 mod bodiless_errors;
 mod body_limit;
+pub mod cors;
 mod envelope;
 mod error;
 mod extract;
@@ -19,6 +20,7 @@ mod observe;
 pub mod openapi;
 #[cfg(test)]
 mod overload_tests;
+pub mod rate_limit;
 mod routes;
 #[cfg(test)]
 mod test_router;
@@ -70,7 +72,21 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
 }
 
-/// The whole route table, with the layers every request passes.
+/// The address of the client of a request, as the listener reports it
+/// (`ConnectInfo<PeerAddr>`; absent when the router is called in-process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
+/// What the server does about clients as such, beyond access: the CORS allow-list and the
+/// per-client rate limit. The default is neither.
+#[derive(Debug, Clone, Default)]
+pub struct ClientPolicy {
+    /// CORS headers and preflight answers; `None`: no CORS headers at all.
+    pub cors: Option<tower_http::cors::CorsLayer>,
+    /// The per-client token buckets; `None`: no rate limit.
+    pub rate_limit: Option<Arc<rate_limit::RateLimiter>>,
+}
+
 /// The route table. Every route is registered here through `routes!`, which takes the method and
 /// path from the handler's `#[utoipa::path]`, so the router and the OpenAPI document are built from
 /// the same list and cannot drift apart. Register a handler with `.routes(routes!(handler))`, never
@@ -128,31 +144,50 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(graph::shortest_path))
 }
 
-/// The router: the route table, the 404 fallback and the layers that apply to every request.
+/// The router: the route table, the 404 fallback and the layers that apply to every request, with
+/// no CORS and no rate limit.
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    router_with(state, limits, ClientPolicy::default())
+}
+
+/// As [`router`], with `policy`'s CORS and rate limit. Inside the router (where the route
+/// template is known) the rate limit runs first (429), then access control (401, 403).
+pub fn router_with(state: AppState, limits: HttpLimits, policy: ClientPolicy) -> Router {
     let (routes, _) = route_table().split_for_parts();
     let gate = access::AccessGate {
         control: Arc::clone(&state.access),
         engine: Arc::clone(&state.engine),
     };
-    with_layers(
+    let mut routes =
         routes
             .fallback(routes::service::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 gate,
                 access::authorize,
-            ))
-            .with_state(state),
-        limits,
-    )
+            ));
+    if let Some(limiter) = policy.rate_limit {
+        routes = routes.layer(axum::middleware::from_fn_with_state(
+            rate_limit::RateGate {
+                limiter,
+                access: Arc::clone(&state.access),
+            },
+            rate_limit::limit,
+        ));
+    }
+    with_layers(routes.with_state(state), limits, policy.cors)
 }
 
 /// The layers, innermost first: body limits (413), the request timeout (408), the error envelope
-/// for answers without a body (405, 408), the panic answer
-/// (500), metrics, the span and log line, and the request id, which is assigned first and
-/// therefore seen by everything inside (and echoed on every answer, 408 and 500 included).
-fn with_layers(routes: Router, limits: HttpLimits) -> Router {
-    routes
+/// for answers without a body (405, 408), the panic answer (500), CORS (when configured: it
+/// answers preflights itself and adds its headers to every answer, errors included), metrics,
+/// the span and log line, and the request id, which is assigned first and therefore seen by
+/// everything inside (and echoed on every answer, 408 and 500 included).
+fn with_layers(
+    routes: Router,
+    limits: HttpLimits,
+    cors: Option<tower_http::cors::CorsLayer>,
+) -> Router {
+    let routes = routes
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
             (limits.max_body_bytes, limits.max_snapshot_upload_bytes),
@@ -163,7 +198,12 @@ fn with_layers(routes: Router, limits: HttpLimits) -> Router {
             limits.request_timeout,
         ))
         .layer(axum::middleware::from_fn(bodiless_errors::fill))
-        .layer(CatchPanicLayer::custom(observe::panic_response))
+        .layer(CatchPanicLayer::custom(observe::panic_response));
+    let routes = match cors {
+        Some(cors) => routes.layer(cors),
+        None => routes,
+    };
+    routes
         .layer(axum::middleware::from_fn(observe::record))
         .layer(
             TraceLayer::new_for_http()

@@ -147,6 +147,7 @@ mod tests {
                 max_snapshot_upload_bytes: 1024,
                 request_timeout: Duration::from_secs(5),
             },
+            None,
         )
     }
 

@@ -3,7 +3,8 @@
 //! (regenerate with `cargo run -- openapi > openapi/openapi.json`).
 //!
 //! Each handler declares the statuses it produces itself; the statuses the router's layers produce
-//! for any route (408 from the timeout, 413 from the body limit) are added here to every operation.
+//! for any route (408 from the timeout, 413 from the body limit, 429 from the rate limit on every
+//! route but the health probes) are added here to every operation.
 
 use axum::http::Method;
 use utoipa::openapi::path::Operation;
@@ -47,6 +48,13 @@ const LAYER_STATUSES: [(&str, &str); 2] = [
     ("413", "The body is larger than the server's body limit"),
 ];
 
+/// The status of the per-client rate limit, for every route but the health probes (see
+/// `docs/transport.md`).
+const RATE_LIMIT_STATUS: (&str, &str) = (
+    "429",
+    "The server's per-client rate limit is configured and this client's bucket is empty; `Retry-After` says in how many seconds to retry",
+);
+
 /// Statuses of access control, for every route that is not open (see `docs/access.md`).
 const ACCESS_STATUSES: [(&str, &str); 2] = [
     (
@@ -71,6 +79,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for (path, item) in &mut doc.paths.paths {
         for (method, operation) in operations(item) {
             for (status, description) in LAYER_STATUSES {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(description));
+            }
+            if !super::rate_limit::is_exempt(path) {
+                let (status, description) = RATE_LIMIT_STATUS;
                 operation
                     .responses
                     .responses

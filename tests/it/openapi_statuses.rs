@@ -323,6 +323,49 @@ fn every_operation_declares_the_body_limit_status() -> TestResult {
     Ok(())
 }
 
+/// With a rate limit configured, every route but the health probes answers 429 once the
+/// client's bucket is empty, before its body is read, and every such operation declares 429; the
+/// health probes answer and do not declare it.
+#[test]
+fn every_limited_operation_declares_the_rate_limit_status() -> TestResult {
+    let doc = committed_document()?;
+    let dir = tempfile::tempdir()?;
+    // One token, and the next in about 17 minutes: the test's own first request takes it.
+    let s = TestServer::start_in(
+        dir.path(),
+        &["--rate-limit-rps", "0.001", "--rate-limit-burst", "1"],
+    )?;
+    s.wait_ready()?;
+    assert_eq!(s.get("/collections")?.status(), 200);
+    let mut failures = Vec::new();
+    for (method, template) in operations(&doc)? {
+        let path = template
+            .replace("{name}", "c")
+            .replace("{id}", "1")
+            .replace("{field_name}", "f")
+            .replace("{snapshot}", "s");
+        // It declares a body it never sends: an answer at once shows the body was not read.
+        let got = s.raw_status_declaring(&method.to_uppercase(), &path, 100, b"")?;
+        let exempt = matches!(template.as_str(), "/healthz" | "/livez" | "/readyz");
+        let declares = declared(&doc, &method, &template).contains("429");
+        if exempt {
+            if got == 429 || declares {
+                failures.push(format!(
+                    "{method} {path}: a health probe is limited ({got})"
+                ));
+            }
+        } else if got != 429 {
+            failures.push(format!("{method} {path}: got {got}, want 429"));
+        } else if !declares {
+            failures.push(format!(
+                "{method} {template} answers 429 but does not declare it"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    Ok(())
+}
+
 /// A body that stops arriving is cut off with 408 by the request timeout on every route that reads
 /// a body; the timeout applies to every route, so every operation declares 408.
 #[test]

@@ -11,6 +11,19 @@ use serde_json::{Value, json};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A blocking HTTPS client that trusts the certificates `roots` (PEM) and nothing else.
+pub fn https_client(roots: &[&str]) -> Result<Client, Box<dyn std::error::Error>> {
+    let mut builder = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .tls_info(true);
+    for pem in roots {
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes())?);
+    }
+    Ok(builder.build()?)
+}
+
 /// A running `plait serve`.
 pub struct TestServer {
     child: Child,
@@ -22,6 +35,26 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `data_dir` with extra flags, and waits until it listens.
     pub fn start_in(data_dir: &Path, extra: &[&str]) -> Result<Self, Box<dyn std::error::Error>> {
+        let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
+        Self::start_with_client(data_dir, extra, "http", client)
+    }
+
+    /// As [`TestServer::start_in`] for a server started with `--tls-cert` and `--tls-key` among
+    /// `extra`: its client speaks HTTPS and trusts the certificates `roots` (PEM), nothing else.
+    pub fn start_tls_in(
+        data_dir: &Path,
+        extra: &[&str],
+        roots: &[&str],
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::start_with_client(data_dir, extra, "https", https_client(roots)?)
+    }
+
+    fn start_with_client(
+        data_dir: &Path,
+        extra: &[&str],
+        scheme: &str,
+        client: Client,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_plait"))
             .args([
                 "serve",
@@ -69,13 +102,57 @@ impl TestServer {
                 return Err(format!("server did not start; log:\n{lines}").into());
             }
         };
-        let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
         Ok(Self {
             child,
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             client,
             log,
         })
+    }
+
+    /// The address the server listens on (`127.0.0.1:port`).
+    pub fn addr(&self) -> &str {
+        self.base
+            .split_once("://")
+            .map_or(self.base.as_str(), |(_, a)| a)
+    }
+
+    /// Sends `signal` to the server.
+    pub fn signal(&self, signal: i32) -> TestResult {
+        let pid = i32::try_from(self.child.id())?;
+        // SAFETY: `kill` with the pid of our own, not yet reaped child and a valid signal number
+        // has no memory-safety preconditions.
+        let rc = unsafe { libc::kill(pid, signal) };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        Ok(())
+    }
+
+    /// Waits until the log has `count` lines whose `message` is `message`.
+    pub fn wait_for_log(&self, message: &str, count: usize) -> TestResult {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let seen = self
+                .log
+                .lock()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                        .filter(|v| v["message"] == message)
+                        .count()
+                })
+                .unwrap_or_default();
+            if seen >= count {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(format!(
+            "no {count}th log line {message:?}; log:\n{}",
+            self.log_text()
+        )
+        .into())
     }
 
     /// The server's process id.

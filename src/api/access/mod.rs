@@ -36,6 +36,21 @@ pub struct AccessControl {
 /// The header Qdrant's clients send their key in.
 pub const API_KEY_HEADER: &str = "api-key";
 
+/// The credential a request carries (`api-key: K`, else `Authorization: Bearer K`), if any.
+#[must_use]
+pub fn credential(headers: &HeaderMap) -> Option<&[u8]> {
+    headers
+        .get(API_KEY_HEADER)
+        .map(|v| v.as_bytes())
+        .or_else(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        })
+        .map(<[u8]>::trim_ascii)
+        .filter(|g| !g.is_empty())
+}
+
 impl AccessControl {
     /// Keys from the configuration; empty lists mean no access control.
     #[must_use]
@@ -65,16 +80,7 @@ impl AccessControl {
     /// # Errors
     /// The 401 message: no credential, or one that is not valid.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Grant, String> {
-        let given = headers
-            .get(API_KEY_HEADER)
-            .map(|v| v.as_bytes())
-            .or_else(|| {
-                headers
-                    .get(axum::http::header::AUTHORIZATION)
-                    .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-            })
-            .map(<[u8]>::trim_ascii);
-        let Some(given) = given.filter(|g| !g.is_empty()) else {
+        let Some(given) = credential(headers) else {
             return Err(
                 "this server requires an API key: send it in the `api-key` header or \
                         as `Authorization: Bearer <key>`"
