@@ -279,7 +279,10 @@ fn unknown_names_wrong_sizes_and_missing_using_are_refused_naming_them() -> Test
     )?;
     assert!(r.status().is_client_error());
     let text = r.text()?;
-    assert!(text.contains("sparse vector") && text.contains("text"), "{text}");
+    assert!(
+        text.contains("sparse vector") && text.contains("text"),
+        "{text}"
+    );
     Ok(())
 }
 

@@ -99,7 +99,7 @@ fn unknown_vector_names_are_refused_naming_them() -> TestResult {
         (
             "PUT",
             "/collections/other",
-            json!({"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"text": {}}}),
+            json!({"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"text": {"index": {"datatype": "uint8"}}}}),
         ),
         (
             "PUT",
@@ -148,9 +148,9 @@ fn unknown_vector_names_are_refused_naming_them() -> TestResult {
         let status = r.status();
         let text = r.text()?;
         // 400 for a name the collection does not declare (as Qdrant answers an unknown vector
-        // name), 422 for a sparse vector declaration.
+        // name), 422 for a sparse vector setting Plait does not support.
         let (wanted_status, wanted) = if body.get("sparse_vectors").is_some() {
-            (422, "sparse vectors")
+            (422, "sparse_vectors.text.index.datatype")
         } else {
             (400, "image")
         };

@@ -893,15 +893,15 @@ impl Lowering<'_, '_> {
                         let [i, w] = pair.as_slice() else {
                             return Err(bad(e.span));
                         };
-                        #[expect(
-                            clippy::cast_precision_loss,
-                            reason = "sparse weights are f32 anyway"
-                        )]
                         let (i, w) = match (i, w) {
                             (ParamValue::Int(i), w) => (u32::try_from(*i).ok(), w),
                             (ParamValue::UInt(u), w) => (u32::try_from(*u).ok(), w),
                             _ => (None, w),
                         };
+                        #[expect(
+                            clippy::cast_precision_loss,
+                            reason = "sparse weights are f32 anyway"
+                        )]
                         let w = match w {
                             ParamValue::Float(x) => Some(*x),
                             ParamValue::Int(i) => Some(*i as f64),
