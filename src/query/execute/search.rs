@@ -102,13 +102,10 @@ impl Runner<'_, '_> {
         if let Some(fusion) = &s.fusion {
             return self.fusion_select(s, fusion, &collection, lowered, limit, offset, explain);
         }
-        let sparse = lowered.near.as_ref().is_some_and(|near| {
-            near.sparse.is_some()
-                || near
-                    .using
-                    .as_deref()
-                    .is_some_and(|name| collection.config().sparse_space_of(name).is_some())
-        });
+        let sparse = lowered
+            .near
+            .as_ref()
+            .is_some_and(|near| super::staged_select::searches_sparse(&collection, near));
         if sparse {
             self.sparse_select(s, &collection, lowered, limit, offset, explain)
         } else if lowered.near.is_some() {

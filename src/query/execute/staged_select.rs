@@ -23,6 +23,15 @@ use crate::sparse::SparseVector;
 /// many, and at least the rows asked for.
 const DEFAULT_FUSION_CANDIDATES: usize = 100;
 
+/// Whether `near` searches a sparse vector: its query is sparse, or it names one.
+pub(super) fn searches_sparse(collection: &Collection, near: &NearQuery) -> bool {
+    near.sparse.is_some()
+        || near
+            .using
+            .as_deref()
+            .is_some_and(|n| collection.config().sparse_space_of(n).is_some())
+}
+
 impl Runner<'_, '_> {
     /// `SELECT ... WHERE name NEAR [[index, weight], ...] [AND filters]`: the exact top k of the
     /// named sparse vector by dot product, among the points the filter allows.
@@ -108,12 +117,7 @@ impl Runner<'_, '_> {
         self.no_search_settings(s)?;
         let k = self.rows_wanted(s, limit, offset, "LIMIT + OFFSET of a fused search")?;
         let (fusion, candidates, strategy) = self.fusion_settings(settings, k, s.span)?;
-        let vector_branch = if near.sparse.is_some()
-            || near
-                .using
-                .as_deref()
-                .is_some_and(|n| collection.config().sparse_space_of(n).is_some())
-        {
+        let vector_branch = if searches_sparse(collection, near) {
             let (vector, using) = self.sparse_query(collection, near)?;
             Scoring::Sparse { vector, using }
         } else {
