@@ -71,7 +71,7 @@ pub fn rank_text(
     let query = TextQuery::parse(index.analyzer(), text);
     explain.clauses = u32::try_from(query.clauses.len()).unwrap_or(u32::MAX);
     let started = Instant::now();
-    let hits = bm25::top_k(index, &query, allowed.as_ref(), k);
+    let hits = bm25::top_k(index, &query, view.restrict(allowed.as_ref()), k);
     explain.rank_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     Ok((scored(hits), explain))
 }

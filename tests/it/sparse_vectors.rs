@@ -627,6 +627,43 @@ fn velesql_searches_named_and_sparse_vectors_and_fuses_with_text() -> TestResult
         "query": {"fusion": "rrf"}, "limit": 5
     }))?;
     assert_same(&rows(&body), &want, "velesql sparse fusion");
+    // MMR over a fusion: the fused candidates re-scored by the dense vector and diversified, as
+    // a `nearest` query with `mmr` over a fusion prefetch.
+    let (status, body) = velesql(
+        "SELECT id, score FROM vq WHERE dense NEAR $v AND body MATCH 'alpha' AND \"group\" <> 2 \
+         USING FUSION LIMIT 5 WITH (mmr = 0.6, mmr_candidates = 20)",
+        json!({"v": v}),
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let filter = json!({"must_not": [{"key": "group", "match": {"value": 2}}]});
+    let want = rest(json!({
+        "prefetch": [{
+            "prefetch": [
+                {"query": v, "using": "dense", "limit": 100},
+                {"query": {"text": {"field": "body", "query": "alpha"}}, "limit": 100}
+            ],
+            "query": {"fusion": "rrf"}, "filter": filter, "limit": 20
+        }],
+        "query": {"nearest": v, "mmr": {"diversity": 0.6, "candidates_limit": 20}},
+        "using": "dense", "limit": 5
+    }))?;
+    assert_eq!(want.len(), 5);
+    assert_same(&rows(&body), &want, "velesql fusion with mmr");
+    let plain = rest(json!({
+        "prefetch": [{
+            "prefetch": [
+                {"query": v, "using": "dense", "limit": 100},
+                {"query": {"text": {"field": "body", "query": "alpha"}}, "limit": 100}
+            ],
+            "query": {"fusion": "rrf"}, "filter": filter, "limit": 20
+        }],
+        "query": v, "using": "dense", "limit": 5
+    }))?;
+    assert_ne!(
+        rows(&body).iter().map(|r| r.0).collect::<Vec<_>>(),
+        plain.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "mmr changed nothing"
+    );
     // Mistakes are refused where they are written.
     for (query, says) in [
         (
@@ -657,6 +694,22 @@ fn velesql_searches_named_and_sparse_vectors_and_fuses_with_text() -> TestResult
         (
             "SELECT id FROM vq WHERE dense NEAR $v AND body MATCH 'a' USING FUSION (weights = [1]) LIMIT 5",
             "two",
+        ),
+        (
+            "SELECT id FROM vq WHERE words NEAR [[3, 1.0]] AND body MATCH 'a' USING FUSION LIMIT 5 WITH (mmr = 0.5)",
+            "dense vector",
+        ),
+        (
+            "SELECT id FROM vq WHERE dense NEAR $v AND body MATCH 'a' USING FUSION LIMIT 5 WITH (ef_search = 64)",
+            "mmr and mmr_candidates only",
+        ),
+        (
+            "SELECT id FROM vq WHERE dense NEAR $v AND body MATCH 'a' USING FUSION LIMIT 5 WITH (mmr_candidates = 64)",
+            "needs mmr",
+        ),
+        (
+            "SELECT id FROM vq WHERE dense NEAR $v AND body MATCH 'a' USING FUSION LIMIT 1001 WITH (mmr = 0.5)",
+            "at most 1000 rows",
         ),
     ] {
         let (status, body) = velesql(query, json!({"v": v}))?;

@@ -520,3 +520,94 @@ fn velesql_match_filters_and_ranks_by_bm25() -> TestResult {
     assert_eq!(r.status(), 400, "{}", r.text()?);
     Ok(())
 }
+
+/// `(id, score)` of a BM25 query on collection `name`, best first.
+fn ranked_in(s: &TestServer, name: &str, query: &str) -> Result<Vec<(u64, f64)>, Error> {
+    let body = json!({"query": {"text": {"field": "body", "query": query}}, "limit": 10});
+    let answer = ok(s.post_json(&format!("/collections/{name}/points/query"), &body)?)?;
+    answer["result"]["points"]
+        .as_array()
+        .ok_or("no points")?
+        .iter()
+        .map(|p| {
+            Ok((
+                p["id"].as_u64().ok_or("id")?,
+                p["score"].as_f64().ok_or("score")?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn velesql_create_index_with_settings_equals_the_rest_field_schema() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let s = TestServer::start_in(dir.path(), &[])?;
+    s.wait_ready()?;
+    let points = json!([
+        {"id": 1, "vector": [1.0, 0.0], "payload": {"body": "The foxes were jumping over the fences"}},
+        {"id": 2, "vector": [0.0, 1.0], "payload": {"body": "a fox jumps; another fox jumped"}},
+        {"id": 3, "vector": [1.0, 1.0], "payload": {"body": "Élan of the café fences"}},
+        {"id": 4, "vector": [0.5, 1.0], "payload": {"body": "the the the fox"}},
+    ]);
+    for name in ["rest", "sql"] {
+        s.create_collection(name, 2, "Dot")?;
+        ok(s.put_json(
+            &format!("/collections/{name}/points?wait=true"),
+            &json!({"points": points}),
+        )?)?;
+    }
+    ok(s.put_json(
+        "/collections/rest/index?wait=true",
+        &json!({"field_name": "body", "field_schema": {
+            "type": "text", "tokenizer": "word", "lowercase": true, "ascii_folding": true,
+            "min_token_len": 2, "max_token_len": 20,
+            "stopwords": {"languages": ["english"], "custom": ["another"]},
+            "stemmer": {"type": "snowball", "language": "english"}, "k1": 1.5, "b": 0.5}}),
+    )?)?;
+    let done = velesql(
+        &s,
+        "CREATE INDEX ON sql (body) TYPE text WITH (tokenizer = 'word', lowercase = true, \
+         ascii_folding = true, min_token_len = 2, max_token_len = 20, stopwords = ['english'], \
+         custom_stopwords = ['another'], stemmer = 'english', k1 = 1.5, b = 0.5)",
+        &json!({}),
+    )?;
+    assert_eq!(done[0]["rows"][0][1], "text", "{done:?}");
+    // The same index: the same parameters shown, the same BM25 scores.
+    let schema = |name: &str| -> Result<Value, Error> {
+        let info = ok(s.get(&format!("/collections/{name}"))?)?;
+        Ok(info["result"]["payload_schema"]["body"].clone())
+    };
+    let rest_schema = schema("rest")?;
+    assert_eq!(rest_schema, schema("sql")?);
+    assert_eq!(rest_schema["params"]["k1"], 1.5, "{rest_schema}");
+    for query in ["jump", "fences", "cafe", "the fox", "another fox"] {
+        let rest = ranked_in(&s, "rest", query)?;
+        let sql = ranked_in(&s, "sql", query)?;
+        assert_eq!(rest, sql, "{query}");
+    }
+    // Stemming and folding took effect: "jump" finds every form, "cafe" finds "café".
+    let ids: BTreeSet<u64> = ranked_in(&s, "sql", "jump")?.iter().map(|h| h.0).collect();
+    assert_eq!(ids, BTreeSet::from([1, 2]));
+    assert_eq!(ranked_in(&s, "sql", "cafe")?.len(), 1);
+
+    // Mistakes are positioned 422s naming the setting.
+    for (statement, names) in [
+        ("CREATE INDEX ON sql (x) TYPE text WITH (stemmer = 'klingon')", "klingon"),
+        ("CREATE INDEX ON sql (x) TYPE text WITH (tokenizer = 'prefix')", "prefix"),
+        ("CREATE INDEX ON sql (x) TYPE text WITH (colour = 'red')", "colour"),
+        ("CREATE INDEX ON sql (x) TYPE text WITH (lowercase = 'yes')", "lowercase"),
+        ("CREATE INDEX ON sql (x) TYPE text WITH (max_token_len = 5000)", "max_token_len"),
+        ("CREATE INDEX ON sql (x) TYPE text WITH (k1 = -1)", "k1"),
+        ("CREATE INDEX ON sql (x) TYPE keyword WITH (lowercase = true)", "text indexes only"),
+    ] {
+        let r = s.post_json("/query", &json!({"query": statement}))?;
+        let status = r.status();
+        let body = r.text()?;
+        assert_eq!(status, 422, "{statement}: {body}");
+        assert!(body.contains(names), "{statement}: {body}");
+        assert!(body.contains("invalid_setting"), "{statement}: {body}");
+    }
+    let info = ok(s.get("/collections/sql")?)?;
+    assert!(info["result"]["payload_schema"]["x"].is_null(), "{info}");
+    Ok(())
+}

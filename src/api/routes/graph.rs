@@ -146,7 +146,7 @@ pub async fn get_edge(
         let edge = state
             .engine
             .collection(&name)?
-            .read(|view| view.edges().get(id).map(|e| e.to_edge()))
+            .read(|view| graph::edge(view, id))
             .ok_or(EngineError::EdgeNotFound { id })?;
         Ok(EdgeRecord::new(id, edge))
     })

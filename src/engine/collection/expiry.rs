@@ -11,6 +11,8 @@
 use std::ops::Bound;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use roaring::RoaringBitmap;
+
 use super::MAX_BATCH_POINTS;
 use super::point_store::PointStore;
 use crate::columns::index::IndexKey;
@@ -92,6 +94,20 @@ impl Ttl {
             .filter_map(|slot| store.id_at(slot))
             .take(MAX_BATCH_POINTS)
             .collect()
+    }
+
+    /// The live points whose expiry has passed: reads hide them at once, before the writer has
+    /// deleted them (see [`super::ReadView`]). Empty in the common case, where the writer keeps
+    /// up, so a read pays one range probe of the datetime index.
+    #[must_use]
+    pub fn expired(&self, store: &PointStore) -> RoaringBitmap {
+        let Some(index) = store.field_indexes().get(&self.path) else {
+            return RoaringBitmap::new();
+        };
+        let now = IndexKey::Int(now_micros());
+        let mut expired = index.range(Bound::Unbounded, Bound::Included(&now));
+        expired &= store.live_bitmap();
+        expired
     }
 
     /// When the earliest expiry still ahead falls, if any point has one. Only instants after

@@ -325,7 +325,7 @@ impl Collection {
     /// Live points.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.store.read().len()
+        self.read(|view| view.len())
     }
 
     /// Whether the collection has no points.
@@ -787,10 +787,11 @@ impl Collection {
     /// Points by id, in the order asked, skipping ids that do not exist.
     #[must_use]
     pub fn get(&self, ids: &[PointId], projection: &Projection) -> Vec<PointRecord> {
-        let store = self.store.read();
-        ids.iter()
-            .filter_map(|id| store.get(*id, projection))
-            .collect()
+        self.read(|view| {
+            ids.iter()
+                .filter_map(|&id| view.record(view.slot_of(id)?, projection))
+                .collect()
+        })
     }
 
     /// A page of points in id order from `from` (inclusive), and where the next page starts.
@@ -804,7 +805,7 @@ impl Collection {
         projection: &Projection,
     ) -> Result<(Vec<PointRecord>, Option<PointId>), EngineError> {
         check_limit(limit)?;
-        Ok(self.store.read().scroll(from, limit, projection))
+        Ok(self.read(|view| view.scroll(from, limit, projection)))
     }
 
     /// The space a query searches (see [`CollectionConfig::search_space`]).
@@ -821,11 +822,12 @@ impl Collection {
     }
 
     /// Runs `plan` on one consistent view of the collection (under its read lock: keep it short,
-    /// no I/O or waiting inside). Vector searches on the view use its default space (the
+    /// no I/O or waiting inside). Points whose expiry has passed are hidden from the view even
+    /// before the writer deletes them. Vector searches on the view use its default space (the
     /// unnamed vector, or the first); [`ReadView::in_space`] picks another.
     pub fn read<R>(&self, plan: impl FnOnce(&ReadView<'_>) -> R) -> R {
         let store = self.store.read();
-        plan(&ReadView::new(&store, &self.config))
+        read_view::with_view(&store, &self.config, self.ttl.as_ref(), plan)
     }
 
     /// Top-k search: exact below the collection's `full_scan_threshold` or when asked, HNSW

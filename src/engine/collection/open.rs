@@ -14,7 +14,7 @@ use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::queue_bytes::QueueBytes;
 use super::record_codec::decode_mutation;
-use super::writer::{CheckpointRetry, Writer, apply};
+use super::writer::{RetryBackoff, Writer, apply};
 use super::{Collection, snapshot};
 use crate::engine::config::{CollectionConfig, EngineOptions};
 use crate::engine::wal_archive::CollectionArchive;
@@ -183,7 +183,8 @@ pub(crate) fn start(
         quant,
         consolidation: None,
         health: Arc::clone(&health),
-        checkpoint_retry: CheckpointRetry::default(),
+        checkpoint_retry: RetryBackoff::default(),
+        expiry_retry: RetryBackoff::default(),
         queue_bytes: Arc::clone(&queue_bytes),
         in_doubt: Vec::new(),
         archive: stored.archive,

@@ -5,11 +5,17 @@
 //! payloads and records. Every stage therefore sees the same state; no write lands between them.
 //! The view holds the collection's read lock, so a plan keeps it short: no I/O, no waiting.
 //!
+//! Points whose expiry (`ttl_field`) has passed are hidden from every read of the view the moment
+//! they expire, before the writer has deleted them through the log: a view made with
+//! `with_view` answers as though they were gone (ids, payloads, vectors, counts, the live bitmap,
+//! every search).
+//!
 //! It never mutates anything and never touches files.
 
 use roaring::RoaringBitmap;
 
 use super::MAX_EF;
+use super::expiry::Ttl;
 use super::point_store::PointStore;
 use crate::columns::index::{FieldIndex, FieldIndexes};
 use crate::columns::{FieldPath, Payload};
@@ -35,6 +41,15 @@ pub struct NearestParams {
     pub quantization: QuantizedSearch,
 }
 
+/// Live points a view hides (expired, not yet deleted), with the live points it shows.
+#[derive(Debug, Clone, Copy)]
+struct Hidden<'a> {
+    /// The hidden slots, never empty.
+    slots: &'a RoaringBitmap,
+    /// The store's live slots less `slots`.
+    visible: &'a RoaringBitmap,
+}
+
 /// A consistent, read-only view of one collection.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadView<'a> {
@@ -42,15 +57,63 @@ pub struct ReadView<'a> {
     config: &'a CollectionConfig,
     /// The vector space nearest-neighbour searches and [`ReadView::vector`] use.
     space: usize,
+    /// Live points this view does not show.
+    hidden: Option<Hidden<'a>>,
+}
+
+/// Runs `plan` on a view of `store` that hides the points whose expiry under `ttl` has passed.
+pub(super) fn with_view<R>(
+    store: &PointStore,
+    config: &CollectionConfig,
+    ttl: Option<&Ttl>,
+    plan: impl FnOnce(&ReadView<'_>) -> R,
+) -> R {
+    let expired = ttl
+        .map(|ttl| ttl.expired(store))
+        .filter(|slots| !slots.is_empty());
+    let visible = expired.as_ref().map(|slots| store.live_bitmap() - slots);
+    let hidden = expired
+        .as_ref()
+        .zip(visible.as_ref())
+        .map(|(slots, visible)| Hidden { slots, visible });
+    plan(&ReadView::new(store, config, hidden))
 }
 
 impl<'a> ReadView<'a> {
-    pub(super) fn new(store: &'a PointStore, config: &'a CollectionConfig) -> Self {
+    fn new(
+        store: &'a PointStore,
+        config: &'a CollectionConfig,
+        hidden: Option<Hidden<'a>>,
+    ) -> Self {
         let space = config.search_space(None).unwrap_or(0);
         Self {
             store,
             config,
             space,
+            hidden,
+        }
+    }
+
+    /// Whether the live slot `slot` is hidden from this view.
+    fn hides(&self, slot: u32) -> bool {
+        self.hidden.is_some_and(|h| h.slots.contains(slot))
+    }
+
+    /// Whether this view hides live points (expired, not yet deleted): graph walks, which read
+    /// the adjacency rather than the view, must then check each node they reach.
+    #[must_use]
+    pub fn hides_points(&self) -> bool {
+        self.hidden.is_some()
+    }
+
+    /// `allowed`, or when there is none and this view hides points, the points it shows: what
+    /// an index search that reads postings rather than the view must be restricted to.
+    #[must_use]
+    pub fn restrict<'b>(&'b self, allowed: Option<&'b RoaringBitmap>) -> Option<&'b RoaringBitmap> {
+        match (allowed, self.hidden) {
+            (Some(allowed), _) => Some(allowed),
+            (None, Some(h)) => Some(h.visible),
+            (None, None) => None,
         }
     }
 
@@ -89,58 +152,82 @@ impl<'a> ReadView<'a> {
     /// metric: unit length for cosine), when it carries one.
     #[must_use]
     pub fn vector(&self, slot: u32) -> Option<&'a [f32]> {
-        self.store.id_at(slot)?;
+        self.id_at(slot)?;
         self.store.spaces().get(self.space)?.get(slot)
     }
 
     /// Live points.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.store.len()
+        match self.hidden {
+            None => self.store.len(),
+            Some(h) => usize::try_from(h.visible.len()).unwrap_or(usize::MAX),
+        }
     }
 
     /// Whether there are no live points.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.store.is_empty()
+        self.len() == 0
     }
 
     /// The slots of every live point.
     #[must_use]
     pub fn live(&self) -> &'a RoaringBitmap {
-        self.store.live_bitmap()
+        self.hidden.map_or_else(|| self.store.live_bitmap(), |h| h.visible)
     }
 
     /// Every live point as (slot, id, payload), in slot order (sequential memory for scans).
     pub fn points(&self) -> impl Iterator<Item = (u32, PointId, &'a Payload)> + 'a {
-        let store = self.store;
+        let (store, view) = (self.store, *self);
         store.live_slots().filter_map(move |slot| {
-            let id = store.id_at(slot)?;
+            let id = view.id_at(slot)?;
             Some((slot, id, store.payload_at(slot)?))
         })
     }
 
     /// Live points in id order from `from` (inclusive), with their slots.
     pub fn ids_from(&self, from: Option<PointId>) -> impl Iterator<Item = (PointId, u32)> + 'a {
-        self.store.ids_from(from)
+        let view = *self;
+        self.store
+            .ids_from(from)
+            .filter(move |&(_, slot)| !view.hides(slot))
+    }
+
+    /// Up to `limit` points in id order starting at `from` (inclusive), as `projection` asks,
+    /// and the id that starts the next page, if any.
+    #[must_use]
+    pub fn scroll(
+        &self,
+        from: Option<PointId>,
+        limit: usize,
+        projection: &Projection,
+    ) -> (Vec<PointRecord>, Option<PointId>) {
+        let mut ids = self.ids_from(from);
+        let page = ids
+            .by_ref()
+            .take(limit)
+            .map(|(id, slot)| self.store.record_at(slot, id, projection))
+            .collect();
+        (page, ids.next().map(|(id, _)| id))
     }
 
     /// The slot of point `id`, when it exists.
     #[must_use]
     pub fn slot_of(&self, id: PointId) -> Option<u32> {
-        self.store.slot_of(id)
+        self.store.slot_of(id).filter(|&slot| !self.hides(slot))
     }
 
     /// The id in `slot`, when it is live.
     #[must_use]
     pub fn id_at(&self, slot: u32) -> Option<PointId> {
-        self.store.id_at(slot)
+        self.store.id_at(slot).filter(|_| !self.hides(slot))
     }
 
     /// The payload of the live point in `slot`.
     #[must_use]
     pub fn payload(&self, slot: u32) -> Option<&'a Payload> {
-        self.store.id_at(slot)?;
+        self.id_at(slot)?;
         self.store.payload_at(slot)
     }
 
@@ -183,7 +270,7 @@ impl<'a> ReadView<'a> {
     /// The live point in `slot`, as `projection` asks.
     #[must_use]
     pub fn record(&self, slot: u32, projection: &Projection) -> Option<PointRecord> {
-        let id = self.store.id_at(slot)?;
+        let id = self.id_at(slot)?;
         Some(self.store.record_at(slot, id, projection))
     }
 
@@ -203,7 +290,7 @@ impl<'a> ReadView<'a> {
         let Some(space) = self.store.sparse_spaces().get(space) else {
             return Vec::new();
         };
-        let mut hits = space.search(query, k, allowed);
+        let mut hits = space.search(query, k, self.restrict(allowed));
         if let Some(t) = score_threshold {
             hits.retain(|h| h.score >= t);
         }
@@ -214,7 +301,7 @@ impl<'a> ReadView<'a> {
     /// one.
     #[must_use]
     pub fn sparse_vector(&self, space: usize, slot: u32) -> Option<&'a SparseVector> {
-        self.store.id_at(slot)?;
+        self.id_at(slot)?;
         self.store.sparse_spaces().get(space)?.get(slot)
     }
 
@@ -274,7 +361,7 @@ impl<'a> ReadView<'a> {
             return Vec::new();
         };
         let ef = self.beam(k, &params);
-        let allow = |slot: u32| store.id_at(slot).is_some() && accept(slot);
+        let allow = |slot: u32| self.id_at(slot).is_some() && accept(slot);
         let quantized = if params.quantization.ignore {
             None
         } else {
@@ -306,6 +393,7 @@ impl<'a> ReadView<'a> {
             return Vec::new();
         };
         let threshold = params.score_threshold;
+        let allowed = self.restrict(allowed);
         if self.searches_exactly(&params) {
             return match allowed {
                 None => store.search_exact(self.space, query, k, threshold),
@@ -315,7 +403,7 @@ impl<'a> ReadView<'a> {
         let ef = self.beam(k, &params);
         let mut hits = match allowed {
             None => {
-                let live = |slot: u32| store.id_at(slot).is_some();
+                let live = |slot: u32| self.id_at(slot).is_some();
                 let quantized = if params.quantization.ignore {
                     None
                 } else {

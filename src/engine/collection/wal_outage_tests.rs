@@ -301,3 +301,87 @@ fn a_fenced_log_makes_the_collection_refuse_writes_like_a_poisoned_one() -> Test
     assert_eq!(present(&c, &[1, 2, 3]), vec![1], "reads go on");
     Ok(())
 }
+
+/// A collection whose points expire at their `expires_at`, on `log`.
+fn open_expiring_on(dir: &std::path::Path, log: &ScriptedLog) -> Result<Collection, EngineError> {
+    crate::engine::manifest::write_settings_with_ttl(&RealFs, dir, &config(), Some("expires_at"))?;
+    let c = open_on(dir, log)?;
+    c.create_field_index(
+        crate::columns::FieldPath::parse("expires_at").map_err(|e| EngineError::InvalidSetting {
+            setting: "test",
+            reason: e.to_string(),
+        })?,
+        crate::columns::index::IndexSchema::Datetime,
+        AckAt::Applied,
+    )?
+    .wait_blocking()?;
+    Ok(c)
+}
+
+fn expiring_point(id: u64, seconds: i64) -> NewPoint {
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(seconds * 1000);
+    let mut p = point(id);
+    p.payload.insert(
+        "expires_at".into(),
+        crate::columns::Value::String(at.to_rfc3339()),
+    );
+    p
+}
+
+/// Every read of a view: point lookup, scroll, count, the live set, exact and graph searches.
+fn seen_by_every_read(c: &Collection) -> Result<Vec<u64>, Box<dyn std::error::Error>> {
+    let got = present(c, &[1, 2, 3]);
+    let (page, _) = c.scroll(None, 10, &Projection::default())?;
+    let scrolled: Vec<PointId> = page.into_iter().map(|r| r.id).collect();
+    let hits = c.search(&super::SearchRequest {
+        vector: vec![1.0, 1.0],
+        using: None,
+        limit: 10,
+        offset: 0,
+        score_threshold: None,
+        projection: Projection::default(),
+        ef: None,
+        exact: true,
+        quantization: crate::vector::quantize::QuantizedSearch::default(),
+    })?;
+    let found: Vec<PointId> = hits.into_iter().map(|h| h.record.id).collect();
+    let ids: Vec<PointId> = got.iter().map(|&n| PointId::Num(n)).collect();
+    assert_eq!(scrolled, ids, "scroll disagrees with get");
+    let mut found_sorted = found;
+    found_sorted.sort();
+    assert_eq!(found_sorted, ids, "search disagrees with get");
+    assert_eq!(c.len(), got.len(), "count disagrees with get");
+    assert_eq!(c.read(|v| v.live().len()), got.len() as u64);
+    Ok(got)
+}
+
+#[test]
+fn expired_points_are_hidden_from_reads_while_the_log_cannot_take_their_deletion() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let log = ScriptedLog::default();
+    let c = open_expiring_on(dir.path(), &log)?;
+    c.upsert(
+        vec![expiring_point(1, 1), point(2), expiring_point(3, 3600)],
+        AckAt::Applied,
+    )?
+    .wait_blocking()?;
+    assert_eq!(seen_by_every_read(&c)?, vec![1, 2, 3]);
+    let records = log.seqs().len();
+    // The writer cannot log the deletion, so point 1 stays stored past its expiry.
+    log.0.lock().fail_append = Some(Failure::Unavailable);
+    std::thread::sleep(Duration::from_millis(1_300));
+    assert_eq!(c.store.read().len(), 3, "the expired point was deleted unlogged");
+    assert_eq!(log.seqs().len(), records);
+    assert_eq!(seen_by_every_read(&c)?, vec![2, 3]);
+    // Once the log takes writes, the writer deletes it through the log; reads never change.
+    log.0.lock().fail_append = None;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.store.read().len() == 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(c.store.read().len(), 2, "the expired point was never deleted");
+    assert!(log.seqs().len() > records, "the deletion was not logged");
+    assert_eq!(seen_by_every_read(&c)?, vec![2, 3]);
+    c.shutdown_blocking()?;
+    Ok(())
+}

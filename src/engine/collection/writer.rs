@@ -39,7 +39,7 @@ use super::open::archive_checkpoint;
 use super::point_store::PointStore;
 use super::quant_trigger::QuantTrigger;
 use super::queue_bytes::QueueBytes;
-use super::read_view::ReadView;
+use super::read_view;
 use super::record_codec::{Mutation, encode_mutation};
 use super::selected_write::SelectedWrite;
 use super::snapshot;
@@ -145,7 +145,7 @@ pub struct Writer {
     /// What the writer reports about the collection.
     pub health: Arc<Health>,
     /// Back-off of failed automatic checkpoints.
-    pub checkpoint_retry: CheckpointRetry,
+    pub checkpoint_retry: RetryBackoff,
     /// The queue's byte budget: what a write took is given back as it leaves the queue.
     pub queue_bytes: Arc<QueueBytes>,
     /// Logged records whose durability the log could not confirm (it was unavailable or timed
@@ -160,18 +160,22 @@ pub struct Writer {
     pub last_time_mark: u64,
     /// The expiry setting: expired points are deleted through the log (see `expiry`).
     pub ttl: Option<Ttl>,
+    /// When deleting expired points may be tried again after a failure (the log could not take
+    /// the delete); reads hide those points meanwhile.
+    pub expiry_retry: RetryBackoff,
 }
 
-/// Back-off for automatic checkpoints after a failure: the first retry waits
-/// [`CheckpointRetry::FIRST_DELAY`], each further failure doubles the wait up to
-/// [`CheckpointRetry::MAX_DELAY`]. A success resets it.
+/// Back-off for background work that failed (automatic checkpoints, deleting expired points):
+/// the first retry waits
+/// [`RetryBackoff::FIRST_DELAY`], each further failure doubles the wait up to
+/// [`RetryBackoff::MAX_DELAY`]. A success resets it.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CheckpointRetry {
+pub struct RetryBackoff {
     failures: u32,
     not_before: Option<Instant>,
 }
 
-impl CheckpointRetry {
+impl RetryBackoff {
     /// Wait after the first failure.
     pub const FIRST_DELAY: Duration = Duration::from_secs(1);
     /// Longest wait between attempts.
@@ -322,7 +326,9 @@ impl Writer {
     /// and returns the ordinary write it becomes, if any.
     fn resolve(&self, write: SelectedWrite) -> Option<QueuedWrite> {
         let store = self.store.read();
-        write.resolve(&ReadView::new(&store, &self.config))
+        read_view::with_view(&store, &self.config, self.ttl.as_ref(), |view| {
+            write.resolve(view)
+        })
     }
 
     /// Deletes the points whose expiry has passed, through the log like any delete.
@@ -330,7 +336,7 @@ impl Writer {
         let Some(ttl) = &self.ttl else {
             return;
         };
-        if self.health.writes_refused().is_some() {
+        if self.health.writes_refused().is_some() || !self.expiry_retry.may_try(Instant::now()) {
             return;
         }
         let ids = ttl.due(&self.store.read());
@@ -350,9 +356,18 @@ impl Writer {
         self.commit(vec![write], next_sync);
         // `commit` has answered before it returns.
         match answer.try_recv() {
-            Ok(Ok(_)) => metrics::TTL_EXPIRED.inc_by(count),
+            Ok(Ok(_)) => {
+                metrics::TTL_EXPIRED.inc_by(count);
+                self.expiry_retry.succeeded();
+            }
             Ok(Err(e)) => {
-                tracing::warn!(collection = %self.name, error = %e, "deleting expired points failed; retried later");
+                self.expiry_retry.failed(Instant::now());
+                tracing::warn!(
+                    collection = %self.name,
+                    error = %e,
+                    failures = self.expiry_retry.failures(),
+                    "deleting expired points failed; retried after a back-off"
+                );
             }
             Err(_) => {}
         }
@@ -364,7 +379,11 @@ impl Writer {
             .ttl
             .as_ref()
             .filter(|_| self.health.writes_refused().is_none())
-            .and_then(|ttl| ttl.next(&self.store.read()));
+            .and_then(|ttl| match self.expiry_retry.not_before {
+                // Points already due wait for the retry; none sooner can come due.
+                Some(retry) => Some(retry),
+                None => ttl.next(&self.store.read()),
+            });
         let sync = (self.durability != Durability::Fsync).then_some(next_sync);
         let sync = match (sync, expiry) {
             (Some(a), Some(b)) => Some(a.min(b)),

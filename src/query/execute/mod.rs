@@ -21,6 +21,7 @@ mod schema;
 mod search;
 mod settings;
 mod staged_select;
+mod text_index_settings;
 mod write;
 
 use std::time::{Duration, Instant};
@@ -220,7 +221,8 @@ impl Runner<'_, '_> {
                 collection,
                 field,
                 kind,
-            } => self.create_index(collection, field, kind.as_ref()),
+                with,
+            } => self.create_index(collection, field, kind.as_ref(), with),
             Statement::DropIndex { collection, field } => self.drop_index(collection, field),
             Statement::ShowCollections => Ok(self.show_collections()),
             Statement::Describe { collection } => self.describe(collection),

@@ -2,7 +2,7 @@
 //! `DESCRIBE`, through the same engine calls the REST routes make; and `EXPLAIN`.
 
 use super::super::velesql::ErrorCode;
-use super::super::velesql::ast::{CreateCollection, FieldRef, Ident, Statement};
+use super::super::velesql::ast::{CreateCollection, FieldRef, Ident, Setting, Statement};
 use super::outcome::{Outcome, PlanNode};
 use super::search::ExplainMode;
 use super::{ExecError, Runner};
@@ -10,7 +10,6 @@ use crate::columns::index::IndexSchema;
 use crate::columns::{FieldPath, Value, parse_datetime};
 use crate::engine::manifest::{durability_name, metric_name};
 use crate::engine::{AckAt, Collection, CollectionState};
-use crate::text::TextSettings;
 
 /// Points read to infer an index type when `CREATE INDEX` gives none.
 const INFER_SAMPLE: usize = 10_000;
@@ -50,14 +49,15 @@ impl Runner<'_, '_> {
         collection: &Ident,
         field: &FieldRef,
         kind: Option<&Ident>,
+        with: &[Setting],
     ) -> Result<Outcome, ExecError> {
         let c = self.collection(&collection.name, collection.span)?;
         let path = self.field_path(field)?;
         if kind.is_some_and(|k| k.name.eq_ignore_ascii_case("text")) {
-            // A text index with Qdrant's defaults (word tokenizer, lowercase); other analyzer
-            // settings go through `PUT /collections/{name}/index`.
+            // Qdrant's defaults (word tokenizer, lowercase) for whatever `WITH` leaves out.
+            let settings = self.text_index_settings(with)?;
             let ticket = c
-                .create_text_index(path, TextSettings::default(), AckAt::Applied)
+                .create_text_index(path, settings, AckAt::Applied)
                 .map_err(|e| self.engine_error(e, field.span))?;
             ticket
                 .wait_blocking()
@@ -65,6 +65,13 @@ impl Runner<'_, '_> {
             return Ok(Outcome::table(
                 vec!["field".into(), "type".into()],
                 vec![vec![Value::from(field.to_string()), Value::from("text")]],
+            ));
+        }
+        if let Some(first) = with.first() {
+            return Err(self.error(
+                ErrorCode::InvalidSetting,
+                "WITH (...) applies to text indexes only (TYPE text)",
+                first.name.span,
             ));
         }
         let schema = match kind {

@@ -2,21 +2,23 @@
 //! answers the same questions: a search of a named sparse vector (`name NEAR [[index, weight],
 //! ...]`), and a fusion of the `NEAR` search with the `MATCH` ranking (`USING FUSION (strategy =
 //! 'rrf', k = 60)`, `'dbsf'`, or `'weighted'` with `weights = [0.7, 0.3]`), each branch filtered
-//! by the rest of the `WHERE` clause before it ranks.
+//! by the rest of the `WHERE` clause before it ranks; `WITH (mmr = d)` re-scores the fused
+//! candidates by the dense vector and diversifies them.
 
 use std::sync::Arc;
 
 use super::super::velesql::ast::{Select, Setting, Span};
 use super::super::velesql::{ErrorCode, LoweredWhere, NearQuery};
 use super::super::{
-    DEFAULT_RRF_K, Fusion, MultiStageError, Predicate, Scoring, Stage, check_types, multi_stage,
+    DEFAULT_RRF_K, Fusion, Mmr, MultiStageError, Predicate, Scoring, Stage, check_types,
+    multi_stage,
 };
 use super::outcome::{Outcome, PlanNode};
 use super::search::{ExplainMode, sort_hits};
 use super::{DEFAULT_SEARCH_LIMIT, ExecError, MAX_ROWS, Runner};
 use crate::columns::Value;
 use crate::engine::{Collection, NearestParams, PayloadSelector, ScoredPoint};
-use crate::query::MAX_MMR_CANDIDATES;
+use crate::query::{MAX_MMR_CANDIDATES, MAX_MMR_CHOSEN};
 use crate::sparse::SparseVector;
 
 /// Candidates each branch of a fusion passes up when `candidates` is not set: at least this
@@ -114,10 +116,18 @@ impl Runner<'_, '_> {
                 floor.span,
             ));
         }
-        self.no_search_settings(s)?;
         let k = self.rows_wanted(s, limit, offset, "LIMIT + OFFSET of a fused search")?;
+        let mmr = self.fused_mmr(s, k)?;
         let (fusion, candidates, strategy) = self.fusion_settings(settings, k, s.span)?;
-        let vector_branch = if searches_sparse(collection, near) {
+        let sparse = searches_sparse(collection, near);
+        if let (true, Some(_)) = (sparse, mmr) {
+            return Err(self.error(
+                ErrorCode::InvalidSetting,
+                "WITH (mmr) diversifies by a dense vector: a fusion with a sparse NEAR has none",
+                s.with.first().map_or(s.span, |w| w.name.span),
+            ));
+        }
+        let vector_branch = if sparse {
             let (vector, using) = self.sparse_query(collection, near)?;
             Scoring::Sparse { vector, using }
         } else {
@@ -135,7 +145,7 @@ impl Runner<'_, '_> {
             score_threshold: None,
             params: NearestParams::default(),
         };
-        let stage = Stage {
+        let fused = Stage {
             prefetch: vec![
                 branch(vector_branch),
                 branch(Scoring::Text {
@@ -145,11 +155,29 @@ impl Runner<'_, '_> {
             ],
             scoring: Scoring::Fusion(fusion),
             filter: Some(lowered.rest.clone()),
-            limit: k,
+            limit: mmr.map_or(k, |m| m.candidates_limit),
             score_threshold: None,
             params: NearestParams::default(),
         };
-        let node = PlanNode::new("fused_search")
+        // With MMR the fused list is the candidate set, re-scored by the dense vector and
+        // diversified (Qdrant's `prefetch` fusion under a `nearest` query with `mmr`).
+        let stage = match mmr {
+            None => fused,
+            Some(m) => Stage {
+                prefetch: vec![fused],
+                scoring: Scoring::Nearest {
+                    vector: near.vector.clone(),
+                    using: near.using.clone(),
+                    mmr: Some(m),
+                },
+                filter: None,
+                limit: k,
+                score_threshold: None,
+                params: NearestParams::default(),
+            },
+        };
+        let fused_stage = stage.prefetch.first().filter(|_| mmr.is_some()).unwrap_or(&stage);
+        let mut node = PlanNode::new("fused_search")
             .with("collection", collection.name())
             .with("strategy", strategy)
             .with("candidates", candidates)
@@ -157,7 +185,7 @@ impl Runner<'_, '_> {
             .with("offset", offset)
             .child(
                 PlanNode::new(
-                    if matches!(stage.prefetch[0].scoring, Scoring::Sparse { .. }) {
+                    if matches!(fused_stage.prefetch[0].scoring, Scoring::Sparse { .. }) {
                         "sparse_search"
                     } else {
                         "vector_search"
@@ -173,7 +201,55 @@ impl Runner<'_, '_> {
                     .with("field", text.field.as_str())
                     .with("scoring", "bm25"),
             );
+        if let Some(m) = mmr {
+            node = node
+                .with("mmr", f64::from(m.diversity))
+                .with("mmr_candidates", m.candidates_limit);
+        }
         self.run_stage(s, collection, &lowered.rest, &stage, node, offset, explain)
+    }
+
+    /// The MMR of a fused search's `WITH (mmr = d, mmr_candidates = n)`, the only settings it
+    /// takes: `n` fused candidates (at least the `k` rows asked for; `k` by default) re-scored by
+    /// the dense vector, `k` of them chosen.
+    fn fused_mmr(&self, s: &Select, k: usize) -> Result<Option<Mmr>, ExecError> {
+        let settings = self.search_settings(&s.with)?;
+        if let Some(other) = s.with.iter().find(|w| {
+            !matches!(
+                w.name.name.to_ascii_lowercase().as_str(),
+                "mmr" | "mmr_candidates"
+            )
+        }) {
+            return Err(self.error(
+                ErrorCode::InvalidSetting,
+                "WITH (...) of a fused search takes mmr and mmr_candidates only",
+                other.name.span,
+            ));
+        }
+        let Some(diversity) = settings.mmr else {
+            if let Some(first) = s.with.first() {
+                return Err(self.error(
+                    ErrorCode::InvalidSetting,
+                    "mmr_candidates needs mmr",
+                    first.name.span,
+                ));
+            }
+            return Ok(None);
+        };
+        if k > MAX_MMR_CHOSEN {
+            return Err(self.error(
+                ErrorCode::TooManyRows,
+                format!(
+                    "a search WITH (mmr) returns at most {MAX_MMR_CHOSEN} rows (LIMIT + OFFSET): \
+                     each row is compared with every candidate"
+                ),
+                s.limit.as_ref().map_or(s.span, |l| l.span),
+            ));
+        }
+        Ok(Some(Mmr {
+            diversity,
+            candidates_limit: settings.mmr_candidates.unwrap_or(k).max(k),
+        }))
     }
 
     /// `LIMIT + OFFSET`, checked against [`MAX_ROWS`].

@@ -81,7 +81,7 @@ pub enum Statement {
         /// The collection.
         collection: Ident,
     },
-    /// `CREATE INDEX ON c (field) [TYPE t]`.
+    /// `CREATE INDEX ON c (field) [TYPE t] [WITH (...)]`.
     CreateIndex {
         /// The collection.
         collection: Ident,
@@ -89,6 +89,8 @@ pub enum Statement {
         field: FieldRef,
         /// The index type (`keyword`, `integer`, ...), when given.
         kind: Option<Ident>,
+        /// The index's settings (a text index's analyzer and BM25 parameters).
+        with: Vec<Setting>,
     },
     /// `DROP INDEX ON c (field)`.
     DropIndex {

@@ -186,10 +186,12 @@ impl<'t> Builder<'t> {
                 let create = pair.as_rule() == Rule::create_index;
                 let mut names = Vec::new();
                 let mut field = None;
+                let mut with = Vec::new();
                 for p in parts(pair) {
                     match p.as_rule() {
                         Rule::name => names.push(self.name(&p)),
                         Rule::field => field = Some(self.field(p)?),
+                        Rule::with_clause => with = self.with_clause(p)?,
                         _ => {}
                     }
                 }
@@ -201,6 +203,7 @@ impl<'t> Builder<'t> {
                         collection,
                         field,
                         kind: names.next(),
+                        with,
                     }
                 } else {
                     Statement::DropIndex { collection, field }

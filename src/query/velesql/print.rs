@@ -104,12 +104,13 @@ impl Display for Statement {
                 collection,
                 field,
                 kind,
+                with: settings,
             } => {
                 write!(f, "CREATE INDEX ON {collection} ({field})")?;
-                match kind {
-                    Some(kind) => write!(f, " TYPE {kind}"),
-                    None => Ok(()),
+                if let Some(kind) = kind {
+                    write!(f, " TYPE {kind}")?;
                 }
+                with(f, settings)
             }
             Self::DropIndex { collection, field } => {
                 write!(f, "DROP INDEX ON {collection} ({field})")

@@ -326,11 +326,12 @@ fn plain_statement() -> impl Strategy<Value = Statement> {
                 collection,
             }
         }),
-        1 => (ident(), field(), prop::option::of(ident())).prop_map(
-            |(collection, field, kind)| Statement::CreateIndex {
+        1 => (ident(), field(), prop::option::of(ident()), settings(0)).prop_map(
+            |(collection, field, kind, with)| Statement::CreateIndex {
                 collection,
                 field,
                 kind,
+                with,
             }
         ),
         1 => (ident(), field())
