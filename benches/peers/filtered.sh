@@ -15,18 +15,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="$repo/.venv-peers"
 requirements="$here/requirements.txt"
-stamp="$venv/.requirements.sha256"
 out_dir="$repo/target/peers"
 
-want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-if ! { [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import hnswlib, numpy' >/dev/null 2>&1 \
-    && [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]]; }; then
-    rm -rf "$venv"
-    "${PYTHON:-python3}" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet -r "$requirements"
-    echo "$want" >"$stamp"
-fi
+# shellcheck source=benches/peers/python_venv.sh
+source "$here/python_venv.sh"
+ensure_venv "$venv" "$requirements" hnswlib numpy
 mkdir -p "$out_dir"
 cd "$repo"
 lscpu | grep -E '^(Model name|CPU\(s\)):' | tee "$out_dir/filtered-host.txt"

@@ -35,8 +35,10 @@ Env: PLAIT_DATASET, GBENCH_STARTS [100] starts per kind, GBENCH_ROUNDS [3],
 GBENCH_HYBRID [500] hybrid queries, GBENCH_SEED [20261201], GBENCH_CHECK_ONLY [0]: 1 checks
 the query set and answers, times nothing.
 """
-import csv, http.client, json, os, random, shutil, socket, statistics, subprocess, sys, tempfile, time, warnings
+import csv, json, os, random, shutil, statistics, subprocess, sys, tempfile, time, warnings
 from collections import defaultdict
+
+from plait_http import PlaitClient, fvecs, free_port
 
 # Kùzu, psycopg and numpy are imported in main(): `graph.py --queries` (the query set, checked by
 # the test suite) needs the standard library only.
@@ -176,29 +178,7 @@ def pick_starts(graph, texts, rng):
 
 # --------------------------------------------------------------------------- systems
 
-def fvecs(path):
-    raw = np.fromfile(path, dtype=np.int32)
-    dim = raw[0]
-    return raw.reshape(-1, dim + 1)[:, 1:].view(np.float32)
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-
-class Plait:
-    def __init__(self, port):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-        r = self.conn.getresponse()
-        payload = r.read()
-        if r.status != 200:
-            raise RuntimeError(f"{method} {path}: {r.status} {payload[:500]!r}")
-        return json.loads(payload)
-
+class Plait(PlaitClient):
     def sql(self, query, params=None):
         out = self.call("POST", "/query", {"query": query, "params": params or {}})
         st = out["result"]["statements"][0]

@@ -21,19 +21,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="$repo/.venv-graph"
 requirements="$here/requirements-graph.txt"
-stamp="$venv/.requirements.sha256"
 out_dir="$repo/target/peers"
 plait_bin="${CARGO_TARGET_DIR:-$repo/target}/release/plait"
 
-want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-if ! { [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import kuzu, psycopg, numpy' >/dev/null 2>&1 \
-    && [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]]; }; then
-    rm -rf "$venv"
-    "${PYTHON:-python3}" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet -r "$requirements"
-    echo "$want" >"$stamp"
-fi
+# shellcheck source=benches/peers/python_venv.sh
+source "$here/python_venv.sh"
+ensure_venv "$venv" "$requirements" kuzu psycopg numpy
 
 # PostgreSQL server binaries: Debian keeps them in /usr/lib/postgresql/<major>/bin.
 pg_bin() {

@@ -30,10 +30,10 @@ Modes (limit 10; every prefetch branch passes 100 candidates):
 Usage: relevance.py PLAIT_BINARY      Env: PLAIT_DATASET, WORDNET_DIR [/usr/share/wordnet],
 RELEVANCE_QUERIES [1000]. Output: the table on stdout.
 """
-import http.client, json, math, os, re, shutil, socket, subprocess, sys, tempfile, time
+import json, math, os, re, shutil, subprocess, sys, tempfile, time
 from collections import Counter, defaultdict
 
-import numpy as np
+from plait_http import PlaitClient, fvecs, free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.environ.get("PLAIT_DATASET", os.path.join(REPO, "..", "shared", "data", "wordnet-minilm-384"))
@@ -72,31 +72,8 @@ def wordnet_links():
     return links
 
 
-def fvecs(path):
-    raw = np.fromfile(path, dtype=np.int32)
-    return raw.reshape(-1, raw[0] + 1)[:, 1:].view(np.float32)
-
-
 def terms(text):
     return re.findall(r"\w+", text.lower())
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-
-class Plait:
-    def __init__(self, port):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-        r = self.conn.getresponse()
-        payload = r.read()
-        if r.status != 200:
-            raise RuntimeError(f"{method} {path}: {r.status} {payload[:500]!r}")
-        return json.loads(payload)
 
 
 def load(c, texts, base, vocab):
@@ -207,10 +184,10 @@ def main():
     try:
         for _ in range(300):
             try:
-                Plait(port).call("GET", "/readyz"); break
+                PlaitClient(port).call("GET", "/readyz"); break
             except Exception:
                 time.sleep(0.1)
-        c = Plait(port)
+        c = PlaitClient(port)
         load(c, texts, base, vocab)
         per_mode = defaultdict(lambda: ([], [], []))
         for q, relevant in judged:

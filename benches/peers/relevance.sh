@@ -17,20 +17,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="$repo/.venv-relevance"
 requirements="$here/requirements-relevance.txt"
-stamp="$venv/.requirements.sha256"
 out_dir="$repo/target/peers"
 plait_bin="${CARGO_TARGET_DIR:-$repo/target}/release/plait"
 wordnet="${WORDNET_DIR:-/usr/share/wordnet}"
 
-want="$(sha256sum "$requirements" | cut -d' ' -f1)"
-if ! { [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import numpy' >/dev/null 2>&1 \
-    && [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]]; }; then
-    rm -rf "$venv"
-    "${PYTHON:-python3}" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet -r "$requirements"
-    echo "$want" >"$stamp"
-fi
+# shellcheck source=benches/peers/python_venv.sh
+source "$here/python_venv.sh"
+ensure_venv "$venv" "$requirements" numpy
 
 if [[ ! -f "$wordnet/data.noun" ]]; then
     if [[ "$(id -u)" != 0 ]]; then

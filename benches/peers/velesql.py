@@ -10,10 +10,12 @@ Rounds interleave the compared sides; ratios are taken within a round and report
 median (min-max). Usage: velesql.py PLAIT_BINARY   (env: VBENCH_ROUNDS [3], VBENCH_QUERIES [200],
 VBENCH_GROUPBY_REPS [30])
 """
-import http.client, json, os, socket, statistics, struct, subprocess, sys, tempfile, time
+import json, os, statistics, struct, subprocess, sys, tempfile, time
 
 import duckdb
 import numpy as np
+
+from plait_http import PlaitClient, fvecs, free_port
 
 DATA = os.environ.get("PLAIT_DATASET", "/work/shared/data/wordnet-minilm-384")
 ROUNDS = int(os.environ.get("VBENCH_ROUNDS", "3"))
@@ -21,29 +23,7 @@ QUERIES = int(os.environ.get("VBENCH_QUERIES", "200"))
 GROUPBY_REPS = int(os.environ.get("VBENCH_GROUPBY_REPS", "30"))
 
 
-def fvecs(path):
-    raw = np.fromfile(path, dtype=np.int32)
-    dim = raw[0]
-    return raw.reshape(-1, dim + 1)[:, 1:].view(np.float32)
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-
-class Client:
-    def __init__(self, port):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-        r = self.conn.getresponse()
-        payload = r.read()
-        if r.status != 200:
-            raise RuntimeError(f"{method} {path}: {r.status} {payload[:500]!r}")
-        return json.loads(payload)
-
+class Client(PlaitClient):
     def sql(self, query, params=None):
         out = self.call("POST", "/query", {"query": query, "params": params or {}})
         return out["result"]["statements"]

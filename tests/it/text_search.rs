@@ -42,11 +42,21 @@ fn text_index(
 
 /// `(id, score)` of a BM25 query, best first.
 fn ranked(s: &TestServer, query: &str, filter: Option<Value>) -> Result<Vec<(u64, f64)>, Error> {
+    ranked_in(s, "c", query, filter)
+}
+
+/// `(id, score)` of a BM25 query on collection `name`, best first.
+fn ranked_in(
+    s: &TestServer,
+    name: &str,
+    query: &str,
+    filter: Option<Value>,
+) -> Result<Vec<(u64, f64)>, Error> {
     let mut body = json!({"query": {"text": {"field": "body", "query": query}}, "limit": 10});
     if let Some(f) = filter {
         body["filter"] = f;
     }
-    let answer = ok(s.post_json("/collections/c/points/query", &body)?)?;
+    let answer = ok(s.post_json(&format!("/collections/{name}/points/query"), &body)?)?;
     answer["result"]["points"]
         .as_array()
         .ok_or("no points")?
@@ -521,23 +531,6 @@ fn velesql_match_filters_and_ranks_by_bm25() -> TestResult {
     Ok(())
 }
 
-/// `(id, score)` of a BM25 query on collection `name`, best first.
-fn ranked_in(s: &TestServer, name: &str, query: &str) -> Result<Vec<(u64, f64)>, Error> {
-    let body = json!({"query": {"text": {"field": "body", "query": query}}, "limit": 10});
-    let answer = ok(s.post_json(&format!("/collections/{name}/points/query"), &body)?)?;
-    answer["result"]["points"]
-        .as_array()
-        .ok_or("no points")?
-        .iter()
-        .map(|p| {
-            Ok((
-                p["id"].as_u64().ok_or("id")?,
-                p["score"].as_f64().ok_or("score")?,
-            ))
-        })
-        .collect()
-}
-
 #[test]
 fn velesql_create_index_with_settings_equals_the_rest_field_schema() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -581,14 +574,14 @@ fn velesql_create_index_with_settings_equals_the_rest_field_schema() -> TestResu
     assert_eq!(rest_schema, schema("sql")?);
     assert_eq!(rest_schema["params"]["k1"], 1.5, "{rest_schema}");
     for query in ["jump", "fences", "cafe", "the fox", "another fox"] {
-        let rest = ranked_in(&s, "rest", query)?;
-        let sql = ranked_in(&s, "sql", query)?;
+        let rest = ranked_in(&s, "rest", query, None)?;
+        let sql = ranked_in(&s, "sql", query, None)?;
         assert_eq!(rest, sql, "{query}");
     }
     // Stemming and folding took effect: "jump" finds every form, "cafe" finds "café".
-    let ids: BTreeSet<u64> = ranked_in(&s, "sql", "jump")?.iter().map(|h| h.0).collect();
+    let ids: BTreeSet<u64> = ranked_in(&s, "sql", "jump", None)?.iter().map(|h| h.0).collect();
     assert_eq!(ids, BTreeSet::from([1, 2]));
-    assert_eq!(ranked_in(&s, "sql", "cafe")?.len(), 1);
+    assert_eq!(ranked_in(&s, "sql", "cafe", None)?.len(), 1);
 
     // Mistakes are positioned 422s naming the setting.
     for (statement, names) in [

@@ -752,25 +752,6 @@ impl PointStore {
             .map(|(&id, &slot)| (id, slot))
     }
 
-    /// Up to `limit` points in id order starting at `from` (inclusive), and the id that starts the
-    /// next page, if any.
-    #[must_use]
-    pub fn scroll(
-        &self,
-        from: Option<PointId>,
-        limit: usize,
-        projection: &Projection,
-    ) -> (Vec<PointRecord>, Option<PointId>) {
-        let start = from.map_or(Bound::Unbounded, Bound::Included);
-        let mut iter = self.by_id.range((start, Bound::Unbounded));
-        let page = iter
-            .by_ref()
-            .take(limit)
-            .map(|(&id, &slot)| self.record_at(slot, id, projection))
-            .collect();
-        (page, iter.next().map(|(&id, _)| id))
-    }
-
     /// Bytes of quantized codes held (0 before training or without quantization).
     #[must_use]
     pub fn code_bytes(&self) -> usize {

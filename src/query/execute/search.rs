@@ -124,6 +124,21 @@ impl Runner<'_, '_> {
     }
 
     /// Refuses `WITH (...)` on a statement without a vector search, which it would not tune.
+    /// Refuses a search `WITH (mmr)` asking for more than [`MAX_MMR_CHOSEN`] rows.
+    pub(super) fn check_mmr_rows(&self, s: &Select, rows: usize) -> Result<(), ExecError> {
+        if rows <= MAX_MMR_CHOSEN {
+            return Ok(());
+        }
+        Err(self.error(
+            ErrorCode::TooManyRows,
+            format!(
+                "a search WITH (mmr) returns at most {MAX_MMR_CHOSEN} rows (LIMIT + OFFSET): \
+                 each row is compared with every candidate"
+            ),
+            s.limit.as_ref().map_or(s.span, |l| l.span),
+        ))
+    }
+
     pub(super) fn no_search_settings(&self, s: &Select) -> Result<(), ExecError> {
         match s.with.first() {
             Some(setting) => Err(self.error(
@@ -217,15 +232,8 @@ impl Runner<'_, '_> {
                 "LIMIT + OFFSET of a vector search",
             ));
         }
-        if settings.mmr.is_some() && limit.saturating_add(offset) > MAX_MMR_CHOSEN {
-            return Err(self.error(
-                ErrorCode::TooManyRows,
-                format!(
-                    "a search WITH (mmr) returns at most {MAX_MMR_CHOSEN} rows (LIMIT + OFFSET): \
-                     each row is compared with every candidate"
-                ),
-                s.limit.as_ref().map_or(s.span, |l| l.span),
-            ));
+        if settings.mmr.is_some() {
+            self.check_mmr_rows(s, limit.saturating_add(offset))?;
         }
         let mut projection = columns.engine_projection();
         if order.iter().any(|o| matches!(o, PointOrder::Field(..))) {

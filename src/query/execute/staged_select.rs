@@ -18,7 +18,7 @@ use super::search::{ExplainMode, sort_hits};
 use super::{DEFAULT_SEARCH_LIMIT, ExecError, MAX_ROWS, Runner};
 use crate::columns::Value;
 use crate::engine::{Collection, NearestParams, PayloadSelector, ScoredPoint};
-use crate::query::{MAX_MMR_CANDIDATES, MAX_MMR_CHOSEN};
+use crate::query::MAX_MMR_CANDIDATES;
 use crate::sparse::SparseVector;
 
 /// Candidates each branch of a fusion passes up when `candidates` is not set: at least this
@@ -236,16 +236,7 @@ impl Runner<'_, '_> {
             }
             return Ok(None);
         };
-        if k > MAX_MMR_CHOSEN {
-            return Err(self.error(
-                ErrorCode::TooManyRows,
-                format!(
-                    "a search WITH (mmr) returns at most {MAX_MMR_CHOSEN} rows (LIMIT + OFFSET): \
-                     each row is compared with every candidate"
-                ),
-                s.limit.as_ref().map_or(s.span, |l| l.span),
-            ));
-        }
+        self.check_mmr_rows(s, k)?;
         Ok(Some(Mmr {
             diversity,
             candidates_limit: settings.mmr_candidates.unwrap_or(k).max(k),
