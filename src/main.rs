@@ -47,9 +47,12 @@ enum Command {
     Bench(BenchCommand),
     /// Exit 0 when GET URL answers 2xx within 3 seconds (for container health checks).
     Healthcheck {
-        /// The URL to probe (plain http only).
+        /// The URL to probe (http://, or https:// checked against --ca-cert and the system's
+        /// trust store).
         #[arg(long, default_value = "http://127.0.0.1:8080/livez")]
         url: String,
+        #[command(flatten)]
+        access: cli_http::ServerAccess,
     },
     /// A VelesQL shell over HTTP: interactive, or `-c TEXT` / `-f FILE` for scripts.
     Sql(sql_shell::SqlArgs),
@@ -368,7 +371,7 @@ fn main() -> anyhow::Result<()> {
                 .context("cannot write the OpenAPI document to standard output")
         }
         Command::Bench(BenchCommand::Ann(args)) => bench_ann(*args),
-        Command::Healthcheck { url } => healthcheck(&url),
+        Command::Healthcheck { url, access } => healthcheck(&url, &access),
         Command::Transfer(command) => std::process::exit(transfer::run(command)),
         Command::Snapshot(command) => snapshot_cli::run(command),
         Command::Restore(args) => restore_cli::run(*args),
@@ -572,10 +575,13 @@ async fn shutdown_signal() {
     }
 }
 
-fn healthcheck(url: &str) -> anyhow::Result<()> {
+fn healthcheck(url: &str, access: &cli_http::ServerAccess) -> anyhow::Result<()> {
+    if url.starts_with("https://") {
+        return healthcheck_tls(url, access);
+    }
     let rest = url
         .strip_prefix("http://")
-        .context("only http:// URLs are supported")?;
+        .context("only http:// and https:// URLs are supported")?;
     let (authority, path) = rest
         .split_once('/')
         .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
@@ -602,5 +608,22 @@ fn healthcheck(url: &str) -> anyhow::Result<()> {
         Ok(())
     } else {
         bail!("unhealthy: {status_line:?}")
+    }
+}
+
+/// [`healthcheck`] over TLS: the same 3-second bound, the certificate checked.
+fn healthcheck_tls(url: &str, access: &cli_http::ServerAccess) -> anyhow::Result<()> {
+    let (http, _) = cli_http::client_with(url, access).map_err(anyhow::Error::msg)?;
+    let response = http
+        .get(url)
+        .timeout(Duration::from_secs(3))
+        .send()
+        .map_err(|e| anyhow::anyhow!("cannot reach {url}: {}", cli_http::innermost(&e)))?;
+    let status = response.status();
+    if status.is_success() {
+        let _ = writeln!(std::io::stdout(), "{status}");
+        Ok(())
+    } else {
+        bail!("unhealthy: {status}")
     }
 }

@@ -5,13 +5,14 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+use crate::cli_http::{ServerAccess, client_with};
 
 /// What `plait snapshot` does.
 #[derive(Debug, Subcommand)]
@@ -56,9 +57,11 @@ pub enum SnapshotCommand {
 /// The server, and the collection a command acts on.
 #[derive(Debug, Args)]
 pub struct Target {
-    /// The server's URL (plain http).
+    /// The server's URL (http:// or https://).
     #[arg(long, env = "PLAIT_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
+    #[command(flatten)]
+    access: ServerAccess,
     /// The collection (or an alias of one).
     #[arg(long)]
     collection: Option<String>,
@@ -79,11 +82,16 @@ impl Target {
 /// # Errors
 /// A message for the operator: the server unreachable, or its error answer.
 pub fn run(command: SnapshotCommand) -> anyhow::Result<()> {
-    let http = Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        // Snapshots can take long; the server bounds each request with its own timeout.
-        .timeout(None)
-        .build()?;
+    let target = match &command {
+        SnapshotCommand::Create(target)
+        | SnapshotCommand::List(target)
+        | SnapshotCommand::Download { target, .. }
+        | SnapshotCommand::Restore { target, .. } => target,
+    };
+    // Snapshots can take long; the server bounds each request with its own timeout.
+    let (http, _) = client_with(&target.url, &target.access).map_err(|reason| {
+        anyhow::anyhow!("{:?} is not a usable server URL: {reason}", target.url)
+    })?;
     match command {
         SnapshotCommand::Create(target) => {
             let url = target.base();

@@ -130,10 +130,12 @@ pub fn neighbors(
             .collect());
     }
     // Hidden neighbours are skipped, so the walk lists all of them and cuts after.
-    Ok(graph::neighbors(&view.graph(), id, direction, label, usize::MAX)
-        .into_iter()
-        .filter(|&(_, node)| view.slot_of(node).is_some())
-        .take(limit)
-        .map(|(e, node)| (e.id, e.to_edge(), node))
-        .collect())
+    Ok(
+        graph::neighbors(&view.graph(), id, direction, label, usize::MAX)
+            .into_iter()
+            .filter(|&(_, node)| view.slot_of(node).is_some())
+            .take(limit)
+            .map(|(e, node)| (e.id, e.to_edge(), node))
+            .collect(),
+    )
 }

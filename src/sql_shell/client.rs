@@ -5,7 +5,7 @@ use reqwest::blocking::Client;
 use serde_json::{Map, Value, json};
 
 use super::wire::{Envelope, QueryResult};
-use crate::cli_http::{client_for, excerpt, innermost};
+use crate::cli_http::{ServerAccess, client_with, excerpt, innermost};
 
 /// Runs query text on a server.
 pub trait Execute {
@@ -55,9 +55,10 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// A client for the server at `url` (`http://host:port`, an optional path prefix).
-    pub fn new(url: &str) -> Result<Self, ClientError> {
-        let (http, base) = client_for(url).map_err(|reason| ClientError::BadUrl {
+    /// A client for the server at `url` (`http://host:port` or `https://...`, an optional path
+    /// prefix) let in by `access` (its key, the CAs it trusts).
+    pub fn with_access(url: &str, access: &ServerAccess) -> Result<Self, ClientError> {
+        let (http, base) = client_with(url, access).map_err(|reason| ClientError::BadUrl {
             url: url.to_owned(),
             reason,
         })?;
@@ -141,16 +142,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_other_than_plain_http_are_refused_up_front() {
+    fn urls_other_than_http_and_https_are_refused_up_front() {
         assert!(matches!(
-            HttpClient::new("https://example.com"),
+            HttpClient::with_access("ftp://example.com", &ServerAccess::default()),
             Err(ClientError::BadUrl { .. })
         ));
+        assert!(HttpClient::with_access("https://example.com", &ServerAccess::default()).is_ok());
         assert!(matches!(
-            HttpClient::new("localhost:8080"),
+            HttpClient::with_access("localhost:8080", &ServerAccess::default()),
             Err(ClientError::BadUrl { .. })
         ));
-        assert!(HttpClient::new("http://127.0.0.1:8080/").is_ok());
+        assert!(
+            HttpClient::with_access("http://127.0.0.1:8080/", &ServerAccess::default()).is_ok()
+        );
     }
 
     #[test]
@@ -159,7 +163,10 @@ mod tests {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let client = HttpClient::new(&format!("http://127.0.0.1:{port}"))?;
+        let client = HttpClient::with_access(
+            &format!("http://127.0.0.1:{port}"),
+            &ServerAccess::default(),
+        )?;
         let Err(err) = client.execute("SHOW COLLECTIONS", &Map::new()) else {
             return Err("a closed port answered".into());
         };

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::cli_http::ServerAccess;
 use client::HttpClient;
 use session::{Failure, Flow, Session, Source};
 
@@ -34,9 +35,11 @@ Statements end with ; and may span lines; \\? lists the backslash commands.
 Exit status: 0 when every statement succeeded, 1 when one failed (a script stops at the first),
 2 when the server could not be reached.")]
 pub struct SqlArgs {
-    /// The server's URL (plain http).
+    /// The server's URL (http:// or https://).
     #[arg(long, env = "PLAIT_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
+    #[command(flatten)]
+    access: ServerAccess,
     /// Run these statements, then exit.
     #[arg(short = 'c', long = "command", conflicts_with = "file")]
     command: Option<String>,
@@ -47,7 +50,7 @@ pub struct SqlArgs {
 
 /// Runs the shell; the process exit status.
 pub fn run(args: SqlArgs) -> anyhow::Result<i32> {
-    let client = HttpClient::new(&args.url)?;
+    let client = HttpClient::with_access(&args.url, &args.access)?;
     let out = std::io::stdout();
     let err = std::io::stderr();
     let failure = match (args.command, args.file) {

@@ -579,19 +579,40 @@ fn velesql_create_index_with_settings_equals_the_rest_field_schema() -> TestResu
         assert_eq!(rest, sql, "{query}");
     }
     // Stemming and folding took effect: "jump" finds every form, "cafe" finds "café".
-    let ids: BTreeSet<u64> = ranked_in(&s, "sql", "jump", None)?.iter().map(|h| h.0).collect();
+    let ids: BTreeSet<u64> = ranked_in(&s, "sql", "jump", None)?
+        .iter()
+        .map(|h| h.0)
+        .collect();
     assert_eq!(ids, BTreeSet::from([1, 2]));
     assert_eq!(ranked_in(&s, "sql", "cafe", None)?.len(), 1);
 
     // Mistakes are positioned 422s naming the setting.
     for (statement, names) in [
-        ("CREATE INDEX ON sql (x) TYPE text WITH (stemmer = 'klingon')", "klingon"),
-        ("CREATE INDEX ON sql (x) TYPE text WITH (tokenizer = 'prefix')", "prefix"),
-        ("CREATE INDEX ON sql (x) TYPE text WITH (colour = 'red')", "colour"),
-        ("CREATE INDEX ON sql (x) TYPE text WITH (lowercase = 'yes')", "lowercase"),
-        ("CREATE INDEX ON sql (x) TYPE text WITH (max_token_len = 5000)", "max_token_len"),
+        (
+            "CREATE INDEX ON sql (x) TYPE text WITH (stemmer = 'klingon')",
+            "klingon",
+        ),
+        (
+            "CREATE INDEX ON sql (x) TYPE text WITH (tokenizer = 'prefix')",
+            "prefix",
+        ),
+        (
+            "CREATE INDEX ON sql (x) TYPE text WITH (colour = 'red')",
+            "colour",
+        ),
+        (
+            "CREATE INDEX ON sql (x) TYPE text WITH (lowercase = 'yes')",
+            "lowercase",
+        ),
+        (
+            "CREATE INDEX ON sql (x) TYPE text WITH (max_token_len = 5000)",
+            "max_token_len",
+        ),
         ("CREATE INDEX ON sql (x) TYPE text WITH (k1 = -1)", "k1"),
-        ("CREATE INDEX ON sql (x) TYPE keyword WITH (lowercase = true)", "text indexes only"),
+        (
+            "CREATE INDEX ON sql (x) TYPE keyword WITH (lowercase = true)",
+            "text indexes only",
+        ),
     ] {
         let r = s.post_json("/query", &json!({"query": statement}))?;
         let status = r.status();

@@ -174,7 +174,8 @@ impl<'a> ReadView<'a> {
     /// The slots of every live point.
     #[must_use]
     pub fn live(&self) -> &'a RoaringBitmap {
-        self.hidden.map_or_else(|| self.store.live_bitmap(), |h| h.visible)
+        self.hidden
+            .map_or_else(|| self.store.live_bitmap(), |h| h.visible)
     }
 
     /// Every live point as (slot, id, payload), in slot order (sequential memory for scans).

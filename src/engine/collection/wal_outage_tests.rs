@@ -307,9 +307,11 @@ fn open_expiring_on(dir: &std::path::Path, log: &ScriptedLog) -> Result<Collecti
     crate::engine::manifest::write_settings_with_ttl(&RealFs, dir, &config(), Some("expires_at"))?;
     let c = open_on(dir, log)?;
     c.create_field_index(
-        crate::columns::FieldPath::parse("expires_at").map_err(|e| EngineError::InvalidSetting {
-            setting: "test",
-            reason: e.to_string(),
+        crate::columns::FieldPath::parse("expires_at").map_err(|e| {
+            EngineError::InvalidSetting {
+                setting: "test",
+                reason: e.to_string(),
+            }
         })?,
         crate::columns::index::IndexSchema::Datetime,
         AckAt::Applied,
@@ -370,7 +372,11 @@ fn expired_points_are_hidden_from_reads_while_the_log_cannot_take_their_deletion
     // The writer cannot log the deletion, so point 1 stays stored past its expiry.
     log.0.lock().fail_append = Some(Failure::Unavailable);
     std::thread::sleep(Duration::from_millis(1_300));
-    assert_eq!(c.store.read().len(), 3, "the expired point was deleted unlogged");
+    assert_eq!(
+        c.store.read().len(),
+        3,
+        "the expired point was deleted unlogged"
+    );
     assert_eq!(log.seqs().len(), records);
     assert_eq!(seen_by_every_read(&c)?, vec![2, 3]);
     // Once the log takes writes, the writer deletes it through the log; reads never change.
@@ -379,7 +385,11 @@ fn expired_points_are_hidden_from_reads_while_the_log_cannot_take_their_deletion
     while c.store.read().len() == 3 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(c.store.read().len(), 2, "the expired point was never deleted");
+    assert_eq!(
+        c.store.read().len(),
+        2,
+        "the expired point was never deleted"
+    );
     assert!(log.seqs().len() > records, "the deletion was not logged");
     assert_eq!(seen_by_every_read(&c)?, vec![2, 3]);
     c.shutdown_blocking()?;

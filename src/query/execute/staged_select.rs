@@ -176,7 +176,11 @@ impl Runner<'_, '_> {
                 params: NearestParams::default(),
             },
         };
-        let fused_stage = stage.prefetch.first().filter(|_| mmr.is_some()).unwrap_or(&stage);
+        let fused_stage = stage
+            .prefetch
+            .first()
+            .filter(|_| mmr.is_some())
+            .unwrap_or(&stage);
         let mut node = PlanNode::new("fused_search")
             .with("collection", collection.name())
             .with("strategy", strategy)
