@@ -176,9 +176,14 @@ doc1 = models.Filter(must=[models.FieldCondition(key="doc", match=models.MatchVa
 res = client.query_points_groups(G, query=[0.0, 0.0], group_by="doc", query_filter=doc1, limit=5)
 check([(g.id, [h.id for h in g.hits]) for g in res.groups] == [("d1", [1, 4, 7])],
       f"query_points_groups with a filter {res.groups}")
-res = client.search_groups(G, query_vector=[11.0, 0.0], group_by="doc", limit=2, group_size=1)
+# qdrant-client 1.20 no longer has `search_groups`; the older route is driven through the client's
+# own transport and parsed by its own response model.
+res = client.http.search_api.api_client.request(
+    type_=models.InlineResponse20024, method="POST", url="/collections/{collection_name}/points/search/groups",
+    path_params={"collection_name": G},
+    json={"vector": [11.0, 0.0], "group_by": "doc", "limit": 2, "group_size": 1, "with_lookup": None}).result
 check([(g.id, [h.id for h in g.hits]) for g in res.groups] == [("d2", [11]), ("d1", [10])],
-      f"search_groups {res.groups}")
+      f"points/search/groups {res.groups}")
 try:
     client.query_points_groups(G, query=[0.0, 0.0], group_by="doc", limit=1000, group_size=1000)
     check(False, "an oversized grouped query raises")
