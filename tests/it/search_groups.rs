@@ -10,6 +10,9 @@ use crate::server::{TestResult, TestServer};
 
 type Error = Box<dyn std::error::Error>;
 
+/// Groups as the test computes them: each group's id and its hits' (id, score), best first.
+type Groups = Vec<(Value, Vec<(Value, f64)>)>;
+
 const POINTS: u64 = 400;
 const DIM: usize = 6;
 
@@ -44,7 +47,10 @@ fn payload(i: u64) -> Value {
     if i % 17 != 5 {
         p.insert("doc".into(), doc);
     }
-    p.insert("lang".into(), json!(if i % 3 == 0 { "fr" } else { "en" }));
+    p.insert(
+        "lang".into(),
+        json!(if i.is_multiple_of(3) { "fr" } else { "en" }),
+    );
     p.insert(
         "topic".into(),
         if i >= POINTS - 5 {
@@ -71,7 +77,10 @@ fn collection(s: &TestServer, name: &str, named: bool) -> TestResult {
     } else {
         json!({"size": DIM, "distance": "Dot"})
     };
-    ok_result(s.put_json(&format!("/collections/{name}"), &json!({"vectors": vectors}))?)?;
+    ok_result(s.put_json(
+        &format!("/collections/{name}"),
+        &json!({"vectors": vectors}),
+    )?)?;
     let points: Vec<Value> = (0..POINTS)
         .map(|i| {
             let v = if named {
@@ -123,13 +132,13 @@ fn brute_force(
     key: &str,
     group_size: usize,
     limit: usize,
-) -> Result<Vec<(Value, Vec<(Value, f64)>)>, Error> {
+) -> Result<Groups, Error> {
     let mut body = base.clone();
     body["limit"] = json!(POINTS);
     body["with_payload"] = json!(true);
     body["params"] = json!({"exact": true});
     let ranking = ok_result(s.post_json(&format!("/collections/{name}/points/query"), &body)?)?;
-    let mut groups: Vec<(Value, Vec<(Value, f64)>)> = Vec::new();
+    let mut groups: Groups = Vec::new();
     for hit in ranking["points"].as_array().ok_or("points")? {
         let scored = (hit["id"].clone(), hit["score"].as_f64().ok_or("score")?);
         for id in group_values(&hit["payload"], key) {
@@ -230,7 +239,11 @@ fn groups_match_a_brute_force_grouping_of_the_exact_ranking() -> TestResult {
     )?)?;
     let groups = got["groups"].as_array().ok_or("groups")?;
     assert_eq!(groups.len(), 10);
-    assert!(groups.iter().all(|g| g["hits"].as_array().map(Vec::len) == Some(3)));
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["hits"].as_array().map(Vec::len) == Some(3))
+    );
     assert!(groups.iter().all(|g| g["hits"][0].get("payload").is_none()));
     assert!(groups.iter().any(|g| g["id"].is_u64()), "{got}");
     assert!(groups.iter().any(|g| g["id"].is_string()), "{got}");
@@ -305,11 +318,36 @@ fn bad_group_requests_are_refused_naming_the_field() -> TestResult {
     let search = "/collections/g/points/search/groups";
     let cases = [
         (query, json!({"query": q}), 400, "group_by"),
-        (search, json!({"vector": q, "group_size": 1, "limit": 1}), 400, "group_by"),
-        (search, json!({"vector": q, "group_by": "doc", "limit": 1}), 400, "group_size"),
-        (search, json!({"vector": q, "group_by": "doc", "group_size": 1}), 400, "limit"),
-        (query, json!({"query": q, "group_by": "doc", "group_size": 0}), 422, "group_size"),
-        (query, json!({"query": q, "group_by": "doc", "limit": 0}), 422, "limit"),
+        (
+            search,
+            json!({"vector": q, "group_size": 1, "limit": 1}),
+            400,
+            "group_by",
+        ),
+        (
+            search,
+            json!({"vector": q, "group_by": "doc", "limit": 1}),
+            400,
+            "group_size",
+        ),
+        (
+            search,
+            json!({"vector": q, "group_by": "doc", "group_size": 1}),
+            400,
+            "limit",
+        ),
+        (
+            query,
+            json!({"query": q, "group_by": "doc", "group_size": 0}),
+            422,
+            "group_size",
+        ),
+        (
+            query,
+            json!({"query": q, "group_by": "doc", "limit": 0}),
+            422,
+            "limit",
+        ),
         (
             search,
             json!({"vector": q, "group_by": "doc", "group_size": 0, "limit": 1}),
@@ -343,7 +381,12 @@ fn bad_group_requests_are_refused_naming_the_field() -> TestResult {
             "with_lookup",
         ),
         (query, json!({"query": q, "group_by": ""}), 422, "group_by"),
-        (query, json!({"query": q, "group_by": "a..b"}), 422, "group_by"),
+        (
+            query,
+            json!({"query": q, "group_by": "a..b"}),
+            422,
+            "group_by",
+        ),
         (
             query,
             json!({"query": q, "group_by": "doc", "params": {"explain": true}}),
@@ -356,7 +399,10 @@ fn bad_group_requests_are_refused_naming_the_field() -> TestResult {
         let got = r.status().as_u16();
         let text = r.text()?;
         assert_eq!(got, status, "{path} {body}: {text}");
-        assert!(text.contains(field), "{path} {body}: {text} does not name {field}");
+        assert!(
+            text.contains(field),
+            "{path} {body}: {text} does not name {field}"
+        );
     }
     // The cap itself.
     ok_result(s.post_json(
@@ -371,7 +417,10 @@ fn bad_group_requests_are_refused_naming_the_field() -> TestResult {
     )?)?;
     // The ungrouped routes refuse `group_by`, pointing to the grouped ones.
     for (path, body) in [
-        ("search", json!({"vector": q, "limit": 1, "group_by": "doc"})),
+        (
+            "search",
+            json!({"vector": q, "limit": 1, "group_by": "doc"}),
+        ),
         ("query", json!({"query": q, "group_by": "doc"})),
     ] {
         let r = s.post_json(&format!("/collections/g/points/{path}"), &body)?;
