@@ -93,8 +93,8 @@ pub struct ClientPolicy {
 /// with a bare `.route(...)`: `tests/it/openapi_document.rs` fails when one is added.
 fn route_table() -> OpenApiRouter<AppState> {
     use routes::{
-        aliases, collections, facet, graph, health, payload, payload_index, points, query, search,
-        service, snapshots,
+        aliases, collections, facet, graph, groups, health, payload, payload_index, points, query,
+        search, service, snapshots,
     };
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(service::root))
@@ -123,6 +123,8 @@ fn route_table() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search))
         .routes(routes!(search::query_batch))
         .routes(routes!(search::search_batch))
+        .routes(routes!(groups::query_groups))
+        .routes(routes!(groups::search_groups))
         .routes(routes!(payload_index::create))
         .routes(routes!(query::query))
         .routes(routes!(payload_index::delete, payload_index::stats))

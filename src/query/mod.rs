@@ -1,7 +1,8 @@
 //! The query layer: the [`Predicate`] every front end compiles to, its evaluation against a
 //! payload, its compilation to slot bitmaps from the payload indexes, the planner that chooses
 //! how a filtered search runs over one consistent read view of a collection, grouped
-//! aggregates, and the fusion (RRF, DBSF, weighted) and MMR diversification of ranked lists.
+//! aggregates, the fusion (RRF, DBSF, weighted) and MMR diversification of ranked lists, and
+//! the grouping of a ranking by a payload field (Qdrant's grouped search).
 //!
 //! [`velesql`] is the statement language's front end: text to syntax tree, and a `WHERE` clause
 //! to a [`Predicate`].
@@ -18,6 +19,7 @@ pub mod execute;
 mod facet;
 mod fusion;
 pub mod graph;
+mod group;
 mod like;
 mod mmr;
 pub mod multi_stage;
@@ -37,6 +39,9 @@ pub use compile::{CompileStats, fully_indexed, index_estimate, matching_in};
 pub use estimate::index_bound;
 pub use facet::{FacetHit, facet_counts};
 pub use fusion::{DEFAULT_RRF_K, Fusion, FusionError, RankedList};
+pub use group::{
+    Group, GroupId, GroupSpec, MAX_GROUP_CANDIDATES, WIDENING, group_hits, grouped_search,
+};
 pub use like::{LikeError, LikePattern};
 pub use mmr::{MAX_MMR_CANDIDATES, MAX_MMR_CHOSEN, mmr};
 pub use multi_stage::{Mmr, MultiStageError, Ranked, Scoring, Stage};

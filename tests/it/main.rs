@@ -46,6 +46,7 @@ mod read_view;
 mod read_your_writes;
 mod recovery;
 mod search_batch;
+mod search_groups;
 mod server;
 mod snapshots;
 mod sparse_vectors;

@@ -31,6 +31,8 @@ const QUERY: &str = "/collections/{name}/points/query";
 const SEARCH: &str = "/collections/{name}/points/search";
 const QUERY_BATCH: &str = "/collections/{name}/points/query/batch";
 const SEARCH_BATCH: &str = "/collections/{name}/points/search/batch";
+const QUERY_GROUPS: &str = "/collections/{name}/points/query/groups";
+const SEARCH_GROUPS: &str = "/collections/{name}/points/search/groups";
 const INDEX: &str = "/collections/{name}/index";
 const INDEX_FIELD: &str = "/collections/{name}/index/{field_name}";
 const PAYLOAD: &str = "/collections/{name}/points/payload";
@@ -171,6 +173,18 @@ const CASES: &[Case] = &[
     ("POST", SEARCH_BATCH, "/collections/c/points/search/batch", Body::Untyped(r#"{"searches": []}"#), 415),
     ("POST", SEARCH_BATCH, "/collections/c/points/search/batch", Body::Json(r#"{"searches": [{"vector": [1, 0]}]}"#), 400),
     ("POST", SEARCH_BATCH, "/collections/missing/points/search/batch", Body::Json(r#"{"searches": [{"vector": [1, 0], "limit": 1}]}"#), 404),
+    ("POST", QUERY_GROUPS, "/collections/c/points/query/groups", Body::Json(r#"{"query": [1, 0], "group_by": "a"}"#), 200),
+    ("POST", QUERY_GROUPS, "/collections/c/points/query/groups", Body::Json("{"), 400),
+    ("POST", QUERY_GROUPS, "/collections/c/points/query/groups", Body::Untyped(r#"{"query": [1, 0], "group_by": "a"}"#), 415),
+    ("POST", QUERY_GROUPS, "/collections/c/points/query/groups", Body::Json(r#"{"query": [1, 0]}"#), 400),
+    ("POST", QUERY_GROUPS, "/collections/c/points/query/groups", Body::Json(r#"{"query": [1, 0], "group_by": "a", "group_size": 0}"#), 422),
+    ("POST", QUERY_GROUPS, "/collections/missing/points/query/groups", Body::Json(r#"{"query": [1, 0], "group_by": "a"}"#), 404),
+    ("POST", SEARCH_GROUPS, "/collections/c/points/search/groups", Body::Json(r#"{"vector": [1, 0], "group_by": "a", "group_size": 1, "limit": 1}"#), 200),
+    ("POST", SEARCH_GROUPS, "/collections/c/points/search/groups", Body::Json("{"), 400),
+    ("POST", SEARCH_GROUPS, "/collections/c/points/search/groups", Body::Untyped(r#"{"vector": [1, 0], "group_by": "a", "group_size": 1, "limit": 1}"#), 415),
+    ("POST", SEARCH_GROUPS, "/collections/c/points/search/groups", Body::Json(r#"{"vector": [1, 0], "group_by": "a", "limit": 1}"#), 400),
+    ("POST", SEARCH_GROUPS, "/collections/c/points/search/groups", Body::Json(r#"{"vector": [1, 0], "group_by": "a", "group_size": 1, "limit": 1, "with_lookup": "x"}"#), 422),
+    ("POST", SEARCH_GROUPS, "/collections/missing/points/search/groups", Body::Json(r#"{"vector": [1, 0], "group_by": "a", "group_size": 1, "limit": 1}"#), 404),
     ("PUT", INDEX, "/collections/c/index", Body::Json(r#"{"field_name": "doc_id", "field_schema": "keyword"}"#), 200),
     ("PUT", INDEX, "/collections/c/index", Body::Json("{"), 400),
     ("PUT", INDEX, "/collections/c/index", Body::Json(r#"{"field_name": ""}"#), 422),
@@ -431,6 +445,8 @@ const FAILED_COLLECTION_CASES: &[(&str, &str, &str, Body)] = &[
     ("POST", SCROLL, "/collections/c/points/scroll", Body::Json("{}")),
     ("POST", QUERY, "/collections/c/points/query", Body::Json(r#"{"query": [1, 0]}"#)),
     ("POST", SEARCH, "/collections/c/points/search", Body::Json(r#"{"vector": [1, 0], "limit": 1}"#)),
+    ("POST", QUERY_GROUPS, "/collections/c/points/query/groups", Body::Json(r#"{"query": [1, 0], "group_by": "a"}"#)),
+    ("POST", SEARCH_GROUPS, "/collections/c/points/search/groups", Body::Json(r#"{"vector": [1, 0], "group_by": "a", "group_size": 1, "limit": 1}"#)),
     ("POST", DELETE, "/collections/c/points/delete", Body::Json(r#"{"points": [1]}"#)),
 ];
 

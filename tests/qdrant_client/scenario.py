@@ -159,6 +159,38 @@ mmr = client.query_points(NAME, query=models.NearestQuery(nearest=qa, mmr=models
                           limit=2).points
 check([h.id for h in mmr] == alone[0][:2], f"MMR without diversity keeps the nearest order {[h.id for h in mmr]}")
 
+# Grouped search: the best chunks of the best documents, by a payload field (a string, an integer
+# or an array of them; points without it are left out).
+G = NAME + "_groups"
+client.create_collection(G, vectors_config=models.VectorParams(size=2, distance=models.Distance.EUCLID))
+chunks = [(i, [float(i), 0.0], {"doc": f"d{i % 3}"}) for i in range(12)]
+chunks += [(100, [0.5, 0.0], {"doc": ["d2", 7]}), (101, [0.2, 0.0], {}), (102, [0.1, 0.0], {"doc": 1.5})]
+client.upsert(G, wait=True, points=[models.PointStruct(id=i, vector=v, payload=p) for i, v, p in chunks])
+res = client.query_points_groups(G, query=[0.0, 0.0], group_by="doc", limit=3, group_size=2, with_payload=True)
+got = [(g.id, [h.id for h in g.hits]) for g in res.groups]
+check(got == [("d0", [0, 3]), ("d2", [100, 2]), (7, [100])], f"query_points_groups {got}")
+check(all(a.score <= b.score for g in res.groups for a, b in zip(g.hits, g.hits[1:])),
+      "query_points_groups hits nearest first (Euclid)")
+check(res.groups[0].hits[0].payload == {"doc": "d0"}, "query_points_groups payload")
+doc1 = models.Filter(must=[models.FieldCondition(key="doc", match=models.MatchValue(value="d1"))])
+res = client.query_points_groups(G, query=[0.0, 0.0], group_by="doc", query_filter=doc1, limit=5)
+check([(g.id, [h.id for h in g.hits]) for g in res.groups] == [("d1", [1, 4, 7])],
+      f"query_points_groups with a filter {res.groups}")
+# qdrant-client 1.20 no longer has `search_groups`; the older route is driven through the client's
+# own transport and parsed by its own response model.
+res = client.http.search_api.api_client.request(
+    type_=models.InlineResponse20024, method="POST", url="/collections/{collection_name}/points/search/groups",
+    path_params={"collection_name": G},
+    json={"vector": [11.0, 0.0], "group_by": "doc", "limit": 2, "group_size": 1, "with_lookup": None}).result
+check([(g.id, [h.id for h in g.hits]) for g in res.groups] == [("d2", [11]), ("d1", [10])],
+      f"points/search/groups {res.groups}")
+try:
+    client.query_points_groups(G, query=[0.0, 0.0], group_by="doc", limit=1000, group_size=1000)
+    check(False, "an oversized grouped query raises")
+except UnexpectedResponse as e:
+    check(e.status_code == 422, f"limit * group_size past the cap -> 422 (got {e.status_code})")
+check(client.delete_collection(G) is True, "delete the grouped collection")
+
 ALIAS = "scenario_live"
 check(client.update_collection_aliases(change_aliases_operations=[
     models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=NAME, alias_name=ALIAS))]) is True,

@@ -64,6 +64,8 @@ pub fn rule(method: &Method, template: &str) -> Option<Rule> {
             | "/collections/{name}/points/query/batch"
             | "/collections/{name}/points/search"
             | "/collections/{name}/points/search/batch"
+            | "/collections/{name}/points/query/groups"
+            | "/collections/{name}/points/search/groups"
             | "/collections/{name}/facet"
             | "/collections/{name}/graph/traverse"
             | "/collections/{name}/graph/shortest_path",

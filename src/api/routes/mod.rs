@@ -4,6 +4,7 @@ pub mod aliases;
 pub mod collections;
 pub mod facet;
 pub mod graph;
+pub mod groups;
 pub mod health;
 pub mod payload;
 pub mod payload_index;

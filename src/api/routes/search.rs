@@ -34,7 +34,7 @@ use crate::query::{
     dead_code,
     reason = "describes answers for the OpenAPI document; ApiError makes them"
 )]
-enum SearchErrors {
+pub(super) enum SearchErrors {
     #[response(status = 404, description = "No such collection")]
     NotFound(ErrorBody),
     #[response(
@@ -63,22 +63,22 @@ trait SearchBody: DeserializeOwned + Send + 'static {
 impl SearchBody for QueryRequest {
     fn into_request(self) -> Result<FilteredSearch, ApiError> {
         let limit = self.limit.unwrap_or(10);
+        let offset = self.paging.offset()?;
         if !TopLevel::is_multi_stage(&self.query, self.prefetch.as_ref()) {
             if let QueryInput::Text(text) = self.query {
                 let field = field_path(&text.field).map_err(|_| {
                     ApiError::unprocessable("`query.text.field` is not a field path")
                 })?;
                 check_text_query("query.text.query", &text.query)?;
-                let mut search = self.options.into_request(Vec::new(), None, limit)?;
+                let mut search = self.options.into_request(Vec::new(), None, limit, offset)?;
                 search.text = Some((field, text.query));
                 return Ok(search);
             }
             let vector = self.query.into_vector()?;
             return self
                 .options
-                .into_request(vector, self.using.map(|n| n.0), limit);
+                .into_request(vector, self.using.map(|n| n.0), limit, offset);
         }
-        let offset = self.options.offset.unwrap_or(0);
         let wanted = usize::try_from(limit.saturating_add(offset)).unwrap_or(usize::MAX);
         let stage = TopLevel {
             query: self.query,
@@ -91,7 +91,7 @@ impl SearchBody for QueryRequest {
         }
         .into_stage()?;
         // The top-level bounds and fields are checked as for a single search.
-        let mut search = self.options.into_request(Vec::new(), None, limit)?;
+        let mut search = self.options.into_request(Vec::new(), None, limit, offset)?;
         search.stage = Some(stage);
         Ok(search)
     }
@@ -139,9 +139,10 @@ impl SearchBody for SearchRequestBody {
             VectorValue::Dense(v) => (v, None),
             VectorValue::Sparse(v) => (Vec::new(), Some(v)),
         };
+        let offset = self.paging.offset()?;
         let mut search = self
             .options
-            .into_request(dense, self.vector.name, self.limit)?;
+            .into_request(dense, self.vector.name, self.limit, offset)?;
         if search.explain {
             return Err(ApiError::unprocessable(
                 "`params.explain` is answered by `points/query` (its result has room for it); \

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod facet;
 pub mod filter;
 pub mod graph;
+pub mod groups;
 pub mod order_by;
 pub mod payload;
 pub mod payload_index;

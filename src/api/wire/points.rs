@@ -599,10 +599,6 @@ pub struct FilteredSearch {
 /// Options shared by both search bodies.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SearchOptions {
-    /// Best hits to skip, default 0; `limit + offset` is at most 100000.
-    #[serde(default)]
-    #[schema(maximum = 100_000)]
-    pub offset: Option<u64>,
     /// Only hits at least this similar (Cosine, Dot) or at most this distant (Euclid, Manhattan).
     #[serde(default)]
     pub score_threshold: Option<f32>,
@@ -626,15 +622,43 @@ pub struct SearchOptions {
     /// Not supported (422 when present).
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    pub group_by: Option<IgnoredAny>,
-    /// Not supported (422 when present).
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub shard_key: Option<IgnoredAny>,
 }
 
+/// Paging of an ungrouped search, and the `group_by` it refuses (grouped searches have their
+/// own routes).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct Paging {
+    /// Best hits to skip, default 0; `limit + offset` is at most 100000.
+    #[serde(default)]
+    #[schema(maximum = 100_000)]
+    pub offset: Option<u64>,
+    /// Not a field of this route (422 when present): grouped searches are answered by
+    /// `points/query/groups` and `points/search/groups`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub group_by: Option<IgnoredAny>,
+}
+
+impl Paging {
+    /// The offset, refusing `group_by`.
+    ///
+    /// # Errors
+    /// 422 naming `group_by` and the routes that group.
+    pub fn offset(&self) -> Result<u64, ApiError> {
+        if self.group_by.is_some() {
+            return Err(ApiError::unprocessable(
+                "`group_by` is not a field of this route: send grouped searches to \
+                 `points/query/groups` (the body of `points/query`) or `points/search/groups` \
+                 (the body of `points/search`)",
+            ));
+        }
+        Ok(self.offset.unwrap_or(0))
+    }
+}
+
 impl SearchOptions {
-    /// The engine request for `vector` and `limit` with these options, and the filter's
+    /// The engine request for `vector`, `limit` and `offset` with these options, and the filter's
     /// predicate (none when every point is allowed).
     ///
     /// # Errors
@@ -645,6 +669,7 @@ impl SearchOptions {
         vector: Vec<f32>,
         using: Option<String>,
         limit: u64,
+        offset: u64,
     ) -> Result<FilteredSearch, ApiError> {
         let predicate = optional_predicate(self.filter.as_ref())?;
         let explain = self
@@ -658,15 +683,9 @@ impl SearchOptions {
                 &self.lookup_from,
                 "looking vectors up in another collection",
             ),
-            (
-                "group_by",
-                &self.group_by,
-                "grouping results by a payload field",
-            ),
             ("shard_key", &self.shard_key, SHARD_KEY),
         ])?;
         check_range("limit", limit, 0, MAX_LIMIT)?;
-        let offset = self.offset.unwrap_or(0);
         check_range("limit + offset", limit.saturating_add(offset), 0, MAX_LIMIT)?;
         let ef = self.params.as_ref().and_then(|p| p.hnsw_ef);
         if let Some(ef) = ef {
@@ -719,7 +738,10 @@ pub struct QueryRequest {
     #[serde(default)]
     #[schema(maximum = 100_000)]
     pub limit: Option<u64>,
-    /// Offset, thresholds, projection and parameters.
+    /// Offset, and the refused `group_by`.
+    #[serde(flatten)]
+    pub paging: Paging,
+    /// Thresholds, projection and parameters.
     #[serde(flatten)]
     pub options: SearchOptions,
 }
@@ -744,7 +766,10 @@ pub struct SearchRequestBody {
     /// Hits to return.
     #[schema(maximum = 100_000)]
     pub limit: u64,
-    /// Offset, thresholds, projection and parameters.
+    /// Offset, and the refused `group_by`.
+    #[serde(flatten)]
+    pub paging: Paging,
+    /// Thresholds, projection and parameters.
     #[serde(flatten)]
     pub options: SearchOptions,
 }
